@@ -1,0 +1,111 @@
+package io.sriovlm.agent.libvirt;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What the node agent needs from its host's hypervisor. Implemented with libvirt-java for real hosts
+ * ({@code LibvirtHypervisor}) and by the sandbox's simulated hypervisor. Every method is safe to call again after a
+ * crash: callers first look at the domain's live XML and only act when the world is not already as wanted.
+ */
+public interface Hypervisor extends AutoCloseable {
+
+    /** Name of the host as libvirt reports it (for messages). */
+    String hostName();
+
+    /** Every domain defined or running on this host. */
+    List<DomainSnapshot> listDomains();
+
+    /** One domain, or empty when this host does not know it. */
+    Optional<DomainSnapshot> domain(String name);
+
+    /**
+     * Hot-unplugs a device from the running domain. Returns once libvirt accepted the request; the guest finishes
+     * the unplug later, which {@link #awaitDeviceRemoved} waits for.
+     *
+     * @param deviceXml the device element as it appears in the live domain XML
+     */
+    void detachDevice(String domain, String deviceXml) throws HypervisorException;
+
+    /**
+     * Waits for libvirt's device-removed event of the device with this alias (or returns at once when the live XML
+     * no longer has it).
+     *
+     * @return when the device left the guest, or empty if it has not within the timeout
+     */
+    Optional<Instant> awaitDeviceRemoved(String domain, String alias, Duration timeout) throws HypervisorException;
+
+    /** Hot-plugs a device into the running domain (live only: a VF is never part of the persistent config). */
+    void attachDevice(String domain, String deviceXml) throws HypervisorException;
+
+    /** Changes a live device in place, e.g. the link state of the standby NIC. */
+    void updateDevice(String domain, String deviceXml) throws HypervisorException;
+
+    /** Starts a live migration in the background; the stage completes when the job ends, successfully or not. */
+    CompletionStage<MigrationResult> startMigration(String domain, MigrationRequest request) throws HypervisorException;
+
+    /** Statistics of the domain's running job, or empty when none runs. */
+    Optional<JobStats> jobStats(String domain) throws HypervisorException;
+
+    /** Aborts the domain's running job (a migration); a no-op when none runs. */
+    void abortJob(String domain) throws HypervisorException;
+
+    /** Registers a listener for device added/removed events of every domain on this host. */
+    void addDeviceListener(DeviceEventListener listener);
+
+    @Override
+    void close();
+
+    /** A domain as this host sees it now. */
+    record DomainSnapshot(String name, String uuid, DomainState state, boolean persistent, String xml) {
+        public boolean isRunning() {
+            return state == DomainState.RUNNING || state == DomainState.PAUSED;
+        }
+    }
+
+    enum DomainState {
+        RUNNING, PAUSED, SHUTOFF, CRASHED, OTHER
+    }
+
+    /** What a migration needs: where to, and libvirt's tuning knobs. */
+    record MigrationRequest(String destinationUri, Integer maxDowntimeMs, Integer bandwidthMiBps, boolean autoConverge,
+            boolean postCopy, boolean persistDestination, boolean undefineSource, String destinationXml) {
+    }
+
+    /** How a migration job ended. */
+    record MigrationResult(boolean succeeded, Long downtimeMs, String error, boolean aborted) {
+        public static MigrationResult success(Long downtimeMs) {
+            return new MigrationResult(true, downtimeMs, null, false);
+        }
+
+        public static MigrationResult failure(String error, boolean aborted) {
+            return new MigrationResult(false, null, error, aborted);
+        }
+    }
+
+    /** libvirt's job statistics, as far as the job type reports them. */
+    record JobStats(long dataTotalBytes, long dataProcessedBytes, long dataRemainingBytes, long memoryIteration,
+            long elapsedMs) {
+        public int percent() {
+            if (dataTotalBytes <= 0) {
+                return 0;
+            }
+            return (int) Math.min(100, Math.max(0, (dataTotalBytes - dataRemainingBytes) * 100 / dataTotalBytes));
+        }
+    }
+
+    /** A device appeared in or left a guest. */
+    record DeviceEvent(String domain, String alias, Kind kind, Instant at) {
+        public enum Kind {
+            ADDED, REMOVED
+        }
+    }
+
+    @FunctionalInterface
+    interface DeviceEventListener {
+        void onDeviceEvent(DeviceEvent event);
+    }
+}

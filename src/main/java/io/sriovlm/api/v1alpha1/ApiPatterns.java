@@ -1,0 +1,25 @@
+package io.sriovlm.api.v1alpha1;
+
+/**
+ * The patterns the CRD schemas enforce. Host-side code validates against the same constants before a name
+ * reaches a command line, a sysfs path or an XML document, so the API server and the agent agree on what is safe.
+ */
+public final class ApiPatterns {
+    /** A PCI address in the kernel's domain:bus:slot.function form, e.g. {@code 0000:06:00.3}. */
+    public static final String PCI_ADDRESS = "^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\\.[0-7]$";
+    /** A Linux interface name: 1-15 characters of [A-Za-z0-9_.-], not starting with a dot (RE2: the API server has no lookahead).
+    public static final String INTERFACE_NAME = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$";
+    /** A DNS-1123 subdomain, as Kubernetes node and object names are. */
+    public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    /** A libvirt domain name we accept: letters, digits, '.', '_' and '-', no shell or XML metacharacters. */
+    public static final String DOMAIN_NAME = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+    /** A unicast MAC address in lower-case colon form. */
+    public static final String MAC_ADDRESS = "^[0-9a-f]{2}(:[0-9a-f]{2}){5}$";
+
+    private ApiPatterns() {
+    }
+
+    public static boolean matches(String pattern, String value) {
+        return value != null && value.matches(pattern);
+    }
+}

@@ -1,0 +1,42 @@
+package io.sriovlm.api.v1alpha1;
+
+/**
+ * Phases of a {@link SriovMigration}. Each non-terminal phase has exactly one owner (see {@link PhaseOwner}),
+ * the only actor allowed to move the migration out of it, apart from the operator's cancel and deadline decisions.
+ */
+public enum MigrationPhase {
+    Pending(PhaseOwner.OPERATOR),
+    Scheduling(PhaseOwner.OPERATOR),
+    Preparing(PhaseOwner.TARGET_AGENT),
+    SwitchingToStandby(PhaseOwner.SOURCE_AGENT),
+    Migrating(PhaseOwner.SOURCE_AGENT),
+    RestoringFastPath(PhaseOwner.TARGET_AGENT),
+    RollingBack(PhaseOwner.SOURCE_AGENT),
+    Succeeded(PhaseOwner.NONE),
+    RolledBack(PhaseOwner.NONE),
+    Failed(PhaseOwner.NONE),
+    Cancelled(PhaseOwner.NONE);
+
+    private final PhaseOwner owner;
+
+    MigrationPhase(PhaseOwner owner) {
+        this.owner = owner;
+    }
+
+    public PhaseOwner owner() {
+        return owner;
+    }
+
+    public boolean isTerminal() {
+        return owner == PhaseOwner.NONE;
+    }
+
+    /** True once the source host may have been changed: from here on, stopping means rolling back. */
+    public boolean hasTouchedSource() {
+        return this == SwitchingToStandby || this == Migrating || this == RollingBack;
+    }
+
+    public enum PhaseOwner {
+        OPERATOR, SOURCE_AGENT, TARGET_AGENT, NONE
+    }
+}

@@ -1,0 +1,69 @@
+package io.sriovlm.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SriovMigrationSpec {
+
+    @Required
+    @Pattern(ApiPatterns.DOMAIN_NAME)
+    @JsonPropertyDescription("libvirt domain name of the VM to move.")
+    public String vmName;
+
+    @Pattern(ApiPatterns.DNS_SUBDOMAIN)
+    @Size(max = 253)
+    @JsonPropertyDescription("Node the VM runs on. Optional: found from the agents' inventory when empty.")
+    public String sourceNode;
+
+    @Pattern(ApiPatterns.DNS_SUBDOMAIN)
+    @Size(max = 253)
+    @JsonPropertyDescription("Node to move the VM to. Optional: chosen by placement when empty, and checked the same way when set.")
+    public String targetNode;
+
+    @Pattern(ApiPatterns.DNS_SUBDOMAIN)
+    @Size(max = 253)
+    @JsonPropertyDescription("VfPool the target VF is drawn from. Optional when exactly one pool covers the target node.")
+    public String vfPool;
+
+    @Default("Explicit")
+    @JsonPropertyDescription("Explicit: the agents detach and attach the VF (the runbooks' way). Automatic: QEMU unplugs and plugs it.")
+    public VfHandoff vfHandoff;
+
+    @Default("AlwaysUp")
+    @JsonPropertyDescription("AlwaysUp keeps the virtio standby link up; UpDuringMigration raises it only while the VF is away.")
+    public StandbyLinkPolicy standbyLinkPolicy;
+
+    @JsonPropertyDescription("Migration options handed to libvirt, and the deadlines of the phases.")
+    public MigrationOptions options;
+
+    @JsonPropertyDescription("Run every preflight check without changing anything; the result is in status.conditions.")
+    public Boolean dryRun;
+
+    @JsonPropertyDescription("Request cancellation. Before the source is touched the migration ends Cancelled; after, it rolls back.")
+    public Boolean cancel;
+
+    public boolean isDryRun() {
+        return Boolean.TRUE.equals(dryRun);
+    }
+
+    public boolean isCancelRequested() {
+        return Boolean.TRUE.equals(cancel);
+    }
+
+    public VfHandoff handoff() {
+        return vfHandoff == null ? VfHandoff.Explicit : vfHandoff;
+    }
+
+    public StandbyLinkPolicy linkPolicy() {
+        return standbyLinkPolicy == null ? StandbyLinkPolicy.AlwaysUp : standbyLinkPolicy;
+    }
+
+    public MigrationOptions optionsOrDefaults() {
+        return options == null ? new MigrationOptions() : options;
+    }
+}
