@@ -9,6 +9,10 @@ import java.util.Objects;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MigrationOptions {
+    /** Deadline of the Migrating phase when the spec gives none. */
+    public static final int DEFAULT_TIMEOUT_SECONDS = 600;
+    /** Deadline of every other agent-owned phase when the spec gives none. */
+    public static final int DEFAULT_STEP_TIMEOUT_SECONDS = 60;
 
     @Min(1)
     @Max(2_000_000)
@@ -33,11 +37,19 @@ public class MigrationOptions {
 
     @Min(1)
     @Max(3_600)
-    @JsonPropertyDescription("Deadline of each other phase (Preparing, SwitchingToStandby, RestoringFastPath, RollingBack) in seconds. Default from the operator's configuration (60).")
+    @JsonPropertyDescription("Deadline of each other phase (Preparing, SwitchingToStandby, RestoringFastPath, RollingBack) in seconds. Default 60.")
     public Integer stepTimeoutSeconds;
 
     @JsonPropertyDescription("Use TLS for the migration transport (qemu+tls). Default true in production configurations.")
     public Boolean tls;
+
+    public int migrationTimeoutSeconds() {
+        return timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
+    }
+
+    public int stepTimeoutSecondsOrDefault() {
+        return stepTimeoutSeconds == null ? DEFAULT_STEP_TIMEOUT_SECONDS : stepTimeoutSeconds;
+    }
 
     @Override
     public boolean equals(Object o) {

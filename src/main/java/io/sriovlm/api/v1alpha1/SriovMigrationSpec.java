@@ -47,11 +47,11 @@ public class SriovMigrationSpec {
     @JsonPropertyDescription("Request cancellation. Before the source is touched the migration ends Cancelled; after, it rolls back.")
     public Boolean cancel;
 
-    public boolean isDryRun() {
+    public boolean dryRunRequested() {
         return Boolean.TRUE.equals(dryRun);
     }
 
-    public boolean isCancelRequested() {
+    public boolean cancelRequested() {
         return Boolean.TRUE.equals(cancel);
     }
 

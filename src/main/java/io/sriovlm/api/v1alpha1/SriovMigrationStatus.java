@@ -24,6 +24,8 @@ public class SriovMigrationStatus {
     public String sourceVf;
     @JsonPropertyDescription("PCI address of the VF reserved for the VM on the target.")
     public String targetVf;
+    @JsonPropertyDescription("libvirt URI the source migrates the domain to, as the target's agent reported it.")
+    public String targetMigrationUri;
     @JsonPropertyDescription("Why placement chose the target.")
     public String placementReason;
 

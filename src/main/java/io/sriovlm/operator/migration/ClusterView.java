@@ -1,0 +1,43 @@
+package io.sriovlm.operator.migration;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.operator.OperatorConfig;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A snapshot of what the operator's informers hold, on which the pure phase handlers decide. */
+public record ClusterView(Map<String, HypervisorNic> nicsByNode, Map<String, Node> nodes, List<VfPool> pools,
+        Collection<SriovMigration> migrations, OperatorConfig config, Instant now) {
+
+    public Optional<VmStatus> vmOn(String node, String vm) {
+        HypervisorNic nic = nicsByNode.get(node);
+        if (nic == null || nic.getStatus() == null) {
+            return Optional.empty();
+        }
+        return nic.getStatus().vms.stream().filter(v -> vm.equals(v.name)).findFirst();
+    }
+
+    /** Migrations holding a concurrency slot: past Pending and not finished. */
+    public List<SriovMigration> inFlight() {
+        return migrations.stream().filter(ClusterView::holdsSlot).toList();
+    }
+
+    public static boolean holdsSlot(SriovMigration m) {
+        MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
+        return phase != null && phase != MigrationPhase.Pending && !phase.isTerminal();
+    }
+
+    public static boolean isActive(SriovMigration m) {
+        MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
+        return phase == null || !phase.isTerminal();
+    }
+}

@@ -1,0 +1,77 @@
+package io.sriovlm.operator.migration;
+
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.common.Timestamps;
+import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.migration.Transition;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The operator's watch over the agent-owned phases: cancellation (spec.cancel or deletion) and deadlines. It never
+ * touches a host; it moves the migration to the phase whose owner undoes the work (RollingBack, owned by the source
+ * agent) or ends it when nothing was touched yet. Pure.
+ */
+public final class Oversight {
+    private Oversight() {
+    }
+
+    /**
+     * @param deleting true when the object is being deleted (the finalizer path)
+     */
+    public static Decision decide(SriovMigration m, boolean deleting, Instant now) {
+        MigrationPhase phase = m.getStatus().phase;
+        boolean stop = deleting || m.getSpec().cancelRequested();
+        String stopReason = deleting ? Reasons.DELETED : Reasons.CANCELLED;
+        String stopWhy = deleting ? "the SriovMigration is being deleted" : "spec.cancel was set";
+        if (stop) {
+            switch (phase) {
+                case Pending, Scheduling, Preparing:
+                    return Decision.move(Transition.to(MigrationPhase.Cancelled, stopReason,
+                            "cancelled before the source was touched: " + stopWhy));
+                case SwitchingToStandby, Migrating:
+                    return Decision.move(Transition.failure(MigrationPhase.RollingBack, stopReason,
+                            "rolling back because " + stopWhy + "; the VM stays on " + m.getStatus().sourceNode));
+                case RestoringFastPath:
+                    if (!Conditions.find(m.getStatus().conditions, Reasons.CANCEL_TOO_LATE).isPresent()) {
+                        String message = "cancel ignored: " + m.getSpec().vmName + " already runs on "
+                                + m.getStatus().targetNode + "; the migration completes there";
+                        return Decision.move(Transition.to(phase, Reasons.CANCEL_TOO_LATE, message).with(s -> Conditions
+                                .set(s.conditions, Reasons.CANCEL_TOO_LATE, true, Reasons.CANCEL_TOO_LATE, message,
+                                        s.observedGeneration, now)));
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+        Instant deadline = Timestamps.parse(m.getStatus().phaseDeadline);
+        if (deadline == null) {
+            return Decision.nothing();
+        }
+        if (now.isBefore(deadline)) {
+            return Decision.recheckAfter(Duration.between(now, deadline).plusMillis(50));
+        }
+        String late = phase + " did not finish by its deadline " + m.getStatus().phaseDeadline;
+        return switch (phase) {
+            case Preparing, SwitchingToStandby, Migrating -> Decision.move(Transition.failure(MigrationPhase.RollingBack,
+                    Reasons.DEADLINE_EXCEEDED, late + "; rolling back, the VM stays on " + m.getStatus().sourceNode));
+            case RestoringFastPath -> Decision.move(Transition.failure(MigrationPhase.Failed,
+                    Reasons.FAST_PATH_NOT_RESTORED, late + "; " + m.getSpec().vmName + " runs on "
+                            + m.getStatus().targetNode + " on its standby path (working, without the VF);"
+                            + " see the FastPathRestored condition for the cause").with(s -> Conditions.set(s.conditions,
+                                    ConditionTypes.FAST_PATH_RESTORED, false, Reasons.FAST_PATH_NOT_RESTORED, late,
+                                    s.observedGeneration, now)));
+            default -> Decision.nothing();
+        };
+    }
+
+    public static Optional<Instant> deadlineOf(SriovMigration m) {
+        return Optional.ofNullable(Timestamps.parse(m.getStatus().phaseDeadline));
+    }
+}

@@ -1,0 +1,153 @@
+package io.sriovlm.operator.migration;
+
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
+import io.sriovlm.api.v1alpha1.VfHandoff;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.migration.Transition;
+import io.sriovlm.operator.placement.NicHealth;
+import io.sriovlm.operator.placement.TargetSelector;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Pending (owner: operator): validate the spec against the world, resolve the source node, refuse a second active
+ * migration of the same VM, and wait for a concurrency slot and a possible target. Pure.
+ */
+public final class PendingHandler {
+    static final Duration RECHECK = Duration.ofSeconds(5);
+
+    private PendingHandler() {
+    }
+
+    public static Decision decide(SriovMigration m, ClusterView view) {
+        SriovMigrationSpec spec = m.getSpec();
+        String vm = spec.vmName;
+        if (spec.handoff() == VfHandoff.Automatic) {
+            return fail(view, Reasons.UNSUPPORTED, "spec.vfHandoff Automatic is not available in this version of sriovlm;"
+                    + " use Explicit (the default)");
+        }
+        if (spec.dryRunRequested()) {
+            return fail(view, Reasons.UNSUPPORTED, "spec.dryRun is not available in this version of sriovlm;"
+                    + " remove it to run the migration");
+        }
+        Optional<SriovMigration> earlier = earlierActiveMigrationOf(m, view);
+        if (earlier.isPresent()) {
+            String other = earlier.get().getMetadata().getNamespace() + "/" + earlier.get().getMetadata().getName();
+            return fail(view, Reasons.ALREADY_MIGRATING, "VM " + vm + " is already being moved by SriovMigration " + other
+                    + "; wait for it to finish (or cancel it), then create a new SriovMigration");
+        }
+        List<String> nodesWithVm = view.nicsByNode().keySet().stream().sorted()
+                .filter(node -> view.vmOn(node, vm).isPresent()).toList();
+        String source;
+        if (spec.sourceNode != null) {
+            if (!view.nicsByNode().containsKey(spec.sourceNode)) {
+                return fail(view, Reasons.VM_NOT_FOUND, "spec.sourceNode " + spec.sourceNode
+                        + " has no HypervisorNic, so no agent reports VMs there; fix spec.sourceNode"
+                        + (nodesWithVm.isEmpty() ? "" : " (" + vm + " runs on " + String.join(", ", nodesWithVm) + ")"));
+            }
+            if (!nodesWithVm.contains(spec.sourceNode)) {
+                return fail(view, Reasons.VM_NOT_FOUND, "VM " + vm + " is not running on " + spec.sourceNode
+                        + (nodesWithVm.isEmpty() ? " nor on any other node with a HypervisorNic"
+                                : "; it runs on " + String.join(", ", nodesWithVm))
+                        + "; fix spec.vmName or spec.sourceNode");
+            }
+            source = spec.sourceNode;
+        } else if (nodesWithVm.isEmpty()) {
+            return fail(view, Reasons.VM_NOT_FOUND, "VM " + vm + " is not running on any node with a HypervisorNic (checked "
+                    + String.join(", ", view.nicsByNode().keySet().stream().sorted().toList())
+                    + "); fix spec.vmName or start the VM");
+        } else if (nodesWithVm.size() > 1) {
+            return fail(view, Reasons.VM_ON_SEVERAL_NODES, "VM " + vm + " is reported on " + String.join(" and ", nodesWithVm)
+                    + "; set spec.sourceNode, and check that only one copy of the domain runs");
+        } else {
+            source = nodesWithVm.get(0);
+        }
+        HypervisorNic sourceNic = view.nicsByNode().get(source);
+        Optional<String> sourceProblem = NicHealth.problem(sourceNic, view.nodes().get(source), view.now(),
+                view.config().heartbeatStaleAfter());
+        if (sourceProblem.isPresent()) {
+            return waitWith(view, m, ConditionTypes.VALID, Reasons.SOURCE_NOT_READY, "source " + source + " is not Ready: "
+                    + sourceProblem.get());
+        }
+        VmStatus vmStatus = view.vmOn(source, vm).orElseThrow();
+        if (!Boolean.TRUE.equals(vmStatus.teamingValid)) {
+            return fail(view, Reasons.TEAMING_INVALID, "VM " + vm + " on " + source + " has no valid teaming pair: "
+                    + String.join("; ", vmStatus.problems == null ? List.of("unknown problem") : vmStatus.problems)
+                    + ". Fix the domain XML (see docs/troubleshooting.md)");
+        }
+        if (spec.targetNode != null && spec.targetNode.equals(source)) {
+            return fail(view, Reasons.SOURCE_IS_TARGET, "spec.targetNode " + spec.targetNode + " is the node " + vm
+                    + " already runs on; choose another node or leave targetNode empty");
+        }
+        TargetSelector.Result placement = SchedulingHandler.select(m, source, vmStatus, view);
+        if (placement instanceof TargetSelector.Refusal refusal) {
+            if (!refusal.retryable()) {
+                return fail(view, refusal.reason(), refusal.message());
+            }
+            return waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(), refusal.message()
+                    + "; the migration waits and retries");
+        }
+        long inFlight = view.inFlight().size();
+        if (inFlight >= view.config().maxInFlight()) {
+            return waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, inFlight
+                    + " migrations are in flight (the cluster limit is " + view.config().maxInFlight()
+                    + "); waiting for a slot");
+        }
+        long outbound = view.inFlight().stream().filter(o -> source.equals(o.getStatus().sourceNode)).count();
+        if (outbound >= view.config().maxOutboundPerNode()) {
+            return waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, outbound
+                    + " migrations are leaving " + source + " (the per-node limit is "
+                    + view.config().maxOutboundPerNode() + "); waiting for a slot");
+        }
+        String message = "VM " + vm + " found on " + source + " with a valid teaming pair";
+        return Decision.move(Transition.to(MigrationPhase.Scheduling, Reasons.ACCEPTED, message).with(s -> {
+            s.sourceNode = source;
+            s.teaming = vmStatus.teaming;
+            s.sourceVf = vmStatus.teaming == null ? null : vmStatus.teaming.primaryPciAddress;
+            Conditions.set(s.conditions, ConditionTypes.VALID, true, Reasons.ACCEPTED, message,
+                    m.getMetadata().getGeneration(), view.now());
+        }));
+    }
+
+    /** The oldest other unfinished migration of the same VM, if it is older than this one or already running. */
+    static Optional<SriovMigration> earlierActiveMigrationOf(SriovMigration m, ClusterView view) {
+        Comparator<SriovMigration> age = Comparator
+                .comparing((SriovMigration o) -> o.getMetadata().getCreationTimestamp() == null ? ""
+                        : o.getMetadata().getCreationTimestamp())
+                .thenComparing(o -> o.getMetadata().getNamespace() + "/" + o.getMetadata().getName());
+        return view.migrations().stream()
+                .filter(o -> !o.getMetadata().getUid().equals(m.getMetadata().getUid()))
+                .filter(o -> m.getSpec().vmName.equals(o.getSpec().vmName))
+                .filter(ClusterView::isActive)
+                .filter(o -> ClusterView.holdsSlot(o) || age.compare(o, m) < 0)
+                .min(age);
+    }
+
+    static Decision fail(ClusterView view, String reason, String message) {
+        return Decision.move(Transition.failure(MigrationPhase.Failed, reason, message).with(s -> Conditions.set(
+                s.conditions, reason.equals(Reasons.POOL_NOT_FOUND) || reason.equals(Reasons.NO_TARGET)
+                        ? ConditionTypes.SCHEDULED : ConditionTypes.VALID,
+                false, reason, message, s.observedGeneration, view.now())));
+    }
+
+    /** Stay in the current phase and say why, writing only when the reason or message changed. */
+    static Decision waitWith(ClusterView view, SriovMigration m, String conditionType, String reason, String message) {
+        boolean unchanged = Conditions.find(m.getStatus().conditions, conditionType)
+                .map(c -> reason.equals(c.getReason()) && message.equals(c.getMessage())).orElse(false);
+        if (unchanged) {
+            return Decision.recheckAfter(RECHECK);
+        }
+        return Decision.waitFor(Transition.to(m.getStatus().phase, reason, message).with(s -> Conditions.set(
+                s.conditions, conditionType, false, reason, message, m.getMetadata().getGeneration(),
+                view.now())), RECHECK);
+    }
+}

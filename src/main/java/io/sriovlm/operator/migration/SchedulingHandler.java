@@ -1,0 +1,99 @@
+package io.sriovlm.operator.migration;
+
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.migration.Transition;
+import io.sriovlm.operator.placement.TargetSelector;
+import io.sriovlm.operator.placement.TargetSelector.Choice;
+import io.sriovlm.operator.placement.VfLedger;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Scheduling (owner: operator): choose the target and reserve its VF in the pool ledger, then hand over to the
+ * target agent. Re-running after a crash finds the reservation this migration already holds and reuses it. Pure.
+ */
+public final class SchedulingHandler {
+    private SchedulingHandler() {
+    }
+
+    public static Decision decide(SriovMigration m, ClusterView view) {
+        String uid = m.getMetadata().getUid();
+        VmStatus vm = view.vmOn(m.getStatus().sourceNode, m.getSpec().vmName).orElse(null);
+        if (vm == null) {
+            return PendingHandler.fail(view, Reasons.VM_NOT_FOUND, "VM " + m.getSpec().vmName + " is no longer reported on "
+                    + m.getStatus().sourceNode + "; nothing was changed. Create a new SriovMigration once it runs again");
+        }
+        Optional<Choice> held = heldReservation(m, view);
+        TargetSelector.Result result = held.<TargetSelector.Result>map(c -> c).orElseGet(
+                () -> select(m, m.getStatus().sourceNode, vm, view));
+        if (result instanceof TargetSelector.Refusal refusal) {
+            if (!refusal.retryable()) {
+                return PendingHandler.fail(view, refusal.reason(), refusal.message());
+            }
+            return PendingHandler.waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(),
+                    refusal.message() + "; the migration waits and retries");
+        }
+        Choice choice = (Choice) result;
+        HypervisorNic targetNic = view.nicsByNode().get(choice.node());
+        String message = "target " + choice.node() + ", VF " + choice.vfPciAddress() + " reserved in pool "
+                + choice.pool();
+        Transition next = Transition.to(MigrationPhase.Preparing, Reasons.SCHEDULED, message).with(s -> {
+            s.targetNode = choice.node();
+            s.targetVf = choice.vfPciAddress();
+            s.vfPool = choice.pool();
+            s.placementReason = choice.reason();
+            s.targetMigrationUri = targetNic.getStatus().migrationUri;
+            Conditions.set(s.conditions, ConditionTypes.SCHEDULED, true, Reasons.SCHEDULED, message,
+                    m.getMetadata().getGeneration(), view.now());
+        });
+        return held.isPresent() ? Decision.move(next) : Decision.reserveAndMove(choice, next);
+    }
+
+    /** Placement as Pending pre-checks it and Scheduling decides it. */
+    static TargetSelector.Result select(SriovMigration m, String source, VmStatus vm, ClusterView view) {
+        List<VfPool> pools = m.getSpec().vfPool == null ? view.pools()
+                : view.pools().stream().filter(p -> p.getMetadata().getName().equals(m.getSpec().vfPool)).toList();
+        if (m.getSpec().vfPool != null && pools.isEmpty()) {
+            return new TargetSelector.Refusal(Reasons.POOL_NOT_FOUND, "VfPool " + m.getSpec().vfPool
+                    + " does not exist; create it or fix spec.vfPool", false);
+        }
+        String standbyDevice = vm.teaming == null ? null : vm.teaming.standbyDevice;
+        return TargetSelector.select(new TargetSelector.Request(m.getSpec().vmName, standbyDevice, source,
+                m.getSpec().targetNode, pools, view.nicsByNode(), view.nodes(), inboundByNode(view),
+                view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter()));
+    }
+
+    private static Optional<Choice> heldReservation(SriovMigration m, ClusterView view) {
+        String uid = m.getMetadata().getUid();
+        for (VfPool pool : view.pools()) {
+            var entry = VfLedger.reservationOf(pool.getStatus(), uid);
+            if (entry.isPresent()) {
+                String node = VfLedger.nodeOfReservation(pool.getStatus(), uid).orElseThrow();
+                HypervisorNic nic = view.nicsByNode().get(node);
+                var bond = nic == null ? null : nic.getSpec().bonds.stream()
+                        .filter(b -> entry.get().index != null && entry.get().index.equals(b.vfIndex)).findFirst().orElse(null);
+                return Optional.of(new Choice(node, pool.getMetadata().getName(), entry.get().pciAddress,
+                        entry.get().index == null ? -1 : entry.get().index, bond,
+                        "reservation already held in pool " + pool.getMetadata().getName()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    static Map<String, Integer> inboundByNode(ClusterView view) {
+        Map<String, Integer> inbound = new HashMap<>();
+        view.inFlight().stream().filter(o -> o.getStatus().targetNode != null)
+                .forEach(o -> inbound.merge(o.getStatus().targetNode, 1, Integer::sum));
+        return inbound;
+    }
+}

@@ -1,0 +1,51 @@
+package io.sriovlm.operator.placement;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.common.Timestamps;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/** Whether a node can take part in a migration, judged from its HypervisorNic and Node. Pure. */
+public final class NicHealth {
+    /** Condition the agent sets on its HypervisorNic: its host looks as the spec wants. */
+    public static final String AGENT_READY = "AgentReady";
+    /** Condition the operator sets: agent alive, host ready, node exists. */
+    public static final String READY = "Ready";
+
+    private NicHealth() {
+    }
+
+    /** Why the node is not ready, or empty when it is. */
+    public static Optional<String> problem(HypervisorNic nic, Node node, Instant now, Duration staleAfter) {
+        String name = nic == null ? "?" : nic.getSpec().nodeName;
+        if (nic == null) {
+            return Optional.of("no HypervisorNic reports on this node");
+        }
+        if (node == null) {
+            return Optional.of("HypervisorNic " + nic.getMetadata().getName() + " names node " + name
+                    + ", which does not exist; fix spec.nodeName or delete the HypervisorNic");
+        }
+        if (nic.getStatus() == null || nic.getStatus().heartbeatTime == null) {
+            return Optional.of("the node agent on " + name + " has not reported yet; check the sriovlm-agent pod on that node");
+        }
+        Instant heartbeat = Timestamps.parse(nic.getStatus().heartbeatTime);
+        if (Duration.between(heartbeat, now).compareTo(staleAfter) > 0) {
+            return Optional.of("the node agent on " + name + " last reported at " + nic.getStatus().heartbeatTime
+                    + " (more than " + staleAfter.toSeconds() + "s ago); check the sriovlm-agent pod on that node");
+        }
+        if (!Conditions.isTrue(nic.getStatus().conditions, AGENT_READY)) {
+            String why = Conditions.find(nic.getStatus().conditions, AGENT_READY).map(c -> c.getMessage())
+                    .orElse("the agent has not reported its host ready");
+            return Optional.of(why);
+        }
+        return Optional.empty();
+    }
+
+    public static boolean schedulable(Node node) {
+        return node != null && (node.getSpec() == null || !Boolean.TRUE.equals(node.getSpec().getUnschedulable()));
+    }
+}

@@ -1,0 +1,168 @@
+package io.sriovlm.operator.placement;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Chooses the target node and VF of a migration. A node qualifies when it is Ready and schedulable, carries the SF
+ * netdev the VM's standby NIC sits on (same name on every host), has the bond pairing that SF's representor with a
+ * VF representor, that VF is in the VM's pool and free, and the node has an inbound slot. Among qualifying nodes
+ * the choice is deterministic: most free VFs in the pool, then fewest inbound migrations, then name. Pure.
+ */
+public final class TargetSelector {
+
+    /** Everything the choice depends on. */
+    public record Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
+            List<VfPool> pools, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
+            Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter) {
+    }
+
+    public sealed interface Result permits Choice, Refusal {
+    }
+
+    public record Choice(String node, String pool, String vfPciAddress, int vfIndex, BondSpec bond, String reason)
+            implements Result {
+    }
+
+    /**
+     * @param retryable true when waiting can help (VFs or slots may free up, a node may become Ready)
+     */
+    public record Refusal(String reason, String message, boolean retryable) implements Result {
+    }
+
+    private TargetSelector() {
+    }
+
+    public static Result select(Request request) {
+        if (request.pools().isEmpty()) {
+            return new Refusal(io.sriovlm.migration.Reasons.POOL_NOT_FOUND,
+                    "no VfPool covers the VM's nodes; create a VfPool or set spec.vfPool", false);
+        }
+        List<String> candidates = new ArrayList<>(new TreeSet<>(request.nics().keySet()));
+        if (request.requestedTarget() != null) {
+            if (request.requestedTarget().equals(request.sourceNode())) {
+                return new Refusal(io.sriovlm.migration.Reasons.SOURCE_IS_TARGET, "spec.targetNode "
+                        + request.requestedTarget() + " is the node " + request.vm()
+                        + " already runs on; choose another node or leave targetNode empty", false);
+            }
+            if (!request.nics().containsKey(request.requestedTarget())) {
+                return new Refusal(io.sriovlm.migration.Reasons.TARGET_NOT_FOUND, "spec.targetNode "
+                        + request.requestedTarget() + " has no HypervisorNic (known nodes: "
+                        + String.join(", ", candidates) + "); fix spec.targetNode", false);
+            }
+            candidates = List.of(request.requestedTarget());
+        }
+        List<Choice> qualified = new ArrayList<>();
+        List<String> rejections = new ArrayList<>();
+        boolean anyRetryable = false;
+        boolean onlyPoolExhausted = true;
+        for (String node : candidates) {
+            if (node.equals(request.sourceNode())) {
+                continue;
+            }
+            Evaluation evaluation = evaluate(request, node);
+            if (evaluation.choice != null) {
+                qualified.add(evaluation.choice);
+            } else {
+                rejections.add(node + ": " + evaluation.problem);
+                anyRetryable |= evaluation.retryable;
+                onlyPoolExhausted &= evaluation.poolExhausted;
+            }
+        }
+        if (qualified.isEmpty()) {
+            String reason;
+            if (rejections.isEmpty()) {
+                reason = io.sriovlm.migration.Reasons.NO_TARGET;
+                rejections.add("no node other than the source " + request.sourceNode() + " has a HypervisorNic");
+            } else if (onlyPoolExhausted) {
+                reason = io.sriovlm.migration.Reasons.POOL_EXHAUSTED;
+            } else if (request.requestedTarget() != null) {
+                reason = io.sriovlm.migration.Reasons.TARGET_NOT_READY;
+            } else {
+                reason = io.sriovlm.migration.Reasons.NO_TARGET;
+            }
+            return new Refusal(reason, "no target for " + request.vm() + ": " + String.join("; ", rejections),
+                    anyRetryable);
+        }
+        qualified.sort(Comparator.<Choice>comparingInt(c -> -freeInPool(request, c.pool(), c.node()))
+                .thenComparingInt(c -> request.inboundByNode().getOrDefault(c.node(), 0))
+                .thenComparing(Choice::node));
+        Choice best = qualified.get(0);
+        String why = (request.requestedTarget() != null ? "requested by spec.targetNode" : "chose " + best.node()
+                + " among " + qualified.size() + " qualifying node(s): most free VFs in the pool ("
+                + freeInPool(request, best.pool(), best.node()) + "), then fewest inbound migrations ("
+                + request.inboundByNode().getOrDefault(best.node(), 0) + ")")
+                + "; VF " + best.vfPciAddress() + " pairs with bond " + best.bond().name + " on SF netdev "
+                + best.bond().sfNetdev;
+        return new Choice(best.node(), best.pool(), best.vfPciAddress(), best.vfIndex(), best.bond(), why);
+    }
+
+    private record Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted) {
+        static Evaluation no(String problem, boolean retryable) {
+            return new Evaluation(null, problem, retryable, false);
+        }
+    }
+
+    private static Evaluation evaluate(Request request, String nodeName) {
+        HypervisorNic nic = request.nics().get(nodeName);
+        Node node = request.nodes().get(nodeName);
+        Optional<String> unhealthy = NicHealth.problem(nic, node, request.now(), request.heartbeatStaleAfter());
+        if (unhealthy.isPresent()) {
+            return Evaluation.no("not Ready: " + unhealthy.get(), true);
+        }
+        if (!NicHealth.schedulable(node)) {
+            return Evaluation.no("node is cordoned (spec.unschedulable)", true);
+        }
+        Optional<BondSpec> bond = nic.getSpec().bonds.stream()
+                .filter(b -> b.sfNetdev.equals(request.standbyDevice())).findFirst();
+        if (bond.isEmpty()) {
+            return Evaluation.no("no bond for SF netdev " + request.standbyDevice()
+                    + " (the VM's standby NIC needs the same SF netdev name on every host)", false);
+        }
+        if (bond.get().vfIndex == null) {
+            return Evaluation.no("bond " + bond.get().name + " does not say which VF it pairs with (spec.bonds[].vfIndex)", false);
+        }
+        Optional<VfStatus> vf = nic.getStatus().vfs.stream()
+                .filter(v -> bond.get().vfIndex.equals(v.index)).findFirst();
+        if (vf.isEmpty()) {
+            return Evaluation.no("VF " + bond.get().vfIndex + " of bond " + bond.get().name + " is not present", true);
+        }
+        if (request.inboundByNode().getOrDefault(nodeName, 0) >= request.maxInboundPerNode()) {
+            return Evaluation.no("already receives " + request.maxInboundPerNode() + " migration(s) (the inbound limit)", true);
+        }
+        for (VfPool pool : request.pools()) {
+            Optional<VfEntry> entry = VfLedger.find(pool.getStatus(), nodeName, vf.get().pciAddress);
+            if (entry.isEmpty()) {
+                continue;
+            }
+            if (entry.get().state != VfState.Free) {
+                return new Evaluation(null, "VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
+                        + " in pool " + pool.getMetadata().getName() + " is " + entry.get().state + " by "
+                        + (entry.get().migration != null ? entry.get().migration : entry.get().vm), true, true);
+            }
+            return new Evaluation(new Choice(nodeName, pool.getMetadata().getName(), vf.get().pciAddress,
+                    vf.get().index, bond.get(), null), null, false, false);
+        }
+        return Evaluation.no("VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
+                + " is in no VfPool the VM may use", false);
+    }
+
+    private static int freeInPool(Request request, String pool, String node) {
+        return request.pools().stream().filter(p -> p.getMetadata().getName().equals(pool)).findFirst()
+                .map(p -> VfLedger.freeCount(p.getStatus(), node)).orElse(0);
+    }
+}

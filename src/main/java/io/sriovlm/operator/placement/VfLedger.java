@@ -1,0 +1,206 @@
+package io.sriovlm.operator.placement;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VfPoolStatus;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.NodeVfs;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
+import io.sriovlm.common.Timestamps;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The VF allocation ledger kept in {@code VfPool.status}. Pure functions over the status; the callers write the
+ * result with optimistic concurrency, so two reservations of one VF cannot both land.
+ * <p>
+ * A VF is Allocated when an agent reports it attached to a domain, Reserved when a live migration holds it, and Free
+ * otherwise. A reservation is only dropped by {@link #release} or when its migration is gone or finished
+ * ({@link #recompute}), never because an inventory report did not mention it.
+ */
+public final class VfLedger {
+    private VfLedger() {
+    }
+
+    /** Who holds a reservation. */
+    public record Holder(String vm, String migration, String migrationUid) {
+    }
+
+    public static Optional<VfEntry> find(VfPoolStatus status, String node, String pciAddress) {
+        return nodeOf(status, node).flatMap(n -> n.vfs.stream().filter(v -> pciAddress.equals(v.pciAddress)).findFirst());
+    }
+
+    public static Optional<VfEntry> reservationOf(VfPoolStatus status, String migrationUid) {
+        if (status == null) {
+            return Optional.empty();
+        }
+        return status.nodes.stream().flatMap(n -> n.vfs.stream())
+                .filter(v -> v.state == VfState.Reserved && migrationUid.equals(v.migrationUid)).findFirst();
+    }
+
+    public static Optional<String> nodeOfReservation(VfPoolStatus status, String migrationUid) {
+        return status.nodes.stream()
+                .filter(n -> n.vfs.stream().anyMatch(v -> v.state == VfState.Reserved && migrationUid.equals(v.migrationUid)))
+                .map(n -> n.node).findFirst();
+    }
+
+    public static boolean isFree(VfPoolStatus status, String node, String pciAddress) {
+        return find(status, node, pciAddress).map(v -> v.state == VfState.Free).orElse(false);
+    }
+
+    public static int freeCount(VfPoolStatus status, String node) {
+        return nodeOf(status, node).map(n -> (int) n.vfs.stream().filter(v -> v.state == VfState.Free).count()).orElse(0);
+    }
+
+    /**
+     * Reserves a free VF for a migration. Idempotent: reserving the VF this migration already holds changes nothing.
+     *
+     * @throws IllegalStateException when the VF is unknown or held by someone else
+     */
+    public static void reserve(VfPoolStatus status, String node, String pciAddress, Holder holder, Instant now) {
+        VfEntry entry = find(status, node, pciAddress).orElseThrow(() -> new IllegalStateException(
+                "VF " + pciAddress + " on " + node + " is not in the pool"));
+        if (entry.state == VfState.Reserved && holder.migrationUid().equals(entry.migrationUid)) {
+            return;
+        }
+        if (entry.state != VfState.Free) {
+            throw new IllegalStateException("VF " + pciAddress + " on " + node + " is " + entry.state + " by "
+                    + (entry.migration != null ? entry.migration : entry.vm));
+        }
+        entry.state = VfState.Reserved;
+        entry.vm = holder.vm();
+        entry.migration = holder.migration();
+        entry.migrationUid = holder.migrationUid();
+        entry.since = Timestamps.format(now);
+        recount(status);
+    }
+
+    /**
+     * Drops a migration's reservation. After a success the VF is handed to the VM (Allocated) rather than freed: the
+     * VM now uses it, and an agent inventory taken before the attach must not make it look free.
+     *
+     * @return true when the status changed
+     */
+    public static boolean release(VfPoolStatus status, String migrationUid, boolean handToVm, Instant now) {
+        boolean changed = false;
+        for (NodeVfs node : status.nodes) {
+            for (VfEntry entry : node.vfs) {
+                if (entry.state == VfState.Reserved && migrationUid.equals(entry.migrationUid)) {
+                    if (handToVm) {
+                        entry.state = VfState.Allocated;
+                        entry.since = Timestamps.format(now);
+                    } else {
+                        entry.state = VfState.Free;
+                        entry.vm = null;
+                        entry.since = null;
+                    }
+                    entry.migration = null;
+                    entry.migrationUid = null;
+                    changed = true;
+                }
+            }
+        }
+        if (changed) {
+            recount(status);
+        }
+        return changed;
+    }
+
+    /**
+     * Rebuilds a pool's ledger from the agents' inventories, keeping the reservations of live migrations.
+     *
+     * @param nics          every HypervisorNic, by node name
+     * @param nodes         every Node, by name
+     * @param liveMigrations UIDs of migrations that are not finished
+     */
+    public static VfPoolStatus recompute(VfPool pool, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
+            Set<String> liveMigrations, Instant now) {
+        VfPoolStatus previous = pool.getStatus() == null ? new VfPoolStatus() : pool.getStatus();
+        VfPoolStatus next = new VfPoolStatus();
+        next.observedGeneration = pool.getMetadata().getGeneration();
+        next.conditions = previous.conditions;
+        List<String> nodeNames = new ArrayList<>(nics.keySet());
+        nodeNames.sort(Comparator.naturalOrder());
+        for (String nodeName : nodeNames) {
+            Node node = nodes.get(nodeName);
+            HypervisorNic nic = nics.get(nodeName);
+            if (node == null || !PoolMembership.coversNode(pool, node) || nic.getStatus() == null) {
+                continue;
+            }
+            NodeVfs nodeVfs = new NodeVfs();
+            nodeVfs.node = nodeName;
+            Instant inventoryTime = Timestamps.parse(nic.getStatus().heartbeatTime);
+            for (VfStatus vf : nic.getStatus().vfs) {
+                if (!PoolMembership.coversVf(pool, nic, vf)) {
+                    continue;
+                }
+                nodeVfs.vfs.add(entryFor(vf, find(previous, nodeName, vf.pciAddress), liveMigrations, inventoryTime));
+            }
+            next.nodes.add(nodeVfs);
+        }
+        recount(next);
+        return next;
+    }
+
+    private static VfEntry entryFor(VfStatus vf, Optional<VfEntry> before, Set<String> liveMigrations,
+            Instant inventoryTime) {
+        VfEntry entry = new VfEntry();
+        entry.pciAddress = vf.pciAddress;
+        entry.index = vf.index;
+        if (before.isPresent() && before.get().state == VfState.Reserved
+                && liveMigrations.contains(before.get().migrationUid)) {
+            VfEntry held = before.get();
+            entry.state = VfState.Reserved;
+            entry.vm = held.vm;
+            entry.migration = held.migration;
+            entry.migrationUid = held.migrationUid;
+            entry.since = held.since;
+        } else if (vf.attachedTo != null) {
+            entry.state = VfState.Allocated;
+            entry.vm = vf.attachedTo;
+            entry.since = before.filter(b -> vf.attachedTo.equals(b.vm)).map(b -> b.since).orElse(null);
+        } else if (before.isPresent() && before.get().state == VfState.Allocated && before.get().since != null
+                && (inventoryTime == null || !inventoryTime.isAfter(Timestamps.parse(before.get().since)))) {
+            // Handed to a VM after this inventory was taken: the report cannot contradict it yet.
+            VfEntry held = before.get();
+            entry.state = VfState.Allocated;
+            entry.vm = held.vm;
+            entry.since = held.since;
+        } else {
+            entry.state = VfState.Free;
+        }
+        return entry;
+    }
+
+    static void recount(VfPoolStatus status) {
+        int total = 0;
+        int free = 0;
+        for (NodeVfs node : status.nodes) {
+            node.total = node.vfs.size();
+            node.free = count(node.vfs, VfState.Free);
+            node.reserved = count(node.vfs, VfState.Reserved);
+            node.allocated = count(node.vfs, VfState.Allocated);
+            total += node.total;
+            free += node.free;
+        }
+        status.totalVfs = total;
+        status.freeVfs = free;
+    }
+
+    private static int count(Collection<VfEntry> vfs, VfState state) {
+        return (int) vfs.stream().filter(v -> v.state == state).count();
+    }
+
+    private static Optional<NodeVfs> nodeOf(VfPoolStatus status, String node) {
+        return status == null ? Optional.empty() : status.nodes.stream().filter(n -> node.equals(n.node)).findFirst();
+    }
+}

@@ -1,0 +1,56 @@
+package io.sriovlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.VfPool;
+
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Informer event sources for the cluster-wide objects a controller decides on, and typed views of their caches. */
+final class ClusterCaches<P extends HasMetadata> {
+    final InformerEventSource<HypervisorNic, P> nics;
+    final InformerEventSource<Node, P> nodes;
+    final InformerEventSource<VfPool, P> pools;
+
+    ClusterCaches(EventSourceContext<P> context, SecondaryToPrimaryMapper<HasMetadata> toPrimaries) {
+        this.nics = source(HypervisorNic.class, context, toPrimaries);
+        this.nodes = source(Node.class, context, toPrimaries);
+        this.pools = source(VfPool.class, context, toPrimaries);
+    }
+
+    private static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> source(Class<R> type,
+            EventSourceContext<P> context, SecondaryToPrimaryMapper<HasMetadata> toPrimaries) {
+        SecondaryToPrimaryMapper<R> mapper = toPrimaries::toPrimaryResourceIDs;
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
+                .withName(type.getSimpleName())
+                .withSecondaryToPrimaryMapper(mapper)
+                .build(), context);
+    }
+
+    Map<String, HypervisorNic> nicsByNode() {
+        // One HypervisorNic per node in this version; with several PFs per node the first by name wins.
+        return nics.list().sorted(java.util.Comparator.comparing(n -> n.getMetadata().getName()))
+                .filter(n -> n.getSpec() != null && n.getSpec().nodeName != null)
+                .collect(Collectors.toMap(n -> n.getSpec().nodeName, Function.identity(), (a, b) -> a));
+    }
+
+    Map<String, Node> nodesByName() {
+        return nodes.list().collect(Collectors.toMap(n -> n.getMetadata().getName(), Function.identity()));
+    }
+
+    java.util.List<VfPool> poolList() {
+        return pools.list().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList();
+    }
+
+    static ResourceID idOf(HasMetadata resource) {
+        return ResourceID.fromResource(resource);
+    }
+}

@@ -1,0 +1,106 @@
+package io.sriovlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.common.EventRecorder;
+import io.sriovlm.common.Timestamps;
+import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.operator.placement.NicHealth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Judges each HypervisorNic's readiness from what its agent reports (heartbeat age, the agent's own AgentReady) and
+ * whether its node exists, and labels it with its node so the agent there can select it with an equality selector.
+ */
+public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
+    private final KubernetesClient client;
+    private final OperatorConfig config;
+    private final EventRecorder events;
+    private final Clock clock;
+    private InformerEventSource<Node, HypervisorNic> nodes;
+
+    public HypervisorNicReconciler(KubernetesClient client, OperatorConfig config, EventRecorder events, Clock clock) {
+        this.client = client;
+        this.config = config;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, HypervisorNic>> prepareEventSources(EventSourceContext<HypervisorNic> context) {
+        var nics = context.getPrimaryCache();
+        nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, HypervisorNic.class)
+                .withName("Node")
+                .withSecondaryToPrimaryMapper((Node node) -> nics.list()
+                        .filter(n -> n.getSpec() != null && node.getMetadata().getName().equals(n.getSpec().nodeName))
+                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build(), context);
+        return List.of(nodes);
+    }
+
+    @Override
+    public UpdateControl<HypervisorNic> reconcile(HypervisorNic nic, Context<HypervisorNic> context) {
+        String nodeName = nic.getSpec().nodeName;
+        var labels = nic.getMetadata().getLabels();
+        if (labels == null || !nodeName.equals(labels.get(Labels.NODE))) {
+            client.resource(nic).patch(PatchContext.of(PatchType.JSON_MERGE),
+                    "{\"metadata\":{\"labels\":{\"" + Labels.NODE + "\":\"" + nodeName + "\"}}}");
+            return UpdateControl.noUpdate();
+        }
+        Instant now = clock.instant();
+        Node node = nodes.get(new ResourceID(nodeName)).orElse(null);
+        Optional<String> problem = NicHealth.problem(nic, node, now, config.heartbeatStaleAfter());
+        String reason = problem.isEmpty() ? "AgentReporting" : node == null ? "NodeNotFound"
+                : nic.getStatus() == null || nic.getStatus().heartbeatTime == null ? "AgentNotReporting"
+                        : Conditions.isTrue(nic.getStatus().conditions, NicHealth.AGENT_READY) ? "HeartbeatStale" : "HostNotReady";
+        String message = problem.orElse("agent on " + nodeName + " reports a ready host");
+        var current = nic.getStatus() == null ? null
+                : Conditions.find(nic.getStatus().conditions, NicHealth.READY).orElse(null);
+        boolean changed = current == null || !reason.equals(current.getReason())
+                || !(problem.isEmpty() ? Conditions.TRUE : Conditions.FALSE).equals(current.getStatus());
+        if (changed) {
+            HypervisorNic copy = io.fabric8.kubernetes.client.utils.Serialization.clone(nic);
+            if (copy.getStatus() == null) {
+                copy.setStatus(new io.sriovlm.api.v1alpha1.HypervisorNicStatus());
+            }
+            Conditions.set(copy.getStatus().conditions, NicHealth.READY, problem.isEmpty(), reason, message,
+                    nic.getMetadata().getGeneration(), now);
+            try {
+                client.resource(copy).updateStatus();
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 409) {
+                    return UpdateControl.<HypervisorNic>noUpdate().rescheduleAfter(Duration.ofMillis(200));
+                }
+                throw e;
+            }
+            if (problem.isPresent()) {
+                events.warning(nic, reason, message);
+            }
+        }
+        // Look again when the heartbeat would go stale, so a dead agent turns the node NotReady.
+        Instant heartbeat = nic.getStatus() == null ? null : Timestamps.parse(nic.getStatus().heartbeatTime);
+        Duration recheck = heartbeat == null ? config.heartbeatStaleAfter()
+                : Duration.between(now, heartbeat.plus(config.heartbeatStaleAfter())).plusMillis(100);
+        return UpdateControl.<HypervisorNic>noUpdate().rescheduleAfter(recheck.isNegative() ? config.heartbeatStaleAfter() : recheck);
+    }
+}

@@ -1,0 +1,280 @@
+package io.sriovlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VfPoolStatus;
+import io.sriovlm.metrics.MigrationMetrics;
+import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.migration.Transition;
+import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.operator.migration.ClusterView;
+import io.sriovlm.operator.migration.Decision;
+import io.sriovlm.operator.migration.Oversight;
+import io.sriovlm.operator.migration.PendingHandler;
+import io.sriovlm.operator.migration.SchedulingHandler;
+import io.sriovlm.operator.placement.VfLedger;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * The operator's migration controller: observe (informer caches) → decide (pure phase handlers) → write (status with
+ * optimistic concurrency). It owns Pending and Scheduling, watches cancel and deadlines in the agent-owned phases,
+ * releases VF reservations when a migration ends, and keeps a deleted migration until it has rolled back.
+ */
+public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cleaner<SriovMigration> {
+    private static final Logger LOG = Logger.getLogger(SriovMigrationReconciler.class);
+    private static final Duration CONFLICT_RETRY = Duration.ofMillis(200);
+
+    private final KubernetesClient client;
+    private final OperatorConfig config;
+    private final MigrationStatusWriter writer;
+    private final MigrationMetrics metrics;
+    private final Clock clock;
+    private final Instant startedAt;
+    private final Set<String> recorded = ConcurrentHashMap.newKeySet();
+    /** Serializes slot and VF decisions, so two migrations decided at once cannot both take the last one. */
+    private final Object admission = new Object();
+    /** Migrations this operator admitted whose new phase its informer may not show yet. */
+    private final Map<String, SriovMigration> admittedNotYetSeen = new ConcurrentHashMap<>();
+    private ClusterCaches<SriovMigration> caches;
+    private io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<SriovMigration> migrations;
+
+    public SriovMigrationReconciler(KubernetesClient client, OperatorConfig config, MigrationStatusWriter writer,
+            MigrationMetrics metrics, Clock clock) {
+        this.client = client;
+        this.config = config;
+        this.writer = writer;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.startedAt = clock.instant();
+    }
+
+    @Override
+    public List<EventSource<?, SriovMigration>> prepareEventSources(EventSourceContext<SriovMigration> context) {
+        migrations = context.getPrimaryCache();
+        // A change of a node, NIC or pool can unblock the migrations that wait in Pending or Scheduling.
+        caches = new ClusterCaches<>(context, (HasMetadata ignored) -> migrations.list()
+                .filter(m -> m.getStatus() == null || m.getStatus().phase == null
+                        || m.getStatus().phase == MigrationPhase.Pending || m.getStatus().phase == MigrationPhase.Scheduling)
+                .map(ResourceID::fromResource).collect(Collectors.toSet()));
+        return List.of(caches.nics, caches.nodes, caches.pools);
+    }
+
+    @Override
+    public UpdateControl<SriovMigration> reconcile(SriovMigration m, Context<SriovMigration> context) {
+        try {
+            return reconcileSafely(m, false);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public DeleteControl cleanup(SriovMigration m, Context<SriovMigration> context) {
+        MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
+        if (phase == null || phase.isTerminal()) {
+            releaseReservation(m);
+            return DeleteControl.defaultDelete();
+        }
+        try {
+            reconcileSafely(m, true);
+        } catch (KubernetesClientException e) {
+            LOG.debugf("cleanup of %s: %s", m.getMetadata().getName(), e.getMessage());
+        }
+        // Keep the finalizer until the source agent has rolled back (or the target agent finished).
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(500);
+    }
+
+    private UpdateControl<SriovMigration> reconcileSafely(SriovMigration m, boolean deleting) {
+        Instant now = clock.instant();
+        if (m.getStatus() == null || m.getStatus().phase == null) {
+            Optional<SriovMigration> written = writer.apply(m, Transition.to(MigrationPhase.Pending, Reasons.ACCEPTED,
+                    "accepted; validating " + m.getSpec().vmName));
+            return written.isPresent() ? UpdateControl.noUpdate()
+                    : UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
+        }
+        MigrationPhase phase = m.getStatus().phase;
+        admittedNotYetSeen.computeIfPresent(m.getMetadata().getUid(),
+                (uid, admitted) -> ClusterView.holdsSlot(m) || m.getStatus().phase.isTerminal() ? null : admitted);
+        if (phase.isTerminal()) {
+            releaseReservation(m);
+            recordOnce(m);
+            return UpdateControl.noUpdate();
+        }
+        Decision decision = Oversight.decide(m, deleting, now);
+        if (decision.transition().isEmpty() && (phase == MigrationPhase.Pending || phase == MigrationPhase.Scheduling)) {
+            synchronized (admission) {
+                ClusterView view = view(now);
+                decision = phase == MigrationPhase.Pending ? PendingHandler.decide(m, view)
+                        : SchedulingHandler.decide(m, view);
+                return apply(m, decision);
+            }
+        }
+        return apply(m, decision);
+    }
+
+    private UpdateControl<SriovMigration> apply(SriovMigration m, Decision decision) {
+        if (decision.transition().isEmpty()) {
+            return reschedule(decision);
+        }
+        Transition transition = decision.transition().get();
+        SriovMigration current = m;
+        if (decision.reservation().isPresent()) {
+            if (!reserve(m, decision.reservation().get())) {
+                return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
+            }
+        }
+        if (transition.to() == MigrationPhase.Scheduling || transition.to() == MigrationPhase.Preparing) {
+            // Agents select their work by these labels: they must be on the object before the phase that wakes them.
+            Optional<SriovMigration> labelled = label(m, transition);
+            if (labelled.isEmpty()) {
+                return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
+            }
+            current = labelled.get();
+        }
+        Optional<SriovMigration> written = writer.apply(current, transition);
+        if (written.isEmpty()) {
+            return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
+        }
+        if (ClusterView.holdsSlot(written.get())) {
+            admittedNotYetSeen.put(m.getMetadata().getUid(), written.get());
+        }
+        if (written.get().getStatus().phase.isTerminal()) {
+            releaseReservation(written.get());
+            recordOnce(written.get());
+        }
+        return reschedule(decision);
+    }
+
+    private static UpdateControl<SriovMigration> reschedule(Decision decision) {
+        return decision.recheckAfter().map(d -> UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(d))
+                .orElseGet(UpdateControl::noUpdate);
+    }
+
+    private Optional<SriovMigration> label(SriovMigration m, Transition transition) {
+        SriovMigrationStatus preview = MigrationStatusWriter.applyLocally(m, transition, clock.instant()).getStatus();
+        Map<String, String> wanted = new java.util.TreeMap<>();
+        wanted.put(Labels.VM, m.getSpec().vmName);
+        if (preview.sourceNode != null) {
+            wanted.put(Labels.SOURCE_NODE, preview.sourceNode);
+        }
+        if (preview.targetNode != null) {
+            wanted.put(Labels.TARGET_NODE, preview.targetNode);
+        }
+        Map<String, String> have = m.getMetadata().getLabels() == null ? Map.of() : m.getMetadata().getLabels();
+        if (wanted.entrySet().stream().allMatch(e -> e.getValue().equals(have.get(e.getKey())))) {
+            return Optional.of(m);
+        }
+        String patch = wanted.entrySet().stream()
+                .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue() + "\"")
+                .collect(Collectors.joining(",", "{\"metadata\":{\"labels\":{", "}}}"));
+        SriovMigration patched = client.resources(SriovMigration.class).inNamespace(m.getMetadata().getNamespace())
+                .withName(m.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        if (patched.getStatus() == null || patched.getStatus().phase != m.getStatus().phase) {
+            return Optional.empty();
+        }
+        return Optional.of(patched);
+    }
+
+    private boolean reserve(SriovMigration m, io.sriovlm.operator.placement.TargetSelector.Choice choice) {
+        VfPool pool = caches.pools.list().filter(p -> p.getMetadata().getName().equals(choice.pool())).findFirst()
+                .orElse(null);
+        if (pool == null || pool.getStatus() == null) {
+            return false;
+        }
+        VfPool copy = io.fabric8.kubernetes.client.utils.Serialization.clone(pool);
+        try {
+            VfLedger.reserve(copy.getStatus(), choice.node(), choice.vfPciAddress(), new VfLedger.Holder(
+                    m.getSpec().vmName, m.getMetadata().getNamespace() + "/" + m.getMetadata().getName(),
+                    m.getMetadata().getUid()), clock.instant());
+            client.resource(copy).updateStatus();
+            return true;
+        } catch (IllegalStateException e) {
+            LOG.debugf("reservation for %s lost: %s", m.getMetadata().getName(), e.getMessage());
+            return false;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Drops the migration's reservation from every pool; idempotent. */
+    private void releaseReservation(SriovMigration m) {
+        boolean handToVm = m.getStatus() != null && m.getStatus().phase == MigrationPhase.Succeeded;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            boolean conflict = false;
+            for (VfPool pool : caches.poolList()) {
+                if (pool.getStatus() == null
+                        || VfLedger.reservationOf(pool.getStatus(), m.getMetadata().getUid()).isEmpty()) {
+                    continue;
+                }
+                VfPool fresh = client.resource(pool).get();
+                if (fresh == null || fresh.getStatus() == null) {
+                    continue;
+                }
+                VfPoolStatus status = fresh.getStatus();
+                if (VfLedger.release(status, m.getMetadata().getUid(), handToVm, clock.instant())) {
+                    try {
+                        client.resource(fresh).updateStatus();
+                    } catch (KubernetesClientException e) {
+                        if (e.getCode() != 409) {
+                            throw e;
+                        }
+                        conflict = true;
+                    }
+                }
+            }
+            if (!conflict) {
+                return;
+            }
+        }
+    }
+
+    private void recordOnce(SriovMigration m) {
+        var stamps = m.getStatus().phaseTimestamps;
+        Instant finishedAt = stamps.isEmpty() ? null : io.sriovlm.common.Timestamps.parse(stamps.get(stamps.size() - 1).at);
+        if (finishedAt != null && finishedAt.isAfter(startedAt.minusSeconds(1)) && recorded.add(m.getMetadata().getUid())) {
+            metrics.recordFinished(m);
+        }
+    }
+
+    private ClusterView view(Instant now) {
+        Map<String, SriovMigration> all = migrations.list()
+                .collect(Collectors.toMap(x -> x.getMetadata().getUid(), x -> x, (a, b) -> a));
+        // Our own recent admissions count even before the informer delivers them.
+        admittedNotYetSeen.forEach((uid, admitted) -> all.merge(uid, admitted,
+                (cached, ours) -> ClusterView.holdsSlot(cached) || cached.getStatus().phase.isTerminal() ? cached : ours));
+        return new ClusterView(caches.nicsByNode(), caches.nodesByName(), caches.poolList(), all.values(), config, now);
+    }
+}
