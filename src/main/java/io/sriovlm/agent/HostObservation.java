@@ -1,0 +1,111 @@
+package io.sriovlm.agent;
+
+import io.sriovlm.agent.hostnet.HostNetwork;
+import io.sriovlm.agent.hostnet.HostNetworkException;
+import io.sriovlm.agent.libvirt.Hypervisor;
+import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
+import io.sriovlm.agent.libvirt.TeamingReport;
+import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.BondStatus;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.common.Timestamps;
+import io.sriovlm.operator.placement.NicHealth;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads this host through its two interfaces and describes it as a HypervisorNic status. */
+public final class HostObservation {
+    private final Hypervisor hypervisor;
+    private final HostNetwork network;
+
+    public HostObservation(Hypervisor hypervisor, HostNetwork network) {
+        this.hypervisor = hypervisor;
+        this.network = network;
+    }
+
+    public Hypervisor hypervisor() {
+        return hypervisor;
+    }
+
+    public HostNetwork network() {
+        return network;
+    }
+
+    public HypervisorNicStatus observe(HypervisorNicSpec spec, Instant now) {
+        HypervisorNicStatus status = new HypervisorNicStatus();
+        status.heartbeatTime = Timestamps.format(now);
+        List<String> problems = new ArrayList<>();
+        Map<String, String> vfHolders = new HashMap<>();
+        for (DomainSnapshot domain : hypervisor.listDomains()) {
+            if (!domain.isRunning()) {
+                continue;
+            }
+            TeamingReport report = TeamingXml.inspect(domain.xml());
+            VmStatus vm = new VmStatus();
+            vm.name = domain.name();
+            vm.state = domain.state().name();
+            vm.teaming = report.toSummary();
+            vm.teamingValid = report.valid();
+            vm.problems = report.valid() ? null : report.problems();
+            status.vms.add(vm);
+            if (report.primaryPciAddress() != null) {
+                vfHolders.put(report.primaryPciAddress(), domain.name());
+            }
+        }
+        String pf = spec.pf == null ? null : spec.pf.name;
+        if (pf == null || !network.netdevExists(pf)) {
+            problems.add("PF " + pf + " not found on this host; fix spec.pf.name");
+        } else {
+            try {
+                for (HostNetwork.VfInfo vf : network.listVfs(pf)) {
+                    VfStatus vfStatus = new VfStatus();
+                    vfStatus.index = vf.index();
+                    vfStatus.pciAddress = vf.pciAddress();
+                    vfStatus.mac = vf.mac();
+                    vfStatus.representor = spec.bonds.stream().filter(b -> b.vfIndex != null && b.vfIndex == vf.index())
+                            .map(b -> b.vfRepresentor).findFirst().orElse(null);
+                    vfStatus.attachedTo = vfHolders.get(vf.pciAddress());
+                    status.vfs.add(vfStatus);
+                }
+            } catch (HostNetworkException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        status.totalVfs = status.vfs.size();
+        for (BondSpec bond : spec.bonds) {
+            BondStatus bondStatus = new BondStatus();
+            bondStatus.name = bond.name;
+            bondStatus.sfNetdev = bond.sfNetdev;
+            bondStatus.sfRepresentor = bond.sfRepresentor;
+            bondStatus.vfRepresentor = bond.vfRepresentor;
+            Optional<String> active = network.activeSlave(bond.name);
+            bondStatus.activeSlave = active.orElse(null);
+            if (active.isEmpty()) {
+                problems.add("bond " + bond.name + " not found or has no active slave");
+            }
+            if (!network.netdevExists(bond.sfNetdev)) {
+                problems.add("SF netdev " + bond.sfNetdev + " of bond " + bond.name + " not found");
+            }
+            status.bonds.add(bondStatus);
+        }
+        Conditions.set(status.conditions, NicHealth.AGENT_READY, problems.isEmpty(),
+                problems.isEmpty() ? "HostReady" : "HostNotReady",
+                problems.isEmpty() ? "PF, VFs, SF netdevs and bonds present" : String.join("; ", problems), null, now);
+        return status;
+    }
+
+    /** The bond whose SF netdev a VM's standby NIC sits on. */
+    public static Optional<BondSpec> bondFor(HypervisorNicSpec spec, String standbyDevice) {
+        return spec.bonds.stream().filter(b -> b.sfNetdev.equals(standbyDevice)).findFirst();
+    }
+}

@@ -1,0 +1,298 @@
+package io.sriovlm.agent.migration;
+
+import io.sriovlm.agent.AgentConfig;
+import io.sriovlm.agent.HostObservation;
+import io.sriovlm.agent.hostnet.HostNetwork;
+import io.sriovlm.agent.hostnet.HostNetworkException;
+import io.sriovlm.agent.libvirt.Hypervisor;
+import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
+import io.sriovlm.agent.libvirt.Hypervisor.MigrationRequest;
+import io.sriovlm.agent.libvirt.Hypervisor.MigrationResult;
+import io.sriovlm.agent.libvirt.HypervisorException;
+import io.sriovlm.agent.libvirt.TeamingReport;
+import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
+import io.sriovlm.api.v1alpha1.MigrationOptions;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.MigrationProgress;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
+import io.sriovlm.api.v1alpha1.StandbyLinkPolicy;
+import io.sriovlm.api.v1alpha1.TeamingSummary;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.common.Timestamps;
+import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.migration.Transition;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The source agent's phases: SwitchingToStandby, Migrating, RollingBack. Each step first looks at the host and only
+ * acts where the world is not yet as wanted, so re-running it after a crash converges on the same result.
+ */
+public final class SourceAgentSteps {
+    private static final Duration SOON = Duration.ofMillis(100);
+
+    private final Hypervisor hypervisor;
+    private final HostNetwork network;
+    private final Supplier<Optional<HypervisorNicSpec>> nicSpec;
+    private final MigrationJobs jobs;
+    private final AgentConfig config;
+    private final Clock clock;
+    private final Consumer<SriovMigration> onJobDone;
+
+    public SourceAgentSteps(Hypervisor hypervisor, HostNetwork network, Supplier<Optional<HypervisorNicSpec>> nicSpec,
+            MigrationJobs jobs, AgentConfig config, Clock clock, Consumer<SriovMigration> onJobDone) {
+        this.hypervisor = hypervisor;
+        this.network = network;
+        this.nicSpec = nicSpec;
+        this.jobs = jobs;
+        this.config = config;
+        this.clock = clock;
+        this.onJobDone = onJobDone;
+    }
+
+    public StepResult step(SriovMigration m) {
+        try {
+            return switch (m.getStatus().phase) {
+                case SwitchingToStandby -> switchToStandby(m);
+                case Migrating -> migrate(m);
+                case RollingBack -> rollBack(m);
+                default -> StepResult.idle();
+            };
+        } catch (HypervisorException | HostNetworkException e) {
+            return onError(m, e);
+        }
+    }
+
+    StepResult switchToStandby(SriovMigration m) throws HypervisorException, HostNetworkException {
+        String vm = m.getSpec().vmName;
+        Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
+        if (domain.isEmpty()) {
+            return StepResult.done(Transition.failure(MigrationPhase.Failed, Reasons.VM_NOT_FOUND, "VM " + vm
+                    + " is not running on " + config.nodeName() + "; nothing was changed"));
+        }
+        TeamingReport teaming = TeamingXml.inspect(domain.get().xml());
+        if (!teaming.valid()) {
+            String problems = String.join("; ", teaming.problems());
+            return teaming.primaryAttached()
+                    ? StepResult.done(Transition.failure(MigrationPhase.Failed, Reasons.TEAMING_INVALID,
+                            "VM " + vm + " has no valid teaming pair: " + problems + "; nothing was changed"))
+                    : StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.TEAMING_INVALID,
+                            "VM " + vm + " has no valid teaming pair: " + problems));
+        }
+        BondSpec bond = bondFor(teaming.standbyDevice());
+        if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration && !teaming.standbyLinkUp()) {
+            // The standby link must carry traffic before the VF leaves.
+            hypervisor.updateDevice(vm, TeamingXml.withLinkState(teaming.standbyXml(), true));
+        }
+        Instant removedAt;
+        if (teaming.primaryAttached()) {
+            hypervisor.detachDevice(vm, teaming.primaryXml());
+            Optional<Instant> removed = hypervisor.awaitDeviceRemoved(vm, teaming.primaryAlias(), waitBudget(m));
+            if (removed.isEmpty()) {
+                // The guest has not released the VF yet; look again (the phase deadline bounds the wait).
+                return StepResult.again(SOON);
+            }
+            removedAt = removed.get();
+        } else {
+            // A re-run after a crash: the VF already left. Keep the first measurement when there is one.
+            removedAt = Optional.ofNullable(Timestamps.parse(m.getStatus().standbyStartedAt)).orElse(clock.instant());
+        }
+        Instant switched = network.setActiveSlave(bond.name, bond.sfRepresentor);
+        long lag = Math.max(0, Duration.between(removedAt, switched).toMillis());
+        String message = "VF detached from " + vm + "; bond " + bond.name + " on SF representor " + bond.sfRepresentor;
+        return StepResult.done(Transition.to(MigrationPhase.Migrating, Reasons.ON_STANDBY, message).with(s -> {
+            s.standbyStartedAt = Timestamps.format(removedAt);
+            s.bondSwitchLagMs = max(s.bondSwitchLagMs, lag);
+            if (s.teaming == null) {
+                s.teaming = teaming.toSummary();
+            }
+            Conditions.set(s.conditions, ConditionTypes.ON_STANDBY, true, Reasons.ON_STANDBY, message,
+                    s.observedGeneration, clock.instant());
+        }));
+    }
+
+    StepResult migrate(SriovMigration m) throws HypervisorException {
+        String uid = m.getMetadata().getUid();
+        String vm = m.getSpec().vmName;
+        Optional<MigrationJobs.Job> job = jobs.get(uid);
+        if (job.isPresent()) {
+            Optional<MigrationResult> outcome = job.get().outcome();
+            if (outcome.isEmpty()) {
+                return progress(m, job.get());
+            }
+            jobs.forget(uid);
+            return migrationEnded(m, outcome.get());
+        }
+        Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
+        if (domain.isEmpty()) {
+            // The agent restarted after libvirt finished the move: the domain left this host.
+            return migrationEnded(m, MigrationResult.success(m.getStatus().migrationDowntimeMs));
+        }
+        if (hypervisor.jobStats(vm).isPresent()) {
+            // A job from before an agent restart is still running: wait for it rather than start another.
+            return StepResult.again(config.progressInterval());
+        }
+        if (m.getStatus().targetMigrationUri == null) {
+            return StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED,
+                    "target " + m.getStatus().targetNode + " reported no migration URI; check its sriovlm-agent"));
+        }
+        MigrationOptions options = m.getSpec().optionsOrDefaults();
+        MigrationRequest request = new MigrationRequest(m.getStatus().targetMigrationUri, options.maxDowntimeMs,
+                options.bandwidthMiBps, Boolean.TRUE.equals(options.autoConverge), Boolean.TRUE.equals(options.postCopy),
+                true, true, null);
+        jobs.register(uid, vm, clock.instant(), hypervisor.startMigration(vm, request),
+                () -> onJobDone.accept(m));
+        String message = "migrating " + vm + " to " + m.getStatus().targetNode + " (" + request.destinationUri() + ")";
+        return StepResult.update(Transition.to(MigrationPhase.Migrating, Reasons.MIGRATION_STARTED, message),
+                config.progressInterval());
+    }
+
+    private StepResult progress(SriovMigration m, MigrationJobs.Job job) throws HypervisorException {
+        Optional<Hypervisor.JobStats> stats = hypervisor.jobStats(job.domain());
+        MigrationProgress previous = m.getStatus().progress;
+        Instant last = previous == null ? null : Timestamps.parse(previous.updatedAt);
+        Instant now = clock.instant();
+        if (stats.isEmpty() || (last != null && Duration.between(last, now).compareTo(config.progressInterval()) < 0)) {
+            return StepResult.again(config.progressInterval());
+        }
+        Hypervisor.JobStats s = stats.get();
+        return StepResult.update(Transition.to(MigrationPhase.Migrating, Reasons.MIGRATION_STARTED, null).with(st -> {
+            MigrationProgress p = new MigrationProgress();
+            p.percent = s.percent();
+            p.dataTotalBytes = s.dataTotalBytes();
+            p.dataProcessedBytes = s.dataProcessedBytes();
+            p.dataRemainingBytes = s.dataRemainingBytes();
+            p.memoryIteration = s.memoryIteration();
+            p.elapsedMs = s.elapsedMs();
+            p.updatedAt = Timestamps.format(now);
+            st.progress = p;
+        }), config.progressInterval());
+    }
+
+    private StepResult migrationEnded(SriovMigration m, MigrationResult result) {
+        String vm = m.getSpec().vmName;
+        if (result.succeeded()) {
+            String message = vm + " now runs on " + m.getStatus().targetNode + " on its standby path";
+            return StepResult.done(Transition.to(MigrationPhase.RestoringFastPath, Reasons.MIGRATED, message).with(s -> {
+                s.migrationDowntimeMs = result.downtimeMs();
+                if (s.progress != null) {
+                    s.progress.percent = 100;
+                    s.progress.dataRemainingBytes = 0L;
+                }
+                Conditions.set(s.conditions, ConditionTypes.MIGRATED, true, Reasons.MIGRATED, message,
+                        s.observedGeneration, clock.instant());
+            }));
+        }
+        String message = "libvirt could not migrate " + vm + " to " + m.getStatus().targetNode + ": " + result.error()
+                + "; rolling back to " + config.nodeName();
+        return StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED, message).with(s ->
+                Conditions.set(s.conditions, ConditionTypes.MIGRATED, false, Reasons.MIGRATION_FAILED, message,
+                        s.observedGeneration, clock.instant())));
+    }
+
+    StepResult rollBack(SriovMigration m) throws HypervisorException, HostNetworkException {
+        String uid = m.getMetadata().getUid();
+        String vm = m.getSpec().vmName;
+        Optional<MigrationJobs.Job> job = jobs.get(uid);
+        if (job.isPresent() && job.get().outcome().isEmpty()) {
+            hypervisor.abortJob(vm);
+            return StepResult.again(SOON);
+        }
+        if (job.isEmpty() && hypervisor.jobStats(vm).isPresent()) {
+            hypervisor.abortJob(vm);
+            return StepResult.again(SOON);
+        }
+        boolean migrated = job.flatMap(MigrationJobs.Job::outcome).map(MigrationResult::succeeded).orElse(false);
+        jobs.forget(uid);
+        Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
+        if (domain.isEmpty() || migrated) {
+            String message = "rollback too late: libvirt finished moving " + vm + " to " + m.getStatus().targetNode
+                    + " before the abort; completing the migration there";
+            return StepResult.done(Transition.failure(MigrationPhase.RestoringFastPath, Reasons.ROLLBACK_TOO_LATE, message));
+        }
+        TeamingReport teaming = TeamingXml.inspect(domain.get().xml());
+        TeamingSummary wanted = m.getStatus().teaming;
+        if (!teaming.primaryAttached() && m.getStatus().sourceVf != null && wanted != null) {
+            hypervisor.attachDevice(vm, TeamingXml.primaryInterface(wanted.mac, m.getStatus().sourceVf,
+                    wanted.standbyAlias, userAlias(wanted.primaryAlias)));
+        }
+        Instant attachedAt = clock.instant();
+        String standbyDevice = teaming.standbyDevice() != null ? teaming.standbyDevice()
+                : wanted == null ? null : wanted.standbyDevice;
+        BondSpec bond = bondFor(standbyDevice);
+        String slave = m.getStatus().sourceVf != null ? bond.vfRepresentor : bond.sfRepresentor;
+        Instant switched = network.setActiveSlave(bond.name, slave);
+        if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration && m.getStatus().sourceVf != null) {
+            TeamingReport now = TeamingXml.inspect(hypervisor.domain(vm).orElseThrow().xml());
+            if (now.standbyLinkUp()) {
+                hypervisor.updateDevice(vm, TeamingXml.withLinkState(now.standbyXml(), false));
+            }
+        }
+        long lag = Math.max(0, Duration.between(attachedAt, switched).toMillis());
+        String message = vm + " stays on " + config.nodeName() + " with its VF " + m.getStatus().sourceVf
+                + " and bond " + bond.name + " on " + slave;
+        return StepResult.done(Transition.to(MigrationPhase.RolledBack, Reasons.ROLLED_BACK, message).with(s -> {
+            s.fastPathRestoredAt = Timestamps.format(switched);
+            if (s.standbyStartedAt != null) {
+                s.standbyWindowMs = Timestamps.millisBetween(s.standbyStartedAt, switched);
+            }
+            s.bondSwitchLagMs = max(s.bondSwitchLagMs, lag);
+            Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, true, Reasons.ROLLED_BACK, message,
+                    s.observedGeneration, clock.instant());
+        }));
+    }
+
+    private StepResult onError(SriovMigration m, Exception e) {
+        MigrationPhase phase = m.getStatus().phase;
+        String message = e.getMessage();
+        return switch (phase) {
+            case SwitchingToStandby -> StepResult.done(Transition.failure(MigrationPhase.RollingBack,
+                    e instanceof HostNetworkException ? Reasons.BOND_SWITCH_FAILED : Reasons.DETACH_FAILED,
+                    message + "; rolling back"));
+            case Migrating -> StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED,
+                    message + "; rolling back"));
+            default -> {
+                // RollingBack must not give up: the VM is on its standby path until this succeeds.
+                String why = "rollback step failed, retrying: " + message;
+                yield StepResult.update(Transition.failure(phase, Reasons.ATTACH_FAILED, why).with(s -> Conditions.set(
+                        s.conditions, ConditionTypes.FAST_PATH_RESTORED, false, Reasons.ATTACH_FAILED, why,
+                        s.observedGeneration, clock.instant())), Duration.ofSeconds(1));
+            }
+        };
+    }
+
+    private BondSpec bondFor(String standbyDevice) throws HostNetworkException {
+        HypervisorNicSpec spec = nicSpec.get().orElseThrow(() -> new HostNetworkException(
+                "no HypervisorNic for node " + config.nodeName() + " is visible to its agent"));
+        return HostObservation.bondFor(spec, standbyDevice).orElseThrow(() -> new HostNetworkException(
+                "HypervisorNic of " + config.nodeName() + " has no bond for SF netdev " + standbyDevice
+                        + "; add it to spec.bonds"));
+    }
+
+    private Duration waitBudget(SriovMigration m) {
+        Instant deadline = Timestamps.parse(m.getStatus().phaseDeadline);
+        Duration left = deadline == null ? config.maxStepWait() : Duration.between(clock.instant(), deadline);
+        return left.compareTo(config.maxStepWait()) < 0 ? (left.isNegative() ? Duration.ZERO : left) : config.maxStepWait();
+    }
+
+    static String userAlias(String alias) {
+        return alias != null && alias.startsWith("ua-") ? alias : null;
+    }
+
+    static Long max(Long a, long b) {
+        return a == null ? b : Math.max(a, b);
+    }
+
+    static SriovMigrationStatus status(SriovMigration m) {
+        return m.getStatus();
+    }
+}

@@ -1,0 +1,159 @@
+package io.sriovlm.agent.migration;
+
+import io.sriovlm.agent.AgentConfig;
+import io.sriovlm.agent.HostObservation;
+import io.sriovlm.agent.hostnet.HostNetwork;
+import io.sriovlm.agent.hostnet.HostNetworkException;
+import io.sriovlm.agent.libvirt.Hypervisor;
+import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
+import io.sriovlm.agent.libvirt.HypervisorException;
+import io.sriovlm.agent.libvirt.TeamingReport;
+import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.StandbyLinkPolicy;
+import io.sriovlm.api.v1alpha1.TeamingSummary;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.common.Timestamps;
+import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.migration.Transition;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The target agent's phases: Preparing (check the standby path and the reserved VF) and RestoringFastPath (attach
+ * the reserved VF, bond to the VF representor). RestoringFastPath retries with backoff and never gives up by
+ * itself: the VM already runs here on its standby path, which works, and the status says so.
+ */
+public final class TargetAgentSteps {
+    private static final Duration SOON = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final Hypervisor hypervisor;
+    private final HostNetwork network;
+    private final Supplier<Optional<HypervisorNicSpec>> nicSpec;
+    private final AgentConfig config;
+    private final Clock clock;
+    private final Runnable reportInventory;
+    private final Map<String, Integer> attachAttempts = new ConcurrentHashMap<>();
+
+    public TargetAgentSteps(Hypervisor hypervisor, HostNetwork network, Supplier<Optional<HypervisorNicSpec>> nicSpec,
+            AgentConfig config, Clock clock, Runnable reportInventory) {
+        this.hypervisor = hypervisor;
+        this.network = network;
+        this.nicSpec = nicSpec;
+        this.config = config;
+        this.clock = clock;
+        this.reportInventory = reportInventory;
+    }
+
+    public StepResult step(SriovMigration m) {
+        return switch (m.getStatus().phase) {
+            case Preparing -> prepare(m);
+            case RestoringFastPath -> restoreFastPath(m);
+            default -> StepResult.idle();
+        };
+    }
+
+    StepResult prepare(SriovMigration m) {
+        String standbyDevice = m.getStatus().teaming == null ? null : m.getStatus().teaming.standbyDevice;
+        String vf = m.getStatus().targetVf;
+        try {
+            HypervisorNicSpec spec = nicSpec.get().orElseThrow(() -> new HostNetworkException(
+                    "no HypervisorNic for node " + config.nodeName() + " is visible to its agent"));
+            BondSpec bond = HostObservation.bondFor(spec, standbyDevice).orElseThrow(() -> new HostNetworkException(
+                    "no bond for SF netdev " + standbyDevice + " in the HypervisorNic of " + config.nodeName()));
+            if (!network.netdevExists(standbyDevice)) {
+                throw new HostNetworkException("SF netdev " + standbyDevice + " (the VM's standby path) does not exist on "
+                        + config.nodeName() + "; create and rename the SF as on the source");
+            }
+            boolean present = network.listVfs(spec.pf.name).stream().anyMatch(v -> v.pciAddress().equals(vf));
+            if (!present) {
+                throw new HostNetworkException("reserved VF " + vf + " is not a VF of " + spec.pf.name + " on "
+                        + config.nodeName());
+            }
+            for (DomainSnapshot domain : hypervisor.listDomains()) {
+                if (domain.isRunning() && vf.equals(TeamingXml.inspect(domain.xml()).primaryPciAddress())) {
+                    throw new HostNetworkException("reserved VF " + vf + " is attached to domain " + domain.name()
+                            + " on " + config.nodeName() + "; the pool ledger is out of date");
+                }
+            }
+            network.setActiveSlave(bond.name, bond.sfRepresentor);
+            String message = config.nodeName() + " ready: SF netdev " + standbyDevice + ", bond " + bond.name
+                    + " on SF representor " + bond.sfRepresentor + ", VF " + vf + " free";
+            return StepResult.done(Transition.to(MigrationPhase.SwitchingToStandby, Reasons.PREPARED, message).with(s ->
+                    Conditions.set(s.conditions, ConditionTypes.TARGET_PREPARED, true, Reasons.PREPARED, message,
+                            s.observedGeneration, clock.instant())));
+        } catch (HostNetworkException e) {
+            String message = "target " + config.nodeName() + " is not ready for " + m.getSpec().vmName + ": "
+                    + e.getMessage() + "; nothing was changed";
+            return StepResult.done(Transition.failure(MigrationPhase.Failed, Reasons.TARGET_NOT_PREPARED, message).with(s ->
+                    Conditions.set(s.conditions, ConditionTypes.TARGET_PREPARED, false, Reasons.TARGET_NOT_PREPARED,
+                            message, s.observedGeneration, clock.instant())));
+        }
+    }
+
+    StepResult restoreFastPath(SriovMigration m) {
+        String vm = m.getSpec().vmName;
+        String uid = m.getMetadata().getUid();
+        try {
+            Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
+            if (domain.isEmpty()) {
+                // libvirt is still finishing the switchover on this side.
+                return StepResult.again(SOON);
+            }
+            TeamingReport teaming = TeamingXml.inspect(domain.get().xml());
+            TeamingSummary wanted = m.getStatus().teaming;
+            String vf = m.getStatus().targetVf;
+            Instant attachedAt = clock.instant();
+            if (!vf.equals(teaming.primaryPciAddress())) {
+                hypervisor.attachDevice(vm, TeamingXml.primaryInterface(wanted.mac, vf, wanted.standbyAlias,
+                        SourceAgentSteps.userAlias(wanted.primaryAlias)));
+                attachedAt = clock.instant();
+            }
+            HypervisorNicSpec spec = nicSpec.get().orElseThrow(() -> new HostNetworkException(
+                    "no HypervisorNic for node " + config.nodeName() + " is visible to its agent"));
+            BondSpec bond = HostObservation.bondFor(spec, wanted.standbyDevice).orElseThrow(() ->
+                    new HostNetworkException("no bond for SF netdev " + wanted.standbyDevice + " on " + config.nodeName()));
+            Instant switched = network.setActiveSlave(bond.name, bond.vfRepresentor);
+            if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration) {
+                TeamingReport now = TeamingXml.inspect(hypervisor.domain(vm).orElseThrow().xml());
+                if (now.standbyLinkUp()) {
+                    hypervisor.updateDevice(vm, TeamingXml.withLinkState(now.standbyXml(), false));
+                }
+            }
+            attachAttempts.remove(uid);
+            reportInventory.run();
+            long lag = Math.max(0, Duration.between(attachedAt, switched).toMillis());
+            String message = vm + " runs on " + config.nodeName() + " with VF " + vf + " and bond " + bond.name
+                    + " on VF representor " + bond.vfRepresentor;
+            return StepResult.done(Transition.to(MigrationPhase.Succeeded, Reasons.FAST_PATH_RESTORED, message).with(s -> {
+                s.fastPathRestoredAt = Timestamps.format(switched);
+                if (s.standbyStartedAt != null) {
+                    s.standbyWindowMs = Timestamps.millisBetween(s.standbyStartedAt, switched);
+                }
+                s.bondSwitchLagMs = SourceAgentSteps.max(s.bondSwitchLagMs, lag);
+                Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, true, Reasons.FAST_PATH_RESTORED,
+                        message, s.observedGeneration, clock.instant());
+            }));
+        } catch (HypervisorException | HostNetworkException e) {
+            int attempt = attachAttempts.merge(uid, 1, Integer::sum);
+            Duration backoff = Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(attempt - 1, 6)));
+            String message = vm + " runs on " + config.nodeName() + " on its standby path (working, without the VF);"
+                    + " restoring the fast path failed (attempt " + attempt + "), retrying in " + backoff.toMillis()
+                    + " ms: " + e.getMessage();
+            return StepResult.update(Transition.failure(MigrationPhase.RestoringFastPath, Reasons.ATTACH_FAILED, message)
+                    .with(s -> Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, false,
+                            Reasons.ATTACH_FAILED, message, s.observedGeneration, clock.instant())), backoff);
+        }
+    }
+}

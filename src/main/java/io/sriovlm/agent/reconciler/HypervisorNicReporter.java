@@ -1,0 +1,96 @@
+package io.sriovlm.agent.reconciler;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.sriovlm.agent.AgentConfig;
+import io.sriovlm.agent.HostObservation;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.operator.placement.NicHealth;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Reports this node's host into its HypervisorNic's status: a heartbeat, the VFs and which domain holds each, the
+ * bonds and their active slave, and the teamed domains with their teaming pair. Sees only its own node's
+ * HypervisorNic (label selector {@code sriovlm.io/node=NODE}); runs on every change and at each heartbeat interval.
+ */
+public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
+    private static final Logger LOG = Logger.getLogger(HypervisorNicReporter.class);
+
+    private final KubernetesClient client;
+    private final AgentConfig config;
+    private final HostObservation host;
+    private final Clock clock;
+    private final AtomicReference<HypervisorNic> latest = new AtomicReference<>();
+
+    public HypervisorNicReporter(KubernetesClient client, AgentConfig config, HostObservation host, Clock clock) {
+        this.client = client;
+        this.config = config;
+        this.host = host;
+        this.clock = clock;
+    }
+
+    public String labelSelector() {
+        return Labels.NODE + "=" + config.nodeName();
+    }
+
+    /** This node's HypervisorNic as last seen, for the migration steps (bonds, PF). */
+    public Optional<HypervisorNic> currentNic() {
+        return Optional.ofNullable(latest.get());
+    }
+
+    @Override
+    public UpdateControl<HypervisorNic> reconcile(HypervisorNic nic, Context<HypervisorNic> context) {
+        if (!config.nodeName().equals(nic.getSpec().nodeName)) {
+            return UpdateControl.noUpdate();
+        }
+        latest.set(nic);
+        report(nic);
+        return UpdateControl.<HypervisorNic>noUpdate().rescheduleAfter(config.heartbeatInterval());
+    }
+
+    /** Reports now, from a fresh read of the object; used after a step that changed what the ledger must see. */
+    public void reportNow() {
+        HypervisorNic nic = latest.get();
+        if (nic == null) {
+            return;
+        }
+        HypervisorNic fresh = client.resource(nic).get();
+        if (fresh != null) {
+            report(fresh);
+        }
+    }
+
+    private void report(HypervisorNic nic) {
+        HypervisorNic copy = io.fabric8.kubernetes.client.utils.Serialization.clone(nic);
+        HypervisorNicStatus previous = nic.getStatus() == null ? new HypervisorNicStatus() : nic.getStatus();
+        HypervisorNicStatus status = host.observe(nic.getSpec(), clock.instant());
+        status.migrationUri = config.migrationUri();
+        status.observedGeneration = nic.getMetadata().getGeneration();
+        // Keep the operator's conditions (Ready); set ours.
+        previous.conditions.stream().filter(c -> !NicHealth.AGENT_READY.equals(c.getType()))
+                .forEach(status.conditions::add);
+        var mine = status.conditions.stream().filter(c -> NicHealth.AGENT_READY.equals(c.getType())).findFirst();
+        Conditions.find(previous.conditions, NicHealth.AGENT_READY).ifPresent(old -> mine.ifPresent(now -> {
+            if (old.getStatus().equals(now.getStatus())) {
+                now.setLastTransitionTime(old.getLastTransitionTime());
+            }
+        }));
+        copy.setStatus(status);
+        try {
+            latest.set(client.resource(copy).updateStatus());
+        } catch (KubernetesClientException e) {
+            // Someone else (the operator's Ready) wrote first; the next heartbeat reports again.
+            LOG.debugf("heartbeat of %s not written: %s", nic.getMetadata().getName(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.sriovlm.agent.reconciler;
+
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.sriovlm.agent.AgentConfig;
+import io.sriovlm.agent.migration.SourceAgentSteps;
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.migration.MigrationStatusWriter;
+
+import java.util.List;
+
+/**
+ * The agent's source-side migration controller (like KubeVirt's source migration controller in virt-handler). Its
+ * informer sees only migrations labelled {@code sriovlm.io/source-node=THIS_NODE}.
+ */
+public class MigrationSourceReconciler implements Reconciler<SriovMigration> {
+    private final AgentConfig config;
+    private final MigrationStatusWriter writer;
+    private final SimpleInboundEventSource<SriovMigration> jobEvents = new SimpleInboundEventSource<>("migration-jobs");
+    private SourceAgentSteps steps;
+
+    public MigrationSourceReconciler(AgentConfig config, MigrationStatusWriter writer) {
+        this.config = config;
+        this.writer = writer;
+    }
+
+    /** Wired after construction: the steps signal job completion through this reconciler's event source. */
+    public void useSteps(SourceAgentSteps steps) {
+        this.steps = steps;
+    }
+
+    public SimpleInboundEventSource<SriovMigration> jobEvents() {
+        return jobEvents;
+    }
+
+    public String labelSelector() {
+        return Labels.SOURCE_NODE + "=" + config.nodeName();
+    }
+
+    @Override
+    public List<EventSource<?, SriovMigration>> prepareEventSources(EventSourceContext<SriovMigration> context) {
+        return List.of(jobEvents);
+    }
+
+    @Override
+    public UpdateControl<SriovMigration> reconcile(SriovMigration m, Context<SriovMigration> context) {
+        if (m.getStatus() == null || !config.nodeName().equals(m.getStatus().sourceNode)) {
+            return UpdateControl.noUpdate();
+        }
+        return MigrationStepsReconciler.run(m, writer, steps::step);
+    }
+}

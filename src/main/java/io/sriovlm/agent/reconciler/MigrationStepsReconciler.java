@@ -1,0 +1,41 @@
+package io.sriovlm.agent.reconciler;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.sriovlm.agent.migration.StepResult;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.migration.MigrationStatusWriter;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** The thin shell both agent migration controllers share: run the step, write its transition, reschedule. */
+final class MigrationStepsReconciler {
+    private static final Duration CONFLICT_RETRY = Duration.ofMillis(200);
+
+    private MigrationStepsReconciler() {
+    }
+
+    static UpdateControl<SriovMigration> run(SriovMigration m, MigrationStatusWriter writer,
+            Function<SriovMigration, StepResult> step) {
+        if (m.getStatus() == null || m.getStatus().phase == null || m.getStatus().phase.isTerminal()) {
+            return UpdateControl.noUpdate();
+        }
+        StepResult result = step.apply(m);
+        if (result.transition().isPresent()) {
+            Optional<SriovMigration> written;
+            try {
+                written = writer.apply(m, result.transition().get());
+            } catch (KubernetesClientException e) {
+                return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
+            }
+            if (written.isEmpty()) {
+                return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
+            }
+        }
+        return result.recheckAfter().map(d -> UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(d))
+                .orElseGet(UpdateControl::noUpdate);
+    }
+}

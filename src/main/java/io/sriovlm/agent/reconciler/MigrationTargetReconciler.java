@@ -1,0 +1,38 @@
+package io.sriovlm.agent.reconciler;
+
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.sriovlm.agent.AgentConfig;
+import io.sriovlm.agent.migration.TargetAgentSteps;
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.migration.MigrationStatusWriter;
+
+/**
+ * The agent's target-side migration controller. Its informer sees only migrations labelled
+ * {@code sriovlm.io/target-node=THIS_NODE}.
+ */
+public class MigrationTargetReconciler implements Reconciler<SriovMigration> {
+    private final AgentConfig config;
+    private final MigrationStatusWriter writer;
+    private final TargetAgentSteps steps;
+
+    public MigrationTargetReconciler(AgentConfig config, MigrationStatusWriter writer, TargetAgentSteps steps) {
+        this.config = config;
+        this.writer = writer;
+        this.steps = steps;
+    }
+
+    public String labelSelector() {
+        return Labels.TARGET_NODE + "=" + config.nodeName();
+    }
+
+    @Override
+    public UpdateControl<SriovMigration> reconcile(SriovMigration m, Context<SriovMigration> context) {
+        if (m.getStatus() == null || !config.nodeName().equals(m.getStatus().targetNode)) {
+            return UpdateControl.noUpdate();
+        }
+        return MigrationStepsReconciler.run(m, writer, steps::step);
+    }
+}

@@ -1,0 +1,45 @@
+package io.sriovlm.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.common.EventRecorder;
+import io.sriovlm.metrics.MigrationMetrics;
+import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.operator.reconciler.HypervisorNicReconciler;
+import io.sriovlm.operator.reconciler.SriovMigrationReconciler;
+import io.sriovlm.operator.reconciler.VfPoolReconciler;
+
+import java.time.Clock;
+import java.util.function.Consumer;
+
+/** Builds the operator role: the three cluster-wide controllers on one JOSDK Operator. It never touches a host. */
+public final class OperatorRole {
+    public static final String COMPONENT = "sriovlm-operator";
+
+    private OperatorRole() {
+    }
+
+    public static Operator create(KubernetesClient client, OperatorConfig config, MeterRegistry meters, Clock clock,
+            Consumer<io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider> extra) {
+        Operator operator = new Operator(o -> {
+            o.withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    // Status is written by our own PUTs with resourceVersion, never by SSA (DESIGN: optimistic concurrency).
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withStopOnInformerErrorDuringStartup(true);
+            extra.accept(o);
+        });
+        EventRecorder events = new EventRecorder(client, COMPONENT, clock);
+        MigrationStatusWriter writer = new MigrationStatusWriter(client, events, clock);
+        operator.register(new SriovMigrationReconciler(client, config, writer, new MigrationMetrics(meters), clock),
+                o -> o.withName("sriovmigration").withFinalizer(Labels.FINALIZER).withGenerationAware(false)
+                        .watchingAllNamespaces());
+        operator.register(new VfPoolReconciler(client, events, clock),
+                o -> o.withName("vfpool").withGenerationAware(false));
+        operator.register(new HypervisorNicReconciler(client, config, events, clock),
+                o -> o.withName("hypervisornic").withGenerationAware(false));
+        return operator;
+    }
+}
