@@ -1,0 +1,274 @@
+package io.sriovlm.agent.libvirt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
+import io.sriovlm.agent.libvirt.Hypervisor.DomainState;
+import io.sriovlm.agent.libvirt.Hypervisor.MigrationRequest;
+import io.sriovlm.agent.libvirt.Hypervisor.MigrationResult;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+import org.libvirt.jna.ConnectionPointer;
+import org.libvirt.jna.DomainPointer;
+import org.libvirt.jna.Libvirt;
+
+import com.sun.jna.Pointer;
+
+/**
+ * Against libvirt's test driver ({@code test:///default}, inside libvirt.so.0: no daemon). It connects, defines,
+ * lists, starts and stops, but cannot hot-plug or migrate: for those we check the error is a clear
+ * {@link HypervisorException}. Needs Debian's libvirt0 ({@code hack/install-test-deps.sh}); without it every test
+ * fails saying so.
+ */
+class LibvirtHypervisorTest {
+
+    static final String URI = "test:///default";
+    static LibvirtHypervisor hv;
+    /** A second, plain connection to define domains: test:///default shares one driver state per process. */
+    static Connect admin;
+    String name;
+
+    @BeforeAll
+    static void connect() {
+        try {
+            hv = new LibvirtHypervisor(URI);
+            admin = new Connect(URI);
+        } catch (HypervisorException | LibvirtException | LinkageError e) {
+            fail("cannot use libvirt's test driver (" + e.getMessage() + "); run hack/install-test-deps.sh as root", e);
+        }
+    }
+
+    @AfterAll
+    static void disconnect() throws LibvirtException {
+        if (hv != null) {
+            hv.close();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    @AfterEach
+    void removeDomain() {
+        if (name == null) {
+            return;
+        }
+        try {
+            Domain d = admin.domainLookupByName(name);
+            if (d.isActive() == 1) {
+                d.destroy();
+            }
+            d.undefine();
+        } catch (LibvirtException ignored) {
+            // already gone
+        }
+    }
+
+    /** A fixture as the test driver accepts it: domain type 'test', no runtime id, a fresh name and UUID. */
+    String define(String fixture, boolean start) throws LibvirtException {
+        name = "vm-" + UUID.randomUUID().toString().substring(0, 8);
+        String xml = TeamingXmlTest.fixture(fixture)
+                .replace("<domain type='kvm' id='24'>", "<domain type='test'>")
+                .replaceFirst("<name>[^<]*</name>", "<name>" + name + "</name>")
+                .replaceFirst("<uuid>[^<]*</uuid>", "<uuid>" + UUID.randomUUID() + "</uuid>");
+        Domain d = admin.domainDefineXML(xml);
+        if (start) {
+            d.create();
+        }
+        return name;
+    }
+
+    @Test
+    void connectsAndListsTheTestDriversDefaultDomain() {
+        assertThat(hv.hostName()).isNotBlank();
+        assertThat(hv.listDomains()).anySatisfy(d -> {
+            assertThat(d.name()).isEqualTo("test");
+            assertThat(d.state()).isEqualTo(DomainState.RUNNING);
+            assertThat(d.persistent()).isTrue();
+            assertThat(d.uuid()).hasSize(36);
+            assertThat(d.xml()).contains("<name>test</name>");
+        });
+        assertThat(hv.domain("no-such-vm")).isEmpty();
+        assertThat(hv.deviceEventsActive()).isTrue();
+    }
+
+    @Test
+    void teamedDomainRoundTripsThroughLibvirtsParser() throws Exception {
+        define("teamed-vm01.xml", false);
+
+        DomainSnapshot off = hv.domain(name).orElseThrow();
+        assertThat(off.state()).isEqualTo(DomainState.SHUTOFF);
+        assertThat(off.persistent()).isTrue();
+        assertThat(off.isRunning()).isFalse();
+
+        TeamingReport r = TeamingXml.inspect(off.xml());
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.mac()).isEqualTo("52:54:00:53:53:53");
+        assertThat(r.standbyAlias()).isEqualTo("ua-net0"); // libvirt keeps user aliases
+        assertThat(r.standbyDevice()).isEqualTo("enp6s0f0s0");
+        assertThat(r.primaryPciAddress()).isEqualTo("0000:06:00.1");
+
+        admin.domainLookupByName(name).create();
+        DomainSnapshot on = hv.domain(name).orElseThrow();
+        assertThat(on.isRunning()).isTrue();
+        assertThat(hv.listDomains()).extracting(DomainSnapshot::name).contains(name, "test");
+        assertThat(TeamingXml.inspect(on.xml()).valid()).isTrue();
+
+        // the destination XML of an automatic handoff is accepted by libvirt's parser too
+        String dest = TeamingXml.withPrimaryPciAddress(off.xml(), "0000:06:00.3")
+                .replace("<name>" + name + "</name>", "<name>" + name + "-dest</name>")
+                .replaceFirst("<uuid>[^<]*</uuid>", "<uuid>" + UUID.randomUUID() + "</uuid>");
+        Domain copy = admin.domainDefineXML(dest);
+        try {
+            assertThat(TeamingXml.inspect(hv.domain(name + "-dest").orElseThrow().xml()).primaryPciAddress())
+                    .isEqualTo("0000:06:00.3");
+        } finally {
+            copy.undefine();
+        }
+    }
+
+    @Test
+    void hotplugIsRefusedByTheTestDriverWithAClearMessage() throws Exception {
+        define("teamed-vm01.xml", true);
+        TeamingReport r = TeamingXml.inspect(hv.domain(name).orElseThrow().xml());
+
+        assertThatThrownBy(() -> hv.detachDevice(name, r.primaryXml()))
+                .isInstanceOf(HypervisorException.class)
+                .hasMessageContaining(URI).hasMessageContaining("detach device").hasMessageContaining(name)
+                .hasMessageContaining("not supported");
+        String vf = TeamingXml.primaryInterface("52:54:00:53:53:53", "0000:06:00.3", "ua-net0", "ua-vf1");
+        assertThatThrownBy(() -> hv.attachDevice(name, vf))
+                .isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("attach device 'ua-vf1'").hasMessageContaining(name)
+                .hasMessageContaining("not supported");
+        assertThatThrownBy(() -> hv.updateDevice(name, TeamingXml.withLinkState(r.standbyXml(), false)))
+                .isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("update device 'ua-net0'").hasMessageContaining("not supported");
+        assertThatThrownBy(() -> hv.detachDevice("no-such-vm", r.primaryXml()))
+                .isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("'no-such-vm'").hasMessageContaining("detach device");
+    }
+
+    @Test
+    void awaitDeviceRemovedAnswersFromTheLiveXml() throws Exception {
+        define("teamed-vm01.xml", true);
+
+        Instant before = Instant.now();
+        // absent at once: no wait
+        Optional<Instant> gone = hv.awaitDeviceRemoved(name, "ua-not-there", Duration.ofSeconds(5));
+        assertThat(gone).hasValueSatisfying(t -> assertThat(t).isAfterOrEqualTo(before));
+        // present and never removed (the test driver cannot detach): empty after the timeout
+        long t0 = System.nanoTime();
+        assertThat(hv.awaitDeviceRemoved(name, "ua-net0", Duration.ofMillis(120))).isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(100), Duration.ofSeconds(3));
+        assertThatThrownBy(() -> hv.awaitDeviceRemoved("no-such-vm", "ua-net0", Duration.ofMillis(50)))
+                .isInstanceOf(HypervisorException.class).hasMessageContaining("'no-such-vm'");
+    }
+
+    @Test
+    void migrationCannotRunOnTheTestDriverAndSaysWhy() throws Exception {
+        define("teamed-vm01.xml", true);
+
+        MigrationRequest plain = new MigrationRequest("qemu+tcp://hv2/system", null, 0, false, false, true, true, null);
+        MigrationResult result = hv.startMigration(name, plain).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.aborted()).isFalse();
+        assertThat(result.error()).contains(name, "migrate to qemu+tcp://hv2/system");
+        assertThat(hv.domain(name)).hasValueSatisfying(d -> assertThat(d.isRunning()).isTrue());
+
+        MigrationRequest withDowntime = new MigrationRequest("qemu+tcp://hv2/system", 300, 100, true, false, true,
+                true, TeamingXml.withPrimaryPciAddress(hv.domain(name).orElseThrow().xml(), "0000:06:00.3"));
+        assertThatThrownBy(() -> hv.startMigration(name, withDowntime))
+                .isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("set max downtime 300 ms").hasMessageContaining(name);
+        assertThatThrownBy(() -> hv.startMigration("no-such-vm", plain))
+                .isInstanceOf(HypervisorException.class).hasMessageContaining("'no-such-vm'");
+    }
+
+    @Test
+    void jobStatsAndAbortAreUnsupportedOnTheTestDriverAndSaySo() throws Exception {
+        define("teamed-vm01.xml", true);
+        // libvirt 9.0's test driver implements neither virDomainGetJobStats nor virDomainGetJobInfo
+        assertThatThrownBy(() -> hv.jobStats(name)).isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("read job statistics").hasMessageContaining(name)
+                .hasMessageContaining("not supported");
+        // abortJob first looks for a running job, so it fails the same way instead of aborting blindly
+        assertThatThrownBy(() -> hv.abortJob(name)).isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("not supported");
+    }
+
+    @Test
+    void migrationFlagsAndParameters() {
+        MigrationRequest all = new MigrationRequest("qemu+tls://hv2/system", 300, 500, true, true, true, true, "<d/>");
+        int flags = LibvirtHypervisor.migrationFlags(all);
+        assertThat(flags & Domain.MigrateFlags.LIVE).isNotZero();
+        assertThat(flags & Domain.MigrateFlags.PEER2PEER).isNotZero();
+        assertThat(flags & Domain.MigrateFlags.PERSIST_DEST).isNotZero();
+        assertThat(flags & Domain.MigrateFlags.UNDEFINE_SOURCE).isNotZero();
+        assertThat(flags & Domain.MigrateFlags.AUTO_CONVERGE).isNotZero();
+        assertThat(flags & Domain.MigrateFlags.POSTCOPY).isNotZero();
+        assertThat(LibvirtHypervisor.migrationParameters(all)).extracting(p -> p.field + "=" + p.getValueAsString())
+                .containsExactly("bandwidth=500", "destination_xml=<d/>");
+
+        MigrationRequest none = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, false, false,
+                null);
+        assertThat(LibvirtHypervisor.migrationFlags(none))
+                .isEqualTo(Domain.MigrateFlags.LIVE | Domain.MigrateFlags.PEER2PEER);
+        assertThat(LibvirtHypervisor.migrationParameters(none)).extracting(p -> p.field + "=" + p.getValueAsString())
+                .containsExactly("bandwidth=0");
+    }
+
+    /** {@code virConnectDomainEventCallback}: the lifecycle event, which the test driver does emit. */
+    public interface LifecycleCallback extends Libvirt.VirDomainEventCallback {
+        void eventCallback(ConnectionPointer conn, DomainPointer dom, int event, int detail, Pointer opaque);
+    }
+
+    @Test
+    void rawEventRegistrationAndTheEventLoopDeliver() throws Exception {
+        CountDownLatch defined = new CountDownLatch(1);
+        String[] seen = new String[1];
+        String expected = "vm-ev-" + UUID.randomUUID().toString().substring(0, 8);
+        assertThat(hv.registerDomainEvent(0, (LifecycleCallback) (c, dom, event, detail, opaque) -> {
+            String n = Libvirt.INSTANCE.virDomainGetName(dom);
+            if (expected.equals(n)) {
+                seen[0] = n;
+                defined.countDown();
+            }
+        })).isTrue();
+
+        name = expected;
+        admin.domainDefineXML(TeamingXmlTest.fixture("standby-no-vf.xml")
+                .replace("<domain type='kvm' id='24'>", "<domain type='test'>")
+                .replaceFirst("<name>[^<]*</name>", "<name>" + name + "</name>")
+                .replaceFirst("<uuid>[^<]*</uuid>", "<uuid>" + UUID.randomUUID() + "</uuid>"));
+
+        assertThat(defined.await(10, TimeUnit.SECONDS)).as("lifecycle event delivered").isTrue();
+        assertThat(seen[0]).isEqualTo(expected);
+    }
+
+    @Test
+    void closedHypervisorRefusesCalls() throws Exception {
+        LibvirtHypervisor other = new LibvirtHypervisor(URI);
+        other.close();
+        other.close(); // idempotent
+        assertThatThrownBy(() -> other.jobStats("test")).isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(() -> new LibvirtHypervisor("bogus:///nowhere")).isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("bogus:///nowhere");
+    }
+}
