@@ -72,6 +72,10 @@ public final class LibvirtHypervisor implements Hypervisor {
     private static boolean eventLoopAttempted;
     private static volatile String eventLoopProblem = "not started";
 
+    /** Strongly held: libvirt keeps the native function pointer for the life of the process. */
+    private static final Libvirt.VirErrorCallback QUIET_ERRORS = (opaque, error) -> LOG.debugf("libvirt: %s",
+            error == null ? null : error.message);
+
     private final String uri;
     private final EventConnect conn;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -489,6 +493,13 @@ public final class LibvirtHypervisor implements Hypervisor {
                 return;
             }
             eventLoopAttempted = true;
+            try {
+                // libvirt's default error function prints every error to stderr, expected ones included (a domain
+                // that is not here); we report errors through HypervisorException and keep them at debug level
+                Connect.setErrorCallback(QUIET_ERRORS);
+            } catch (LibvirtException e) {
+                LOG.debugf("cannot replace libvirt's error printer: %s", libvirtMessage(e));
+            }
             try {
                 Library.initEventLoop();
             } catch (LibvirtException e) {
