@@ -1,0 +1,76 @@
+package io.sriovlm.operator.migration;
+
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.common.Timestamps;
+import io.sriovlm.migration.Reasons;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static io.sriovlm.testing.Objects.NOW;
+import static io.sriovlm.testing.Objects.migration;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OversightTest {
+
+    private static SriovMigration cancelled(MigrationPhase phase) {
+        SriovMigration m = migration("m", "vm-01", phase);
+        m.getSpec().cancel = true;
+        return m;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = MigrationPhase.class, names = { "Pending", "Scheduling", "Preparing" })
+    void cancelBeforeTheSourceIsTouchedEndsCancelled(MigrationPhase phase) {
+        var t = Oversight.decide(cancelled(phase), false, NOW).transition().orElseThrow();
+        assertThat(t.to()).isEqualTo(MigrationPhase.Cancelled);
+        assertThat(t.reason()).isEqualTo(Reasons.CANCELLED);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = MigrationPhase.class, names = { "SwitchingToStandby", "Migrating" })
+    void cancelOrDeletionAfterTheSourceIsTouchedRollsBack(MigrationPhase phase) {
+        assertThat(Oversight.decide(cancelled(phase), false, NOW).transition().orElseThrow().to())
+                .isEqualTo(MigrationPhase.RollingBack);
+        var deleted = Oversight.decide(migration("m", "vm-01", phase), true, NOW).transition().orElseThrow();
+        assertThat(deleted.to()).isEqualTo(MigrationPhase.RollingBack);
+        assertThat(deleted.reason()).isEqualTo(Reasons.DELETED);
+    }
+
+    @Test
+    void cancelWhileRestoringTheFastPathIsTooLateAndSaidOnce() {
+        SriovMigration m = cancelled(MigrationPhase.RestoringFastPath);
+        var t = Oversight.decide(m, false, NOW).transition().orElseThrow();
+        assertThat(t.to()).isEqualTo(MigrationPhase.RestoringFastPath);
+        assertThat(t.reason()).isEqualTo(Reasons.CANCEL_TOO_LATE);
+        var after = io.sriovlm.migration.MigrationStatusWriter.applyLocally(m, t, NOW);
+        assertThat(Oversight.decide(after, false, NOW).transition()).isEmpty();
+    }
+
+    @Test
+    void anExpiredDeadlineRollsBackBeforeTheMoveAndFailsToStandbyAfterIt() {
+        SriovMigration migrating = migration("m", "vm-01", MigrationPhase.Migrating);
+        migrating.getStatus().phaseDeadline = Timestamps.format(NOW.minusMillis(1));
+        var t = Oversight.decide(migrating, false, NOW).transition().orElseThrow();
+        assertThat(t.to()).isEqualTo(MigrationPhase.RollingBack);
+        assertThat(t.reason()).isEqualTo(Reasons.DEADLINE_EXCEEDED);
+
+        SriovMigration restoring = migration("m", "vm-01", MigrationPhase.RestoringFastPath);
+        restoring.getStatus().phaseDeadline = Timestamps.format(NOW.minusMillis(1));
+        restoring.getStatus().targetNode = "hv2";
+        var failed = Oversight.decide(restoring, false, NOW).transition().orElseThrow();
+        assertThat(failed.to()).isEqualTo(MigrationPhase.Failed);
+        assertThat(failed.message()).contains("standby path");
+    }
+
+    @Test
+    void beforeTheDeadlineItLooksAgainWhenItExpires() {
+        SriovMigration m = migration("m", "vm-01", MigrationPhase.Preparing);
+        m.getStatus().phaseDeadline = Timestamps.format(NOW.plusSeconds(10));
+        var decision = Oversight.decide(m, false, NOW);
+        assertThat(decision.transition()).isEmpty();
+        assertThat(decision.recheckAfter().orElseThrow()).isBetween(java.time.Duration.ofSeconds(10),
+                java.time.Duration.ofSeconds(11));
+    }
+}

@@ -1,0 +1,153 @@
+package io.sriovlm.operator.migration;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
+import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.migration.Transition;
+import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.common.Conditions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.sriovlm.testing.Objects.NOW;
+import static io.sriovlm.testing.Objects.migration;
+import static io.sriovlm.testing.Objects.nic;
+import static io.sriovlm.testing.Objects.node;
+import static io.sriovlm.testing.Objects.pool;
+import static io.sriovlm.testing.Objects.vfPci;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PendingHandlerTest {
+    private Map<String, HypervisorNic> nics;
+    private Map<String, Node> nodes;
+    private final List<SriovMigration> migrations = new ArrayList<>();
+    private OperatorConfig config = OperatorConfig.defaults();
+
+    @BeforeEach
+    void world() {
+        nics = new HashMap<>(Map.of("hv1", nic("hv1", Map.of("vm-01", 0, "vm-02", 1)), "hv2", nic("hv2", Map.of("vm-03", 2))));
+        nodes = new HashMap<>(Map.of("hv1", node("hv1"), "hv2", node("hv2")));
+    }
+
+    private ClusterView view() {
+        return new ClusterView(nics, nodes, List.of(pool("pool-a", nics, nodes)), migrations, config, NOW);
+    }
+
+    private SriovMigrationStatus decideAndApply(SriovMigration m) {
+        Decision decision = PendingHandler.decide(m, view());
+        Transition t = decision.transition().orElseThrow();
+        return MigrationStatusWriter.applyLocally(m, t, NOW).getStatus();
+    }
+
+    @Test
+    void aValidMigrationResolvesItsSourceAndItsVfAndMovesToScheduling() {
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
+        SriovMigrationStatus status = decideAndApply(m);
+        assertThat(status.phase).isEqualTo(MigrationPhase.Scheduling);
+        assertThat(status.sourceNode).isEqualTo("hv1");
+        assertThat(status.sourceVf).isEqualTo(vfPci(0));
+        assertThat(status.teaming.standbyDevice).isEqualTo("meth0");
+        assertThat(Conditions.isTrue(status.conditions, ConditionTypes.VALID)).isTrue();
+    }
+
+    @Test
+    void aVmNoAgentReportsFailsWithItsNameAndTheNodesChecked() {
+        SriovMigrationStatus status = decideAndApply(migration("m1", "vm-77", MigrationPhase.Pending));
+        assertThat(status.phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(status.failureReason).isEqualTo(Reasons.VM_NOT_FOUND);
+        assertThat(status.message).contains("vm-77").contains("hv1, hv2");
+        assertThat(Conditions.find(status.conditions, ConditionTypes.VALID).orElseThrow().getStatus()).isEqualTo("False");
+    }
+
+    @Test
+    void aWrongSourceNodeSaysWhereTheVmRuns() {
+        SriovMigration m = migration("m1", "vm-03", MigrationPhase.Pending);
+        m.getSpec().sourceNode = "hv1";
+        SriovMigrationStatus status = decideAndApply(m);
+        assertThat(status.failureReason).isEqualTo(Reasons.VM_NOT_FOUND);
+        assertThat(status.message).contains("it runs on hv2");
+    }
+
+    @Test
+    void brokenTeamingFailsWithTheAgentsProblems() {
+        var vm = nics.get("hv1").getStatus().vms.get(0);
+        vm.teamingValid = false;
+        vm.problems = List.of("MAC mismatch: persistent ua-net0 has 52:54:00:00:00:00, transient has 52:54:00:aa:aa:aa");
+        SriovMigrationStatus status = decideAndApply(migration("m1", vm.name, MigrationPhase.Pending));
+        assertThat(status.failureReason).isEqualTo(Reasons.TEAMING_INVALID);
+        assertThat(status.message).contains("MAC mismatch");
+    }
+
+    @Test
+    void sourceEqualToTargetIsRefused() {
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
+        m.getSpec().targetNode = "hv1";
+        assertThat(decideAndApply(m).failureReason).isEqualTo(Reasons.SOURCE_IS_TARGET);
+    }
+
+    @Test
+    void anUnknownTargetIsRefusedAndANotReadyOneIsWaitedFor() {
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
+        m.getSpec().targetNode = "hv9";
+        assertThat(decideAndApply(m).failureReason).isEqualTo(Reasons.TARGET_NOT_FOUND);
+
+        m.getSpec().targetNode = "hv2";
+        nics.get("hv2").getStatus().heartbeatTime = io.sriovlm.common.Timestamps.format(NOW.minusSeconds(300));
+        Decision decision = PendingHandler.decide(m, view());
+        assertThat(decision.recheckAfter()).isPresent();
+        SriovMigrationStatus status = MigrationStatusWriter.applyLocally(m, decision.transition().orElseThrow(), NOW).getStatus();
+        assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
+        var scheduled = Conditions.find(status.conditions, ConditionTypes.SCHEDULED).orElseThrow();
+        assertThat(scheduled.getReason()).isEqualTo(Reasons.TARGET_NOT_READY);
+        assertThat(scheduled.getMessage()).contains("hv2").contains("waits");
+    }
+
+    @Test
+    void aSecondMigrationOfTheSameVmIsRefusedNamingTheFirst() {
+        SriovMigration first = migration("first", "vm-01", MigrationPhase.Migrating);
+        first.getStatus().sourceNode = "hv1";
+        migrations.add(first);
+        SriovMigration second = migration("second", "vm-01", MigrationPhase.Pending);
+        migrations.add(second);
+        SriovMigrationStatus status = decideAndApply(second);
+        assertThat(status.failureReason).isEqualTo(Reasons.ALREADY_MIGRATING);
+        assertThat(status.message).contains("default/first");
+    }
+
+    @Test
+    void ofTwoPendingMigrationsOfOneVmTheOlderGoesFirst() {
+        SriovMigration older = migration("older", "vm-01", MigrationPhase.Pending);
+        SriovMigration newer = migration("newer", "vm-01", MigrationPhase.Pending);
+        newer.getMetadata().setCreationTimestamp(io.sriovlm.common.Timestamps.format(NOW));
+        migrations.addAll(List.of(older, newer));
+        assertThat(decideAndApply(older).phase).isEqualTo(MigrationPhase.Scheduling);
+        assertThat(decideAndApply(newer).failureReason).isEqualTo(Reasons.ALREADY_MIGRATING);
+    }
+
+    @Test
+    void theClusterAndPerNodeLimitsMakeMigrationsWaitForASlot() {
+        config = new OperatorConfig(1, 2, 2, java.time.Duration.ofSeconds(30));
+        SriovMigration running = migration("running", "vm-03", MigrationPhase.Migrating);
+        running.getStatus().sourceNode = "hv2";
+        migrations.add(running);
+        SriovMigration waiting = migration("waiting", "vm-01", MigrationPhase.Pending);
+        Decision decision = PendingHandler.decide(waiting, view());
+        SriovMigrationStatus status = MigrationStatusWriter.applyLocally(waiting, decision.transition().orElseThrow(), NOW).getStatus();
+        assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
+        assertThat(Conditions.find(status.conditions, ConditionTypes.SCHEDULED).orElseThrow().getReason())
+                .isEqualTo(Reasons.WAITING_FOR_SLOT);
+        // Nothing changed: the same wait is not written again.
+        assertThat(PendingHandler.decide(MigrationStatusWriter.applyLocally(waiting, decision.transition().get(), NOW), view())
+                .transition()).isEmpty();
+    }
+}

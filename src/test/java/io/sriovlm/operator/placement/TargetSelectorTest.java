@@ -1,0 +1,115 @@
+package io.sriovlm.operator.placement;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.operator.placement.TargetSelector.Choice;
+import io.sriovlm.operator.placement.TargetSelector.Refusal;
+import io.sriovlm.common.Timestamps;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.sriovlm.testing.Objects.NOW;
+import static io.sriovlm.testing.Objects.nic;
+import static io.sriovlm.testing.Objects.node;
+import static io.sriovlm.testing.Objects.pool;
+import static io.sriovlm.testing.Objects.vfPci;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TargetSelectorTest {
+    private Map<String, HypervisorNic> nics;
+    private Map<String, Node> nodes;
+    private VfPool pool;
+    private final Map<String, Integer> inbound = new HashMap<>();
+
+    @BeforeEach
+    void world() {
+        nics = new HashMap<>(Map.of(
+                "hv1", nic("hv1", Map.of("vm-01", 0)),
+                "hv2", nic("hv2", Map.of("vm-03", 2, "vm-04", 3)),
+                "hv3", nic("hv3", Map.of("vm-05", 3))));
+        nodes = new HashMap<>(Map.of("hv1", node("hv1"), "hv2", node("hv2"), "hv3", node("hv3")));
+        pool = pool("pool-a", nics, nodes);
+    }
+
+    private TargetSelector.Result select(String requested) {
+        return TargetSelector.select(new TargetSelector.Request("vm-01", "meth0", "hv1", requested, List.of(pool), nics,
+                nodes, inbound, 2, NOW, Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void choosesTheNodeWithMostFreeVfsAndTheVfPairedWithTheVmsSfNetdev() {
+        Choice choice = (Choice) select(null);
+        assertThat(choice.node()).isEqualTo("hv3");
+        assertThat(choice.vfPciAddress()).isEqualTo(vfPci(0));
+        assertThat(choice.bond().name).isEqualTo("bond0");
+        assertThat(choice.reason()).contains("most free VFs in the pool (3)");
+    }
+
+    @Test
+    void tiesOnFreeVfsGoToTheNodeWithFewerInboundMigrations() {
+        nics.put("hv3", nic("hv3", Map.of("vm-05", 3, "vm-06", 2)));
+        pool = pool("pool-a", nics, nodes);
+        inbound.put("hv2", 1);
+        assertThat(((Choice) select(null)).node()).isEqualTo("hv3");
+        inbound.clear();
+        inbound.put("hv3", 1);
+        assertThat(((Choice) select(null)).node()).isEqualTo("hv2");
+    }
+
+    @Test
+    void aRequestedTargetIsCheckedTheSameWay() {
+        assertThat(((Choice) select("hv2")).node()).isEqualTo("hv2");
+        Refusal self = (Refusal) select("hv1");
+        assertThat(self.reason()).isEqualTo(Reasons.SOURCE_IS_TARGET);
+        assertThat(self.retryable()).isFalse();
+        Refusal unknown = (Refusal) select("hv9");
+        assertThat(unknown.reason()).isEqualTo(Reasons.TARGET_NOT_FOUND);
+        assertThat(unknown.message()).contains("hv9").contains("hv1, hv2, hv3");
+    }
+
+    @Test
+    void aStaleHeartbeatOrACordonMakesANodeIneligibleButWaitable() {
+        nics.get("hv2").getStatus().heartbeatTime = Timestamps.format(NOW.minusSeconds(120));
+        Refusal stale = (Refusal) select("hv2");
+        assertThat(stale.reason()).isEqualTo(Reasons.TARGET_NOT_READY);
+        assertThat(stale.retryable()).isTrue();
+        assertThat(stale.message()).contains("last reported");
+        nodes.get("hv3").getSpec().setUnschedulable(true);
+        Refusal none = (Refusal) select(null);
+        assertThat(none.message()).contains("hv3: node is cordoned");
+    }
+
+    @Test
+    void aHeldPairedVfMeansThePoolIsExhaustedAndTheMigrationWaits() {
+        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), new VfLedger.Holder("vm-x", "default/mx", "ux"), NOW);
+        VfLedger.reserve(pool.getStatus(), "hv3", vfPci(0), new VfLedger.Holder("vm-y", "default/my", "uy"), NOW);
+        Refusal refusal = (Refusal) select(null);
+        assertThat(refusal.reason()).isEqualTo(Reasons.POOL_EXHAUSTED);
+        assertThat(refusal.retryable()).isTrue();
+        assertThat(refusal.message()).contains("Reserved by default/mx");
+    }
+
+    @Test
+    void aNodeWithoutTheSfNetdevIsRejectedForGood() {
+        nics.values().forEach(n -> n.getSpec().bonds.removeIf(b -> b.sfNetdev.equals("meth0")));
+        Refusal refusal = (Refusal) select(null);
+        assertThat(refusal.retryable()).isFalse();
+        assertThat(refusal.message()).contains("no bond for SF netdev meth0");
+    }
+
+    @Test
+    void theInboundLimitIsHonoured() {
+        inbound.put("hv2", 2);
+        inbound.put("hv3", 2);
+        Refusal refusal = (Refusal) select(null);
+        assertThat(refusal.retryable()).isTrue();
+        assertThat(refusal.message()).contains("inbound limit");
+    }
+}

@@ -1,0 +1,129 @@
+package io.sriovlm.testing;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.PhaseTimestamp;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
+import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
+import io.sriovlm.api.v1alpha1.TeamingSummary;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VfPoolSpec;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.common.Timestamps;
+import io.sriovlm.operator.placement.NicHealth;
+import io.sriovlm.operator.placement.VfLedger;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** Builders of API objects for unit tests: a world of hypervisors hvN with 4 VFs and 4 SF/VF bonds each. */
+public final class Objects {
+    public static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
+
+    private Objects() {
+    }
+
+    public static String vfPci(int index) {
+        return String.format("0000:06:00.%d", index + 1);
+    }
+
+    public static Node node(String name) {
+        return new NodeBuilder().withNewMetadata().withName(name).withLabels(Map.of("kubernetes.io/hostname", name))
+                .endMetadata().withNewSpec().endSpec().build();
+    }
+
+    /** A Ready HypervisorNic with 4 VFs paired with SF netdevs meth0..meth3, and the given VMs (name -> SF index). */
+    public static HypervisorNic nic(String node, Map<String, Integer> vms) {
+        HypervisorNic nic = new HypervisorNic();
+        nic.getMetadata().setName(node);
+        nic.getMetadata().setUid(UUID.randomUUID().toString());
+        nic.getMetadata().setGeneration(1L);
+        HypervisorNicSpec spec = new HypervisorNicSpec();
+        spec.nodeName = node;
+        spec.pf = new HypervisorNicSpec.PhysicalFunction();
+        spec.pf.name = "ens2";
+        spec.numVfs = 4;
+        HypervisorNicStatus status = new HypervisorNicStatus();
+        status.heartbeatTime = Timestamps.format(NOW.minusSeconds(1));
+        status.migrationUri = "sim://" + node + "/system";
+        for (int i = 0; i < 4; i++) {
+            BondSpec bond = new BondSpec();
+            bond.name = "bond" + i;
+            bond.sfNetdev = "meth" + i;
+            bond.sfRepresentor = "en6s0f0pf0sf" + i;
+            bond.vfRepresentor = "ens2_" + i;
+            bond.vfIndex = i;
+            spec.bonds.add(bond);
+            VfStatus vf = new VfStatus();
+            vf.index = i;
+            vf.pciAddress = vfPci(i);
+            vf.representor = bond.vfRepresentor;
+            status.vfs.add(vf);
+        }
+        vms.forEach((vm, sf) -> {
+            VmStatus v = new VmStatus();
+            v.name = vm;
+            v.state = "RUNNING";
+            v.teamingValid = true;
+            v.teaming = teaming(sf);
+            status.vms.add(v);
+            status.vfs.get(sf).attachedTo = vm;
+        });
+        status.totalVfs = 4;
+        Conditions.set(status.conditions, NicHealth.AGENT_READY, true, "HostReady", "ok", 1L, NOW);
+        nic.setSpec(spec);
+        nic.setStatus(status);
+        return nic;
+    }
+
+    public static TeamingSummary teaming(int sf) {
+        TeamingSummary t = new TeamingSummary();
+        t.mac = String.format("52:54:00:00:00:%02x", sf);
+        t.standbyAlias = "ua-net" + sf;
+        t.standbyDevice = "meth" + sf;
+        t.primaryAlias = "ua-sriov" + sf;
+        t.primaryPciAddress = vfPci(sf);
+        return t;
+    }
+
+    /** A pool over every node, with its ledger computed from the NICs. */
+    public static VfPool pool(String name, Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
+        VfPool pool = new VfPool();
+        pool.getMetadata().setName(name);
+        pool.getMetadata().setGeneration(1L);
+        pool.setSpec(new VfPoolSpec());
+        pool.setStatus(VfLedger.recompute(pool, nics, nodes, Set.of(), NOW));
+        return pool;
+    }
+
+    public static SriovMigration migration(String name, String vm, MigrationPhase phase) {
+        SriovMigration m = new SriovMigration();
+        m.getMetadata().setName(name);
+        m.getMetadata().setNamespace("default");
+        m.getMetadata().setUid(UUID.nameUUIDFromBytes(name.getBytes()).toString());
+        m.getMetadata().setGeneration(1L);
+        m.getMetadata().setResourceVersion("1");
+        m.getMetadata().setCreationTimestamp(Timestamps.format(NOW.minusSeconds(60)));
+        SriovMigrationSpec spec = new SriovMigrationSpec();
+        spec.vmName = vm;
+        m.setSpec(spec);
+        SriovMigrationStatus status = new SriovMigrationStatus();
+        status.phase = phase;
+        if (phase != null) {
+            status.phaseTimestamps = new java.util.ArrayList<>(List.of(new PhaseTimestamp(phase, Timestamps.format(NOW.minusSeconds(1)))));
+        }
+        m.setStatus(status);
+        return m;
+    }
+}
