@@ -50,6 +50,8 @@ final class SimXml {
         }
     };
     private static final DocumentBuilderFactory FACTORY = hardenedFactory();
+    /** Snapshots are taken often (agents poll domains): one serializer per thread, not one per call. */
+    private static final ThreadLocal<Transformer> TRANSFORMER = ThreadLocal.withInitial(SimXml::newTransformer);
     private static final ThreadLocal<DocumentBuilder> BUILDER = ThreadLocal.withInitial(SimXml::newBuilder);
 
     private SimXml() {
@@ -76,10 +78,8 @@ final class SimXml {
 
     static String serialize(Node node) {
         try {
-            TransformerFactory tf = TransformerFactory.newInstance();
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
-            Transformer t = tf.newTransformer();
+            Transformer t = TRANSFORMER.get();
+            t.reset();
             t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
             t.setOutputProperty(OutputKeys.INDENT, "no");
             StringWriter out = new StringWriter();
@@ -87,6 +87,17 @@ final class SimXml {
             return out.toString();
         } catch (TransformerException e) {
             throw new IllegalStateException("cannot serialize XML", e);
+        }
+    }
+
+    private static Transformer newTransformer() {
+        try {
+            TransformerFactory tf = TransformerFactory.newInstance();
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
+            return tf.newTransformer();
+        } catch (TransformerException e) {
+            throw new IllegalStateException("no XML serializer", e);
         }
     }
 

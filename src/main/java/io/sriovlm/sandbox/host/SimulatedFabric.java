@@ -57,7 +57,9 @@ public final class SimulatedFabric implements AutoCloseable {
         return underHandover(() -> {
             List<String> out = new ArrayList<>();
             for (SimulatedHypervisor hv : hosts.values()) {
-                hv.domain(domain).filter(d -> d.isRunning()).ifPresent(d -> out.add(hv.hostName()));
+                if (hv.isRunning(domain)) {
+                    out.add(hv.hostName());
+                }
             }
             out.sort(String::compareTo);
             return out;

@@ -255,6 +255,14 @@ public final class SimulatedHypervisor implements Hypervisor {
         }
     }
 
+    /** True when the domain runs here; cheaper than {@link #domain} (no XML). */
+    public boolean isRunning(String name) {
+        synchronized (lock) {
+            Dom d = domains.get(name);
+            return d != null && d.isRunning();
+        }
+    }
+
     @Override
     public void detachDevice(String domain, String deviceXml) throws HypervisorException {
         Element wanted = parseDevice(deviceXml);
