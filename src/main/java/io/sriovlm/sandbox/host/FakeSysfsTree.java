@@ -1,0 +1,303 @@
+package io.sriovlm.sandbox.host;
+
+import io.sriovlm.api.v1alpha1.ApiPatterns;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Writes a fake sysfs tree shaped like a ConnectX-class PF in switchdev mode with its VFs, VF representors,
+ * sub-functions and one active-backup bond per SF/VF representor pair, as the NVIDIA runbook sets a hypervisor up.
+ * The layout follows the kernel's, symlinks included, so that {@code SysfsHostNetwork} reads it with the paths it
+ * uses on a real host:
+ *
+ * <pre>
+ * devices/pci0000:00/0000:00:02.0/PFPCI/{sriov_totalvfs,sriov_numvfs,virtfnN -> ../VFPCI}
+ * devices/pci0000:00/0000:00:02.0/PFPCI/net/{PF,PF_i,SFREP}          (uplink, VF and SF representors)
+ * devices/pci0000:00/0000:00:02.0/PFPCI/mlx5_core.sf.K/net/SFNETDEV  (SF netdevs on the auxiliary bus)
+ * devices/pci0000:00/0000:00:02.0/VFPCI/{physfn -> ../PFPCI, net/VFNETDEV}  (VF netdevs only when asked)
+ * devices/virtual/net/bondN/bonding/{mode,slaves,primary,active_slave}
+ * class/net/NAME -> ../../devices/.../net/NAME
+ * </pre>
+ */
+public final class FakeSysfsTree {
+
+    /** Default {@code sriov_totalvfs}, as a ConnectX-5 port is commonly configured. */
+    public static final int DEFAULT_TOTAL_VFS = 16;
+
+    /**
+     * One bond of the runbook: SF representor (primary slave, the standby path) and VF representor (the fast
+     * path), the SF netdev the guest's macvtap sits on, and the slave that is active at first.
+     */
+    public record BondDef(String name, String sfNetdev, String sfRepresentor, String vfRepresentor, int vfIndex,
+            String activeSlave) {
+        public BondDef {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(sfNetdev, "sfNetdev");
+            Objects.requireNonNull(sfRepresentor, "sfRepresentor");
+            Objects.requireNonNull(vfRepresentor, "vfRepresentor");
+            if (activeSlave == null) {
+                activeSlave = sfRepresentor;
+            }
+        }
+
+        /**
+         * The runbook's naming for pair {@code index}: bond{@code index}, SF netdev meth{@code index}, SF representor
+         * en{@code S}s0f0pf0sf{@code index} (from the PF's PCI slot), VF representor PF_{@code index}, on the SF.
+         */
+        public static BondDef standard(String pfName, String pfPci, int index) {
+            int bus = Integer.parseInt(pfPci.substring(5, 7), 16);
+            return new BondDef("bond" + index, "meth" + index, "en" + bus + "s0f0pf0sf" + index, pfName + "_" + index,
+                    index, "en" + bus + "s0f0pf0sf" + index);
+        }
+    }
+
+    private final Path root;
+    private final String pfName;
+    private final String pfPci;
+    private final Path pfPciDir;
+
+    private FakeSysfsTree(Path root, String pfName, String pfPci) {
+        this.root = root;
+        this.pfName = pfName;
+        this.pfPci = pfPci;
+        this.pfPciDir = root.resolve("devices/pci0000:00/0000:00:02.0").resolve(pfPci);
+    }
+
+    /** Same as {@link #create(Path, String, String, int, List, boolean)} without VF netdevs (VFs bound to vfio-pci). */
+    public static FakeSysfsTree create(Path root, String pfName, String pfPci, int numVfs, List<BondDef> bonds) {
+        return create(root, pfName, pfPci, numVfs, bonds, false);
+    }
+
+    /**
+     * Writes the tree under {@code root} (which may exist; it should be empty).
+     *
+     * @param vfNetdevs also give every VF a host netdev {@code PFvI} with a MAC, as when the VFs are bound to the
+     *                  NIC's own driver rather than to vfio-pci
+     * @throws IllegalArgumentException for a name or PCI address the kernel would not have, or a bond whose VF
+     *                                  index is out of range
+     */
+    public static FakeSysfsTree create(Path root, String pfName, String pfPci, int numVfs, List<BondDef> bonds,
+            boolean vfNetdevs) {
+        requireName(pfName);
+        if (!ApiPatterns.matches(ApiPatterns.PCI_ADDRESS, pfPci)) {
+            throw new IllegalArgumentException("not a PCI address: '" + pfPci + "'");
+        }
+        if (numVfs < 0 || numVfs > 255) {
+            throw new IllegalArgumentException("numVfs out of range: " + numVfs);
+        }
+        FakeSysfsTree tree = new FakeSysfsTree(root.toAbsolutePath().normalize(), pfName, pfPci);
+        try {
+            tree.write(numVfs, bonds == null ? List.of() : bonds, vfNetdevs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing fake sysfs tree under " + root, e);
+        }
+        return tree;
+    }
+
+    /**
+     * The PCI address the kernel gives VF {@code index} of the PF: routing ID = PF's + First VF Offset (1) +
+     * index × VF Stride (1), shown as bus:slot.function, so VF 0 of 0000:06:00.0 is 0000:06:00.1 and VF 7 is
+     * 0000:06:01.0.
+     */
+    public static String pciAddressOfVf(String pfPci, int index) {
+        if (!ApiPatterns.matches(ApiPatterns.PCI_ADDRESS, pfPci)) {
+            throw new IllegalArgumentException("not a PCI address: '" + pfPci + "'");
+        }
+        if (index < 0) {
+            throw new IllegalArgumentException("negative VF index " + index);
+        }
+        int domain = Integer.parseInt(pfPci.substring(0, 4), 16);
+        int bus = Integer.parseInt(pfPci.substring(5, 7), 16);
+        int slot = Integer.parseInt(pfPci.substring(8, 10), 16);
+        int fn = Integer.parseInt(pfPci.substring(11, 12), 16);
+        int rid = (bus << 8) | (slot << 3) | fn;
+        int vfRid = rid + 1 + index;
+        if (vfRid > 0xffff) {
+            throw new IllegalArgumentException("VF " + index + " of " + pfPci + " is beyond the last bus");
+        }
+        return String.format("%04x:%02x:%02x.%x", domain, vfRid >> 8, (vfRid >> 3) & 0x1f, vfRid & 7);
+    }
+
+    /** The MAC the tree gives VF {@code index}'s host netdev (locally administered, derived from the PF address). */
+    public static String vfMac(String pfPci, int index) {
+        String vf = pciAddressOfVf(pfPci, index);
+        int bus = Integer.parseInt(vf.substring(5, 7), 16);
+        int slot = Integer.parseInt(vf.substring(8, 10), 16);
+        int fn = Integer.parseInt(vf.substring(11, 12), 16);
+        return String.format("02:00:%02x:%02x:%02x:%02x", bus, slot, fn, index & 0xff);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public String pfName() {
+        return pfName;
+    }
+
+    public String pfPci() {
+        return pfPci;
+    }
+
+    /** {@code ROOT/class/net/NAME}, the path an agent reads. */
+    public Path netdev(String name) {
+        return root.resolve("class/net").resolve(requireName(name));
+    }
+
+    /** The bond's active slave as the file says, or "" when none. */
+    public String activeSlave(String bond) {
+        return read(netdev(bond).resolve("bonding/active_slave")).trim();
+    }
+
+    /** Changes the active slave behind the agent's back, as the kernel does on a link failure. */
+    public void forceActiveSlave(String bond, String slave) {
+        requireName(slave);
+        writeFile(netdev(bond).resolve("bonding/active_slave"), slave + "\n");
+    }
+
+    private void write(int numVfs, List<BondDef> bonds, boolean vfNetdevs) throws IOException {
+        Path classNet = root.resolve("class/net");
+        Files.createDirectories(classNet);
+        Files.createDirectories(pfPciDir);
+        String switchId = switchId(pfPci);
+
+        int totalVfs = Math.max(DEFAULT_TOTAL_VFS, numVfs);
+        writeFile(pfPciDir.resolve("sriov_totalvfs"), totalVfs + "\n");
+        writeFile(pfPciDir.resolve("sriov_numvfs"), numVfs + "\n");
+        writeFile(pfPciDir.resolve("sriov_vf_device"), "1018\n");
+        writeFile(pfPciDir.resolve("vendor"), "0x15b3\n");
+        writeFile(pfPciDir.resolve("device"), "0x1017\n");
+
+        // the PF netdev is the uplink representor in switchdev mode
+        netdevUnderPci(pfName, pfPciDir, "p0", switchId, pfMac(pfPci));
+
+        Map<Integer, String> repNames = new HashMap<>();
+        for (BondDef b : bonds) {
+            if (b.vfIndex() < 0 || b.vfIndex() >= numVfs) {
+                throw new IllegalArgumentException("bond " + b.name() + " names VF " + b.vfIndex() + " but the PF has "
+                        + numVfs + " VFs");
+            }
+            repNames.put(b.vfIndex(), b.vfRepresentor());
+        }
+        Path pciParent = pfPciDir.getParent();
+        for (int i = 0; i < numVfs; i++) {
+            String vfPci = pciAddressOfVf(pfPci, i);
+            Path vfDir = pciParent.resolve(vfPci);
+            Files.createDirectories(vfDir);
+            writeFile(vfDir.resolve("vendor"), "0x15b3\n");
+            writeFile(vfDir.resolve("device"), "0x1018\n");
+            Files.createSymbolicLink(pfPciDir.resolve("virtfn" + i), Path.of("..", vfPci));
+            Files.createSymbolicLink(vfDir.resolve("physfn"), Path.of("..", pfPci));
+            if (vfNetdevs) {
+                netdevUnderPci(requireName(pfName + "v" + i), vfDir, null, null, vfMac(pfPci, i));
+            }
+            String rep = repNames.getOrDefault(i, pfName + "_" + i);
+            netdevUnderPci(requireName(rep), pfPciDir, "pf0vf" + i, switchId, repMac(pfPci, 0x10, i));
+        }
+
+        Set<String> seen = new HashSet<>();
+        for (int k = 0; k < bonds.size(); k++) {
+            BondDef b = bonds.get(k);
+            for (String n : List.of(b.name(), b.sfNetdev(), b.sfRepresentor(), b.vfRepresentor(), b.activeSlave())) {
+                requireName(n);
+            }
+            if (!seen.add(b.name()) || !seen.add(b.sfNetdev()) || !seen.add(b.sfRepresentor())) {
+                throw new IllegalArgumentException("bond " + b.name() + " reuses a name of another bond");
+            }
+            if (!b.activeSlave().equals(b.sfRepresentor()) && !b.activeSlave().equals(b.vfRepresentor())) {
+                throw new IllegalArgumentException("bond " + b.name() + ": active slave " + b.activeSlave()
+                        + " is neither " + b.sfRepresentor() + " nor " + b.vfRepresentor());
+            }
+            // SF K: its netdev on the auxiliary bus below the PF, its representor among the PF's netdevs
+            Path sfDev = pfPciDir.resolve("mlx5_core.sf." + (k + 2));
+            netdevUnderPci(b.sfNetdev(), sfDev, null, null, repMac(pfPci, 0x30, k));
+            netdevUnderPci(b.sfRepresentor(), pfPciDir, "pf0sf" + k, switchId, repMac(pfPci, 0x20, k));
+
+            Path bondDir = root.resolve("devices/virtual/net").resolve(b.name());
+            Path bonding = bondDir.resolve("bonding");
+            Files.createDirectories(bonding);
+            writeFile(bondDir.resolve("address"), repMac(pfPci, 0x20, k) + "\n");
+            writeFile(bondDir.resolve("operstate"), "up\n");
+            writeFile(bonding.resolve("mode"), "active-backup 1\n");
+            writeFile(bonding.resolve("slaves"), b.sfRepresentor() + " " + b.vfRepresentor() + "\n");
+            writeFile(bonding.resolve("primary"), b.sfRepresentor() + "\n");
+            writeFile(bonding.resolve("active_slave"), b.activeSlave() + "\n");
+            writeFile(bonding.resolve("miimon"), "100\n");
+            Files.createSymbolicLink(classNet.resolve(b.name()), Path.of("../../devices/virtual/net", b.name()));
+            for (String slave : List.of(b.sfRepresentor(), b.vfRepresentor())) {
+                Path slaveDir = classNet.resolve(slave).toRealPath();
+                Files.createSymbolicLink(slaveDir.resolve("master"), slaveDir.relativize(bondDir));
+                Path state = slaveDir.resolve("bonding_slave");
+                Files.createDirectories(state);
+                writeFile(state.resolve("state"), slave.equals(b.activeSlave()) ? "active\n" : "backup\n");
+            }
+        }
+    }
+
+    /** A netdev living below a device directory, linked from class/net as the kernel does. */
+    private void netdevUnderPci(String name, Path deviceDir, String physPortName, String switchId, String mac)
+            throws IOException {
+        Path dir = deviceDir.resolve("net").resolve(name);
+        if (Files.exists(dir)) {
+            throw new IllegalArgumentException("netdev " + name + " defined twice");
+        }
+        Files.createDirectories(dir);
+        writeFile(dir.resolve("address"), mac + "\n");
+        writeFile(dir.resolve("operstate"), "up\n");
+        writeFile(dir.resolve("mtu"), "1500\n");
+        if (physPortName != null) {
+            writeFile(dir.resolve("phys_port_name"), physPortName + "\n");
+            writeFile(dir.resolve("phys_switch_id"), switchId + "\n");
+        }
+        Files.createSymbolicLink(dir.resolve("device"), dir.relativize(deviceDir));
+        Path classLink = root.resolve("class/net").resolve(name);
+        Files.createSymbolicLink(classLink, classLink.getParent().relativize(dir));
+    }
+
+    private static String switchId(String pfPci) {
+        return String.format("%016x", (long) pfPci.hashCode() * 0x9E3779B97F4A7C15L);
+    }
+
+    private static String pfMac(String pfPci) {
+        return repMac(pfPci, 0x00, 0);
+    }
+
+    private static String repMac(String pfPci, int kind, int index) {
+        int bus = Integer.parseInt(pfPci.substring(5, 7), 16);
+        int fn = Integer.parseInt(pfPci.substring(11, 12), 16);
+        return String.format("0a:00:%02x:%02x:%02x:%02x", bus, fn, kind, index & 0xff);
+    }
+
+    private static String requireName(String name) {
+        if (!ApiPatterns.matches(ApiPatterns.INTERFACE_NAME, name)) {
+            throw new IllegalArgumentException("invalid interface name '" + name + "'");
+        }
+        return name;
+    }
+
+    private static void writeFile(Path file, String content) {
+        try {
+            Files.writeString(file, content, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
