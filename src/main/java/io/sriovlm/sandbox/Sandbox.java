@@ -1,0 +1,265 @@
+package io.sriovlm.sandbox;
+
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sriovlm.agent.AgentConfig;
+import io.sriovlm.agent.AgentRole;
+import io.sriovlm.agent.hostnet.SysfsHostNetwork;
+import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VfPoolSpec;
+import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.operator.OperatorRole;
+import io.sriovlm.sandbox.api.CrdLoader;
+import io.sriovlm.sandbox.api.EmbeddedApiServer;
+import io.sriovlm.sandbox.host.FakeSysfsTree;
+import io.sriovlm.sandbox.host.SimulatedFabric;
+import io.sriovlm.sandbox.host.SimulatedHypervisor;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The whole product in one process: an embedded Kubernetes API with the CRDs installed, the operator, and simulated
+ * hypervisors, each with its own node agent running the production agent code over a simulated libvirt and a
+ * generated sysfs tree. {@code kubectl --kubeconfig target/sandbox/kubeconfig} drives it.
+ */
+public final class Sandbox implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Sandbox.class);
+    public static final String PF = "ens2";
+    public static final String PF_PCI = "0000:06:00.0";
+    public static final int VFS_PER_NODE = 4;
+    public static final String POOL = "pool-a";
+    public static final String[] CRD_RESOURCES = { "crds/hypervisornics.sriovlm.io.yaml",
+            "crds/sriovmigrations.sriovlm.io.yaml", "crds/vfpools.sriovlm.io.yaml" };
+
+    /**
+     * @param port         API port (0: any free one)
+     * @param nodes        simulated hypervisors
+     * @param copyTime     simulated memory copy time of a migration
+     * @param heartbeat    agent report interval
+     * @param operatorConfig limits and staleness
+     */
+    public record Options(int port, List<String> nodes, Duration copyTime, Duration heartbeat,
+            OperatorConfig operatorConfig, Path workDir) {
+        public static Options defaults(Path workDir) {
+            return new Options(0, List.of("hv1", "hv2"), Duration.ofMillis(300), Duration.ofSeconds(2),
+                    OperatorConfig.defaults(), workDir);
+        }
+
+        public Options withPort(int p) {
+            return new Options(p, nodes, copyTime, heartbeat, operatorConfig, workDir);
+        }
+
+        public Options withCopyTime(Duration d) {
+            return new Options(port, nodes, d, heartbeat, operatorConfig, workDir);
+        }
+    }
+
+    private final EmbeddedApiServer api;
+    private final SimulatedFabric fabric = new SimulatedFabric();
+    private final Map<String, SimulatedHypervisor> hosts = new LinkedHashMap<>();
+    private final Map<String, FakeSysfsTree> sysfs = new LinkedHashMap<>();
+    private final Map<String, Operator> agents = new LinkedHashMap<>();
+    private final Options options;
+    private final MeterRegistry meters;
+    private Operator operator;
+
+    private Sandbox(Options options, MeterRegistry meters) {
+        this.options = options;
+        this.meters = meters;
+        this.api = EmbeddedApiServer.start("127.0.0.1", options.port(), CrdLoader.fromClasspath(CRD_RESOURCES));
+    }
+
+    /** Starts the API, seeds the default world, then the operator and one agent per node. */
+    public static Sandbox start(Options options, MeterRegistry meters) {
+        Sandbox sandbox = new Sandbox(options, meters);
+        try {
+            sandbox.seed();
+            sandbox.startOperator();
+            for (String node : options.nodes()) {
+                sandbox.startAgent(node);
+            }
+            return sandbox;
+        } catch (RuntimeException e) {
+            sandbox.close();
+            throw e;
+        }
+    }
+
+    public EmbeddedApiServer api() {
+        return api;
+    }
+
+    public KubernetesClient client() {
+        return api.client();
+    }
+
+    public SimulatedHypervisor host(String node) {
+        return hosts.get(node);
+    }
+
+    public FakeSysfsTree sysfs(String node) {
+        return sysfs.get(node);
+    }
+
+    public SimulatedFabric fabric() {
+        return fabric;
+    }
+
+    /** Stops and starts a node's agent, as a crash and a DaemonSet restart would. */
+    public void restartAgent(String node) {
+        Operator old = agents.remove(node);
+        if (old != null) {
+            old.stop();
+        }
+        startAgent(node);
+    }
+
+    /** Stops and starts the operator. */
+    public void restartOperator() {
+        operator.stop();
+        startOperator();
+    }
+
+    private void startOperator() {
+        operator = OperatorRole.create(api.newClient(), options.operatorConfig(), meters, Clock.systemUTC(), o -> {
+        });
+        operator.start();
+    }
+
+    private void startAgent(String node) {
+        AgentConfig config = new AgentConfig(node, SimulatedFabric.uriOf(node), options.heartbeat(),
+                Duration.ofMillis(500), Duration.ofSeconds(5));
+        Operator agent = AgentRole.create(api.newClient(), config, hosts.get(node),
+                new SysfsHostNetwork(sysfs.get(node).root()), Clock.systemUTC());
+        agent.start();
+        agents.put(node, agent);
+    }
+
+    /** The default world: nodes, a HypervisorNic each, pool-a, and teamed VMs vm-01, vm-02 on hv1 and vm-03 on hv2. */
+    private void seed() {
+        KubernetesClient client = api.client();
+        Map<String, List<String>> vmsByNode = new LinkedHashMap<>();
+        List<String> nodes = options.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            vmsByNode.put(nodes.get(i), new ArrayList<>());
+        }
+        vmsByNode.get(nodes.get(0)).addAll(List.of("vm-01", "vm-02"));
+        if (nodes.size() > 1) {
+            vmsByNode.get(nodes.get(1)).add("vm-03");
+        }
+        int vmNumber = 0;
+        for (String node : nodes) {
+            List<String> vms = vmsByNode.get(node);
+            List<FakeSysfsTree.BondDef> bonds = new ArrayList<>();
+            for (int i = 0; i < VFS_PER_NODE; i++) {
+                FakeSysfsTree.BondDef standard = FakeSysfsTree.BondDef.standard(PF, PF_PCI, i);
+                bonds.add(standard);
+            }
+            SimulatedHypervisor host = fabric.newHost(node);
+            host.setCopyTime(options.copyTime());
+            hosts.put(node, host);
+            // Each VM uses SF netdev methN and the VF paired with it; VM numbers keep SFs distinct cluster-wide.
+            List<Integer> sfOfVm = new ArrayList<>();
+            for (String vm : vms) {
+                int sf = vmNumber++;
+                sfOfVm.add(sf);
+                FakeSysfsTree.BondDef b = bonds.get(sf);
+                bonds.set(sf, new FakeSysfsTree.BondDef(b.name(), b.sfNetdev(), b.sfRepresentor(), b.vfRepresentor(),
+                        b.vfIndex(), b.vfRepresentor()));
+            }
+            try {
+                Path root = Files.createDirectories(options.workDir().resolve("sysfs").resolve(node));
+                sysfs.put(node, FakeSysfsTree.create(root, PF, PF_PCI, VFS_PER_NODE, bonds));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            for (int k = 0; k < vms.size(); k++) {
+                int sf = sfOfVm.get(k);
+                host.define(teamedDomain(vms.get(k), sf, FakeSysfsTree.pciAddressOfVf(PF_PCI, sf)), true);
+            }
+            client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node)
+                    .addToLabels("kubernetes.io/hostname", node).addToLabels("sriovlm.io/hypervisor", "true")
+                    .endMetadata().withNewSpec().endSpec().build()).create();
+            client.resource(hypervisorNic(node, bonds)).create();
+        }
+        VfPool pool = new VfPool();
+        pool.getMetadata().setName(POOL);
+        pool.setSpec(new VfPoolSpec());
+        pool.getSpec().nodeSelector = Map.of("sriovlm.io/hypervisor", "true");
+        pool.getSpec().pfName = PF;
+        client.resource(pool).create();
+    }
+
+    private static HypervisorNic hypervisorNic(String node, List<FakeSysfsTree.BondDef> bonds) {
+        HypervisorNic nic = new HypervisorNic();
+        nic.getMetadata().setName(node + "-" + PF);
+        nic.getMetadata().setLabels(Map.of(Labels.NODE, node));
+        HypervisorNicSpec spec = new HypervisorNicSpec();
+        spec.nodeName = node;
+        spec.pf = new HypervisorNicSpec.PhysicalFunction();
+        spec.pf.name = PF;
+        spec.pf.pciAddress = PF_PCI;
+        spec.numVfs = VFS_PER_NODE;
+        spec.eswitchMode = HypervisorNicSpec.EswitchMode.switchdev;
+        spec.hwTcOffload = true;
+        for (FakeSysfsTree.BondDef def : bonds) {
+            HypervisorNicSpec.BondSpec bond = new HypervisorNicSpec.BondSpec();
+            bond.name = def.name();
+            bond.sfNetdev = def.sfNetdev();
+            bond.sfRepresentor = def.sfRepresentor();
+            bond.vfRepresentor = def.vfRepresentor();
+            bond.vfIndex = def.vfIndex();
+            bond.vlan = 100;
+            spec.bonds.add(bond);
+        }
+        nic.setSpec(spec);
+        return nic;
+    }
+
+    /** A small teamed domain as the runbook builds it: macvtap standby on methN plus the VF with transient teaming. */
+    public static String teamedDomain(String name, int sf, String vfPci) {
+        String mac = String.format("52:54:00:53:53:%02x", sf);
+        return "<domain type='kvm'><name>" + name + "</name><uuid>" + UUID.nameUUIDFromBytes(name.getBytes())
+                + "</uuid><memory unit='KiB'>262144</memory><vcpu>1</vcpu>"
+                + "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+                + TeamingXml.standbyInterface(mac, "ua-net" + sf, "meth" + sf, true)
+                + TeamingXml.primaryInterface(mac, vfPci, "ua-net" + sf, "ua-sriov" + sf)
+                + "</devices></domain>";
+    }
+
+    @Override
+    public void close() {
+        agents.values().forEach(a -> safely(a::stop));
+        agents.clear();
+        if (operator != null) {
+            safely(operator::stop);
+        }
+        safely(fabric::close);
+        safely(api::close);
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.debugf(e, "while closing the sandbox");
+        }
+    }
+}
