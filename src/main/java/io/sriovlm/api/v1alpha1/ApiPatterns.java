@@ -7,7 +7,7 @@ package io.sriovlm.api.v1alpha1;
 public final class ApiPatterns {
     /** A PCI address in the kernel's domain:bus:slot.function form, e.g. {@code 0000:06:00.3}. */
     public static final String PCI_ADDRESS = "^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\\.[0-7]$";
-    /** A Linux interface name: 1-15 characters of [A-Za-z0-9_.-], not starting with a dot (RE2: the API server has no lookahead).
+    /** A Linux interface name: 1-15 characters of [A-Za-z0-9_.-], not starting with a dot (RE2: the API server has no lookahead). */
     public static final String INTERFACE_NAME = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$";
     /** A DNS-1123 subdomain, as Kubernetes node and object names are. */
     public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
