@@ -1,5 +1,6 @@
 package io.sriovlm.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -47,10 +48,12 @@ public class SriovMigrationSpec {
     @JsonPropertyDescription("Request cancellation. Before the source is touched the migration ends Cancelled; after, it rolls back.")
     public Boolean cancel;
 
+    @JsonIgnore
     public boolean isDryRun() {
         return Boolean.TRUE.equals(dryRun);
     }
 
+    @JsonIgnore
     public boolean isCancelRequested() {
         return Boolean.TRUE.equals(cancel);
     }
