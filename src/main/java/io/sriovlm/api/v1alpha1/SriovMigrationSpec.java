@@ -48,7 +48,6 @@ public class SriovMigrationSpec {
     @JsonPropertyDescription("Request cancellation. Before the source is touched the migration ends Cancelled; after, it rolls back.")
     public Boolean cancel;
 
-    @JsonIgnore
     public boolean isDryRun() {
         return Boolean.TRUE.equals(dryRun);
     }
