@@ -192,7 +192,11 @@ public final class Sandbox implements AutoCloseable {
             }
             for (int k = 0; k < vms.size(); k++) {
                 int sf = sfOfVm.get(k);
-                host.define(teamedDomain(vms.get(k), sf, FakeSysfsTree.pciAddressOfVf(PF_PCI, sf)), true);
+                try {
+                    host.define(teamedDomain(vms.get(k), sf, FakeSysfsTree.pciAddressOfVf(PF_PCI, sf)), true);
+                } catch (io.sriovlm.agent.libvirt.HypervisorException e) {
+                    throw new IllegalStateException("cannot define " + vms.get(k) + " on " + node, e);
+                }
             }
             client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node)
                     .addToLabels("kubernetes.io/hostname", node).addToLabels("sriovlm.io/hypervisor", "true")

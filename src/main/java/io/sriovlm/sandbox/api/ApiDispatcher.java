@@ -1,0 +1,110 @@
+package io.sriovlm.sandbox.api;
+
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+
+/**
+ * The front of the embedded API server: routes each request to one concern and hands the rest to the fabric8 CRUD
+ * store. Non-resource paths: {@link Discovery} ({@code /version}, {@code /api}, {@code /apis}), {@link OpenApiStub},
+ * else 404. Resource reads: field selectors and server-side tables. Resource writes: {@link StrictWrites}.
+ */
+final class ApiDispatcher extends Dispatcher {
+    private final Store store;
+    private final Discovery discovery;
+    private final OpenApiStub openApi;
+    private final StrictWrites writes;
+    private final CrdRegistry crds;
+
+    ApiDispatcher(Store store, CrdRegistry crds) {
+        this.store = store;
+        this.crds = crds;
+        this.discovery = new Discovery(crds);
+        this.openApi = new OpenApiStub(discovery);
+        this.writes = new StrictWrites(store, crds);
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        try {
+            return withJsonType(route(request));
+        } catch (RuntimeException e) {
+            return Json.status(500, "InternalError", "sandbox API server: " + e, null);
+        }
+    }
+
+    private MockResponse route(RecordedRequest req) {
+        String path = ApiPath.stripQuery(req.getPath());
+        MockResponse fixed = discovery.handle(path);
+        if (fixed == null && path.startsWith("/openapi/")) {
+            fixed = openApi.handle(path);
+        }
+        if (fixed != null) {
+            return fixed;
+        }
+        ApiPath p = ApiPath.parse(req.getPath());
+        if (p == null) {
+            return Json.status(404, "NotFound", "the server could not find the requested resource", null);
+        }
+        if (req.method() == HttpMethod.GET) {
+            return read(req, p);
+        }
+        return writes.handle(rewriteStrategicMerge(req, p), p);
+    }
+
+    private MockResponse read(RecordedRequest req, ApiPath p) {
+        String selector = p.query().get("fieldSelector");
+        boolean watch = "true".equals(p.query().get("watch")) || "1".equals(p.query().get("watch"));
+        boolean table = Tables.wanted(req.getHeader("Accept"));
+        if (watch || (selector == null && !table)) {
+            return store.send(req);
+        }
+        String forwarded = req.getPath();
+        boolean filterHere = selector != null && p.name() == null && !selector.matches("metadata\\.name=[^,]*");
+        if (filterHere) {
+            forwarded = p.rawPath() + query(p, "fieldSelector");
+        }
+        MockResponse r = store.send(req.method(), forwarded, req.getHeaders(), null);
+        if (r.code() != 200) {
+            return r;
+        }
+        JsonNode body = Json.read(Store.body(r));
+        if (filterHere) {
+            body = FieldSelectors.filter(body, selector);
+        }
+        if (table && (body.has("items") || body.has("metadata"))) {
+            body = Tables.table(body, p, crds.find(p.group(), p.version(), p.plural()));
+        }
+        return Json.ok(body);
+    }
+
+    /** Core kinds get strategic merge patches from kubectl (cordon, taint): read them as merge patches. */
+    private static RecordedRequest rewriteStrategicMerge(RecordedRequest req, ApiPath p) {
+        String type = req.getHeader("Content-Type");
+        if (req.method() != HttpMethod.PATCH || type == null || !type.startsWith(Patches.STRATEGIC) || !p.isCore()) {
+            return req;
+        }
+        Headers h = req.getHeaders().newBuilder().set("Content-Type", Patches.MERGE).build();
+        return new RecordedRequest(req.getHttpVersion(), req.method(), req.getPath(), h, req.getBody());
+    }
+
+    private static String query(ApiPath p, String without) {
+        String q = p.query().entrySet().stream().filter(e -> !e.getKey().equals(without))
+                .map(e -> e.getKey() + "=" + java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return q.isEmpty() ? "" : "?" + q;
+    }
+
+    private static MockResponse withJsonType(MockResponse r) {
+        if (r.getWebSocketListener() == null && r.header("Content-Type") == null) {
+            r.setHeader("Content-Type", "application/json");
+        }
+        return r;
+    }
+}
