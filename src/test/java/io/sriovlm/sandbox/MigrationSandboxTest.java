@@ -1,0 +1,71 @@
+package io.sriovlm.sandbox;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
+import io.sriovlm.operator.placement.VfLedger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
+import static io.sriovlm.sandbox.SandboxFixture.create;
+import static io.sriovlm.sandbox.SandboxFixture.pool;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Sandbox tier: the operator and two agents move teamed VMs between simulated hypervisors. */
+@Tag("sandbox")
+class MigrationSandboxTest {
+    @TempDir
+    static Path work;
+    static Sandbox sandbox;
+    static KubernetesClient client;
+
+    @BeforeAll
+    static void start() {
+        sandbox = SandboxFixture.start(work, Duration.ofMillis(200));
+        client = sandbox.client();
+        SandboxFixture.awaitReady(client);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    @Test
+    void aTeamedVmMovesToTheTargetAndGetsItsReservedVf() throws Exception {
+        create(client, "move-vm-01", "vm-01", "hv2");
+        SriovMigration done = awaitTerminal(client, "move-vm-01", Duration.ofSeconds(30));
+        var s = done.getStatus();
+        assertThat(s.phase).as(s.message).isEqualTo(MigrationPhase.Succeeded);
+        assertThat(s.phaseTimestamps).extracting(p -> p.phase).containsExactly(MigrationPhase.Pending,
+                MigrationPhase.Scheduling, MigrationPhase.Preparing, MigrationPhase.SwitchingToStandby,
+                MigrationPhase.Migrating, MigrationPhase.RestoringFastPath, MigrationPhase.Succeeded);
+        assertThat(s.sourceNode).isEqualTo("hv1");
+        assertThat(s.targetNode).isEqualTo("hv2");
+        assertThat(s.sourceVf).isEqualTo("0000:06:00.1");
+        assertThat(s.targetVf).isEqualTo("0000:06:00.1");
+        assertThat(s.standbyWindowMs).isGreaterThanOrEqualTo(200);
+        assertThat(s.migrationDowntimeMs).isNotNull();
+        assertThat(s.bondSwitchLagMs).isNotNull();
+
+        assertThat(sandbox.host("hv1").domain("vm-01")).isEmpty();
+        var moved = sandbox.host("hv2").domain("vm-01").orElseThrow();
+        assertThat(TeamingXml.inspect(moved.xml()).primaryPciAddress()).isEqualTo("0000:06:00.1");
+        assertThat(sandbox.sysfs("hv2").activeSlave("bond0")).isEqualTo("ens2_0");
+        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
+        var entry = VfLedger.find(pool(client), "hv2", "0000:06:00.1").orElseThrow();
+        assertThat(entry.state).isEqualTo(VfState.Allocated);
+        assertThat(entry.vm).isEqualTo("vm-01");
+    }
+}
