@@ -42,7 +42,7 @@ public final class AgentRole {
         MigrationSourceReconciler source = new MigrationSourceReconciler(config, writer);
         MigrationJobs jobs = new MigrationJobs();
         source.useSteps(new SourceAgentSteps(hypervisor, network, nicSpec, jobs, config, clock,
-                m -> source.jobEvents().propagateEvent(ResourceID.fromResource(m))));
+                m -> source.jobEvents().propagateEvent(ResourceID.fromResource(m)), reporter::reportNow));
         TargetAgentSteps targetSteps = new TargetAgentSteps(hypervisor, network, nicSpec, config, clock,
                 reporter::reportNow);
         MigrationTargetReconciler target = new MigrationTargetReconciler(config, writer, targetSteps);

@@ -47,9 +47,11 @@ public final class SourceAgentSteps {
     private final AgentConfig config;
     private final Clock clock;
     private final Consumer<SriovMigration> onJobDone;
+    private final Runnable reportInventory;
 
     public SourceAgentSteps(Hypervisor hypervisor, HostNetwork network, Supplier<Optional<HypervisorNicSpec>> nicSpec,
-            MigrationJobs jobs, AgentConfig config, Clock clock, Consumer<SriovMigration> onJobDone) {
+            MigrationJobs jobs, AgentConfig config, Clock clock, Consumer<SriovMigration> onJobDone,
+            Runnable reportInventory) {
         this.hypervisor = hypervisor;
         this.network = network;
         this.nicSpec = nicSpec;
@@ -57,6 +59,7 @@ public final class SourceAgentSteps {
         this.config = config;
         this.clock = clock;
         this.onJobDone = onJobDone;
+        this.reportInventory = reportInventory;
     }
 
     public StepResult step(SriovMigration m) {
@@ -181,6 +184,9 @@ public final class SourceAgentSteps {
     private StepResult migrationEnded(SriovMigration m, MigrationResult result) {
         String vm = m.getSpec().vmName;
         if (result.succeeded()) {
+            // The VM and its VF left this host: say so now, not at the next heartbeat, so the ledger and a next
+            // migration of the VM do not see it here.
+            reportInventory.run();
             String message = vm + " now runs on " + m.getStatus().targetNode + " on its standby path";
             return StepResult.done(Transition.to(MigrationPhase.RestoringFastPath, Reasons.MIGRATED, message).with(s -> {
                 s.migrationDowntimeMs = result.downtimeMs();
