@@ -233,6 +233,29 @@ class EmbeddedApiServerSandboxTest {
     }
 
     @Test
+    void watchesStillWorkThroughTheStrictLayer() throws Exception {
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (KubernetesClient c = server.newClient();
+                io.fabric8.kubernetes.client.Watch w = c.resources(SriovMigration.class).inNamespace("default")
+                        .withName("watched").watch(new io.fabric8.kubernetes.client.Watcher<>() {
+                            @Override
+                            public void eventReceived(Action action, SriovMigration m) {
+                                events.add(action + ":" + (m.getStatus() == null ? null : m.getStatus().phase));
+                            }
+
+                            @Override
+                            public void onClose(io.fabric8.kubernetes.client.WatcherException e) {
+                            }
+                        })) {
+            SriovMigration m = create("watched");
+            client.resource(withPhase(m, MigrationPhase.Scheduling)).updateStatus();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> events.contains("MODIFIED:Scheduling"));
+            assertThat(events).startsWith("ADDED:null");
+        }
+    }
+
+    @Test
     void nonResourcePathsAndDiscovery() throws Exception {
         assertThat(raw("GET", "/healthz", "application/json", "").statusCode()).isEqualTo(404);
         HttpResponse<String> v = raw("GET", "/version?timeout=32s", "application/json", "");
