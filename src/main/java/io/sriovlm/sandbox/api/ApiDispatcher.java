@@ -62,7 +62,8 @@ final class ApiDispatcher extends Dispatcher {
         String selector = p.query().get("fieldSelector");
         boolean watch = "true".equals(p.query().get("watch")) || "1".equals(p.query().get("watch"));
         boolean table = Tables.wanted(req.getHeader("Accept"));
-        if (watch || (selector == null && !table)) {
+        boolean list = p.name() == null;
+        if (watch || (selector == null && !table && !list)) {
             return store.send(req);
         }
         String forwarded = req.getPath();
@@ -77,6 +78,11 @@ final class ApiDispatcher extends Dispatcher {
         JsonNode body = Json.read(Store.body(r));
         if (filterHere) {
             body = FieldSelectors.filter(body, selector);
+        }
+        String kind = discovery.kindOf(p.group(), p.version(), p.plural());
+        if (list && kind != null && "List".equals(body.path("kind").asText()) && body.isObject()) {
+            // typed clients (kubectl describe's events) cannot decode a bare "List"
+            ((com.fasterxml.jackson.databind.node.ObjectNode) body).put("kind", kind + "List");
         }
         if (table && (body.has("items") || body.has("metadata"))) {
             body = Tables.table(body, p, crds.find(p.group(), p.version(), p.plural()));

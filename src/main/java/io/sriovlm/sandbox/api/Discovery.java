@@ -141,6 +141,16 @@ final class Discovery {
         }
     }
 
+    /** The kind served at group/version/plural, or null. */
+    String kindOf(String group, String version, String plural) {
+        for (String[] k : kinds()) {
+            if (k[0].equals(group) && k[1].equals(version) && k[2].equals(plural)) {
+                return k[3];
+            }
+        }
+        return null;
+    }
+
     /** For the OpenAPI stub: every (group, version, plural, kind, namespaced) served. */
     List<String[]> kinds() {
         List<String[]> l = new ArrayList<>();

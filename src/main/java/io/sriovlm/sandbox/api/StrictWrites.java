@@ -32,16 +32,17 @@ final class StrictWrites {
     }
 
     MockResponse handle(RecordedRequest req, ApiPath p) {
+        String body = req.getUtf8Body(); // reading consumes the request's buffer: read it once
         lock.lock();
         try {
             CrdRegistry.Crd crd = crds.find(p.group(), p.version(), p.plural());
             MockResponse r;
             if (crd != null && req.method() == HttpMethod.POST && p.name() == null) {
-                r = create(req, p, crd);
+                r = create(body, p, crd);
             } else if (req.method() == HttpMethod.PUT || req.method() == HttpMethod.PATCH) {
-                r = update(req, p, crd);
+                r = update(req, body, p, crd);
             } else {
-                r = store.send(req.method(), p.rawPath(), req.getHeaders(), req.getUtf8Body());
+                r = store.send(req.method(), p.rawPath(), req.getHeaders(), body);
             }
             if ("customresourcedefinitions".equals(p.plural()) && r.code() < 300) {
                 crds.refresh();
@@ -52,8 +53,8 @@ final class StrictWrites {
         }
     }
 
-    private MockResponse create(RecordedRequest req, ApiPath p, CrdRegistry.Crd crd) {
-        ObjectNode obj = (ObjectNode) Json.read(req.getUtf8Body());
+    private MockResponse create(String body, ApiPath p, CrdRegistry.Crd crd) {
+        ObjectNode obj = (ObjectNode) Json.read(body);
         if (crd.statusSubresource()) {
             obj.remove("status");
         }
@@ -63,18 +64,18 @@ final class StrictWrites {
         return invalid != null ? invalid : store.send(HttpMethod.POST, p.rawPath(), Store.json(), Json.write(obj));
     }
 
-    private MockResponse update(RecordedRequest req, ApiPath p, CrdRegistry.Crd crd) {
+    private MockResponse update(RecordedRequest req, String body, ApiPath p, CrdRegistry.Crd crd) {
         JsonNode stored = store.get(p.objectPath());
         if (stored == null) {
             if (crd == null && req.method() == HttpMethod.PUT) {
-                return store.send(req.method(), p.rawPath(), req.getHeaders(), req.getUtf8Body());
+                return store.send(req.method(), p.rawPath(), req.getHeaders(), body);
             }
             return notFound(p, crd);
         }
         JsonNode incoming;
         try {
-            incoming = req.method() == HttpMethod.PUT ? Json.read(req.getUtf8Body())
-                    : Patches.apply(stored, req.getHeader("Content-Type"), req.getUtf8Body());
+            incoming = req.method() == HttpMethod.PUT ? Json.read(body)
+                    : Patches.apply(stored, req.getHeader("Content-Type"), body);
         } catch (UnsupportedOperationException e) {
             return Json.status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
                     + "accepted media types include: application/json-patch+json, application/merge-patch+json", null);
@@ -93,7 +94,7 @@ final class StrictWrites {
         }
         if (crd == null) {
             // Built-in kinds are not validated here: forward the original request (query stripped).
-            return store.send(req.method(), p.rawPath(), req.getHeaders(), req.getUtf8Body());
+            return store.send(req.method(), p.rawPath(), req.getHeaders(), body);
         }
         ObjectNode next;
         if (p.isStatus()) {

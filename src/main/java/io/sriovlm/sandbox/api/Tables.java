@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * Server-side printing ({@code Accept: ...;as=Table}): custom resources get the CRD's
  * {@code additionalPrinterColumns}, nodes get Name/Status/Roles/Age/Version, anything else Name/Age. Cells of type
- * {@code date} carry the raw timestamp; kubectl turns them into an age. Priority columns are sent with their priority
+ * {@code date} are turned into an age here, as the API server does (kubectl prints cells as they come). Priority columns are sent with their priority
  * and kubectl shows them only with {@code -o wide}.
  */
 final class Tables {
@@ -93,7 +93,60 @@ final class Tables {
         if (v == null) {
             return Json.MAPPER.getNodeFactory().nullNode();
         }
+        if (c.type().equals("date")) {
+            return Json.MAPPER.getNodeFactory().textNode(age(v.asText()));
+        }
         return v.isContainerNode() ? Json.MAPPER.getNodeFactory().textNode(Json.write(v)) : v;
+    }
+
+    /** Like the API server's table convertor: a date cell becomes a human age ({@code 5m3s}, {@code 2d4h}). */
+    static String age(String timestamp) {
+        java.time.Instant t;
+        try {
+            t = java.time.Instant.parse(timestamp);
+        } catch (RuntimeException e) {
+            return "<unknown>";
+        }
+        return humanDuration(java.time.Duration.between(t, java.time.Instant.now()));
+    }
+
+    /** k8s.io/apimachinery's duration.HumanDuration. */
+    static String humanDuration(java.time.Duration d) {
+        long seconds = d.getSeconds();
+        if (seconds < -1) {
+            return "<invalid>";
+        }
+        if (seconds < 0) {
+            return "0s";
+        }
+        if (seconds < 120) {
+            return seconds + "s";
+        }
+        long minutes = seconds / 60;
+        if (minutes < 10) {
+            return seconds % 60 == 0 ? minutes + "m" : minutes + "m" + seconds % 60 + "s";
+        }
+        if (minutes < 180) {
+            return minutes + "m";
+        }
+        long hours = minutes / 60;
+        if (hours < 8) {
+            return minutes % 60 == 0 ? hours + "h" : hours + "h" + minutes % 60 + "m";
+        }
+        if (hours < 48) {
+            return hours + "h";
+        }
+        if (hours < 24 * 8) {
+            return hours % 24 == 0 ? hours / 24 + "d" : hours / 24 + "d" + hours % 24 + "h";
+        }
+        if (hours < 24 * 365 * 2) {
+            return hours / 24 + "d";
+        }
+        if (hours < 24 * 365 * 8) {
+            long dy = (hours / 24) % 365;
+            return dy == 0 ? hours / 24 / 365 + "y" : hours / 24 / 365 + "y" + dy + "d";
+        }
+        return hours / 24 / 365 + "y";
     }
 
     private static String nodeStatus(JsonNode node) {
