@@ -1,0 +1,112 @@
+package io.sriovlm;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.QuarkusApplication;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import io.sriovlm.agent.AgentConfig;
+import io.sriovlm.agent.AgentRole;
+import io.sriovlm.agent.hostnet.SysfsHostNetwork;
+import io.sriovlm.agent.libvirt.LibvirtHypervisor;
+import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.operator.OperatorRole;
+import io.sriovlm.sandbox.SandboxCommand;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One jar, several roles, chosen by {@code sriovlm.role} (env SRIOVLM_ROLE): {@code operator} (the Deployment),
+ * {@code agent} (the DaemonSet, one per hypervisor), {@code sandbox} (everything in one process, for trying it out),
+ * {@code none} (tests).
+ */
+@QuarkusMain
+public class Main implements QuarkusApplication {
+    private static final Logger LOG = Logger.getLogger(Main.class);
+
+    @Inject
+    Instance<KubernetesClient> client;
+    @Inject
+    MeterRegistry meters;
+
+    @ConfigProperty(name = "sriovlm.role")
+    String role;
+
+    @ConfigProperty(name = "sriovlm.operator.max-in-flight", defaultValue = "5")
+    int maxInFlight;
+    @ConfigProperty(name = "sriovlm.operator.max-outbound-per-node", defaultValue = "2")
+    int maxOutboundPerNode;
+    @ConfigProperty(name = "sriovlm.operator.max-inbound-per-node", defaultValue = "2")
+    int maxInboundPerNode;
+    @ConfigProperty(name = "sriovlm.operator.heartbeat-stale-after", defaultValue = "30s")
+    Duration heartbeatStaleAfter;
+    @ConfigProperty(name = "sriovlm.operator.lease-namespace")
+    Optional<String> leaseNamespace;
+
+    @ConfigProperty(name = "sriovlm.agent.node-name")
+    Optional<String> nodeName;
+    @ConfigProperty(name = "sriovlm.agent.libvirt-uri", defaultValue = "qemu:///system")
+    String libvirtUri;
+    @ConfigProperty(name = "sriovlm.agent.sysfs-root", defaultValue = "/sys")
+    String sysfsRoot;
+    @ConfigProperty(name = "sriovlm.agent.migration-uri")
+    Optional<String> migrationUri;
+    @ConfigProperty(name = "sriovlm.agent.heartbeat-interval", defaultValue = "10s")
+    Duration heartbeatInterval;
+
+    @Override
+    public int run(String... args) throws Exception {
+        switch (role) {
+            case "operator" -> {
+                OperatorConfig config = new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode,
+                        heartbeatStaleAfter);
+                Operator operator = OperatorRole.create(client.get(), config, meters, Clock.systemUTC(), o -> {
+                    leaseNamespace.ifPresent(ns -> o.withLeaderElectionConfiguration(
+                            new LeaderElectionConfiguration("sriovlm-operator", ns)));
+                });
+                return runUntilExit(operator);
+            }
+            case "agent" -> {
+                String node = nodeName.orElseThrow(() -> new IllegalStateException(
+                        "the agent needs its node name: set NODE_NAME (SRIOVLM_AGENT_NODE_NAME) from spec.nodeName"));
+                AgentConfig config = new AgentConfig(node, migrationUri.orElse("qemu+tls://" + node + "/system"),
+                        heartbeatInterval, Duration.ofSeconds(1), Duration.ofSeconds(10));
+                LibvirtHypervisor hypervisor = new LibvirtHypervisor(libvirtUri);
+                Operator agent = AgentRole.create(client.get(), config, hypervisor,
+                        new SysfsHostNetwork(Path.of(sysfsRoot)), Clock.systemUTC());
+                try {
+                    return runUntilExit(agent);
+                } finally {
+                    hypervisor.close();
+                }
+            }
+            case "sandbox" -> {
+                return SandboxCommand.run(args, meters);
+            }
+            case "none" -> {
+                Quarkus.waitForExit();
+                return 0;
+            }
+            default -> {
+                LOG.errorf("unknown role '%s': set SRIOVLM_ROLE to operator, agent or sandbox", role);
+                return 2;
+            }
+        }
+    }
+
+    private static int runUntilExit(Operator operator) {
+        operator.start();
+        Quarkus.waitForExit();
+        operator.stop();
+        return 0;
+    }
+}

@@ -1,0 +1,126 @@
+package io.sriovlm.sandbox;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Quarkus;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.PhaseTimestamp;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.common.Timestamps;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * {@code hack/sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR]}: starts the sandbox, writes
+ * {@code DIR/kubeconfig} (default target/sandbox) and runs until interrupted; with {@code --demo} it migrates vm-01
+ * to hv2, prints the phase timeline and exits 0 only if the migration succeeded.
+ */
+public final class SandboxCommand {
+    private SandboxCommand() {
+    }
+
+    public static int run(String[] args, MeterRegistry meters) throws Exception {
+        boolean demo = false;
+        int port = 0;
+        long copyMs = 500;
+        Path workDir = Path.of("target", "sandbox");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--demo" -> demo = true;
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--copy-ms" -> copyMs = Long.parseLong(args[++i]);
+                case "--workdir" -> workDir = Path.of(args[++i]);
+                default -> {
+                    System.err.println("unknown argument " + args[i]
+                            + "; usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR]");
+                    return 2;
+                }
+            }
+        }
+        Files.createDirectories(workDir);
+        PrintStream out = System.out;
+        try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults(workDir).withPort(port)
+                .withCopyTime(Duration.ofMillis(copyMs)), meters)) {
+            Path kubeconfig = workDir.resolve("kubeconfig");
+            sandbox.api().writeKubeconfig(kubeconfig);
+            out.println("sriovlm sandbox: API at " + sandbox.api().url() + ", hypervisors hv1 and hv2, pool pool-a");
+            out.println("  kubectl --kubeconfig " + kubeconfig + " get hypervisornics,vfpools,sriovmigrations");
+            if (!demo) {
+                out.println("  kubectl --kubeconfig " + kubeconfig + " apply -f config/samples/sriovmigration.yaml");
+                out.println("Ctrl-C stops it.");
+                Quarkus.waitForExit();
+                return 0;
+            }
+            return demo(sandbox.client(), out);
+        }
+    }
+
+    static int demo(KubernetesClient client, PrintStream out) throws InterruptedException {
+        awaitWorldReady(client, Duration.ofSeconds(30));
+        SriovMigration m = new SriovMigration();
+        m.getMetadata().setName("move-vm-01");
+        m.getMetadata().setNamespace("default");
+        m.setSpec(new SriovMigrationSpec());
+        m.getSpec().vmName = "vm-01";
+        m.getSpec().targetNode = "hv2";
+        m.getSpec().vfPool = Sandbox.POOL;
+        Instant created = Instant.now();
+        client.resource(m).create();
+        out.println("created SriovMigration default/move-vm-01: vm-01 hv1 -> hv2");
+        SriovMigration done = awaitTerminal(client, "default", "move-vm-01", Duration.ofSeconds(60));
+        if (done == null) {
+            out.println("FAILED: move-vm-01 did not finish within 60 s");
+            return 1;
+        }
+        printTimeline(done, created, out);
+        return done.getStatus().phase == MigrationPhase.Succeeded ? 0 : 1;
+    }
+
+    static void printTimeline(SriovMigration m, Instant created, PrintStream out) {
+        var s = m.getStatus();
+        out.println();
+        out.printf("%-20s %-26s %10s%n", "PHASE", "ENTERED", "+MS");
+        for (PhaseTimestamp stamp : s.phaseTimestamps) {
+            Instant at = Timestamps.parse(stamp.at);
+            out.printf("%-20s %-26s %10d%n", stamp.phase, stamp.at, Duration.between(created, at).toMillis());
+        }
+        out.println();
+        out.printf("result:            %s (%s)%n", s.phase, s.message);
+        out.printf("source -> target:  %s (VF %s) -> %s (VF %s)%n", s.sourceNode, s.sourceVf, s.targetNode, s.targetVf);
+        out.printf("standby window:    %s ms%n", s.standbyWindowMs);
+        out.printf("bond switch lag:   %s ms%n", s.bondSwitchLagMs);
+        out.printf("libvirt downtime:  %s ms%n", s.migrationDowntimeMs);
+    }
+
+    static void awaitWorldReady(KubernetesClient client, Duration timeout) throws InterruptedException {
+        Instant until = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(until)) {
+            VfPool pool = client.resources(VfPool.class).withName(Sandbox.POOL).get();
+            if (pool != null && pool.getStatus() != null && pool.getStatus().totalVfs != null
+                    && pool.getStatus().totalVfs > 0) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("the sandbox's agents did not report within " + timeout);
+    }
+
+    static SriovMigration awaitTerminal(KubernetesClient client, String namespace, String name, Duration timeout)
+            throws InterruptedException {
+        Instant until = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(until)) {
+            SriovMigration m = client.resources(SriovMigration.class).inNamespace(namespace).withName(name).get();
+            if (m != null && m.getStatus() != null && m.getStatus().phase != null && m.getStatus().phase.isTerminal()) {
+                return m;
+            }
+            Thread.sleep(10);
+        }
+        return null;
+    }
+}
