@@ -12,6 +12,7 @@ import io.sriovlm.agent.reconciler.HypervisorNicReporter;
 import io.sriovlm.agent.reconciler.MigrationSourceReconciler;
 import io.sriovlm.agent.reconciler.MigrationTargetReconciler;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.migration.MigrationStatusWriter;
 
@@ -49,9 +50,9 @@ public final class AgentRole {
 
         operator.register(reporter, o -> o.withName("hypervisornic-reporter").withGenerationAware(false)
                 .withLabelSelector(reporter.labelSelector()));
-        operator.register(source, o -> o.withName("migration-source").withGenerationAware(false)
+        operator.register(source, o -> o.withName("migration-source").withGenerationAware(false).withFinalizer(Labels.FINALIZER)
                 .withLabelSelector(source.labelSelector()).watchingAllNamespaces());
-        operator.register(target, o -> o.withName("migration-target").withGenerationAware(false)
+        operator.register(target, o -> o.withName("migration-target").withGenerationAware(false).withFinalizer(Labels.FINALIZER)
                 .withLabelSelector(target.labelSelector()).watchingAllNamespaces());
         return operator;
     }

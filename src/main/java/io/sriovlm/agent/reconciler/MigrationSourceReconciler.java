@@ -1,6 +1,8 @@
 package io.sriovlm.agent.reconciler;
 
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -18,7 +20,7 @@ import java.util.List;
  * The agent's source-side migration controller (like KubeVirt's source migration controller in virt-handler). Its
  * informer sees only migrations labelled {@code sriovlm.io/source-node=THIS_NODE}.
  */
-public class MigrationSourceReconciler implements Reconciler<SriovMigration> {
+public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cleaner<SriovMigration> {
     private final AgentConfig config;
     private final MigrationStatusWriter writer;
     private final SimpleInboundEventSource<SriovMigration> jobEvents = new SimpleInboundEventSource<>("migration-jobs");
@@ -53,5 +55,17 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration> {
             return UpdateControl.noUpdate();
         }
         return MigrationStepsReconciler.run(m, writer, steps::step);
+    }
+
+    /**
+     * A migration being deleted keeps the operator's finalizer until it has rolled back, and that rollback is this
+     * agent's work. JOSDK hands deleted objects only to a Cleaner, so the agent shares the operator's finalizer
+     * name: it never adds or removes it, it only keeps working while it is there.
+     */
+    @Override
+    public DeleteControl cleanup(SriovMigration m, Context<SriovMigration> context) {
+        UpdateControl<SriovMigration> control = reconcile(m, context);
+        return DeleteControl.noFinalizerRemoval()
+                .rescheduleAfter(control.getScheduleDelay().orElse(500L));
     }
 }

@@ -1,6 +1,8 @@
 package io.sriovlm.agent.reconciler;
 
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.sriovlm.agent.AgentConfig;
@@ -13,7 +15,7 @@ import io.sriovlm.migration.MigrationStatusWriter;
  * The agent's target-side migration controller. Its informer sees only migrations labelled
  * {@code sriovlm.io/target-node=THIS_NODE}.
  */
-public class MigrationTargetReconciler implements Reconciler<SriovMigration> {
+public class MigrationTargetReconciler implements Reconciler<SriovMigration>, Cleaner<SriovMigration> {
     private final AgentConfig config;
     private final MigrationStatusWriter writer;
     private final TargetAgentSteps steps;
@@ -34,5 +36,17 @@ public class MigrationTargetReconciler implements Reconciler<SriovMigration> {
             return UpdateControl.noUpdate();
         }
         return MigrationStepsReconciler.run(m, writer, steps::step);
+    }
+
+    /**
+     * A migration being deleted keeps the operator's finalizer until it has rolled back, and that rollback is this
+     * agent's work. JOSDK hands deleted objects only to a Cleaner, so the agent shares the operator's finalizer
+     * name: it never adds or removes it, it only keeps working while it is there.
+     */
+    @Override
+    public DeleteControl cleanup(SriovMigration m, Context<SriovMigration> context) {
+        UpdateControl<SriovMigration> control = reconcile(m, context);
+        return DeleteControl.noFinalizerRemoval()
+                .rescheduleAfter(control.getScheduleDelay().orElse(500L));
     }
 }

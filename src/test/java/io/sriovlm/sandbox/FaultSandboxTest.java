@@ -1,0 +1,169 @@
+package io.sriovlm.sandbox;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.api.v1alpha1.MigrationOptions;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.operator.placement.VfLedger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static io.sriovlm.sandbox.SandboxFixture.awaitPhase;
+import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
+import static io.sriovlm.sandbox.SandboxFixture.create;
+import static io.sriovlm.sandbox.SandboxFixture.get;
+import static io.sriovlm.sandbox.SandboxFixture.pool;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Sandbox tier: what happens when the migration cannot finish. Each test ends with the invariants the design
+ * promises: the VM runs on exactly one node, it has a working path, and the target's reservation is released.
+ */
+@Tag("sandbox")
+class FaultSandboxTest {
+    @TempDir
+    Path work;
+    Sandbox sandbox;
+    KubernetesClient client;
+
+    @BeforeEach
+    void start() {
+        sandbox = SandboxFixture.start(work, Duration.ofMillis(200));
+        client = sandbox.client();
+        SandboxFixture.awaitReady(client);
+    }
+
+    @AfterEach
+    void stop() {
+        sandbox.close();
+    }
+
+    /** vm-01 is back on hv1 with its VF and bond0 on the VF representor; hv2's VF is free again. */
+    private void assertRolledBackToHv1(SriovMigration m) {
+        assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.RolledBack);
+        assertThat(sandbox.host("hv2").domain("vm-01")).isEmpty();
+        var domain = sandbox.host("hv1").domain("vm-01").orElseThrow();
+        assertThat(domain.isRunning()).isTrue();
+        assertThat(TeamingXml.inspect(domain.xml()).primaryPciAddress()).isEqualTo(m.getStatus().sourceVf);
+        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
+        assertThat(m.getStatus().standbyWindowMs).isNotNull();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                VfLedger.find(pool(client), "hv2", m.getStatus().targetVf).orElseThrow().state).isEqualTo(VfState.Free));
+    }
+
+    private boolean hasEvent(SriovMigration m, String reason) {
+        return client.v1().events().inNamespace("default").list().getItems().stream()
+                .filter((Event e) -> m.getMetadata().getName().equals(e.getInvolvedObject().getName()))
+                .anyMatch(e -> reason.equals(e.getReason()));
+    }
+
+    @Test
+    void aFailedLibvirtMigrationRollsBackToTheSource() {
+        sandbox.host("hv1").failNextMigrations(1, "injected: unable to connect to hv2");
+        create(client, "m", "vm-01", "hv2");
+        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(30));
+        assertRolledBackToHv1(m);
+        assertThat(m.getStatus().failureReason).isEqualTo(Reasons.MIGRATION_FAILED);
+        assertThat(m.getStatus().conditions).anySatisfy(c -> assertThat(c.getMessage()).contains("injected"));
+        assertThat(m.getStatus().phaseTimestamps).extracting(p -> p.phase).contains(MigrationPhase.RollingBack);
+        assertThat(hasEvent(m, Reasons.MIGRATION_FAILED)).isTrue();
+    }
+
+    @Test
+    void cancelDuringMigratingAbortsTheJobAndRollsBack() {
+        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(20));
+        create(client, "m", "vm-01", "hv2");
+        awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
+        client.resources(SriovMigration.class).inNamespace("default").withName("m")
+                .edit(x -> {
+                    x.getSpec().cancel = true;
+                    return x;
+                });
+        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(15));
+        assertRolledBackToHv1(m);
+        assertThat(m.getStatus().failureReason).isEqualTo(Reasons.CANCELLED);
+    }
+
+    @Test
+    void anExpiredMigratingDeadlineAbortsAndRollsBack() {
+        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(30));
+        SriovMigration created = create(client, "m", "vm-01", "hv2");
+        client.resources(SriovMigration.class).inNamespace("default").withName("m").edit(x -> {
+            x.getSpec().options = new MigrationOptions();
+            x.getSpec().options.timeoutSeconds = 1;
+            return x;
+        });
+        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(20));
+        assertRolledBackToHv1(m);
+        assertThat(m.getStatus().failureReason).isEqualTo(Reasons.DEADLINE_EXCEEDED);
+        assertThat(hasEvent(m, Reasons.DEADLINE_EXCEEDED)).isTrue();
+        assertThat(created.getMetadata().getUid()).isEqualTo(m.getMetadata().getUid());
+    }
+
+    @Test
+    void deletingARunningMigrationRollsBackBeforeTheObjectGoes() {
+        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(20));
+        create(client, "m", "vm-01", "hv2");
+        SriovMigration migrating = awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
+        client.resource(migrating).delete();
+        await().atMost(Duration.ofSeconds(15)).until(() -> get(client, "m") == null);
+        var domain = sandbox.host("hv1").domain("vm-01").orElseThrow();
+        assertThat(TeamingXml.inspect(domain.xml()).primaryPciAddress()).isEqualTo("0000:06:00.1");
+        assertThat(sandbox.host("hv2").domain("vm-01")).isEmpty();
+        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pool(client).nodes.stream()
+                .flatMap(n -> n.vfs.stream()).noneMatch(v -> v.state == VfState.Reserved)).isTrue());
+    }
+
+    @Test
+    void aGuestThatNeverReleasesTheVfHitsTheDeadlineAndKeepsItsVf() {
+        sandbox.host("hv1").dropNextDeviceRemovedEvent();
+        create(client, "m", "vm-01", "hv2");
+        client.resources(SriovMigration.class).inNamespace("default").withName("m").edit(x -> {
+            x.getSpec().options = new MigrationOptions();
+            x.getSpec().options.stepTimeoutSeconds = 2;
+            return x;
+        });
+        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(20));
+        assertThat(m.getStatus().failureReason).isEqualTo(Reasons.DEADLINE_EXCEEDED);
+        assertThat(m.getStatus().phase).isEqualTo(MigrationPhase.RolledBack);
+        assertThat(sandbox.host("hv1").domain("vm-01")).isPresent();
+        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isIn("ens2_0", "en6s0f0pf0sf0");
+    }
+
+    @Test
+    void anAgentRestartDuringMigratingFindsTheJobAndFinishes() throws Exception {
+        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(2));
+        create(client, "m", "vm-01", "hv2");
+        awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
+        sandbox.restartAgent("hv1");
+        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(30));
+        assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+        assertThat(sandbox.host("hv1").domain("vm-01")).isEmpty();
+        assertThat(sandbox.host("hv2").domain("vm-01")).isPresent();
+    }
+
+    @Test
+    void anOperatorRestartMidwayKeepsTheReservationAndFinishes() {
+        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(2));
+        create(client, "m", "vm-01", "hv2");
+        awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
+        sandbox.restartOperator();
+        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(30));
+        assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+        var entry = VfLedger.find(pool(client), "hv2", m.getStatus().targetVf).orElseThrow();
+        assertThat(entry.state).isEqualTo(VfState.Allocated);
+        assertThat(entry.vm).isEqualTo("vm-01");
+    }
+}
