@@ -127,7 +127,10 @@ public final class VfLedger {
         VfPoolStatus previous = pool.getStatus() == null ? new VfPoolStatus() : pool.getStatus();
         VfPoolStatus next = new VfPoolStatus();
         next.observedGeneration = pool.getMetadata().getGeneration();
-        next.conditions = previous.conditions;
+        // Copies, so that setting a condition on the result cannot change the status it was computed from.
+        next.conditions = previous.conditions.stream()
+                .map(c -> new io.fabric8.kubernetes.api.model.ConditionBuilder(c).build())
+                .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
         List<String> nodeNames = new ArrayList<>(nics.keySet());
         nodeNames.sort(Comparator.naturalOrder());
         for (String nodeName : nodeNames) {

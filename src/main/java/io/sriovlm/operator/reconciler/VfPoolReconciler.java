@@ -80,7 +80,8 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         if (sameLedger(pool.getStatus(), next)) {
             return UpdateControl.noUpdate();
         }
-        boolean becameUnready = pool.getStatus() == null || Conditions.isTrue(pool.getStatus().conditions, READY);
+        boolean becameUnready = pool.getStatus() == null
+                || Conditions.find(pool.getStatus().conditions, READY).map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(true);
         VfPool copy = io.fabric8.kubernetes.client.utils.Serialization.clone(pool);
         copy.setStatus(next);
         try {
