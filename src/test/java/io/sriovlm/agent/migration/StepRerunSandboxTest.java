@@ -1,0 +1,181 @@
+package io.sriovlm.agent.migration;
+
+import io.sriovlm.agent.AgentConfig;
+import io.sriovlm.agent.hostnet.SysfsHostNetwork;
+import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.migration.Transition;
+import io.sriovlm.sandbox.Sandbox;
+import io.sriovlm.sandbox.host.FakeSysfsTree;
+import io.sriovlm.sandbox.host.SimulatedFabric;
+import io.sriovlm.sandbox.host.SimulatedHypervisor;
+import io.sriovlm.testing.Objects;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Sandbox tier (simulated hosts, no API server): every agent step is run, then run again as if the agent had
+ * crashed after acting and before its status write landed. The re-run must decide the same next phase and leave
+ * the host as the first run did: the VF detached or attached once, the bond where it should be.
+ */
+@Tag("sandbox")
+class StepRerunSandboxTest {
+    private static final String VF = FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI, 0);
+
+    @TempDir
+    Path work;
+    SimulatedFabric fabric;
+    SimulatedHypervisor hv1;
+    SimulatedHypervisor hv2;
+    FakeSysfsTree sys1;
+    FakeSysfsTree sys2;
+    HypervisorNicSpec spec;
+    final AtomicInteger jobDone = new AtomicInteger();
+
+    @BeforeEach
+    void hosts() throws Exception {
+        fabric = new SimulatedFabric();
+        hv1 = fabric.newHost("hv1");
+        hv2 = fabric.newHost("hv2");
+        hv1.setCopyTime(Duration.ofMillis(300));
+        List<FakeSysfsTree.BondDef> bonds1 = new ArrayList<>();
+        List<FakeSysfsTree.BondDef> bonds2 = new ArrayList<>();
+        spec = Objects.nic("hv1", java.util.Map.of()).getSpec();
+        for (int i = 0; i < 4; i++) {
+            FakeSysfsTree.BondDef b = FakeSysfsTree.BondDef.standard(Sandbox.PF, Sandbox.PF_PCI, i);
+            bonds2.add(b);
+            bonds1.add(i == 0 ? new FakeSysfsTree.BondDef(b.name(), b.sfNetdev(), b.sfRepresentor(), b.vfRepresentor(),
+                    b.vfIndex(), b.vfRepresentor()) : b);
+        }
+        sys1 = FakeSysfsTree.create(work.resolve("hv1"), Sandbox.PF, Sandbox.PF_PCI, 4, bonds1);
+        sys2 = FakeSysfsTree.create(work.resolve("hv2"), Sandbox.PF, Sandbox.PF_PCI, 4, bonds2);
+        hv1.define(Sandbox.teamedDomain("vm-01", 0, VF), true);
+    }
+
+    @AfterEach
+    void close() {
+        fabric.close();
+    }
+
+    private SourceAgentSteps source(MigrationJobs jobs) {
+        return new SourceAgentSteps(hv1, new SysfsHostNetwork(sys1.root()), () -> Optional.of(spec), jobs,
+                AgentConfig.forNode("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
+                m -> jobDone.incrementAndGet(), () -> { });
+    }
+
+    private TargetAgentSteps target() {
+        return new TargetAgentSteps(hv2, new SysfsHostNetwork(sys2.root()), () -> Optional.of(spec),
+                AgentConfig.forNode("hv2", SimulatedFabric.uriOf("hv2")), Clock.systemUTC(), () -> { });
+    }
+
+    private SriovMigration migration(MigrationPhase phase) {
+        SriovMigration m = Objects.migration("m", "vm-01", phase);
+        var s = m.getStatus();
+        s.sourceNode = "hv1";
+        s.targetNode = "hv2";
+        s.sourceVf = VF;
+        s.targetVf = VF;
+        s.targetMigrationUri = SimulatedFabric.uriOf("hv2");
+        s.teaming = TeamingXml.inspect(hv1.domain("vm-01").orElseThrow().xml()).toSummary();
+        s.phaseDeadline = io.sriovlm.common.Timestamps.format(java.time.Instant.now().plusSeconds(60));
+        return m;
+    }
+
+    private static Transition transitionOf(StepResult result) {
+        return result.transition().orElseThrow(() -> new AssertionError("no transition: " + result));
+    }
+
+    private static SriovMigration written(SriovMigration m, StepResult result) {
+        return MigrationStatusWriter.applyLocally(m, transitionOf(result), java.time.Instant.now());
+    }
+
+    private boolean vfAttachedOn(SimulatedHypervisor host) {
+        return host.domain("vm-01").map(d -> VF.equals(TeamingXml.inspect(d.xml()).primaryPciAddress())).orElse(false);
+    }
+
+    @Test
+    void preparingTwiceDecidesTheSameAndLeavesTheTargetBondOnTheSfRepresentor() {
+        SriovMigration m = migration(MigrationPhase.Preparing);
+        sys2.forceActiveSlave("bond0", "ens2_0");
+        assertThat(transitionOf(target().step(m)).to()).isEqualTo(MigrationPhase.SwitchingToStandby);
+        assertThat(transitionOf(target().step(m)).to()).isEqualTo(MigrationPhase.SwitchingToStandby);
+        assertThat(sys2.activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
+    }
+
+    @Test
+    void switchingToStandbyTwiceDetachesOnce() {
+        SriovMigration m = migration(MigrationPhase.SwitchingToStandby);
+        SourceAgentSteps steps = source(new MigrationJobs());
+        StepResult first = steps.step(m);
+        assertThat(transitionOf(first).to()).isEqualTo(MigrationPhase.Migrating);
+        StepResult rerun = source(new MigrationJobs()).step(m);
+        assertThat(transitionOf(rerun).to()).isEqualTo(MigrationPhase.Migrating);
+        assertThat(vfAttachedOn(hv1)).isFalse();
+        assertThat(sys1.activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
+        assertThat(written(m, rerun).getStatus().standbyStartedAt).isNotNull();
+    }
+
+    @Test
+    void migratingAfterAnAgentRestartWaitsForTheRunningJobInsteadOfStartingAnother() throws Exception {
+        SriovMigration m = written(migration(MigrationPhase.SwitchingToStandby),
+                source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby)));
+        StepResult started = source(new MigrationJobs()).step(m);
+        assertThat(started.recheckAfter()).isPresent();
+        assertThat(hv1.jobStats("vm-01")).isPresent();
+        // The agent restarts: its registry of jobs is gone, libvirt's job is not.
+        StepResult afterRestart = source(new MigrationJobs()).step(m);
+        assertThat(afterRestart.transition()).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> hv2.domain("vm-01").isPresent());
+        StepResult ended = source(new MigrationJobs()).step(m);
+        assertThat(transitionOf(ended).to()).isEqualTo(MigrationPhase.RestoringFastPath);
+        assertThat(transitionOf(source(new MigrationJobs()).step(m)).to()).isEqualTo(MigrationPhase.RestoringFastPath);
+        assertThat(hv1.domain("vm-01")).isEmpty();
+    }
+
+    @Test
+    void restoringTheFastPathTwiceAttachesOnce() throws Exception {
+        SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
+                source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby)));
+        MigrationJobs jobs = new MigrationJobs();
+        source(jobs).step(switched);
+        await().atMost(Duration.ofSeconds(5)).until(() -> jobDone.get() == 1);
+        SriovMigration restoring = written(switched, source(jobs).step(switched));
+        assertThat(restoring.getStatus().phase).isEqualTo(MigrationPhase.RestoringFastPath);
+        StepResult first = target().step(restoring);
+        assertThat(transitionOf(first).to()).isEqualTo(MigrationPhase.Succeeded);
+        StepResult rerun = target().step(restoring);
+        assertThat(transitionOf(rerun).to()).isEqualTo(MigrationPhase.Succeeded);
+        assertThat(vfAttachedOn(hv2)).isTrue();
+        assertThat(sys2.activeSlave("bond0")).isEqualTo("ens2_0");
+        assertThat(written(restoring, rerun).getStatus().standbyWindowMs).isPositive();
+    }
+
+    @Test
+    void rollingBackTwiceReattachesOnce() {
+        SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
+                source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby)));
+        SriovMigration rollingBack = MigrationStatusWriter.applyLocally(switched,
+                Transition.to(MigrationPhase.RollingBack, "Test", "roll back"), java.time.Instant.now());
+        assertThat(transitionOf(source(new MigrationJobs()).step(rollingBack)).to()).isEqualTo(MigrationPhase.RolledBack);
+        assertThat(transitionOf(source(new MigrationJobs()).step(rollingBack)).to()).isEqualTo(MigrationPhase.RolledBack);
+        assertThat(vfAttachedOn(hv1)).isTrue();
+        assertThat(sys1.activeSlave("bond0")).isEqualTo("ens2_0");
+    }
+}

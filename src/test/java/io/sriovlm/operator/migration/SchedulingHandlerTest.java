@@ -1,0 +1,63 @@
+package io.sriovlm.operator.migration;
+
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.operator.placement.VfLedger;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static io.sriovlm.testing.Objects.NOW;
+import static io.sriovlm.testing.Objects.migration;
+import static io.sriovlm.testing.Objects.nic;
+import static io.sriovlm.testing.Objects.node;
+import static io.sriovlm.testing.Objects.pool;
+import static io.sriovlm.testing.Objects.teaming;
+import static io.sriovlm.testing.Objects.vfPci;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SchedulingHandlerTest {
+    private final Map<String, io.sriovlm.api.v1alpha1.HypervisorNic> nics = Map.of(
+            "hv1", nic("hv1", Map.of("vm-01", 0)), "hv2", nic("hv2", Map.of()));
+    private final Map<String, io.fabric8.kubernetes.api.model.Node> nodes = Map.of("hv1", node("hv1"), "hv2", node("hv2"));
+    private final VfPool pool = pool("pool-a", nics, nodes);
+
+    private SriovMigration scheduling() {
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Scheduling);
+        m.getStatus().sourceNode = "hv1";
+        m.getStatus().teaming = teaming(0);
+        return m;
+    }
+
+    private ClusterView view() {
+        return new ClusterView(nics, nodes, List.of(pool), List.of(), OperatorConfig.defaults(), NOW);
+    }
+
+    @Test
+    void reservesThePairedVfAndHandsOverToTheTarget() {
+        Decision decision = SchedulingHandler.decide(scheduling(), view());
+        assertThat(decision.reservation().orElseThrow().vfPciAddress()).isEqualTo(vfPci(0));
+        var status = MigrationStatusWriter.applyLocally(scheduling(), decision.transition().orElseThrow(), NOW).getStatus();
+        assertThat(status.phase).isEqualTo(MigrationPhase.Preparing);
+        assertThat(status.targetNode).isEqualTo("hv2");
+        assertThat(status.targetVf).isEqualTo(vfPci(0));
+        assertThat(status.targetMigrationUri).isEqualTo("sim://hv2/system");
+        assertThat(status.phaseDeadline).isNotNull();
+    }
+
+    @Test
+    void aRerunAfterACrashBetweenReservationAndStatusWriteReusesTheReservation() {
+        SriovMigration m = scheduling();
+        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0),
+                new VfLedger.Holder("vm-01", "default/m1", m.getMetadata().getUid()), NOW);
+        Decision rerun = SchedulingHandler.decide(m, view());
+        assertThat(rerun.reservation()).as("no second reservation").isEmpty();
+        var status = MigrationStatusWriter.applyLocally(m, rerun.transition().orElseThrow(), NOW).getStatus();
+        assertThat(status.targetNode).isEqualTo("hv2");
+        assertThat(status.targetVf).isEqualTo(vfPci(0));
+    }
+}
