@@ -85,11 +85,10 @@ class FaultSandboxTest {
         sandbox.host("hv1").setCopyTime(Duration.ofSeconds(20));
         create(client, "m", "vm-01", "hv2");
         awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
-        client.resources(SriovMigration.class).inNamespace("default").withName("m")
-                .edit(x -> {
-                    x.getSpec().cancel = true;
-                    return x;
-                });
+        // As `kubectl patch sm m --type merge -p '{"spec":{"cancel":true}}'` does: no resourceVersion.
+        client.resources(SriovMigration.class).inNamespace("default").withName("m").patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"spec\":{\"cancel\":true}}");
         SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(15));
         assertRolledBackToHv1(m);
         assertThat(m.getStatus().failureReason).isEqualTo(Reasons.CANCELLED);
@@ -98,11 +97,9 @@ class FaultSandboxTest {
     @Test
     void anExpiredMigratingDeadlineAbortsAndRollsBack() {
         sandbox.host("hv1").setCopyTime(Duration.ofSeconds(30));
-        SriovMigration created = create(client, "m", "vm-01", "hv2");
-        client.resources(SriovMigration.class).inNamespace("default").withName("m").edit(x -> {
-            x.getSpec().options = new MigrationOptions();
-            x.getSpec().options.timeoutSeconds = 1;
-            return x;
+        SriovMigration created = create(client, "m", "vm-01", "hv2", spec -> {
+            spec.options = new MigrationOptions();
+            spec.options.timeoutSeconds = 1;
         });
         SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(20));
         assertRolledBackToHv1(m);
@@ -129,11 +126,9 @@ class FaultSandboxTest {
     @Test
     void aGuestThatNeverReleasesTheVfHitsTheDeadlineAndKeepsItsVf() {
         sandbox.host("hv1").dropNextDeviceRemovedEvent();
-        create(client, "m", "vm-01", "hv2");
-        client.resources(SriovMigration.class).inNamespace("default").withName("m").edit(x -> {
-            x.getSpec().options = new MigrationOptions();
-            x.getSpec().options.stepTimeoutSeconds = 2;
-            return x;
+        create(client, "m", "vm-01", "hv2", spec -> {
+            spec.options = new MigrationOptions();
+            spec.options.stepTimeoutSeconds = 2;
         });
         SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(20));
         assertThat(m.getStatus().failureReason).isEqualTo(Reasons.DEADLINE_EXCEEDED);

@@ -28,6 +28,12 @@ final class SandboxFixture {
     }
 
     static SriovMigration create(KubernetesClient client, String name, String vm, String target) {
+        return create(client, name, vm, target, spec -> {
+        });
+    }
+
+    static SriovMigration create(KubernetesClient client, String name, String vm, String target,
+            java.util.function.Consumer<SriovMigrationSpec> customize) {
         SriovMigration m = new SriovMigration();
         m.getMetadata().setName(name);
         m.getMetadata().setNamespace("default");
@@ -35,6 +41,7 @@ final class SandboxFixture {
         m.getSpec().vmName = vm;
         m.getSpec().targetNode = target;
         m.getSpec().vfPool = Sandbox.POOL;
+        customize.accept(m.getSpec());
         return client.resource(m).create();
     }
 
