@@ -118,6 +118,10 @@ public final class Sandbox implements AutoCloseable {
         return sysfs.get(node);
     }
 
+    public MeterRegistry meters() {
+        return meters;
+    }
+
     public SimulatedFabric fabric() {
         return fabric;
     }

@@ -67,5 +67,44 @@ class MigrationSandboxTest {
         var entry = VfLedger.find(pool(client), "hv2", "0000:06:00.1").orElseThrow();
         assertThat(entry.state).isEqualTo(VfState.Allocated);
         assertThat(entry.vm).isEqualTo("vm-01");
+
+        var registry = sandbox.meters();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+                registry.find("sriovlm_migrations_total").tag("result", "Succeeded").counter() != null);
+        assertThat(registry.get("sriovlm_migrations_total").tag("result", "Succeeded").counter().count()).isGreaterThanOrEqualTo(1.0);
+        assertThat(registry.get("sriovlm_migration_phase_duration_seconds").tag("phase", "Migrating").timer().count())
+                .isGreaterThanOrEqualTo(1);
+        assertThat(registry.get("sriovlm_standby_window_seconds").summary().max())
+                .isGreaterThanOrEqualTo(s.standbyWindowMs / 1000.0);
+    }
+
+    @Test
+    void withUpDuringMigrationTheStandbyLinkIsUpOnlyWhileTheVfIsAway() throws Exception {
+        // vm-05: standby on meth3 with its link down (Flipkart's way), VF 3 attached.
+        String mac = "52:54:00:53:53:05";
+        String vf = "0000:06:00.4";
+        sandbox.host("hv1").define("<domain type='kvm'><name>vm-05</name><uuid>" + java.util.UUID.randomUUID()
+                + "</uuid><memory unit='KiB'>262144</memory><devices>"
+                + TeamingXml.standbyInterface(mac, "ua-net3", "meth3", false)
+                + TeamingXml.primaryInterface(mac, vf, "ua-net3", "ua-sriov3") + "</devices></domain>", true);
+        sandbox.sysfs("hv1").forceActiveSlave("bond3", "ens2_3");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client
+                .resources(io.sriovlm.api.v1alpha1.HypervisorNic.class).withName("hv1-ens2").get().getStatus().vms
+                .stream().anyMatch(v -> "vm-05".equals(v.name)));
+        var upSeen = new java.util.concurrent.atomic.AtomicBoolean();
+        sandbox.host("hv1").addDeviceListener(e -> {
+            if (e.kind() == io.sriovlm.agent.libvirt.Hypervisor.DeviceEvent.Kind.REMOVED) {
+                sandbox.host("hv1").domain("vm-05").ifPresent(d -> upSeen.set(TeamingXml.inspect(d.xml()).standbyLinkUp()));
+            }
+        });
+        SandboxFixture.create(client, "move-vm-05", "vm-05", "hv2",
+                spec -> spec.standbyLinkPolicy = io.sriovlm.api.v1alpha1.StandbyLinkPolicy.UpDuringMigration);
+        SriovMigration done = awaitTerminal(client, "move-vm-05", Duration.ofSeconds(30));
+        assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+        assertThat(upSeen).as("standby link up when the VF left").isTrue();
+        var report = TeamingXml.inspect(sandbox.host("hv2").domain("vm-05").orElseThrow().xml());
+        assertThat(report.standbyLinkUp()).as("standby link down again once the VF is back").isFalse();
+        assertThat(report.primaryPciAddress()).isEqualTo(vf);
+        assertThat(sandbox.sysfs("hv2").activeSlave("bond3")).isEqualTo("ens2_3");
     }
 }
