@@ -57,15 +57,9 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
         return MigrationStepsReconciler.run(m, writer, steps::step);
     }
 
-    /**
-     * A migration being deleted keeps the operator's finalizer until it has rolled back, and that rollback is this
-     * agent's work. JOSDK hands deleted objects only to a Cleaner, so the agent shares the operator's finalizer
-     * name: it never adds or removes it, it only keeps working while it is there.
-     */
+    /** See {@link MigrationStepsReconciler#keepWorkingWhileDeleted}. */
     @Override
     public DeleteControl cleanup(SriovMigration m, Context<SriovMigration> context) {
-        UpdateControl<SriovMigration> control = reconcile(m, context);
-        return DeleteControl.noFinalizerRemoval()
-                .rescheduleAfter(control.getScheduleDelay().orElse(500L));
+        return MigrationStepsReconciler.keepWorkingWhileDeleted(reconcile(m, context));
     }
 }

@@ -1,7 +1,7 @@
 package io.sriovlm.agent.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.sriovlm.agent.migration.StepResult;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -37,5 +37,14 @@ final class MigrationStepsReconciler {
         }
         return result.recheckAfter().map(d -> UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(d))
                 .orElseGet(UpdateControl::noUpdate);
+    }
+
+    /**
+     * A migration being deleted keeps the operator's finalizer until it has rolled back, and that rollback is the
+     * agents' work. JOSDK hands deleted objects only to a Cleaner, so the agents share the operator's finalizer name
+     * (docs/decisions/004): they never add or remove it, they only keep working while it is there.
+     */
+    static DeleteControl keepWorkingWhileDeleted(UpdateControl<SriovMigration> step) {
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(step.getScheduleDelay().orElse(500L));
     }
 }
