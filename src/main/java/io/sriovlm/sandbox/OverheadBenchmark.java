@@ -13,11 +13,15 @@ import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.sandbox.host.SimulatedHypervisor;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * The orchestration-overhead benchmark (DESIGN "Performance budget": p50 under 200 ms). It starts a sandbox whose
@@ -56,6 +61,8 @@ public final class OverheadBenchmark {
     private final PrintStream progress;
     private final Map<String, CompletableFuture<SriovMigration>> terminal = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Void>> gone = new ConcurrentHashMap<>();
+    /** Succeeded migrations whose status lacks a field a Succeeded migration must have. */
+    private final List<String> incomplete = new ArrayList<>();
 
     private OverheadBenchmark(Sandbox sandbox, PrintStream out, PrintStream progress) {
         this.sandbox = sandbox;
@@ -82,7 +89,14 @@ public final class OverheadBenchmark {
             throw new IllegalArgumentException("need at least one measured migration and no negative warm-up");
         }
         double loadBefore = loadAverage();
-        try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults(workDir).withCopyTime(Duration.ZERO), meters)) {
+        // A fresh directory per run: the fake sysfs trees refuse to be written over an earlier run's.
+        Path runDir;
+        try {
+            runDir = Files.createTempDirectory(Files.createDirectories(workDir), "overhead-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults(runDir).withCopyTime(Duration.ZERO), meters)) {
             for (String node : List.of("hv1", "hv2")) {
                 SimulatedHypervisor host = sandbox.host(node);
                 host.setCopyTime(Duration.ZERO);
@@ -90,6 +104,16 @@ public final class OverheadBenchmark {
                 host.setDetachDelay(Duration.ZERO);
             }
             return new OverheadBenchmark(sandbox, out, progress).run(migrations, warmup, loadBefore);
+        } finally {
+            deleteTree(runDir);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Only scratch files of this run are left behind.
         }
     }
 
@@ -162,6 +186,10 @@ public final class OverheadBenchmark {
             failures.add(new Failure(name, from, to, String.valueOf(s.phase), s.failureReason, s.message));
         } else {
             samples.add(sample(name, t0, s.phaseTimestamps));
+            if (s.migrationDowntimeMs == null || s.standbyWindowMs == null || s.bondSwitchLagMs == null) {
+                incomplete.add(name + " (migrationDowntimeMs=" + s.migrationDowntimeMs + ", standbyWindowMs="
+                        + s.standbyWindowMs + ", bondSwitchLagMs=" + s.bondSwitchLagMs + ")");
+            }
         }
         // Keep the store small. Wait until the object is gone (the operator releases its finalizer), so that the
         // next migration is measured alone and not next to this one's clean-up.
@@ -283,6 +311,10 @@ public final class OverheadBenchmark {
         byReason.forEach((k, v) -> out.printf(Locale.ROOT, "  %4d x %s%n", v, k));
         allFailures.stream().limit(10).forEach(f -> out.printf(Locale.ROOT, "  %s %s->%s: %s (%s): %s%n", f.name(),
                 f.from(), f.to(), f.phase(), f.reason(), f.message()));
+        if (!incomplete.isEmpty()) {
+            out.printf(Locale.ROOT, "warning: %d Succeeded migrations lack measurements in status, e.g. %s%n",
+                    incomplete.size(), incomplete.get(0));
+        }
         if (allFailures.stream().anyMatch(f -> "VmOnSeveralNodes".equals(f.reason()))) {
             out.println("  BUG: the operator saw the VM on both nodes right after the previous migration ended");
         }
