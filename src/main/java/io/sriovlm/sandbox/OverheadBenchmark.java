@@ -63,6 +63,9 @@ public final class OverheadBenchmark {
     private final Map<String, CompletableFuture<Void>> gone = new ConcurrentHashMap<>();
     /** Succeeded migrations whose status lacks a field a Succeeded migration must have. */
     private final List<String> incomplete = new ArrayList<>();
+    /** The API store's resourceVersion (a counter of all writes) around the measured migrations. */
+    private long rvAtStart = -1;
+    private long rvAtEnd = -1;
 
     private OverheadBenchmark(Sandbox sandbox, PrintStream out, PrintStream progress) {
         this.sandbox = sandbox;
@@ -131,6 +134,9 @@ public final class OverheadBenchmark {
             boolean aborted = false;
             for (int i = 1; i <= warmup + migrations && !aborted; i++) {
                 boolean isWarm = i <= warmup;
+                if (i == warmup + 1) {
+                    rvAtStart = storeVersion();
+                }
                 aborted = !migrateOnce(String.format("bench-%04d", i), isWarm ? warm : measured,
                         isWarm ? warmFailures : failures);
                 if (i % 50 == 0) {
@@ -138,6 +144,7 @@ public final class OverheadBenchmark {
                 }
             }
             long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            rvAtEnd = storeVersion();
             report(migrations, warmup, warm, measured, warmFailures, failures, aborted, wallMs, loadBefore);
             return failures.isEmpty() && warmFailures.isEmpty() && !aborted && measured.size() == migrations ? 0 : 1;
         } finally {
@@ -227,6 +234,16 @@ public final class OverheadBenchmark {
         return new Sample(name, succeeded - t0, pending == null ? -1 : pending - t0, spent);
     }
 
+    /** The embedded API server's resourceVersion counter: it grows by one with every write of any object. */
+    private long storeVersion() {
+        try {
+            String rv = client.resources(VfPool.class).list().getMetadata().getResourceVersion();
+            return rv == null ? -1 : Long.parseLong(rv);
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Where the simulated hypervisors say vm-01 runs (the ground truth, not what the agents reported). */
     private String nodeOfVm() {
         String found = null;
@@ -275,6 +292,10 @@ public final class OverheadBenchmark {
                 Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"));
         out.printf(Locale.ROOT, "  wall time of warm-up + measured migrations: %.1f s%n", wallMs / 1000.0);
+        if (rvAtStart >= 0 && rvAtEnd >= rvAtStart && !measured.isEmpty()) {
+            out.printf(Locale.ROOT, "  API writes (all objects) during the measured migrations: %d, %.1f per migration%n",
+                    rvAtEnd - rvAtStart, (rvAtEnd - rvAtStart) / (double) measured.size());
+        }
         if (!warm.isEmpty()) {
             LatencyStats w = new LatencyStats(warm.stream().mapToLong(Sample::overheadMs).toArray());
             out.printf(Locale.ROOT, "  warm-up (excluded): n=%d first=%d ms p50=%d ms max=%d ms%n", w.count(),

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Reports this node's host into its HypervisorNic's status: a heartbeat, the VFs and which domain holds each, the
  * bonds and their active slave, and the teamed domains with their teaming pair. Sees only its own node's
- * HypervisorNic (label selector {@code sriovlm.io/node=NODE}); runs on every change and at each heartbeat interval.
+ * HypervisorNic (label selector {@code sriovlm.io/node=NODE}); runs when its spec changes (generation), at each
+ * heartbeat interval, and when a migration step asks ({@link #reportNow}) -- not on status writes, its own included.
  */
 public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private static final Logger LOG = Logger.getLogger(HypervisorNicReporter.class);
