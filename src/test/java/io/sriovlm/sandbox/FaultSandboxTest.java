@@ -21,6 +21,7 @@ import java.time.Duration;
 import static io.sriovlm.sandbox.SandboxFixture.awaitPhase;
 import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
 import static io.sriovlm.sandbox.SandboxFixture.create;
+import static io.sriovlm.sandbox.SandboxFixture.edit;
 import static io.sriovlm.sandbox.SandboxFixture.get;
 import static io.sriovlm.sandbox.SandboxFixture.pool;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,11 +86,10 @@ class FaultSandboxTest {
         sandbox.host("hv1").setCopyTime(Duration.ofSeconds(20));
         create(client, "m", "vm-01", "hv2");
         awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
-        client.resources(SriovMigration.class).inNamespace("default").withName("m")
-                .edit(x -> {
-                    x.getSpec().cancel = true;
-                    return x;
-                });
+        edit(client, "m", x -> {
+            x.getSpec().cancel = true;
+            return x;
+        });
         SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(15));
         assertRolledBackToHv1(m);
         assertThat(m.getStatus().failureReason).isEqualTo(Reasons.CANCELLED);
@@ -99,7 +99,7 @@ class FaultSandboxTest {
     void anExpiredMigratingDeadlineAbortsAndRollsBack() {
         sandbox.host("hv1").setCopyTime(Duration.ofSeconds(30));
         SriovMigration created = create(client, "m", "vm-01", "hv2");
-        client.resources(SriovMigration.class).inNamespace("default").withName("m").edit(x -> {
+        edit(client, "m", x -> {
             x.getSpec().options = new MigrationOptions();
             x.getSpec().options.timeoutSeconds = 1;
             return x;
@@ -130,7 +130,7 @@ class FaultSandboxTest {
     void aGuestThatNeverReleasesTheVfHitsTheDeadlineAndKeepsItsVf() {
         sandbox.host("hv1").dropNextDeviceRemovedEvent();
         create(client, "m", "vm-01", "hv2");
-        client.resources(SriovMigration.class).inNamespace("default").withName("m").edit(x -> {
+        edit(client, "m", x -> {
             x.getSpec().options = new MigrationOptions();
             x.getSpec().options.stepTimeoutSeconds = 2;
             return x;
@@ -162,8 +162,11 @@ class FaultSandboxTest {
         sandbox.restartOperator();
         SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(30));
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
-        var entry = VfLedger.find(pool(client), "hv2", m.getStatus().targetVf).orElseThrow();
-        assertThat(entry.state).isEqualTo(VfState.Allocated);
-        assertThat(entry.vm).isEqualTo("vm-01");
+        // The operator hands the reservation to the VM when its informer shows Succeeded, just after we saw it.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var entry = VfLedger.find(pool(client), "hv2", m.getStatus().targetVf).orElseThrow();
+            assertThat(entry.state).isEqualTo(VfState.Allocated);
+            assertThat(entry.vm).isEqualTo("vm-01");
+        });
     }
 }

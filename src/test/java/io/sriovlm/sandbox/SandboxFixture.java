@@ -1,6 +1,7 @@
 package io.sriovlm.sandbox;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 import static org.awaitility.Awaitility.await;
 
@@ -36,6 +38,22 @@ final class SandboxFixture {
         m.getSpec().targetNode = target;
         m.getSpec().vfPool = Sandbox.POOL;
         return client.resource(m).create();
+    }
+
+    /**
+     * Read-modify-write of a migration's spec, retried on 409 as a user's client would (client-go's
+     * RetryOnConflict): the operator and agents write the object at the same time.
+     */
+    static SriovMigration edit(KubernetesClient client, String name, UnaryOperator<SriovMigration> change) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return client.resources(SriovMigration.class).inNamespace("default").withName(name).edit(change);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) {
+                    throw e;
+                }
+            }
+        }
     }
 
     static SriovMigration get(KubernetesClient client, String name) {
