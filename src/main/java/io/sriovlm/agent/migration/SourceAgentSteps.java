@@ -75,6 +75,18 @@ public final class SourceAgentSteps {
         }
     }
 
+    /**
+     * Drops the job of a migration that has left the phases that use it (Migrating, RollingBack): its outcome is in
+     * the status by then. Forgetting it only here, and not when the outcome is first read, keeps the outcome for a
+     * re-run of the step whose status write lost a race.
+     */
+    public void forgetFinishedJob(SriovMigration m) {
+        MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
+        if (phase != MigrationPhase.Migrating && phase != MigrationPhase.RollingBack) {
+            jobs.forget(m.getMetadata().getUid());
+        }
+    }
+
     StepResult switchToStandby(SriovMigration m) throws HypervisorException, HostNetworkException {
         String vm = m.getSpec().vmName;
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
@@ -132,7 +144,8 @@ public final class SourceAgentSteps {
             if (outcome.isEmpty()) {
                 return progress(m, job.get());
             }
-            jobs.forget(uid);
+            // Not forgotten yet: if the transition below loses a write race (409), the re-run must still find the
+            // outcome (with libvirt's downtime) rather than only see that the domain has left. See forgetFinishedJob.
             return migrationEnded(m, outcome.get());
         }
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
@@ -218,7 +231,6 @@ public final class SourceAgentSteps {
             return StepResult.again(SOON);
         }
         boolean migrated = job.flatMap(MigrationJobs.Job::outcome).map(MigrationResult::succeeded).orElse(false);
-        jobs.forget(uid);
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
         if (domain.isEmpty() || migrated) {
             String message = "rollback too late: libvirt finished moving " + vm + " to " + m.getStatus().targetNode
