@@ -173,7 +173,21 @@ public final class SourceAgentSteps {
     }
 
     private StepResult progress(SriovMigration m, MigrationJobs.Job job) throws HypervisorException {
-        Optional<Hypervisor.JobStats> stats = hypervisor.jobStats(job.domain());
+        Optional<Hypervisor.JobStats> stats;
+        try {
+            stats = hypervisor.jobStats(job.domain());
+        } catch (HypervisorException e) {
+            // At the switch-over the domain leaves this host a moment before libvirt reports the job's end, and
+            // asking for job stats in between fails (no such domain). That is the migration finishing, not failing:
+            // wait for the outcome, whose arrival wakes this controller.
+            if (job.outcome().isPresent()) {
+                return migrationEnded(m, job.outcome().get());
+            }
+            if (hypervisor.domain(job.domain()).isEmpty()) {
+                return StepResult.again(SOON);
+            }
+            throw e;
+        }
         MigrationProgress previous = m.getStatus().progress;
         Instant last = previous == null ? null : Timestamps.parse(previous.updatedAt);
         Instant now = clock.instant();
@@ -233,6 +247,8 @@ public final class SourceAgentSteps {
         boolean migrated = job.flatMap(MigrationJobs.Job::outcome).map(MigrationResult::succeeded).orElse(false);
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
         if (domain.isEmpty() || migrated) {
+            // The VM left this host: say so now, as after a normal end of the copy (see migrationEnded).
+            reportInventory.run();
             String message = "rollback too late: libvirt finished moving " + vm + " to " + m.getStatus().targetNode
                     + " before the abort; completing the migration there";
             return StepResult.done(Transition.failure(MigrationPhase.RestoringFastPath, Reasons.ROLLBACK_TOO_LATE, message));
