@@ -31,8 +31,8 @@ public final class SandboxCommand {
         int port = 0;
         long copyMs = 500;
         boolean copyGiven = false;
-        int bench = 0;
-        int warmup = 20;
+        Integer bench = null;
+        Integer warmup = null;
         Path workDir = Path.of("target", "sandbox");
         String usage = "usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR] | --bench N [--warmup M]";
         for (int i = 0; i < args.length; i++) {
@@ -53,13 +53,13 @@ public final class SandboxCommand {
             }
         }
         Files.createDirectories(workDir);
-        if (bench > 0) {
-            if (demo || copyGiven || port != 0 || warmup < 0) {
-                System.err.println("--bench runs alone (its copy time is 0 ms) with an optional --warmup M >= 0 and"
-                        + " --workdir; " + usage);
+        if (bench != null || warmup != null) {
+            if (bench == null || bench < 1 || demo || copyGiven || port != 0 || (warmup != null && warmup < 0)) {
+                System.err.println("--bench N (N >= 1) runs alone (its copy time is 0 ms), with an optional"
+                        + " --warmup M (M >= 0, default 20) and --workdir; " + usage);
                 return 2;
             }
-            return OverheadBenchmark.run(workDir, bench, warmup, meters, System.out, System.err);
+            return OverheadBenchmark.run(workDir, bench, warmup == null ? 20 : warmup, meters, System.out, System.err);
         }
         PrintStream out = System.out;
         try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults(workDir).withPort(port)
