@@ -48,7 +48,9 @@ public final class AgentRole {
                 reporter::reportNow);
         MigrationTargetReconciler target = new MigrationTargetReconciler(config, writer, targetSteps);
 
-        operator.register(reporter, o -> o.withName("hypervisornic-reporter").withGenerationAware(false)
+        // Generation-aware: a spec change (or the heartbeat timer) makes the reporter report; a status write does
+        // not, or its own write of the heartbeat would wake it to write again, in a loop as fast as the API answers.
+        operator.register(reporter, o -> o.withName("hypervisornic-reporter").withGenerationAware(true)
                 .withLabelSelector(reporter.labelSelector()));
         operator.register(source, o -> o.withName("migration-source").withGenerationAware(false).withFinalizer(Labels.FINALIZER)
                 .withLabelSelector(source.labelSelector()).watchingAllNamespaces());

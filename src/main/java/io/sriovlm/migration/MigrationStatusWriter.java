@@ -13,7 +13,9 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Applies a {@link Transition} to a SriovMigration's status with optimistic concurrency: the write carries the
@@ -27,6 +29,8 @@ public final class MigrationStatusWriter {
     private final KubernetesClient client;
     private final EventRecorder events;
     private final Clock clock;
+    /** Per migration UID, the resourceVersion our last successful write replaced (see {@link #isKnownStale}). */
+    private final Map<String, String> replaced = new ConcurrentHashMap<>();
 
     public MigrationStatusWriter(KubernetesClient client, EventRecorder events, Clock clock) {
         this.client = client;
@@ -51,6 +55,7 @@ public final class MigrationStatusWriter {
             }
             throw e;
         }
+        replaced.put(current.getMetadata().getUid(), String.valueOf(current.getMetadata().getResourceVersion()));
         if (from != transition.to()) {
             LOG.infof("%s: %s -> %s (%s) %s", name(current), from, transition.to(), transition.reason(),
                     transition.message() == null ? "" : transition.message());
@@ -58,6 +63,25 @@ public final class MigrationStatusWriter {
                     transition.reason(), transition.message() == null ? transition.to().name() : transition.message());
         }
         return Optional.of(written);
+    }
+
+    /**
+     * True when {@code m} is a version this writer has already replaced with a successful write, i.e. a cached copy
+     * that predates our own last write (an informer has not delivered it yet). Deciding on it can only lose the
+     * write (409); the informer's delivery of our write wakes the actor again. Forgets the UID once a newer
+     * version shows up, so the map holds only migrations with a write in flight.
+     */
+    public boolean isKnownStale(SriovMigration m) {
+        String uid = m.getMetadata().getUid();
+        String old = replaced.get(uid);
+        if (old == null) {
+            return false;
+        }
+        if (old.equals(m.getMetadata().getResourceVersion())) {
+            return true;
+        }
+        replaced.remove(uid, old);
+        return false;
     }
 
     /** The pure part: what the status becomes. Exposed for unit tests. */

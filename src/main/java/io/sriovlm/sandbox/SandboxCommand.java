@@ -19,7 +19,8 @@ import java.time.Instant;
 /**
  * {@code hack/sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR]}: starts the sandbox, writes
  * {@code DIR/kubeconfig} (default target/sandbox) and runs until interrupted; with {@code --demo} it migrates vm-01
- * to hv2, prints the phase timeline and exits 0 only if the migration succeeded.
+ * to hv2, prints the phase timeline and exits 0 only if the migration succeeded. With {@code --bench N [--warmup M]}
+ * (see {@code hack/bench-overhead.sh}) it runs the {@link OverheadBenchmark} instead and exits with its code.
  */
 public final class SandboxCommand {
     private SandboxCommand() {
@@ -29,21 +30,37 @@ public final class SandboxCommand {
         boolean demo = false;
         int port = 0;
         long copyMs = 500;
+        boolean copyGiven = false;
+        Integer bench = null;
+        Integer warmup = null;
         Path workDir = Path.of("target", "sandbox");
+        String usage = "usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR] | --bench N [--warmup M]";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--demo" -> demo = true;
                 case "--port" -> port = Integer.parseInt(args[++i]);
-                case "--copy-ms" -> copyMs = Long.parseLong(args[++i]);
+                case "--copy-ms" -> {
+                    copyMs = Long.parseLong(args[++i]);
+                    copyGiven = true;
+                }
+                case "--bench" -> bench = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--workdir" -> workDir = Path.of(args[++i]);
                 default -> {
-                    System.err.println("unknown argument " + args[i]
-                            + "; usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR]");
+                    System.err.println("unknown argument " + args[i] + "; " + usage);
                     return 2;
                 }
             }
         }
         Files.createDirectories(workDir);
+        if (bench != null || warmup != null) {
+            if (bench == null || bench < 1 || demo || copyGiven || port != 0 || (warmup != null && warmup < 0)) {
+                System.err.println("--bench N (N >= 1) runs alone (its copy time is 0 ms), with an optional"
+                        + " --warmup M (M >= 0, default 20) and --workdir; " + usage);
+                return 2;
+            }
+            return OverheadBenchmark.run(workDir, bench, warmup == null ? 20 : warmup, meters, System.out, System.err);
+        }
         PrintStream out = System.out;
         try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults(workDir).withPort(port)
                 .withCopyTime(Duration.ofMillis(copyMs)), meters)) {

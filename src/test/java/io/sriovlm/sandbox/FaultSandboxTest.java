@@ -157,8 +157,11 @@ class FaultSandboxTest {
         sandbox.restartOperator();
         SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(30));
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
-        var entry = VfLedger.find(pool(client), "hv2", m.getStatus().targetVf).orElseThrow();
-        assertThat(entry.state).isEqualTo(VfState.Allocated);
-        assertThat(entry.vm).isEqualTo("vm-01");
+        // The operator hands the reservation to the VM when its informer shows Succeeded, just after we saw it.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            var entry = VfLedger.find(pool(client), "hv2", m.getStatus().targetVf).orElseThrow();
+            assertThat(entry.state).isEqualTo(VfState.Allocated);
+            assertThat(entry.vm).isEqualTo("vm-01");
+        });
     }
 }

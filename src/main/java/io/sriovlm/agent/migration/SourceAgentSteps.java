@@ -75,6 +75,18 @@ public final class SourceAgentSteps {
         }
     }
 
+    /**
+     * Drops the job of a migration that has left the phases that use it (Migrating, RollingBack): its outcome is in
+     * the status by then. Forgetting it only here, and not when the outcome is first read, keeps the outcome for a
+     * re-run of the step whose status write lost a race.
+     */
+    public void forgetFinishedJob(SriovMigration m) {
+        MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
+        if (phase != MigrationPhase.Migrating && phase != MigrationPhase.RollingBack) {
+            jobs.forget(m.getMetadata().getUid());
+        }
+    }
+
     StepResult switchToStandby(SriovMigration m) throws HypervisorException, HostNetworkException {
         String vm = m.getSpec().vmName;
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
@@ -132,7 +144,8 @@ public final class SourceAgentSteps {
             if (outcome.isEmpty()) {
                 return progress(m, job.get());
             }
-            jobs.forget(uid);
+            // Not forgotten yet: if the transition below loses a write race (409), the re-run must still find the
+            // outcome (with libvirt's downtime) rather than only see that the domain has left. See forgetFinishedJob.
             return migrationEnded(m, outcome.get());
         }
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
@@ -160,7 +173,21 @@ public final class SourceAgentSteps {
     }
 
     private StepResult progress(SriovMigration m, MigrationJobs.Job job) throws HypervisorException {
-        Optional<Hypervisor.JobStats> stats = hypervisor.jobStats(job.domain());
+        Optional<Hypervisor.JobStats> stats;
+        try {
+            stats = hypervisor.jobStats(job.domain());
+        } catch (HypervisorException e) {
+            // At the switch-over the domain leaves this host a moment before libvirt reports the job's end, and
+            // asking for job stats in between fails (no such domain). That is the migration finishing, not failing:
+            // wait for the outcome, whose arrival wakes this controller.
+            if (job.outcome().isPresent()) {
+                return migrationEnded(m, job.outcome().get());
+            }
+            if (hypervisor.domain(job.domain()).isEmpty()) {
+                return StepResult.again(SOON);
+            }
+            throw e;
+        }
         MigrationProgress previous = m.getStatus().progress;
         Instant last = previous == null ? null : Timestamps.parse(previous.updatedAt);
         Instant now = clock.instant();
@@ -218,9 +245,10 @@ public final class SourceAgentSteps {
             return StepResult.again(SOON);
         }
         boolean migrated = job.flatMap(MigrationJobs.Job::outcome).map(MigrationResult::succeeded).orElse(false);
-        jobs.forget(uid);
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
         if (domain.isEmpty() || migrated) {
+            // The VM left this host: say so now, as after a normal end of the copy (see migrationEnded).
+            reportInventory.run();
             String message = "rollback too late: libvirt finished moving " + vm + " to " + m.getStatus().targetNode
                     + " before the abort; completing the migration there";
             return StepResult.done(Transition.failure(MigrationPhase.RestoringFastPath, Reasons.ROLLBACK_TOO_LATE, message));

@@ -21,10 +21,12 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Reports this node's host into its HypervisorNic's status: a heartbeat, the VFs and which domain holds each, the
  * bonds and their active slave, and the teamed domains with their teaming pair. Sees only its own node's
- * HypervisorNic (label selector {@code sriovlm.io/node=NODE}); runs on every change and at each heartbeat interval.
+ * HypervisorNic (label selector {@code sriovlm.io/node=NODE}); runs when its spec changes (generation), at each
+ * heartbeat interval, and when a migration step asks ({@link #reportNow}) -- not on status writes, its own included.
  */
 public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private static final Logger LOG = Logger.getLogger(HypervisorNicReporter.class);
+    private static final int REPORT_NOW_ATTEMPTS = 5;
 
     private final KubernetesClient client;
     private final AgentConfig config;
@@ -58,19 +60,32 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         return UpdateControl.<HypervisorNic>noUpdate().rescheduleAfter(config.heartbeatInterval());
     }
 
-    /** Reports now, from a fresh read of the object; used after a step that changed what the ledger must see. */
+    /**
+     * Reports now, from a fresh read of the object; used after a step that changed what the ledger must see (a VM
+     * left or arrived). Unlike a heartbeat, this report must not be dropped when another writer (our own heartbeat,
+     * the operator's Ready condition) got in first: until it lands the operator sees the VM on the old node too, and
+     * refuses the VM's next migration (VmOnSeveralNodes). So a conflict means read, observe and write again.
+     */
     public void reportNow() {
         HypervisorNic nic = latest.get();
         if (nic == null) {
             return;
         }
-        HypervisorNic fresh = client.resource(nic).get();
-        if (fresh != null) {
-            report(fresh);
+        for (int attempt = 1; attempt <= REPORT_NOW_ATTEMPTS; attempt++) {
+            HypervisorNic fresh = client.resource(nic).get();
+            if (fresh == null || report(fresh) != Outcome.CONFLICT) {
+                return;
+            }
         }
+        LOG.warnf("inventory of %s not written after %d conflicts; the next heartbeat reports it",
+                nic.getMetadata().getName(), REPORT_NOW_ATTEMPTS);
     }
 
-    private void report(HypervisorNic nic) {
+    private enum Outcome {
+        WRITTEN, CONFLICT, FAILED
+    }
+
+    private Outcome report(HypervisorNic nic) {
         HypervisorNic copy = io.fabric8.kubernetes.client.utils.Serialization.clone(nic);
         HypervisorNicStatus previous = nic.getStatus() == null ? new HypervisorNicStatus() : nic.getStatus();
         HypervisorNicStatus status = host.observe(nic.getSpec(), clock.instant());
@@ -88,9 +103,11 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         copy.setStatus(status);
         try {
             latest.set(client.resource(copy).updateStatus());
+            return Outcome.WRITTEN;
         } catch (KubernetesClientException e) {
             // Someone else (the operator's Ready) wrote first; the next heartbeat reports again.
             LOG.debugf("heartbeat of %s not written: %s", nic.getMetadata().getName(), e.getMessage());
+            return e.getCode() == 409 ? Outcome.CONFLICT : Outcome.FAILED;
         }
     }
 }

@@ -23,6 +23,12 @@ final class MigrationStepsReconciler {
         if (m.getStatus() == null || m.getStatus().phase == null || m.getStatus().phase.isTerminal()) {
             return UpdateControl.noUpdate();
         }
+        if (writer.isKnownStale(m)) {
+            // Woken (e.g. by a job's end) on a cached copy older than our own last status write: the step would act
+            // on old status and its write would lose. The informer's delivery of our write runs the step again; the
+            // reschedule is only a safety net.
+            return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
+        }
         StepResult result = step.apply(m);
         if (result.transition().isPresent()) {
             Optional<SriovMigration> written;
