@@ -134,6 +134,7 @@ class StepRerunSandboxTest {
 
     @Test
     void migratingAfterAnAgentRestartWaitsForTheRunningJobInsteadOfStartingAnother() throws Exception {
+        hv1.setCopyTime(Duration.ofSeconds(3)); // long enough to still be running on a loaded machine
         SriovMigration m = written(migration(MigrationPhase.SwitchingToStandby),
                 source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby)));
         StepResult started = source(new MigrationJobs()).step(m);
@@ -142,7 +143,7 @@ class StepRerunSandboxTest {
         // The agent restarts: its registry of jobs is gone, libvirt's job is not.
         StepResult afterRestart = source(new MigrationJobs()).step(m);
         assertThat(afterRestart.transition()).isEmpty();
-        await().atMost(Duration.ofSeconds(5)).until(() -> hv2.domain("vm-01").isPresent());
+        await().atMost(Duration.ofSeconds(15)).until(() -> hv2.domain("vm-01").isPresent());
         StepResult ended = source(new MigrationJobs()).step(m);
         assertThat(transitionOf(ended).to()).isEqualTo(MigrationPhase.RestoringFastPath);
         assertThat(transitionOf(source(new MigrationJobs()).step(m)).to()).isEqualTo(MigrationPhase.RestoringFastPath);
