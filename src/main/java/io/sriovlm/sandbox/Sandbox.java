@@ -189,7 +189,9 @@ public final class Sandbox implements AutoCloseable {
                         b.vfIndex(), b.vfRepresentor()));
             }
             try {
-                Path root = Files.createDirectories(options.workDir().resolve("sysfs").resolve(node));
+                Path root = options.workDir().resolve("sysfs").resolve(node);
+                deleteRecursively(root); // the fake host starts fresh on every run, like a rebooted one
+                Files.createDirectories(root);
                 sysfs.put(node, FakeSysfsTree.create(root, PF, PF_PCI, VFS_PER_NODE, bonds));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -261,6 +263,17 @@ public final class Sandbox implements AutoCloseable {
         }
         safely(fabric::close);
         safely(api::close);
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static void safely(Runnable r) {
