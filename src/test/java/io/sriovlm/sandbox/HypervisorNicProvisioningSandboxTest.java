@@ -102,4 +102,30 @@ class HypervisorNicProvisioningSandboxTest {
         assertThat(sandbox.ovs("hv2").hasPort("ovs-sriov", "bond2")).isFalse();
         assertThat(Conditions.isTrue(status(client, "hv2").conditions, NicHealth.READY)).isTrue();
     }
+
+    @Test
+    void moreVfsThanTheDeviceOffersIsShownByKubectlAndChangesNothing() throws Exception {
+        KubernetesClient client = sandbox.client();
+        Kubectl kubectl = new Kubectl(work.resolve("kubeconfig"), work);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "Succeeded".equals(status(client, "hv1").syncStatus));
+        Kubectl.Run patched = kubectl.run("patch", "hypervisornic", "hv1-ens2", "--type=merge", "-p", "{\"spec\":{\"numVfs\":20}}");
+        assertThat(patched.rc()).as(patched.all()).isZero();
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
+            HypervisorNicStatus s = status(client, "hv1");
+            assertThat(s.syncStatus).isEqualTo("Failed");
+            assertThat(s.lastSyncError).contains("spec.numVfs 20 exceeds sriov_totalvfs 16 of PF ens2");
+            assertThat(Conditions.find(s.conditions, "Provisioned").orElseThrow().getReason()).isEqualTo("InvalidSpec");
+            assertThat(Conditions.isTrue(s.conditions, NicHealth.READY)).isFalse();
+        });
+        Kubectl.Run get = kubectl.run("get", "hypervisornics");
+        assertThat(get.out()).containsPattern("hv1-ens2\\s+hv1\\s+ens2\\s+4\\s+False\\s+Failed");
+        assertThat(sandbox.sysfs("hv1").hostNetwork().numVfs("ens2")).isEqualTo(4);
+
+        assertThat(kubectl.run("patch", "hypervisornic", "hv1-ens2", "--type=merge", "-p", "{\"spec\":{\"numVfs\":4}}").rc()).isZero();
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
+            HypervisorNicStatus s = status(client, "hv1");
+            assertThat(s.syncStatus).isEqualTo("Succeeded");
+            assertThat(Conditions.isTrue(s.conditions, NicHealth.READY)).isTrue();
+        });
+    }
 }
