@@ -153,8 +153,16 @@ public final class NicProvisioner {
         }
         if (synced && !Boolean.TRUE.equals(spec.repair)) {
             List<StepStatus> steps = new ArrayList<>();
-            preview.forEach((step, plan) -> steps.add(step(step, plan.inSync() ? UNCHANGED : DRIFT, plan.actions(),
-                    plan.problem())));
+            preview.forEach((step, plan) -> steps.add(step(step, plan.problem() != null ? FAILED
+                    : plan.inSync() ? UNCHANGED : DRIFT, plan.actions(), plan.problem())));
+            var broken = preview.entrySet().stream().filter(e -> e.getValue().problem() != null).findFirst();
+            if (broken.isPresent()) {
+                // Not drift but a host that cannot be read or changed any more (OVS down, devlink gone): a failure.
+                String error = "step " + broken.get().getKey().statusName() + ": " + broken.get().getValue().problem();
+                return new Report(SYNC_FAILED, error, ctx.syncedGeneration(), steps, drift, inv, List.of(
+                        new ConditionUpdate(PROVISIONED, false, "StepFailed", error), noRefusal(),
+                        new ConditionUpdate(DRIFTED, true, "DriftFound", String.join("; ", drift))));
+            }
             String msg = "the host drifted from the spec after it was provisioned: " + String.join("; ", drift)
                     + "; not repaired (set spec.repair: true to repair)";
             return new Report(SYNC_SUCCEEDED, null, ctx.syncedGeneration(), steps, drift, inv, List.of(

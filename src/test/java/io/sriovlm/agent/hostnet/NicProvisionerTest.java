@@ -355,4 +355,19 @@ class NicProvisionerTest {
         assertThat(provisioner.provision(spec, synced()).drift()).isEmpty();
         assertThat(runner.changes()).isEmpty();
     }
+
+    @Test
+    void anOvsThatGoesDownAfterTheSyncIsAFailureNotDrift() {
+        HypervisorNicSpec spec = runbookSpec();
+        provisioner.provision(spec, first());
+        ovs.setDown(true);
+        Report r = provisioner.provision(spec, synced());
+        assertThat(r.syncStatus()).isEqualTo("Failed");
+        assertThat(step(r, "ovs").result).isEqualTo("Failed");
+        assertThat(condition(r, "Provisioned").reason()).isEqualTo("StepFailed");
+        assertThat(r.lastSyncError()).startsWith("step ovs: Open vSwitch is not reachable");
+        assertThat(r.syncedGeneration()).isEqualTo(1L);
+        ovs.setDown(false);
+        assertThat(provisioner.provision(spec, synced()).syncStatus()).isEqualTo("Succeeded");
+    }
 }
