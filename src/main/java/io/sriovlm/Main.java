@@ -9,6 +9,9 @@ import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.AgentRole;
+import io.sriovlm.agent.hostnet.NicProvisioner;
+import io.sriovlm.agent.hostnet.OvsCli;
+import io.sriovlm.agent.hostnet.ProcessCommandRunner;
 import io.sriovlm.agent.hostnet.SysfsHostNetwork;
 import io.sriovlm.agent.libvirt.LibvirtHypervisor;
 import io.sriovlm.operator.OperatorConfig;
@@ -62,6 +65,12 @@ public class Main implements QuarkusApplication {
     Optional<String> migrationUri;
     @ConfigProperty(name = "sriovlm.agent.heartbeat-interval", defaultValue = "10s")
     Duration heartbeatInterval;
+    @ConfigProperty(name = "sriovlm.agent.provision", defaultValue = "true")
+    boolean provision;
+    @ConfigProperty(name = "sriovlm.agent.ovs-db-socket")
+    Optional<String> ovsDbSocket;
+    @ConfigProperty(name = "sriovlm.agent.ovs-vswitchd-control")
+    Optional<String> ovsVswitchdControl;
 
     @Override
     public int run(String... args) throws Exception {
@@ -81,8 +90,12 @@ public class Main implements QuarkusApplication {
                 AgentConfig config = new AgentConfig(node, migrationUri.orElse("qemu+tls://" + node + "/system"),
                         heartbeatInterval, Duration.ofSeconds(1), Duration.ofSeconds(10));
                 LibvirtHypervisor hypervisor = new LibvirtHypervisor(libvirtUri);
-                Operator agent = AgentRole.create(client.get(), config, hypervisor,
-                        new SysfsHostNetwork(Path.of(sysfsRoot)), Clock.systemUTC());
+                SysfsHostNetwork sysfs = new SysfsHostNetwork(Path.of(sysfsRoot));
+                NicProvisioner provisioner = provision ? new NicProvisioner(sysfs,
+                        new ProcessCommandRunner(Duration.ofSeconds(30)),
+                        new OvsCli(ovsDbSocket.orElse(null), ovsVswitchdControl.orElse(null), 10)) : null;
+                Operator agent = AgentRole.create(client.get(), config, hypervisor, sysfs, provisioner,
+                        Clock.systemUTC());
                 try {
                     return runUntilExit(agent);
                 } finally {

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.sriovlm.agent.hostnet.HostNetwork;
+import io.sriovlm.agent.hostnet.NicProvisioner;
+import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.migration.MigrationJobs;
 import io.sriovlm.agent.migration.SourceAgentSteps;
@@ -17,7 +19,9 @@ import io.sriovlm.common.EventRecorder;
 import io.sriovlm.migration.MigrationStatusWriter;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Builds the node agent role for one node: a reporter of the host into its HypervisorNic and the source and target
@@ -27,8 +31,17 @@ public final class AgentRole {
     private AgentRole() {
     }
 
+    /** The agent without host provisioning: it only observes and reports (as before HypervisorNic provisioning). */
     public static Operator create(KubernetesClient client, AgentConfig config, Hypervisor hypervisor,
             HostNetwork network, Clock clock) {
+        return create(client, config, hypervisor, network, null, clock);
+    }
+
+    /**
+     * @param provisioner makes the host match the HypervisorNic spec before each report; null to only observe
+     */
+    public static Operator create(KubernetesClient client, AgentConfig config, Hypervisor hypervisor,
+            HostNetwork network, NicProvisioner provisioner, Clock clock) {
         Operator operator = new Operator(o -> o.withKubernetesClient(client)
                 .withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false)
@@ -36,7 +49,8 @@ public final class AgentRole {
         EventRecorder events = new EventRecorder(client, "sriovlm-agent/" + config.nodeName(), clock);
         MigrationStatusWriter writer = new MigrationStatusWriter(client, events, clock);
         HypervisorNicReporter reporter = new HypervisorNicReporter(client, config,
-                new HostObservation(hypervisor, network), clock);
+                new HostObservation(hypervisor, network), clock, provisioner,
+                () -> migrationsInFlight(client, config.nodeName()));
         var nicSpec = (java.util.function.Supplier<Optional<io.sriovlm.api.v1alpha1.HypervisorNicSpec>>)
                 () -> reporter.currentNic().map(HypervisorNic::getSpec);
 
@@ -57,5 +71,24 @@ public final class AgentRole {
         operator.register(target, o -> o.withName("migration-target").withGenerationAware(false).withFinalizer(Labels.FINALIZER)
                 .withLabelSelector(target.labelSelector()).watchingAllNamespaces());
         return operator;
+    }
+
+    /** Migrations not yet finished whose source or target is this node, as namespace/name. */
+    static List<String> migrationsInFlight(KubernetesClient client, String node) {
+        TreeSet<String> names = new TreeSet<>();
+        try {
+            for (String label : List.of(Labels.SOURCE_NODE, Labels.TARGET_NODE)) {
+                for (SriovMigration m : client.resources(SriovMigration.class).inAnyNamespace()
+                        .withLabel(label, node).list().getItems()) {
+                    if (m.getStatus() == null || m.getStatus().phase == null || !m.getStatus().phase.isTerminal()) {
+                        names.add(m.getMetadata().getNamespace() + "/" + m.getMetadata().getName());
+                    }
+                }
+            }
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            // Not knowing is treated as "some may be": the provisioner then changes nothing this time.
+            return List.of("(unknown: cannot list SriovMigrations: " + e.getMessage() + ")");
+        }
+        return List.copyOf(names);
     }
 }

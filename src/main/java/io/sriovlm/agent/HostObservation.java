@@ -41,6 +41,20 @@ public final class HostObservation {
         return network;
     }
 
+    /** VFs attached to running domains: PCI address → domain name (the teamed primary of each). */
+    public Map<String, String> attachedVfs() {
+        Map<String, String> holders = new HashMap<>();
+        for (DomainSnapshot domain : hypervisor.listDomains()) {
+            if (domain.isRunning()) {
+                String pci = TeamingXml.inspect(domain.xml()).primaryPciAddress();
+                if (pci != null) {
+                    holders.put(pci, domain.name());
+                }
+            }
+        }
+        return holders;
+    }
+
     public HypervisorNicStatus observe(HypervisorNicSpec spec, Instant now) {
         HypervisorNicStatus status = new HypervisorNicStatus();
         status.heartbeatTime = Timestamps.format(now);
@@ -88,9 +102,10 @@ public final class HostObservation {
             bondStatus.sfNetdev = bond.sfNetdev;
             bondStatus.sfRepresentor = bond.sfRepresentor;
             bondStatus.vfRepresentor = bond.vfRepresentor;
-            Optional<String> active = network.activeSlave(bond.name);
+            boolean ovsBond = spec.ovs != null && spec.ovs.bondBackend == HypervisorNicSpec.BondBackend.ovs;
+            Optional<String> active = ovsBond ? Optional.empty() : network.activeSlave(bond.name);
             bondStatus.activeSlave = active.orElse(null);
-            if (active.isEmpty()) {
+            if (active.isEmpty() && !ovsBond) {
                 problems.add("bond " + bond.name + " not found or has no active slave");
             }
             if (!network.netdevExists(bond.sfNetdev)) {

@@ -6,6 +6,8 @@ import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.AgentRole;
+import io.sriovlm.agent.hostnet.NicProvisioner;
+import io.sriovlm.agent.hostnet.OvsCli;
 import io.sriovlm.agent.hostnet.SysfsHostNetwork;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
@@ -17,7 +19,10 @@ import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.OperatorRole;
 import io.sriovlm.sandbox.api.CrdLoader;
 import io.sriovlm.sandbox.api.EmbeddedApiServer;
+import io.sriovlm.sandbox.host.FakeHostCommands;
+import io.sriovlm.sandbox.host.FakeOvs;
 import io.sriovlm.sandbox.host.FakeSysfsTree;
+import io.sriovlm.sandbox.host.RecordingCommandRunner;
 import io.sriovlm.sandbox.host.SimulatedFabric;
 import io.sriovlm.sandbox.host.SimulatedHypervisor;
 import org.jboss.logging.Logger;
@@ -76,6 +81,8 @@ public final class Sandbox implements AutoCloseable {
     private final Map<String, SimulatedHypervisor> hosts = new LinkedHashMap<>();
     private final Map<String, FakeSysfsTree> sysfs = new LinkedHashMap<>();
     private final Map<String, Operator> agents = new LinkedHashMap<>();
+    private final Map<String, RecordingCommandRunner> commands = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, FakeOvs> ovs = new java.util.concurrent.ConcurrentHashMap<>();
     private final Options options;
     private final MeterRegistry meters;
     private Operator operator;
@@ -118,6 +125,16 @@ public final class Sandbox implements AutoCloseable {
         return sysfs.get(node);
     }
 
+    /** The host commands (devlink, ethtool, ip, OVS) a node's agent ran, as recorded. */
+    public RecordingCommandRunner commands(String node) {
+        return commands.get(node);
+    }
+
+    /** A node's stand-in Open vSwitch. */
+    public FakeOvs ovs(String node) {
+        return ovs.get(node);
+    }
+
     public MeterRegistry meters() {
         return meters;
     }
@@ -150,8 +167,14 @@ public final class Sandbox implements AutoCloseable {
     private void startAgent(String node) {
         AgentConfig config = new AgentConfig(node, SimulatedFabric.uriOf(node), options.heartbeat(),
                 Duration.ofMillis(500), Duration.ofSeconds(5));
+        // The same provisioning engine as on a host, over this node's fake tree: sysfs writes behave as the kernel's,
+        // devlink/ethtool/ip are answered by FakeHostCommands and OVS by an in-memory FakeOvs (recorded, not real).
+        FakeSysfsTree tree = sysfs.get(node);
+        RecordingCommandRunner commands = this.commands.computeIfAbsent(node,
+                n -> new RecordingCommandRunner(new FakeHostCommands(tree, ovs.computeIfAbsent(n, x -> new FakeOvs()))));
+        NicProvisioner provisioner = new NicProvisioner(tree.hostNetwork(), commands, OvsCli.system());
         Operator agent = AgentRole.create(api.newClient(), config, hosts.get(node),
-                new SysfsHostNetwork(sysfs.get(node).root()), Clock.systemUTC());
+                new SysfsHostNetwork(tree.root()), provisioner, Clock.systemUTC());
         agent.start();
         agents.put(node, agent);
     }
@@ -229,6 +252,14 @@ public final class Sandbox implements AutoCloseable {
         spec.numVfs = VFS_PER_NODE;
         spec.eswitchMode = HypervisorNicSpec.EswitchMode.switchdev;
         spec.hwTcOffload = true;
+        spec.sfs = new HypervisorNicSpec.SubFunctionSpec();
+        spec.sfs.count = bonds.size();
+        spec.ovs = new HypervisorNicSpec.OvsBridgeSpec();
+        spec.ovs.bridge = "ovs-sriov";
+        spec.ovs.uplink = PF;
+        spec.ovs.hwOffload = true;
+        spec.ovs.tcPolicy = "skip_sw";
+        spec.ovs.maxIdleMs = 100000;
         for (FakeSysfsTree.BondDef def : bonds) {
             HypervisorNicSpec.BondSpec bond = new HypervisorNicSpec.BondSpec();
             bond.name = def.name();

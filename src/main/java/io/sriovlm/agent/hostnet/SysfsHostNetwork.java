@@ -162,6 +162,103 @@ public class SysfsHostNetwork implements HostNetwork {
         return readInt(pfDevice(pf).resolve("sriov_totalvfs"), pf);
     }
 
+    /** The netdevs in {@code class/net}, valid interface names only, sorted. */
+    public List<String> netdevs() {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root.resolve("class").resolve("net"))) {
+            for (Path p : entries) {
+                String n = p.getFileName().toString();
+                if (validName(n) && Files.isDirectory(p)) {
+                    names.add(n);
+                }
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** One attribute of a netdev ({@code class/net/NAME/ATTR}), trimmed; empty when absent or unreadable. */
+    public Optional<String> netdevAttribute(String netdev, String attribute) {
+        if (!validName(netdev) || !attribute.matches("[a-z_]+(/[a-z_]+)?")) {
+            return Optional.empty();
+        }
+        return readOptional(netdir(netdev).resolve(attribute)).map(String::trim);
+    }
+
+    /** The PCI address of the device behind a netdev ({@code class/net/NAME/device}), if it is a PCI device. */
+    public Optional<String> pciAddressOf(String netdev) {
+        if (!validName(netdev)) {
+            return Optional.empty();
+        }
+        try {
+            String name = netdir(netdev).resolve("device").toRealPath().getFileName().toString();
+            return ApiPatterns.matches(ApiPatterns.PCI_ADDRESS, name) ? Optional.of(name) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A sub-function's auxiliary device below the PF: its sfnum and its netdev (when the SF is active). */
+    public record SfDevice(String device, int sfNum, String netdev) {
+    }
+
+    /**
+     * The SF auxiliary devices below the PF's PCI device ({@code PFDEV/*.sf.K/{sfnum,net/NAME}}), as mlx5 lays them
+     * out on a host ({@code /sys/bus/auxiliary/devices/mlx5_core.sf.K} links there).
+     */
+    public List<SfDevice> subFunctions(String pf) throws HostNetworkException {
+        Path device;
+        try {
+            device = pfDevice(pf).toRealPath();
+        } catch (IOException e) {
+            throw new HostNetworkException("PF " + pf + ": cannot resolve its device: " + describe(e), e);
+        }
+        List<SfDevice> out = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(device, "*.sf.*")) {
+            for (Path aux : entries) {
+                Optional<String> sfnum = readOptional(aux.resolve("sfnum")).map(String::trim);
+                if (sfnum.isEmpty() || !sfnum.get().matches("\\d{1,5}")) {
+                    continue;
+                }
+                String netdev = null;
+                Path net = aux.resolve("net");
+                if (Files.isDirectory(net)) {
+                    try (DirectoryStream<Path> names = Files.newDirectoryStream(net)) {
+                        for (Path n : names) {
+                            if (validName(n.getFileName().toString())) {
+                                netdev = n.getFileName().toString();
+                            }
+                        }
+                    }
+                }
+                out.add(new SfDevice(aux.getFileName().toString(), Integer.parseInt(sfnum.get()), netdev));
+            }
+        } catch (IOException e) {
+            throw new HostNetworkException("PF " + pf + ": cannot list SF devices in " + device + ": " + describe(e), e);
+        }
+        out.sort(Comparator.comparingInt(SfDevice::sfNum));
+        return out;
+    }
+
+    /** True when the kernel offers bonding ({@code class/net/bonding_masters} exists). */
+    public boolean bondingAvailable() {
+        return Files.isRegularFile(root.resolve("class/net/bonding_masters"));
+    }
+
+    /**
+     * Writes {@code value} to the sysfs attribute {@code relativePath} below the root (e.g.
+     * {@code class/net/ens2/device/sriov_numvfs}). The path must stay inside the root.
+     */
+    public void write(String relativePath, String value) throws IOException {
+        Path file = root.resolve(relativePath).normalize();
+        if (!file.startsWith(root) || relativePath.contains("..")) {
+            throw new IOException("refusing to write outside " + root + ": " + relativePath);
+        }
+        writeAttribute(file, value);
+    }
+
     /**
      * Writes one sysfs attribute the way {@code echo VALUE > FILE} does. Never creates the file: sysfs attributes
      * exist or the kernel does not offer them. Overridable so tests can stand in for a kernel that ignores a write.

@@ -7,6 +7,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.HostObservation;
+import io.sriovlm.agent.ProvisioningStatus;
+import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.Labels;
@@ -15,7 +17,9 @@ import io.sriovlm.operator.placement.NicHealth;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -33,12 +37,25 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private final HostObservation host;
     private final Clock clock;
     private final AtomicReference<HypervisorNic> latest = new AtomicReference<>();
+    private final NicProvisioner provisioner;
+    private final Supplier<List<String>> migrationsInFlight;
 
     public HypervisorNicReporter(KubernetesClient client, AgentConfig config, HostObservation host, Clock clock) {
+        this(client, config, host, clock, null, List::of);
+    }
+
+    /**
+     * @param provisioner        makes the host match the spec before each report (null: observe only)
+     * @param migrationsInFlight this node's unfinished migrations; the provisioner changes nothing while there are any
+     */
+    public HypervisorNicReporter(KubernetesClient client, AgentConfig config, HostObservation host, Clock clock,
+            NicProvisioner provisioner, Supplier<List<String>> migrationsInFlight) {
         this.client = client;
         this.config = config;
         this.host = host;
         this.clock = clock;
+        this.provisioner = provisioner;
+        this.migrationsInFlight = migrationsInFlight;
     }
 
     public String labelSelector() {
@@ -88,18 +105,33 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private Outcome report(HypervisorNic nic) {
         HypervisorNic copy = io.fabric8.kubernetes.client.utils.Serialization.clone(nic);
         HypervisorNicStatus previous = nic.getStatus() == null ? new HypervisorNicStatus() : nic.getStatus();
+        NicProvisioner.Report provisioned = null;
+        if (provisioner != null) {
+            try {
+                provisioned = provisioner.provision(nic.getSpec(), new NicProvisioner.Context(
+                        nic.getMetadata().getGeneration(), previous.syncedGeneration, host.attachedVfs(),
+                        migrationsInFlight));
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "provisioning %s failed unexpectedly", nic.getMetadata().getName());
+                provisioned = null;
+            }
+        }
         HypervisorNicStatus status = host.observe(nic.getSpec(), clock.instant());
+        if (provisioned != null) {
+            ProvisioningStatus.apply(status, nic.getSpec(), provisioned, clock.instant(), nic.getMetadata().getGeneration());
+        }
         status.migrationUri = config.migrationUri();
         status.observedGeneration = nic.getMetadata().getGeneration();
         // Keep the operator's conditions (Ready); set ours.
-        previous.conditions.stream().filter(c -> !NicHealth.AGENT_READY.equals(c.getType()))
+        previous.conditions.stream().filter(c -> status.conditions.stream().noneMatch(o -> o.getType().equals(c.getType())))
                 .forEach(status.conditions::add);
-        var mine = status.conditions.stream().filter(c -> NicHealth.AGENT_READY.equals(c.getType())).findFirst();
-        Conditions.find(previous.conditions, NicHealth.AGENT_READY).ifPresent(old -> mine.ifPresent(now -> {
-            if (old.getStatus().equals(now.getStatus())) {
-                now.setLastTransitionTime(old.getLastTransitionTime());
-            }
-        }));
+        for (var now : status.conditions) {
+            Conditions.find(previous.conditions, now.getType()).ifPresent(old -> {
+                if (old != now && old.getStatus().equals(now.getStatus()) && old.getLastTransitionTime() != null) {
+                    now.setLastTransitionTime(old.getLastTransitionTime());
+                }
+            });
+        }
         copy.setStatus(status);
         try {
             latest.set(client.resource(copy).updateStatus());

@@ -11,6 +11,10 @@ public final class ApiPatterns {
     public static final String INTERFACE_NAME = "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$";
     /** A DNS-1123 subdomain, as Kubernetes node and object names are. */
     public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    /** A prefix that leaves room for an index in a 15-character interface name. */
+    public static final String INTERFACE_PREFIX = "^[A-Za-z_][A-Za-z0-9_.-]{0,10}$";
+    /** OVS other_config:tc-policy values ('verbose' is what the NVIDIA runbook sets on older OVS). */
+    public static final String OVS_TC_POLICY = "^(none|skip_sw|skip_hw|verbose)$";
     /** A libvirt domain name we accept: letters, digits, '.', '_' and '-', no shell or XML metacharacters. */
     public static final String DOMAIN_NAME = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
     /** A unicast MAC address in lower-case colon form. */

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "PF", jsonPath = ".spec.pf.name", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "VFs", jsonPath = ".status.totalVfs", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Sync", jsonPath = ".status.syncStatus", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class HypervisorNic extends CustomResource<HypervisorNicSpec, HypervisorNicStatus> {
 

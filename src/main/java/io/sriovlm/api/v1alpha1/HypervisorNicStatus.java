@@ -1,11 +1,13 @@
 package io.sriovlm.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** What the node agent observed on its host. Written by the agent only. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -26,7 +28,96 @@ public class HypervisorNicStatus {
     @JsonPropertyDescription("Teamed libvirt domains running on this node.")
     public List<VmStatus> vms = new ArrayList<>();
 
+    @JsonPropertyDescription("Provisioning state, as sriov-network-operator's SriovNetworkNodeState: InProgress, Succeeded or Failed.")
+    public String syncStatus;
+
+    @JsonPropertyDescription("The error of the last failed provisioning: step, command (argv) and the command's error.")
+    public String lastSyncError;
+
+    @JsonPropertyDescription("metadata.generation of the spec last provisioned successfully; differences after it are drift.")
+    public Long syncedGeneration;
+
+    @JsonPropertyDescription("The PF as discovered, with its VFs and their representors (SriovNetworkNodeState's interfaces).")
+    public List<InterfaceStatus> interfaces = new ArrayList<>();
+
+    @JsonPropertyDescription("Sub-functions found on the PF, with netdev and representor.")
+    public List<SfStatus> sfs = new ArrayList<>();
+
+    @JsonPropertyDescription("The OVS bridge as ovs-vsctl reports it.")
+    public OvsStatus ovs;
+
+    @JsonPropertyDescription("The provisioning steps of the last run, in the runbook's order, each with its result.")
+    public List<StepStatus> steps = new ArrayList<>();
+
+    @JsonPropertyDescription("Differences from the spec found after a successful provisioning (reported; repaired only with spec.repair).")
+    public List<String> drift = new ArrayList<>();
+
     public List<Condition> conditions = new ArrayList<>();
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class InterfaceStatus {
+        public String name;
+        public String pciAddress;
+        public String mac;
+        public String driver;
+        public Integer numVfs;
+        public Integer totalVfs;
+        @JsonPropertyDescription("switchdev or legacy, from devlink dev eswitch show.")
+        public String eSwitchMode;
+        public Boolean hwTcOffload;
+        public String switchId;
+        @JsonProperty("Vfs")
+        public List<InterfaceVf> vfs = new ArrayList<>();
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class InterfaceVf {
+        public Integer vfID;
+        public String pciAddress;
+        public String mac;
+        public String name;
+        public String representorName;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class SfStatus {
+        public Integer pfNum;
+        public Integer sfNum;
+        public String netdev;
+        public String representor;
+        public String state;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class OvsStatus {
+        public String bridge;
+        public Boolean reachable;
+        public String datapathType;
+        public List<OvsPortStatus> ports = new ArrayList<>();
+        public Map<String, String> otherConfig;
+        @JsonPropertyDescription("Why OVS could not be read, when reachable is false.")
+        public String error;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class OvsPortStatus {
+        public String name;
+        public Integer tag;
+        @JsonPropertyDescription("Members of an OVS bond port.")
+        public List<String> members;
+        public String activeMember;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class StepStatus {
+        @JsonPropertyDescription("numVfs, eswitch, hwTcOffload, sfs, renames, bonds, ovs, drift.")
+        public String name;
+        @JsonPropertyDescription("Unchanged, Applied, Failed, Refused, Skipped, Validated or Invalid.")
+        public String result;
+        @JsonPropertyDescription("What ran, one argv per entry (sysfs writes as 'write FILE VALUE').")
+        public List<String> commands;
+        public String message;
+    }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class VfStatus {
@@ -45,6 +136,11 @@ public class HypervisorNicStatus {
         public String sfRepresentor;
         public String vfRepresentor;
         public String activeSlave;
+        public String mode;
+        public String primary;
+        public List<String> slaves;
+        @JsonPropertyDescription("kernel or ovs.")
+        public String backend;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
