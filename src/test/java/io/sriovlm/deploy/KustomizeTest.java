@@ -159,7 +159,8 @@ class KustomizeTest {
         assertThat(env(c)).containsEntry("SRIOVLM_ROLE", "agent")
                 .containsEntry("SRIOVLM_AGENT_LIBVIRT_URI", "qemu:///system")
                 .containsEntry("SRIOVLM_AGENT_SYSFS_ROOT", "/sys")
-                .containsEntry("SRIOVLM_AGENT_MIGRATION_URI", "qemu+tls://$(NODE_NAME)/system");
+                .containsEntry("SRIOVLM_AGENT_MIGRATION_URI", "qemu+tls://$(NODE_NAME)/system")
+                .containsEntry("SRIOVLM_AGENT_OVS_DB_SOCKET", "/var/run/openvswitch/db.sock");
         EnvVar node = c.getEnv().stream().filter(e -> e.getName().equals("NODE_NAME")).findFirst().orElseThrow();
         assertThat(node.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
         // $(NODE_NAME) is only expanded when NODE_NAME is declared before the variable that uses it.
@@ -168,6 +169,7 @@ class KustomizeTest {
 
         assertThat(hostPathMountedAt(pod, c, "/sys")).isEqualTo("/sys");
         assertThat(hostPathMountedAt(pod, c, "/var/run/libvirt")).isEqualTo("/var/run/libvirt");
+        assertThat(hostPathMountedAt(pod, c, "/var/run/openvswitch")).isEqualTo("/var/run/openvswitch");
         assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(c.getResources().getLimits()).containsKeys("cpu", "memory");
     }
