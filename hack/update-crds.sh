@@ -6,4 +6,6 @@ mvn -B -q package -DskipTests
 for generated in target/kubernetes/*.sriovlm.io-v1.yml; do
   cp "$generated" "crds/$(basename "$generated" -v1.yml).yaml"
 done
+# The Helm chart ships the same files (HelmChartTest checks they are byte-identical).
+cp crds/*.sriovlm.io.yaml charts/sriovlm/crds/
 echo "crds/ updated:"; ls crds/*.yaml
