@@ -88,6 +88,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
 
     @Override
     public UpdateControl<SriovMigration> reconcile(SriovMigration m, Context<SriovMigration> context) {
+        metrics.observe(m);
         try {
             return reconcileSafely(m, false);
         } catch (KubernetesClientException e) {
@@ -102,9 +103,11 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     public DeleteControl cleanup(SriovMigration m, Context<SriovMigration> context) {
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
         if (phase == null || phase.isTerminal()) {
+            metrics.forget(m);
             releaseReservation(m);
             return DeleteControl.defaultDelete();
         }
+        metrics.observe(m);
         try {
             reconcileSafely(m, true);
         } catch (KubernetesClientException e) {
