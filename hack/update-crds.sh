@@ -8,4 +8,6 @@ for generated in target/kubernetes/*.sriovlm.io-v1.yml; do
 done
 # The Helm chart ships the same files (HelmChartTest checks they are byte-identical).
 cp crds/*.sriovlm.io.yaml charts/sriovlm/crds/
+# docs/crd-reference.md is generated from crds/ (CrdReferenceTest fails when it is stale).
+mvn -B -o -q test -Dtest=CrdReferenceTest -Dsriovlm.update-docs=true
 echo "crds/ updated:"; ls crds/*.yaml
