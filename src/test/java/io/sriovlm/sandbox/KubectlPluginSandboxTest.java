@@ -70,6 +70,8 @@ class KubectlPluginSandboxTest {
                 .contains("phase=Migrating").contains("hv1 -> hv2").contains("plugin-vm-01 Succeeded");
         // Phase changes come in the state machine's order (the short phases may fall between two polls).
         assertThat(run.out()).containsSubsequence("phase=Migrating", "phase=Succeeded");
+        // While it copies, the source agent's job progress shows.
+        assertThat(run.out()).containsPattern("phase=Migrating hv1 -> hv2 progress=\\d+%");
         SriovMigration m = SandboxFixture.get(sandbox.client(), "plugin-vm-01");
         assertThat(m.getStatus().phase).isEqualTo(MigrationPhase.Succeeded);
         assertThat(m.getSpec().targetNode).isEqualTo("hv2");
