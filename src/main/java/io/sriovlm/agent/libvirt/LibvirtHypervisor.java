@@ -430,6 +430,20 @@ public final class LibvirtHypervisor implements Hypervisor {
 
     @Override
     public Optional<JobStats> jobStats(String domain) throws HypervisorException {
+        try {
+            return runningJobStats(domain);
+        } catch (HypervisorException e) {
+            // A domain that is not running here (the source right after its migration completed: shut off, or already
+            // undefined) has no job; libvirt says "domain is not running" / "no domain", which is no error for us.
+            if (e.getCause() instanceof LibvirtException le && (code(le) == ErrorNumber.VIR_ERR_OPERATION_INVALID
+                    || code(le) == ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    private Optional<JobStats> runningJobStats(String domain) throws HypervisorException {
         return withDomain(domain, "read job statistics", d -> {
             try {
                 DomainJobStats s = d.getJobStats(0);
