@@ -177,6 +177,87 @@ class RealMigrationHypervisorIT {
         assertRunsOnlyOn("hv1", m.getStatus().sourceVf);
     }
 
+    /**
+     * The traffic probe: UDP at 5,000 packets/s from the client namespace to the guest's failover IP during an operator
+     * migration, and during a bare {@code virsh migrate --live --persistent --undefinesource --p2p} of the same guest on
+     * its standby path (primary detached beforehand, re-attached after the window: the libvirt-only baseline).
+     * Medians of {@code -Drealhv.probeRuns} (default 5) runs each are printed as "REALHV probe ..." lines.
+     */
+    @Test
+    @Order(4)
+    void trafficProbeOperatorVersusBareLibvirt() throws Exception {
+        int runs = Integer.getInteger("realhv.probeRuns", 5);
+        double window = 15;
+        List<Probe> operatorRuns = new ArrayList<>();
+        List<Probe> bareRuns = new ArrayList<>();
+        List<Long> operatorDowntime = new ArrayList<>();
+        List<Long> standbyWindow = new ArrayList<>();
+        List<Long> bareDowntime = new ArrayList<>();
+        String at = "hv1";
+        for (int i = 0; i < runs; i++) {
+            // --- through the operator
+            String to = other(at);
+            Thread.sleep(4000); // both agents have reported where the VM is
+            Process probe = hosts.startProbe(5000, window);
+            Thread.sleep(1000);
+            SriovMigration m = migrate("probe-" + i, to, null);
+            Probe p = RealHosts.finish(probe);
+            assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+            operatorRuns.add(p);
+            operatorDowntime.add(m.getStatus().migrationDowntimeMs);
+            standbyWindow.add(m.getStatus().standbyWindowMs);
+            System.out.printf("REALHV probe operator %d %s->%s: %s%n", i, at, to, p);
+            at = to;
+
+            // --- bare libvirt, the same guest on its standby path
+            to = other(at);
+            LibvirtHypervisor src = hypervisors.get(at);
+            TeamingReport t = TeamingXml.inspect(src.domain(VM).orElseThrow().xml(), STAND_IN);
+            if (t.primaryAttached()) {
+                src.detachDevice(VM, t.primaryXml());
+                assertThat(src.awaitDeviceRemoved(VM, t.primaryAlias(), Duration.ofSeconds(30))).isPresent();
+            }
+            Thread.sleep(2000);
+            probe = hosts.startProbe(5000, window);
+            Thread.sleep(1000);
+            RealHosts.run(List.of("virsh", "-c", hosts.unixUri(at), "migrate", "--live", "--persistent",
+                    "--undefinesource", "--p2p", VM, RealHosts.tcpUri(to)));
+            String info = RealHosts.run(List.of("virsh", "-c", hosts.unixUri(to), "domjobinfo", VM, "--completed"));
+            p = RealHosts.finish(probe);
+            bareRuns.add(p);
+            var dt = java.util.regex.Pattern.compile("Total downtime:\\s+(\\d+)").matcher(info);
+            bareDowntime.add(dt.find() ? Long.parseLong(dt.group(1)) : null);
+            System.out.printf("REALHV probe bare %d %s->%s: %s downtime %s%n", i, at, to, p, bareDowntime.get(i));
+            long mark = hosts.serialSize();
+            hypervisors.get(to).attachDevice(VM, STAND_IN.deviceXml(RealHosts.GUEST_MAC,
+                    FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI, 0), RealHosts.STANDBY_ALIAS, null));
+            hosts.awaitSerial("failover primary slave", mark, Duration.ofSeconds(30));
+            at = to;
+        }
+        System.out.printf("REALHV probe median operator: lost %s, longest gap %s ms, libvirt downtime %s ms,"
+                + " standby window %s ms%n", median(operatorRuns.stream().map(x -> (double) x.lost()).toList()),
+                median(operatorRuns.stream().map(Probe::maxGapMs).toList()),
+                median(operatorDowntime.stream().filter(x -> x != null).map(Long::doubleValue).toList()),
+                median(standbyWindow.stream().filter(x -> x != null).map(Long::doubleValue).toList()));
+        System.out.printf("REALHV probe median bare virsh: lost %s, longest gap %s ms, libvirt downtime %s ms%n",
+                median(bareRuns.stream().map(x -> (double) x.lost()).toList()),
+                median(bareRuns.stream().map(Probe::maxGapMs).toList()),
+                median(bareDowntime.stream().filter(x -> x != null).map(Long::doubleValue).toList()));
+    }
+
+    private static String other(String node) {
+        return node.equals("hv1") ? "hv2" : "hv1";
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
     private static SriovMigration migrate(String name, String target, MigrationOptions options) throws Exception {
         serialMark = hosts.serialSize();
         long t0 = System.nanoTime();
