@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Control measurements for the traffic probe, without any migration: how much UDP echo the TCG guest sustains on its
 # standby (virtio) path and with the e1000e stand-in as primary, and the echo gap while the stand-in is hot-plugged
-# and unplugged. Brings its own hosts up and tears them down on exit. Usage: probe-control.sh [RATE...]
+# and unplugged (STANDIN_MODEL=virtio tries a virtio-net stand-in instead of e1000e). Brings its own hosts up and tears them down on exit. Usage: probe-control.sh [RATE...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -21,7 +21,7 @@ sleep 2
 probe() { ip netns exec "$NS_CLI" "$REALHV_DIR/guest/udp-probe" "$GUEST_IP" "$ECHO_PORT" "$1" "$2"; }
 standin=$(mktemp); trap 'rm -f "$standin"; "$HERE/hosts-down.sh"' EXIT
 cat > "$standin" <<EOX
-<interface type='bridge'><source bridge='$GUEST_BRIDGE'/><mac address='$GUEST_MAC'/><model type='e1000e'/><alias name='ua-vf-0000-06-00-1'/></interface>
+<interface type='bridge'><source bridge='$GUEST_BRIDGE'/><mac address='$GUEST_MAC'/><model type='${STANDIN_MODEL:-e1000e}'/><alias name='ua-vf-0000-06-00-1'/></interface>
 EOX
 for r in ${rates[@]}; do echo "standby only, $r pkt/s, 5 s: $(probe "$r" 5)"; done
 probe 1000 10 > "$REALHV_DIR/attach.probe" & p=$!
