@@ -22,14 +22,22 @@ for d in /sys/class/net/*; do ip link set "${d##*/}" up; done
 echo "GUEST-NET master=$master ip=$gip"
 ip -o link | sed 's/^/  /'
 /bin/udp-echo "${port:-9999}" &
+echo_pid=$!
 echo "GUEST-READY uptime=$(cut -d' ' -f1 /proc/uptime)"
 # heartbeat; whenever the guest's links change, their state and the kernel's latest messages (hot-plug, failover)
 i=0
 prev=
 while true; do
     i=$((i + 1))
-    now=$(ip -o link | sed 's/\\.*//; s/qdisc.*master/master/; s/ qdisc.*//')
+    now="$(ip -o link | sed 's/\\.*//; s/qdisc.*master/master/; s/ qdisc.*//')
+$(ip -o -4 addr show dev "$master" 2>/dev/null | awk '{print "  addr " $2 " " $4}')"
     echo "HB $i"
+    # the echo is test instrumentation: if it ever dies, say so (the probe's figures are void) and start it again
+    if ! kill -0 "$echo_pid" 2>/dev/null; then
+        echo "GUEST-ECHO-DIED"
+        /bin/udp-echo "${port:-9999}" &
+        echo_pid=$!
+    fi
     if [ "$now" != "$prev" ]; then
         echo "GUEST-LINKS-CHANGED"; echo "$now" | sed 's/^/  /'
         dmesg | tail -n 8 | grep -v LNKS | sed 's/^/  dmesg: /'

@@ -1,6 +1,7 @@
 /* Traffic probe: sends sequence-numbered UDP datagrams at RATE per second for SECONDS to HOST:PORT and records
  * when each echo comes back. Prints one line of key=value: sent, echoed, lost, the longest gap between two
- * consecutive echoes (ms) and when it started (s since the first send).
+ * consecutive echoes (ms) and when it started (s since the first send), the wall-clock time of the first send
+ * (t0_epoch_ms), and every gap over 50 ms as start_s:length_ms (gaps=...), to match gaps with migration steps.
  * Usage: udp-probe HOST PORT RATE SECONDS */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -12,6 +13,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#define MAX_GAPS 64
 
 static double now(void) {
     struct timespec t;
@@ -34,6 +37,10 @@ int main(int argc, char **argv) {
         perror("udp-probe");
         return 1;
     }
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    double gap_start[MAX_GAPS], gap_len[MAX_GAPS];
+    int gaps = 0;
     double t0 = now(), last_rx = -1, max_gap = 0, gap_at = 0, first_rx = -1;
     long sent = 0, echoed = 0;
     while (1) {
@@ -52,6 +59,10 @@ int main(int argc, char **argv) {
                 seen[q] = 1;
                 echoed++;
             }
+            if (last_rx >= 0 && r - last_rx > 0.05 && gaps < MAX_GAPS) {
+                gap_start[gaps] = last_rx;
+                gap_len[gaps++] = r - last_rx;
+            }
             if (last_rx >= 0 && r - last_rx > max_gap) {
                 max_gap = r - last_rx;
                 gap_at = last_rx;
@@ -61,7 +72,10 @@ int main(int argc, char **argv) {
         }
         usleep(50);
     }
-    printf("sent=%ld echoed=%ld lost=%ld max_gap_ms=%.1f gap_at_s=%.3f first_echo_s=%.3f\n", sent, echoed,
-           sent - echoed, max_gap * 1000, gap_at, first_rx);
+    printf("sent=%ld echoed=%ld lost=%ld max_gap_ms=%.1f gap_at_s=%.3f first_echo_s=%.3f t0_epoch_ms=%lld gaps=",
+           sent, echoed, sent - echoed, max_gap * 1000, gap_at, first_rx,
+           (long long)wall.tv_sec * 1000 + wall.tv_nsec / 1000000);
+    for (int i = 0; i < gaps; i++) printf("%s%.3f:%.0f", i ? "," : "", gap_start[i], gap_len[i] * 1000);
+    printf("\n");
     return 0;
 }

@@ -154,12 +154,19 @@ public final class RealHosts {
         return s.length() <= n ? s : s.substring(s.length() - n);
     }
 
-    /** Result of one run of the UDP probe from the client namespace. */
-    public record Probe(long sent, long echoed, long lost, double maxGapMs, double gapAtS) {
+    /**
+     * Result of one run of the UDP probe from the client namespace.
+     *
+     * @param t0EpochMs wall-clock time of the first packet
+     * @param gaps      every echo gap over 50 ms as {@code start_s:length_ms}, comma-separated
+     */
+    public record Probe(long sent, long echoed, long lost, double maxGapMs, double gapAtS, long t0EpochMs,
+            String gaps) {
     }
 
     private static final Pattern PROBE = Pattern.compile(
-            "sent=(\\d+) echoed=(\\d+) lost=(\\d+) max_gap_ms=([0-9.]+) gap_at_s=([0-9.]+)");
+            "sent=(\\d+) echoed=(\\d+) lost=(\\d+) max_gap_ms=([0-9.]+) gap_at_s=([0-9.]+)"
+                    + ".*?t0_epoch_ms=(\\d+) gaps=(\\S*)");
 
     /** Starts the UDP probe (rate packets/s for the given seconds) from the client namespace. */
     public Process startProbe(int rate, double seconds) throws IOException {
@@ -179,7 +186,8 @@ public final class RealHosts {
             throw new AssertionError("udp-probe said: " + out);
         }
         return new Probe(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
-                Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)));
+                Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), Long.parseLong(m.group(6)),
+                m.group(7));
     }
 
     public Probe probe(int rate, double seconds) throws Exception {

@@ -207,6 +207,8 @@ class RealMigrationHypervisorIT {
             operatorDowntime.add(m.getStatus().migrationDowntimeMs);
             standbyWindow.add(m.getStatus().standbyWindowMs);
             System.out.printf("REALHV probe operator %d %s->%s: %s%n", i, at, to, p);
+            System.out.printf("REALHV probe operator %d phases (s into the probe): %s%n", i, phasesRelativeTo(m, p));
+            assertAnswers(to); // a round that ends with a silent guest would make the next figures meaningless
             at = to;
 
             // --- bare libvirt, the same guest on its standby path
@@ -228,10 +230,8 @@ class RealMigrationHypervisorIT {
             var dt = java.util.regex.Pattern.compile("Total downtime:\\s+(\\d+)").matcher(info);
             bareDowntime.add(dt.find() ? Long.parseLong(dt.group(1)) : null);
             System.out.printf("REALHV probe bare %d %s->%s: %s downtime %s%n", i, at, to, p, bareDowntime.get(i));
-            long mark = hosts.serialSize();
-            hypervisors.get(to).attachDevice(VM, STAND_IN.deviceXml(RealHosts.GUEST_MAC,
-                    FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI, 0), RealHosts.STANDBY_ALIAS, null));
-            hosts.awaitSerial("failover primary slave", mark, Duration.ofSeconds(30));
+            plugPrimary(to);
+            assertAnswers(to);
             at = to;
         }
         System.out.printf("REALHV probe median operator: lost %s, longest gap %s ms, libvirt downtime %s ms,"
@@ -243,6 +243,42 @@ class RealMigrationHypervisorIT {
                 median(bareRuns.stream().map(x -> (double) x.lost()).toList()),
                 median(bareRuns.stream().map(Probe::maxGapMs).toList()),
                 median(bareDowntime.stream().filter(x -> x != null).map(Long::doubleValue).toList()));
+    }
+
+    /**
+     * Re-plugs the stand-in after a bare migration (test harness, not the agent). Seen once in ~30 plugs: right after
+     * an incoming migration the TCG guest never saw the ACPI hot-plug that libvirt reported done; one unplug + plug
+     * then works. Each retry is printed, so that it is counted.
+     */
+    private static void plugPrimary(String node) throws Exception {
+        LibvirtHypervisor hv = hypervisors.get(node);
+        String xml = STAND_IN.deviceXml(RealHosts.GUEST_MAC, FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI, 0),
+                RealHosts.STANDBY_ALIAS, null);
+        long mark = hosts.serialSize();
+        hv.attachDevice(VM, xml);
+        try {
+            hosts.awaitSerial("failover primary slave", mark, Duration.ofSeconds(30));
+            return;
+        } catch (AssertionError missed) {
+            System.out.printf("REALHV the guest on %s missed the stand-in's hot-plug; unplugging and plugging again%n",
+                    node);
+        }
+        hv.detachDevice(VM, xml);
+        assertThat(hv.awaitDeviceRemoved(VM, EmulatedVfStandIn.aliasFor(FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI,
+                0)), Duration.ofSeconds(30))).isPresent();
+        mark = hosts.serialSize();
+        hv.attachDevice(VM, xml);
+        hosts.awaitSerial("failover primary slave", mark, Duration.ofSeconds(60));
+    }
+
+    /** When each phase began, in seconds since the probe's first packet, to place the probe's gaps. */
+    private static String phasesRelativeTo(SriovMigration m, Probe p) {
+        StringBuilder out = new StringBuilder();
+        for (var ts : m.getStatus().phaseTimestamps) {
+            long at = java.time.Instant.parse(ts.at).toEpochMilli();
+            out.append(String.format(java.util.Locale.ROOT, "%s@%.3f ", ts.phase, (at - p.t0EpochMs()) / 1000.0));
+        }
+        return out.toString().trim();
     }
 
     private static String other(String node) {
