@@ -1,5 +1,7 @@
 package io.sriovlm.agent;
 
+import io.sriovlm.agent.libvirt.PrimaryDevice;
+
 import java.time.Duration;
 
 /**
@@ -10,11 +12,28 @@ import java.time.Duration;
  * @param heartbeatInterval how often the agent reports its host into HypervisorNic.status
  * @param progressInterval  how often a running migration's progress is written into status
  * @param maxStepWait       longest a reconcile blocks waiting for a guest (device removal); it then looks again
+ * @param primaryDevice     what is hot-plugged as the VM's primary NIC for a VF: the VF itself in production
+ *                          ({@link PrimaryDevice#VF_HOSTDEV}); an emulated stand-in on hosts without VFIO (tests)
  */
 public record AgentConfig(String nodeName, String migrationUri, Duration heartbeatInterval, Duration progressInterval,
-        Duration maxStepWait) {
+        Duration maxStepWait, PrimaryDevice primaryDevice) {
+
+    public AgentConfig {
+        primaryDevice = primaryDevice == null ? PrimaryDevice.VF_HOSTDEV : primaryDevice;
+    }
+
+    /** Production settings: the primary is the VF hostdev NIC. */
+    public AgentConfig(String nodeName, String migrationUri, Duration heartbeatInterval, Duration progressInterval,
+            Duration maxStepWait) {
+        this(nodeName, migrationUri, heartbeatInterval, progressInterval, maxStepWait, PrimaryDevice.VF_HOSTDEV);
+    }
 
     public static AgentConfig forNode(String nodeName, String migrationUri) {
         return new AgentConfig(nodeName, migrationUri, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(10));
+    }
+
+    /** The same settings with another primary device (the real-hypervisor tier's VF stand-in). */
+    public AgentConfig withPrimaryDevice(PrimaryDevice device) {
+        return new AgentConfig(nodeName, migrationUri, heartbeatInterval, progressInterval, maxStepWait, device);
     }
 }

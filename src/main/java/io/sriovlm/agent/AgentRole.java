@@ -49,7 +49,7 @@ public final class AgentRole {
         EventRecorder events = new EventRecorder(client, "sriovlm-agent/" + config.nodeName(), clock);
         MigrationStatusWriter writer = new MigrationStatusWriter(client, events, clock);
         HypervisorNicReporter reporter = new HypervisorNicReporter(client, config,
-                new HostObservation(hypervisor, network), clock, provisioner,
+                new HostObservation(hypervisor, network, config.primaryDevice()), clock, provisioner,
                 () -> migrationsInFlight(client, config.nodeName()));
         var nicSpec = (java.util.function.Supplier<Optional<io.sriovlm.api.v1alpha1.HypervisorNicSpec>>)
                 () -> reporter.currentNic().map(HypervisorNic::getSpec);

@@ -5,6 +5,7 @@ import io.sriovlm.agent.hostnet.HostNetworkException;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
 import io.sriovlm.agent.libvirt.TeamingReport;
+import io.sriovlm.agent.libvirt.PrimaryDevice;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
@@ -27,10 +28,17 @@ import java.util.Optional;
 public final class HostObservation {
     private final Hypervisor hypervisor;
     private final HostNetwork network;
+    private final PrimaryDevice primaryDevice;
 
     public HostObservation(Hypervisor hypervisor, HostNetwork network) {
+        this(hypervisor, network, PrimaryDevice.VF_HOSTDEV);
+    }
+
+    /** @param primaryDevice how a VM's primary NIC looks on this host (the VF, or the test tier's stand-in) */
+    public HostObservation(Hypervisor hypervisor, HostNetwork network, PrimaryDevice primaryDevice) {
         this.hypervisor = hypervisor;
         this.network = network;
+        this.primaryDevice = primaryDevice == null ? PrimaryDevice.VF_HOSTDEV : primaryDevice;
     }
 
     public Hypervisor hypervisor() {
@@ -64,7 +72,7 @@ public final class HostObservation {
             if (!domain.isRunning()) {
                 continue;
             }
-            TeamingReport report = TeamingXml.inspect(domain.xml());
+            TeamingReport report = TeamingXml.inspect(domain.xml(), primaryDevice);
             VmStatus vm = new VmStatus();
             vm.name = domain.name();
             vm.state = domain.state().name();

@@ -240,7 +240,7 @@ public final class Sandbox implements AutoCloseable {
         client.resource(pool).create();
     }
 
-    private static HypervisorNic hypervisorNic(String node, List<FakeSysfsTree.BondDef> bonds) {
+    static HypervisorNic hypervisorNic(String node, List<FakeSysfsTree.BondDef> bonds) {
         HypervisorNic nic = new HypervisorNic();
         nic.getMetadata().setName(node + "-" + PF);
         nic.getMetadata().setLabels(Map.of(Labels.NODE, node));

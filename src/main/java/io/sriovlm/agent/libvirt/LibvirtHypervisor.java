@@ -320,11 +320,12 @@ public final class LibvirtHypervisor implements Hypervisor {
                     + op, e), e);
         }
         TypedParameter[] params = migrationParameters(request);
-        int flags = migrationFlags(request);
+        int flags = libvirtFlags(request);
         CompletableFuture<MigrationResult> result = new CompletableFuture<>();
         Thread worker = new Thread(() -> {
             try {
-                result.complete(runMigration(d, domain, op, request.destinationUri(), params, flags));
+                result.complete(runMigration(d, domain, op, request.destinationUri(), params, flags,
+                        request.undefineSource()));
             } catch (Throwable t) {
                 result.complete(MigrationResult.failure(message(domain, op, String.valueOf(t)),
                         abortRequested.contains(domain)));
@@ -339,7 +340,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     private MigrationResult runMigration(Domain d, String domain, String op, String destination,
-            TypedParameter[] params, int flags) {
+            TypedParameter[] params, int flags, boolean undefineSource) {
         try {
             // virDomainMigrateToURI3: blocks until the job ends
             d.migrateToURI(destination, params, flags);
@@ -348,7 +349,29 @@ public final class LibvirtHypervisor implements Hypervisor {
             return MigrationResult.failure(message(domain, op, e), aborted);
         }
         abortRequested.remove(domain);
-        return MigrationResult.success(completedDowntimeMs(d));
+        Long downtime = completedDowntimeMs(d);
+        if (undefineSource) {
+            undefineSourceAfterMigration(d, domain);
+        }
+        return MigrationResult.success(downtime);
+    }
+
+    /**
+     * The source definition is removed here rather than by libvirt's UNDEFINE_SOURCE: with that flag the source domain
+     * object vanishes together with its completed-job statistics, and the measured downtime is lost (seen on libvirt
+     * 9.0). A failure here leaves a shut-off definition on the source, which never runs the VM; it is logged.
+     */
+    private void undefineSourceAfterMigration(Domain d, String domain) {
+        try {
+            if (d.isPersistent() == 1 && d.isActive() == 0) {
+                d.undefine();
+            }
+        } catch (LibvirtException e) {
+            if (code(e) != ErrorNumber.VIR_ERR_NO_DOMAIN) {
+                LOG.warnf("libvirt at %s: %s migrated, but undefining its source definition failed: %s", uri, domain,
+                        libvirtMessage(e));
+            }
+        }
     }
 
     /** libvirt's measured downtime of the job that just completed, or null when libvirt no longer has the stats. */
@@ -397,8 +420,30 @@ public final class LibvirtHypervisor implements Hypervisor {
         return flags;
     }
 
+    /**
+     * The flags actually given to migrateToURI3: {@link #migrationFlags} without UNDEFINE_SOURCE, which
+     * {@link #runMigration} carries out itself after reading the completed job's statistics.
+     */
+    static int libvirtFlags(MigrationRequest request) {
+        return migrationFlags(request) & ~Domain.MigrateFlags.UNDEFINE_SOURCE;
+    }
+
     @Override
     public Optional<JobStats> jobStats(String domain) throws HypervisorException {
+        try {
+            return runningJobStats(domain);
+        } catch (HypervisorException e) {
+            // A domain that is not running here (the source right after its migration completed: shut off, or already
+            // undefined) has no job; libvirt says "domain is not running" / "no domain", which is no error for us.
+            if (e.getCause() instanceof LibvirtException le && (code(le) == ErrorNumber.VIR_ERR_OPERATION_INVALID
+                    || code(le) == ErrorNumber.VIR_ERR_NO_DOMAIN)) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    private Optional<JobStats> runningJobStats(String domain) throws HypervisorException {
         return withDomain(domain, "read job statistics", d -> {
             try {
                 DomainJobStats s = d.getJobStats(0);

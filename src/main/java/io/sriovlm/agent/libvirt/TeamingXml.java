@@ -51,8 +51,17 @@ public final class TeamingXml {
     // ------------------------------------------------------------------------------------------------------------
     // inspect
 
-    /** Finds and validates the teaming pair of a domain. Never throws: unusable XML gives an invalid report. */
+    /** Finds and validates the teaming pair of a domain (the primary is the VF hostdev NIC). Never throws. */
     public static TeamingReport inspect(String domainXml) {
+        return inspect(domainXml, PrimaryDevice.VF_HOSTDEV);
+    }
+
+    /**
+     * Finds and validates the teaming pair of a domain, recognizing as the primary also a NIC that {@code primaries}
+     * says stands in for a VF (the real-hypervisor tier's emulated NIC). Never throws: unusable XML gives an invalid
+     * report.
+     */
+    public static TeamingReport inspect(String domainXml, PrimaryDevice primaries) {
         Document doc;
         try {
             doc = parse(domainXml);
@@ -72,6 +81,8 @@ public final class TeamingXml {
         List<Element> persistent = new ArrayList<>();
         List<Element> hostdevInterfaces = new ArrayList<>();
         List<Element> hostdevs = new ArrayList<>();
+        List<Element> standIns = new ArrayList<>();
+        List<String> standInVfs = new ArrayList<>();
         for (Element devices : children(root, "devices")) {
             for (Element dev : children(devices, null)) {
                 if ("interface".equals(dev.getTagName())) {
@@ -80,6 +91,13 @@ public final class TeamingXml {
                         hostdevInterfaces.add(dev);
                     } else if (teaming != null && "persistent".equals(teaming.getAttribute("type"))) {
                         persistent.add(dev);
+                    } else if (teaming == null && primaries != null) {
+                        Element model = child(dev, "model");
+                        primaries.standsInFor(dev.getAttribute("type"), model == null ? null : model.getAttribute("type"),
+                                aliasOf(dev)).ifPresent(vf -> {
+                                    standIns.add(dev);
+                                    standInVfs.add(vf);
+                                });
                     } else if (teaming != null) {
                         problems.add(describeInterface(dev) + " has <teaming type='" + teaming.getAttribute("type")
                                 + "'>; only a virtio NIC may carry <teaming type='persistent'/> and only an"
@@ -214,6 +232,25 @@ public final class TeamingXml {
             }
         }
 
+        // --- a NIC standing in for the VF (no VFIO): recognized by the injected PrimaryDevice; no teaming element
+        for (int i = 0; i < standIns.size(); i++) {
+            Element si = standIns.get(i);
+            String what = describeInterface(si);
+            if (primaryXml != null) {
+                problems.add("VF stand-in " + what + " is a second primary NIC; only one may be teamed with the"
+                        + " standby NIC: detach it");
+                continue;
+            }
+            primaryXml = serialize(si);
+            primaryAlias = aliasOf(si);
+            primaryPci = standInVfs.get(i);
+            String siMac = macOf(si);
+            if (siMac == null || mac == null || !siMac.equalsIgnoreCase(mac)) {
+                problems.add("MAC mismatch: VF stand-in " + what + " has MAC " + siMac + " but the standby NIC has MAC "
+                        + mac + "; the guest's net_failover takes it as primary only when both have one MAC");
+            }
+        }
+
         // --- any other passthrough device blocks migration
         for (Element hd : hostdevs) {
             String id = hostdevId(hd);
@@ -282,6 +319,26 @@ public final class TeamingXml {
         if (alias != null) {
             append(itf, "alias").setAttribute("name", alias);
         }
+        return serialize(itf);
+    }
+
+    /**
+     * A plain emulated NIC on a host bridge: {@code <interface type='bridge'>} with the given MAC, model and user alias.
+     * Used for the real-hypervisor tier's VF stand-in ({@link EmulatedVfStandIn}).
+     */
+    public static String bridgeNic(String mac, String bridge, String model, String alias) {
+        requireMatch("MAC", mac, ApiPatterns.MAC_ADDRESS);
+        requireMatch("bridge", bridge, ApiPatterns.INTERFACE_NAME);
+        requireMatch("model", model, "^[a-z0-9_-]{1,32}$");
+        requireMatch("alias", alias, USER_ALIAS);
+        Document doc = newDocument();
+        Element itf = doc.createElement("interface");
+        doc.appendChild(itf);
+        itf.setAttribute("type", "bridge");
+        append(itf, "mac").setAttribute("address", mac);
+        append(itf, "source").setAttribute("bridge", bridge);
+        append(itf, "model").setAttribute("type", model);
+        append(itf, "alias").setAttribute("name", alias);
         return serialize(itf);
     }
 

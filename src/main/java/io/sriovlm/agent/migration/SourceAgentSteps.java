@@ -94,7 +94,7 @@ public final class SourceAgentSteps {
             return StepResult.done(Transition.failure(MigrationPhase.Failed, Reasons.VM_NOT_FOUND, "VM " + vm
                     + " is not running on " + config.nodeName() + "; nothing was changed"));
         }
-        TeamingReport teaming = TeamingXml.inspect(domain.get().xml());
+        TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
         if (!teaming.valid()) {
             String problems = String.join("; ", teaming.problems());
             return teaming.primaryAttached()
@@ -253,10 +253,10 @@ public final class SourceAgentSteps {
                     + " before the abort; completing the migration there";
             return StepResult.done(Transition.failure(MigrationPhase.RestoringFastPath, Reasons.ROLLBACK_TOO_LATE, message));
         }
-        TeamingReport teaming = TeamingXml.inspect(domain.get().xml());
+        TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
         TeamingSummary wanted = m.getStatus().teaming;
         if (!teaming.primaryAttached() && m.getStatus().sourceVf != null && wanted != null) {
-            hypervisor.attachDevice(vm, TeamingXml.primaryInterface(wanted.mac, m.getStatus().sourceVf,
+            hypervisor.attachDevice(vm, config.primaryDevice().deviceXml(wanted.mac, m.getStatus().sourceVf,
                     wanted.standbyAlias, userAlias(wanted.primaryAlias)));
         }
         Instant attachedAt = clock.instant();
@@ -266,7 +266,7 @@ public final class SourceAgentSteps {
         String slave = m.getStatus().sourceVf != null ? bond.vfRepresentor : bond.sfRepresentor;
         Instant switched = network.setActiveSlave(bond.name, slave);
         if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration && m.getStatus().sourceVf != null) {
-            TeamingReport now = TeamingXml.inspect(hypervisor.domain(vm).orElseThrow().xml());
+            TeamingReport now = TeamingXml.inspect(hypervisor.domain(vm).orElseThrow().xml(), config.primaryDevice());
             if (now.standbyLinkUp()) {
                 hypervisor.updateDevice(vm, TeamingXml.withLinkState(now.standbyXml(), false));
             }

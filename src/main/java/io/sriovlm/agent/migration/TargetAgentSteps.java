@@ -82,7 +82,7 @@ public final class TargetAgentSteps {
                         + config.nodeName());
             }
             for (DomainSnapshot domain : hypervisor.listDomains()) {
-                if (domain.isRunning() && vf.equals(TeamingXml.inspect(domain.xml()).primaryPciAddress())) {
+                if (domain.isRunning() && vf.equals(TeamingXml.inspect(domain.xml(), config.primaryDevice()).primaryPciAddress())) {
                     throw new HostNetworkException("reserved VF " + vf + " is attached to domain " + domain.name()
                             + " on " + config.nodeName() + "; the pool ledger is out of date");
                 }
@@ -111,12 +111,12 @@ public final class TargetAgentSteps {
                 // libvirt is still finishing the switchover on this side.
                 return StepResult.again(SOON);
             }
-            TeamingReport teaming = TeamingXml.inspect(domain.get().xml());
+            TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
             TeamingSummary wanted = m.getStatus().teaming;
             String vf = m.getStatus().targetVf;
             Instant attachedAt = clock.instant();
             if (!vf.equals(teaming.primaryPciAddress())) {
-                hypervisor.attachDevice(vm, TeamingXml.primaryInterface(wanted.mac, vf, wanted.standbyAlias,
+                hypervisor.attachDevice(vm, config.primaryDevice().deviceXml(wanted.mac, vf, wanted.standbyAlias,
                         SourceAgentSteps.userAlias(wanted.primaryAlias)));
                 attachedAt = clock.instant();
             }
@@ -126,7 +126,7 @@ public final class TargetAgentSteps {
                     new HostNetworkException("no bond for SF netdev " + wanted.standbyDevice + " on " + config.nodeName()));
             Instant switched = network.setActiveSlave(bond.name, bond.vfRepresentor);
             if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration) {
-                TeamingReport now = TeamingXml.inspect(hypervisor.domain(vm).orElseThrow().xml());
+                TeamingReport now = TeamingXml.inspect(hypervisor.domain(vm).orElseThrow().xml(), config.primaryDevice());
                 if (now.standbyLinkUp()) {
                     hypervisor.updateDevice(vm, TeamingXml.withLinkState(now.standbyXml(), false));
                 }

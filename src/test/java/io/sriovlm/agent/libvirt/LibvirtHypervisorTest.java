@@ -233,6 +233,15 @@ class LibvirtHypervisorTest {
                 .containsExactly("bandwidth=0");
     }
 
+    @Test
+    void undefineSourceIsDoneAfterTheJobNotByLibvirtSoThatTheDowntimeCanBeRead() {
+        MigrationRequest undefine = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, true, true,
+                null);
+        assertThat(LibvirtHypervisor.libvirtFlags(undefine) & Domain.MigrateFlags.UNDEFINE_SOURCE).isZero();
+        assertThat(LibvirtHypervisor.libvirtFlags(undefine)).isEqualTo(Domain.MigrateFlags.LIVE
+                | Domain.MigrateFlags.PEER2PEER | Domain.MigrateFlags.PERSIST_DEST);
+    }
+
     /** {@code virConnectDomainEventCallback}: the lifecycle event, which the test driver does emit. */
     public interface LifecycleCallback extends Libvirt.VirDomainEventCallback {
         void eventCallback(ConnectionPointer conn, DomainPointer dom, int event, int detail, Pointer opaque);

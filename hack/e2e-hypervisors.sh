@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The real-hypervisor tier: installs what it needs, builds the guest, starts two libvirtd "hosts" (hv1, hv2) in
+# network + mount namespaces, runs the *HypervisorIT tests against them through Maven, and tears everything down on
+# exit, also on failure or Ctrl-C. Needs root and network namespaces; says so and fails when they are missing.
+# Extra arguments go to Maven (e.g. -Dtest=LibvirtHypervisorIT to run one class).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. hack/realhv/lib.sh
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "e2e-hypervisors: FAILED: must run as root (it creates network namespaces, bridges and libvirtd daemons)" >&2
+    exit 2
+fi
+if ! ip netns list >/dev/null 2>&1 || ! ip netns add "$REALHV_PREFIX-probe" 2>/dev/null; then
+    echo "e2e-hypervisors: FAILED: this machine cannot create network namespaces ('ip netns add' failed)" >&2
+    exit 2
+fi
+ip netns del "$REALHV_PREFIX-probe"
+
+hack/realhv/hosts-down.sh >/dev/null 2>&1 || true   # leftovers of an interrupted run
+trap 'rc=$?; hack/realhv/hosts-down.sh; exit $rc' EXIT
+trap 'exit 130' INT TERM
+
+hack/realhv/install.sh
+hack/realhv/build-guest.sh
+hack/realhv/guest-xml.sh teamvm > "$REALHV_DIR/guest/teamvm.xml"
+hack/realhv/hosts-up.sh
+
+set +e
+mvn -B -o -Dtest='**/*HypervisorIT' -Dsurefire.failIfNoSpecifiedTests=false -Drealhv.dir="$REALHV_DIR" \
+    -Drealhv.prefix="$REALHV_PREFIX" test "$@" > "$REALHV_DIR/e2e.log" 2>&1
+rc=$?
+set -e
+grep -E 'REALHV|Tests run:|FAIL|BUILD' "$REALHV_DIR/e2e.log" || true
+if [ "$rc" -ne 0 ]; then
+    echo "e2e-hypervisors: FAILED (maven exit $rc; full log: $REALHV_DIR/e2e.log)" >&2
+    exit 1
+fi
+echo "e2e-hypervisors: passed"
