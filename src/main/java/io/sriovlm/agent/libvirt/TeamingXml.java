@@ -1,5 +1,7 @@
 package io.sriovlm.agent.libvirt;
 
+import io.sriovlm.common.SafeXml;
+
 import io.sriovlm.api.v1alpha1.ApiPatterns;
 
 import java.io.IOException;
@@ -11,8 +13,6 @@ import java.util.Locale;
 
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.transform.OutputKeys;
 import javax.xml.transform.Transformer;
 import javax.xml.transform.TransformerException;
@@ -23,7 +23,6 @@ import javax.xml.transform.stream.StreamResult;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
-import org.xml.sax.ErrorHandler;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
 import org.xml.sax.SAXParseException;
@@ -444,11 +443,7 @@ public final class TeamingXml {
             throw new IllegalArgumentException("XML is empty");
         }
         try {
-            DocumentBuilder builder = hardenedFactory().newDocumentBuilder();
-            builder.setErrorHandler(THROWING);
-            builder.setEntityResolver((publicId, systemId) -> {
-                throw new SAXException("external entity '" + systemId + "' refused");
-            });
+            DocumentBuilder builder = SafeXml.newBuilder();
             return builder.parse(new InputSource(new StringReader(xml)));
         } catch (SAXParseException e) {
             String msg = String.valueOf(e.getMessage());
@@ -459,8 +454,6 @@ public final class TeamingXml {
                     + msg);
         } catch (SAXException | IOException e) {
             return fail("XML could not be parsed: " + e.getMessage());
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("XML parser cannot be hardened", e);
         }
     }
 
@@ -468,43 +461,8 @@ public final class TeamingXml {
         throw new IllegalArgumentException(message);
     }
 
-    private static final ErrorHandler THROWING = new ErrorHandler() {
-        @Override
-        public void warning(SAXParseException e) {
-        }
-
-        @Override
-        public void error(SAXParseException e) throws SAXException {
-            throw e;
-        }
-
-        @Override
-        public void fatalError(SAXParseException e) throws SAXException {
-            throw e;
-        }
-    };
-
-    private static DocumentBuilderFactory hardenedFactory() throws ParserConfigurationException {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-        f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-        f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-        f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-        f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-        f.setXIncludeAware(false);
-        f.setExpandEntityReferences(false);
-        f.setNamespaceAware(false);
-        return f;
-    }
-
     private static Document newDocument() {
-        try {
-            return hardenedFactory().newDocumentBuilder().newDocument();
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("XML parser cannot be hardened", e);
-        }
+        return SafeXml.newBuilder().newDocument();
     }
 
     static String serialize(Element element) {

@@ -1,12 +1,12 @@
 package io.sriovlm.sandbox.host;
 
+import io.sriovlm.common.SafeXml;
+
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.NodeList;
-import org.xml.sax.ErrorHandler;
 import org.xml.sax.InputSource;
-import org.xml.sax.SAXParseException;
 import org.xml.sax.SAXException;
 
 import javax.xml.XMLConstants;
@@ -28,28 +28,12 @@ import java.util.Optional;
 
 /**
  * The simulator's own minimal domain-XML handling: a hardened DOM parser (no DTDs, no external entities, no
- * XInclude) and the few lookups libvirt's device matching needs. Not shared with the agent's XML code on purpose:
- * the simulation must not inherit the bugs of the code under test.
+ * XInclude, from {@link SafeXml}) and the few lookups libvirt's device matching needs. The lookups are not shared
+ * with the agent's XML code on purpose: the simulation must not inherit the bugs of the code under test.
  */
 final class SimXml {
 
-    /** Fails on errors without Xerces' default "[Fatal Error]" line on stderr. */
-    private static final ErrorHandler SILENT = new ErrorHandler() {
-        @Override
-        public void warning(SAXParseException e) {
-        }
-
-        @Override
-        public void error(SAXParseException e) throws SAXException {
-            throw e;
-        }
-
-        @Override
-        public void fatalError(SAXParseException e) throws SAXException {
-            throw e;
-        }
-    };
-    private static final DocumentBuilderFactory FACTORY = hardenedFactory();
+    private static final DocumentBuilderFactory FACTORY = SafeXml.factory();
     /** Snapshots are taken often (agents poll domains): one serializer per thread, not one per call. */
     private static final ThreadLocal<Transformer> TRANSFORMER = ThreadLocal.withInitial(SimXml::newTransformer);
     private static final ThreadLocal<DocumentBuilder> BUILDER = ThreadLocal.withInitial(SimXml::newBuilder);
@@ -63,7 +47,7 @@ final class SimXml {
         }
         DocumentBuilder builder = BUILDER.get();
         builder.reset();
-        builder.setErrorHandler(SILENT);
+        builder.setErrorHandler(SafeXml.THROWING);
         try {
             return builder.parse(new InputSource(new StringReader(xml)));
         } catch (SAXException | IOException e) {
@@ -215,30 +199,11 @@ final class SimXml {
         });
     }
 
-    private static DocumentBuilderFactory hardenedFactory() {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
-        try {
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("XML parser cannot be hardened", e);
-        }
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-        f.setXIncludeAware(false);
-        f.setExpandEntityReferences(false);
-        f.setNamespaceAware(false);
-        return f;
-    }
-
     private static DocumentBuilder newBuilder() {
         synchronized (FACTORY) {
             try {
                 DocumentBuilder b = FACTORY.newDocumentBuilder();
-                b.setErrorHandler(SILENT);
+                b.setErrorHandler(SafeXml.THROWING);
                 return b;
             } catch (ParserConfigurationException e) {
                 throw new IllegalStateException(e);
