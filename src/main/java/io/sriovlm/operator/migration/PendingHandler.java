@@ -36,8 +36,7 @@ public final class PendingHandler {
                     + " use Explicit (the default)");
         }
         if (spec.dryRunRequested()) {
-            return fail(view, Reasons.UNSUPPORTED, "spec.dryRun is not available in this version of sriovlm;"
-                    + " remove it to run the migration");
+            return DryRunHandler.decide(m, view);
         }
         Optional<SriovMigration> earlier = earlierActiveMigrationOf(m, view);
         if (earlier.isPresent()) {
