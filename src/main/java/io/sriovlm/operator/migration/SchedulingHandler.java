@@ -73,7 +73,7 @@ public final class SchedulingHandler {
                 view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter()));
     }
 
-    private static Optional<Choice> heldReservation(SriovMigration m, ClusterView view) {
+    static Optional<Choice> heldReservation(SriovMigration m, ClusterView view) {
         String uid = m.getMetadata().getUid();
         for (VfPool pool : view.pools()) {
             var entry = VfLedger.reservationOf(pool.getStatus(), uid);
