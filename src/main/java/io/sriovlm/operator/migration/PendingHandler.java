@@ -116,6 +116,9 @@ public final class PendingHandler {
             s.sourceNode = source;
             s.teaming = vmStatus.teaming;
             s.sourceVf = vmStatus.teaming == null ? null : vmStatus.teaming.primaryPciAddress;
+            if (held.isEmpty()) {
+                s.placementReason = ((TargetSelector.Choice) placement).reason();
+            }
             Conditions.set(s.conditions, ConditionTypes.VALID, true, Reasons.ACCEPTED, message,
                     m.getMetadata().getGeneration(), view.now());
         });

@@ -51,7 +51,9 @@ public final class SchedulingHandler {
             s.targetNode = choice.node();
             s.targetVf = choice.vfPciAddress();
             s.vfPool = choice.pool();
-            s.placementReason = choice.reason();
+            // A reservation taken on admission keeps the reason Pending recorded for it.
+            s.placementReason = held.isPresent() && m.getStatus().placementReason != null
+                    ? m.getStatus().placementReason : choice.reason();
             s.targetMigrationUri = targetNic.getStatus().migrationUri;
             Conditions.set(s.conditions, ConditionTypes.SCHEDULED, true, Reasons.SCHEDULED, message,
                     m.getMetadata().getGeneration(), view.now());
