@@ -5,7 +5,6 @@ import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
-import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.migration.ConditionTypes;
 import io.sriovlm.migration.Reasons;
@@ -31,10 +30,6 @@ public final class PendingHandler {
     public static Decision decide(SriovMigration m, ClusterView view) {
         SriovMigrationSpec spec = m.getSpec();
         String vm = spec.vmName;
-        if (spec.handoff() == VfHandoff.Automatic) {
-            return fail(view, Reasons.UNSUPPORTED, "spec.vfHandoff Automatic is not available in this version of sriovlm;"
-                    + " use Explicit (the default)");
-        }
         if (spec.dryRunRequested()) {
             return DryRunHandler.decide(m, view);
         }
