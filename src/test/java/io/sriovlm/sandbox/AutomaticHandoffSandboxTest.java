@@ -58,10 +58,12 @@ class AutomaticHandoffSandboxTest {
         assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
         assertThat(s.standbyStartedAt).as("the device-removed event of QEMU's unplug").isNotNull();
         assertThat(s.bondSwitchLagMs).isNotNull();
-        assertThat(VfLedger().state).isEqualTo(VfState.Allocated);
+        // The operator hands the reservation to the VM right after the phase change it reacts to.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(targetVfEntry().state)
+                .isEqualTo(VfState.Allocated));
     }
 
-    private io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry VfLedger() {
+    private io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry targetVfEntry() {
         return io.sriovlm.operator.placement.VfLedger.find(pool(client), "hv2", "0000:06:00.1").orElseThrow();
     }
 
