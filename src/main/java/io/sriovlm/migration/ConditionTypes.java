@@ -17,6 +17,25 @@ public final class ConditionTypes {
     /** Is the migration finished (any terminal phase)? Reason is the phase. */
     public static final String COMPLETE = "Complete";
 
+    /** Dry run only: would the migration go? True when no preflight check is False. */
+    public static final String PREFLIGHT = "Preflight";
+    /** Dry run only: present (True) on every dry run, so that its Succeeded is not read as a move. */
+    public static final String DRY_RUN = "DryRun";
+    /** Preflight: the VM runs on exactly one Ready source node and no other migration moves it. */
+    public static final String PREFLIGHT_SOURCE = "PreflightSource";
+    /** Preflight: the teaming pair (virtio persistent + VF transient) is valid and shares one MAC. */
+    public static final String PREFLIGHT_TEAMING = "PreflightTeaming";
+    /** Preflight: the VfPool exists. */
+    public static final String PREFLIGHT_POOL = "PreflightPool";
+    /** Preflight: a target qualifies (Ready, schedulable, inbound slot, the VF paired with the VM's SF free). */
+    public static final String PREFLIGHT_TARGET = "PreflightTarget";
+    /** Preflight: the target reports the VM's SF netdev under the same name. */
+    public static final String PREFLIGHT_SF_NETDEV = "PreflightSfNetdev";
+    /** Preflight: the target reports the bond of the SF/VF representor pair, on the SF representor. */
+    public static final String PREFLIGHT_BOND = "PreflightBond";
+    /** Preflight: libvirt on the source can reach the target's libvirt. */
+    public static final String PREFLIGHT_LIBVIRT = "PreflightLibvirtReachable";
+
     private ConditionTypes() {
     }
 }

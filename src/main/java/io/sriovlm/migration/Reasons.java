@@ -36,6 +36,10 @@ public final class Reasons {
     public static final String ROLLED_BACK = "RolledBack";
     public static final String DRY_RUN = "DryRun";
     public static final String INVALID = "Invalid";
+    public static final String PREFLIGHT_PASSED = "Passed";
+    public static final String PREFLIGHT_FAILED = "PreflightFailed";
+    public static final String PREFLIGHT_SKIPPED = "NotChecked";
+    public static final String NOT_TESTED_FROM_SOURCE = "NotTestedFromSource";
 
     private Reasons() {
     }

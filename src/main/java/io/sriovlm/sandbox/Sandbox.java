@@ -59,20 +59,36 @@ public final class Sandbox implements AutoCloseable {
      * @param copyTime     simulated memory copy time of a migration
      * @param heartbeat    agent report interval
      * @param operatorConfig limits and staleness
+     * @param vfsPerNode   VFs (and SF/VF bonds, one per VF index) on each node's PF
+     * @param vms          the teamed VMs to seed: node -> (VM name -> the SF index its standby NIC and its VF use);
+     *                     null for the default world (vm-01, vm-02 on the first node, vm-03 on the second)
      */
     public record Options(int port, List<String> nodes, Duration copyTime, Duration heartbeat,
-            OperatorConfig operatorConfig, Path workDir) {
+            OperatorConfig operatorConfig, Path workDir, int vfsPerNode, Map<String, Map<String, Integer>> vms) {
         public static Options defaults(Path workDir) {
             return new Options(0, List.of("hv1", "hv2"), Duration.ofMillis(300), Duration.ofSeconds(2),
-                    OperatorConfig.defaults(), workDir);
+                    OperatorConfig.defaults(), workDir, VFS_PER_NODE, null);
         }
 
         public Options withPort(int p) {
-            return new Options(p, nodes, copyTime, heartbeat, operatorConfig, workDir);
+            return new Options(p, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms);
         }
 
         public Options withCopyTime(Duration d) {
-            return new Options(port, nodes, d, heartbeat, operatorConfig, workDir);
+            return new Options(port, nodes, d, heartbeat, operatorConfig, workDir, vfsPerNode, vms);
+        }
+
+        public Options withHeartbeat(Duration d) {
+            return new Options(port, nodes, copyTime, d, operatorConfig, workDir, vfsPerNode, vms);
+        }
+
+        public Options withOperatorConfig(OperatorConfig c) {
+            return new Options(port, nodes, copyTime, heartbeat, c, workDir, vfsPerNode, vms);
+        }
+
+        /** N nodes with {@code vfsPerNode} VFs each, seeded with exactly these VMs (node -> VM -> SF index). */
+        public Options withWorld(List<String> nodeNames, int vfs, Map<String, Map<String, Integer>> vmsByNode) {
+            return new Options(port, nodeNames, copyTime, heartbeat, operatorConfig, workDir, vfs, vmsByNode);
         }
     }
 
@@ -182,31 +198,29 @@ public final class Sandbox implements AutoCloseable {
     /** The default world: nodes, a HypervisorNic each, pool-a, and teamed VMs vm-01, vm-02 on hv1 and vm-03 on hv2. */
     private void seed() {
         KubernetesClient client = api.client();
-        Map<String, List<String>> vmsByNode = new LinkedHashMap<>();
         List<String> nodes = options.nodes();
-        for (int i = 0; i < nodes.size(); i++) {
-            vmsByNode.put(nodes.get(i), new ArrayList<>());
+        Map<String, Map<String, Integer>> vmsByNode = options.vms();
+        if (vmsByNode == null) {
+            // Each VM uses SF netdev methN and the VF paired with it; VM numbers keep SFs distinct cluster-wide.
+            vmsByNode = new LinkedHashMap<>();
+            vmsByNode.put(nodes.get(0), new LinkedHashMap<>(Map.of("vm-01", 0)));
+            vmsByNode.get(nodes.get(0)).put("vm-02", 1);
+            if (nodes.size() > 1) {
+                vmsByNode.put(nodes.get(1), Map.of("vm-03", 2));
+            }
         }
-        vmsByNode.get(nodes.get(0)).addAll(List.of("vm-01", "vm-02"));
-        if (nodes.size() > 1) {
-            vmsByNode.get(nodes.get(1)).add("vm-03");
-        }
-        int vmNumber = 0;
+        int vfs = options.vfsPerNode();
         for (String node : nodes) {
-            List<String> vms = vmsByNode.get(node);
+            Map<String, Integer> vms = vmsByNode.getOrDefault(node, Map.of());
             List<FakeSysfsTree.BondDef> bonds = new ArrayList<>();
-            for (int i = 0; i < VFS_PER_NODE; i++) {
+            for (int i = 0; i < vfs; i++) {
                 FakeSysfsTree.BondDef standard = FakeSysfsTree.BondDef.standard(PF, PF_PCI, i);
                 bonds.add(standard);
             }
             SimulatedHypervisor host = fabric.newHost(node);
             host.setCopyTime(options.copyTime());
             hosts.put(node, host);
-            // Each VM uses SF netdev methN and the VF paired with it; VM numbers keep SFs distinct cluster-wide.
-            List<Integer> sfOfVm = new ArrayList<>();
-            for (String vm : vms) {
-                int sf = vmNumber++;
-                sfOfVm.add(sf);
+            for (int sf : vms.values()) {
                 FakeSysfsTree.BondDef b = bonds.get(sf);
                 bonds.set(sf, new FakeSysfsTree.BondDef(b.name(), b.sfNetdev(), b.sfRepresentor(), b.vfRepresentor(),
                         b.vfIndex(), b.vfRepresentor()));
@@ -215,22 +229,23 @@ public final class Sandbox implements AutoCloseable {
                 Path root = options.workDir().resolve("sysfs").resolve(node);
                 deleteRecursively(root); // the fake host starts fresh on every run, like a rebooted one
                 Files.createDirectories(root);
-                sysfs.put(node, FakeSysfsTree.create(root, PF, PF_PCI, VFS_PER_NODE, bonds));
+                sysfs.put(node, FakeSysfsTree.create(root, PF, PF_PCI, vfs, bonds));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            for (int k = 0; k < vms.size(); k++) {
-                int sf = sfOfVm.get(k);
+            for (Map.Entry<String, Integer> vm : vms.entrySet()) {
+                int sf = vm.getValue();
                 try {
-                    host.define(teamedDomain(vms.get(k), sf, FakeSysfsTree.pciAddressOfVf(PF_PCI, sf)), true);
+                    host.define(teamedDomain(vm.getKey(), sf, FakeSysfsTree.pciAddressOfVf(PF_PCI, sf),
+                            macOf(vm.getKey(), sf)), true);
                 } catch (io.sriovlm.agent.libvirt.HypervisorException e) {
-                    throw new IllegalStateException("cannot define " + vms.get(k) + " on " + node, e);
+                    throw new IllegalStateException("cannot define " + vm.getKey() + " on " + node, e);
                 }
             }
             client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node)
                     .addToLabels("kubernetes.io/hostname", node).addToLabels("sriovlm.io/hypervisor", "true")
                     .endMetadata().withNewSpec().endSpec().build()).create();
-            client.resource(hypervisorNic(node, bonds)).create();
+            client.resource(hypervisorNic(node, bonds, vfs)).create();
         }
         VfPool pool = new VfPool();
         pool.getMetadata().setName(POOL);
@@ -241,6 +256,10 @@ public final class Sandbox implements AutoCloseable {
     }
 
     static HypervisorNic hypervisorNic(String node, List<FakeSysfsTree.BondDef> bonds) {
+        return hypervisorNic(node, bonds, VFS_PER_NODE);
+    }
+
+    static HypervisorNic hypervisorNic(String node, List<FakeSysfsTree.BondDef> bonds, int vfs) {
         HypervisorNic nic = new HypervisorNic();
         nic.getMetadata().setName(node + "-" + PF);
         nic.getMetadata().setLabels(Map.of(Labels.NODE, node));
@@ -249,7 +268,7 @@ public final class Sandbox implements AutoCloseable {
         spec.pf = new HypervisorNicSpec.PhysicalFunction();
         spec.pf.name = PF;
         spec.pf.pciAddress = PF_PCI;
-        spec.numVfs = VFS_PER_NODE;
+        spec.numVfs = vfs;
         spec.eswitchMode = HypervisorNicSpec.EswitchMode.switchdev;
         spec.hwTcOffload = true;
         spec.sfs = new HypervisorNicSpec.SubFunctionSpec();
@@ -276,7 +295,19 @@ public final class Sandbox implements AutoCloseable {
 
     /** A small teamed domain as the runbook builds it: macvtap standby on methN plus the VF with transient teaming. */
     public static String teamedDomain(String name, int sf, String vfPci) {
-        String mac = String.format("52:54:00:53:53:%02x", sf);
+        return teamedDomain(name, sf, vfPci, String.format("52:54:00:53:53:%02x", sf));
+    }
+
+    /** The default world's VMs keep their historical MACs; seeded ones of a larger world get one from their name. */
+    private static String macOf(String vm, int sf) {
+        if (vm.matches("vm-0[1-3]")) {
+            return String.format("52:54:00:53:53:%02x", sf);
+        }
+        int h = vm.hashCode();
+        return String.format("52:54:01:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+    }
+
+    public static String teamedDomain(String name, int sf, String vfPci, String mac) {
         return "<domain type='kvm'><name>" + name + "</name><uuid>" + UUID.nameUUIDFromBytes(name.getBytes())
                 + "</uuid><memory unit='KiB'>262144</memory><vcpu>1</vcpu>"
                 + "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"

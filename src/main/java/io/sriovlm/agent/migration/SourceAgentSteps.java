@@ -20,6 +20,7 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
 import io.sriovlm.api.v1alpha1.StandbyLinkPolicy;
 import io.sriovlm.api.v1alpha1.TeamingSummary;
+import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.migration.ConditionTypes;
@@ -29,6 +30,7 @@ import io.sriovlm.migration.Transition;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -60,6 +62,31 @@ public final class SourceAgentSteps {
         this.clock = clock;
         this.onJobDone = onJobDone;
         this.reportInventory = reportInventory;
+        hypervisor.addDeviceListener(this::onDeviceEvent);
+    }
+
+    /** A migration with automatic VF handoff: QEMU unplugs the VF, and the bond follows libvirt's event. */
+    private record AutoHandoff(String alias, BondSpec bond, java.util.concurrent.atomic.AtomicReference<Instant> removedAt,
+            java.util.concurrent.atomic.AtomicReference<Instant> switchedAt) {
+    }
+
+    private final Map<String, AutoHandoff> automatic = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Automatic handoff: the guest released the VF at the migration's start; the host path follows it at once. */
+    private void onDeviceEvent(Hypervisor.DeviceEvent event) {
+        AutoHandoff handoff = automatic.get(event.domain());
+        if (handoff == null || event.kind() != Hypervisor.DeviceEvent.Kind.REMOVED || !handoff.alias().equals(event.alias())) {
+            return;
+        }
+        try {
+            handoff.removedAt().compareAndSet(null, event.at());
+            handoff.switchedAt().compareAndSet(null, network.setActiveSlave(handoff.bond().name,
+                    handoff.bond().sfRepresentor));
+        } catch (HostNetworkException | RuntimeException e) {
+            org.jboss.logging.Logger.getLogger(SourceAgentSteps.class).warnf(e,
+                    "bond %s not switched to the SF representor on %s's device-removed event", handoff.bond().name,
+                    event.domain());
+        }
     }
 
     public StepResult step(SriovMigration m) {
@@ -107,6 +134,16 @@ public final class SourceAgentSteps {
         if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration && !teaming.standbyLinkUp()) {
             // The standby link must carry traffic before the VF leaves.
             hypervisor.updateDevice(vm, TeamingXml.withLinkState(teaming.standbyXml(), true));
+        }
+        if (m.getSpec().handoff() == VfHandoff.Automatic) {
+            // QEMU unplugs the transient VF when the migration starts; the bond follows its device-removed event.
+            String message = "automatic VF handoff: QEMU unplugs the VF from " + vm + " when the migration starts;"
+                    + " bond " + bond.name + " follows libvirt's device-removed event";
+            return StepResult.done(Transition.to(MigrationPhase.Migrating, Reasons.ON_STANDBY, message).with(s -> {
+                if (s.teaming == null) {
+                    s.teaming = teaming.toSummary();
+                }
+            }));
         }
         Instant removedAt;
         if (teaming.primaryAttached()) {
@@ -162,9 +199,27 @@ public final class SourceAgentSteps {
                     "target " + m.getStatus().targetNode + " reported no migration URI; check its sriovlm-agent"));
         }
         MigrationOptions options = m.getSpec().optionsOrDefaults();
+        String destinationXml = null;
+        if (m.getSpec().handoff() == VfHandoff.Automatic) {
+            // The destination runs the domain with the VF reserved there; QEMU plugs it once the domain runs.
+            TeamingReport teaming = TeamingXml.inspect(domain.get().xml());
+            destinationXml = TeamingXml.withPrimaryPciAddress(domain.get().xml(), m.getStatus().targetVf);
+            if (teaming.primaryAttached()) {
+                BondSpec bond;
+                try {
+                    bond = bondFor(teaming.standbyDevice());
+                } catch (HostNetworkException e) {
+                    return StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.BOND_SWITCH_FAILED,
+                            e.getMessage() + "; the migration did not start"));
+                }
+                automatic.put(vm, new AutoHandoff(teaming.primaryAlias(), bond,
+                        new java.util.concurrent.atomic.AtomicReference<>(),
+                        new java.util.concurrent.atomic.AtomicReference<>()));
+            }
+        }
         MigrationRequest request = new MigrationRequest(m.getStatus().targetMigrationUri, options.maxDowntimeMs,
                 options.bandwidthMiBps, Boolean.TRUE.equals(options.autoConverge), Boolean.TRUE.equals(options.postCopy),
-                true, true, null);
+                true, true, destinationXml);
         jobs.register(uid, vm, clock.instant(), hypervisor.startMigration(vm, request),
                 () -> onJobDone.accept(m));
         String message = "migrating " + vm + " to " + m.getStatus().targetNode + " (" + request.destinationUri() + ")";
@@ -215,7 +270,17 @@ public final class SourceAgentSteps {
             // migration of the VM do not see it here.
             reportInventory.run();
             String message = vm + " now runs on " + m.getStatus().targetNode + " on its standby path";
+            AutoHandoff handoff = automatic.remove(vm);
+            Instant removedAt = handoff == null ? null : handoff.removedAt().get();
+            Instant switchedAt = handoff == null ? null : handoff.switchedAt().get();
             return StepResult.done(Transition.to(MigrationPhase.RestoringFastPath, Reasons.MIGRATED, message).with(s -> {
+                if (removedAt != null && s.standbyStartedAt == null) {
+                    s.standbyStartedAt = Timestamps.format(removedAt);
+                    if (switchedAt != null) {
+                        s.bondSwitchLagMs = max(s.bondSwitchLagMs, Math.max(0, Duration.between(removedAt, switchedAt)
+                                .toMillis()));
+                    }
+                }
                 s.migrationDowntimeMs = result.downtimeMs();
                 if (s.progress != null) {
                     s.progress.percent = 100;
@@ -225,6 +290,7 @@ public final class SourceAgentSteps {
                         s.observedGeneration, clock.instant());
             }));
         }
+        automatic.remove(vm);
         String message = "libvirt could not migrate " + vm + " to " + m.getStatus().targetNode + ": " + result.error()
                 + "; rolling back to " + config.nodeName();
         return StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED, message).with(s ->
@@ -235,6 +301,7 @@ public final class SourceAgentSteps {
     StepResult rollBack(SriovMigration m) throws HypervisorException, HostNetworkException {
         String uid = m.getMetadata().getUid();
         String vm = m.getSpec().vmName;
+        automatic.remove(vm);
         Optional<MigrationJobs.Job> job = jobs.get(uid);
         if (job.isPresent() && job.get().outcome().isEmpty()) {
             hypervisor.abortJob(vm);

@@ -5,7 +5,6 @@ import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
-import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.migration.ConditionTypes;
 import io.sriovlm.migration.Reasons;
@@ -31,13 +30,8 @@ public final class PendingHandler {
     public static Decision decide(SriovMigration m, ClusterView view) {
         SriovMigrationSpec spec = m.getSpec();
         String vm = spec.vmName;
-        if (spec.handoff() == VfHandoff.Automatic) {
-            return fail(view, Reasons.UNSUPPORTED, "spec.vfHandoff Automatic is not available in this version of sriovlm;"
-                    + " use Explicit (the default)");
-        }
         if (spec.dryRunRequested()) {
-            return fail(view, Reasons.UNSUPPORTED, "spec.dryRun is not available in this version of sriovlm;"
-                    + " remove it to run the migration");
+            return DryRunHandler.decide(m, view);
         }
         Optional<SriovMigration> earlier = earlierActiveMigrationOf(m, view);
         if (earlier.isPresent()) {
@@ -88,7 +82,11 @@ public final class PendingHandler {
             return fail(view, Reasons.SOURCE_IS_TARGET, "spec.targetNode " + spec.targetNode + " is the node " + vm
                     + " already runs on; choose another node or leave targetNode empty");
         }
-        TargetSelector.Result placement = SchedulingHandler.select(m, source, vmStatus, view);
+        // The VF is reserved as the migration leaves Pending, under the same admission decision that gives it a
+        // slot: a migration admitted on a VF that another one then reserves would hold a slot while it waits.
+        Optional<TargetSelector.Choice> held = SchedulingHandler.heldReservation(m, view);
+        TargetSelector.Result placement = held.<TargetSelector.Result>map(c -> c)
+                .orElseGet(() -> SchedulingHandler.select(m, source, vmStatus, view));
         if (placement instanceof TargetSelector.Refusal refusal) {
             if (!refusal.retryable()) {
                 return fail(view, refusal.reason(), refusal.message());
@@ -109,13 +107,18 @@ public final class PendingHandler {
                     + view.config().maxOutboundPerNode() + "); waiting for a slot");
         }
         String message = "VM " + vm + " found on " + source + " with a valid teaming pair";
-        return Decision.move(Transition.to(MigrationPhase.Scheduling, Reasons.ACCEPTED, message).with(s -> {
+        Transition next = Transition.to(MigrationPhase.Scheduling, Reasons.ACCEPTED, message).with(s -> {
             s.sourceNode = source;
             s.teaming = vmStatus.teaming;
             s.sourceVf = vmStatus.teaming == null ? null : vmStatus.teaming.primaryPciAddress;
+            if (held.isEmpty()) {
+                s.placementReason = ((TargetSelector.Choice) placement).reason();
+            }
             Conditions.set(s.conditions, ConditionTypes.VALID, true, Reasons.ACCEPTED, message,
                     m.getMetadata().getGeneration(), view.now());
-        }));
+        });
+        return held.isPresent() ? Decision.move(next)
+                : Decision.reserveAndMove((TargetSelector.Choice) placement, next);
     }
 
     /** The oldest other unfinished migration of the same VM, if it is older than this one or already running. */

@@ -51,7 +51,9 @@ public final class SchedulingHandler {
             s.targetNode = choice.node();
             s.targetVf = choice.vfPciAddress();
             s.vfPool = choice.pool();
-            s.placementReason = choice.reason();
+            // A reservation taken on admission keeps the reason Pending recorded for it.
+            s.placementReason = held.isPresent() && m.getStatus().placementReason != null
+                    ? m.getStatus().placementReason : choice.reason();
             s.targetMigrationUri = targetNic.getStatus().migrationUri;
             Conditions.set(s.conditions, ConditionTypes.SCHEDULED, true, Reasons.SCHEDULED, message,
                     m.getMetadata().getGeneration(), view.now());
@@ -73,7 +75,7 @@ public final class SchedulingHandler {
                 view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter()));
     }
 
-    private static Optional<Choice> heldReservation(SriovMigration m, ClusterView view) {
+    static Optional<Choice> heldReservation(SriovMigration m, ClusterView view) {
         String uid = m.getMetadata().getUid();
         for (VfPool pool : view.pools()) {
             var entry = VfLedger.reservationOf(pool.getStatus(), uid);

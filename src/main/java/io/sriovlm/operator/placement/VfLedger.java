@@ -116,6 +116,30 @@ public final class VfLedger {
     }
 
     /**
+     * A migration that is not finished, as the ledger needs it.
+     *
+     * @param phase      null when unknown (its reservation is then always kept)
+     * @param sourceNode the node the VM leaves, once resolved
+     * @param sourceVf   the VF the VM holds there, once resolved
+     */
+    public record LiveMigration(String uid, io.sriovlm.api.v1alpha1.MigrationPhase phase, String vm, String sourceNode,
+            String sourceVf) {
+        /** Until libvirt has moved the VM, its source VF stays its own, attached or not (a rollback re-attaches it). */
+        boolean holdsSourceVf() {
+            return phase == io.sriovlm.api.v1alpha1.MigrationPhase.SwitchingToStandby
+                    || phase == io.sriovlm.api.v1alpha1.MigrationPhase.Migrating
+                    || phase == io.sriovlm.api.v1alpha1.MigrationPhase.RollingBack;
+        }
+
+        /** Before SwitchingToStandby nothing on a host has changed, so a vanished VM means the lease is stale. */
+        boolean beforeTheSourceIsTouched() {
+            return phase == io.sriovlm.api.v1alpha1.MigrationPhase.Pending
+                    || phase == io.sriovlm.api.v1alpha1.MigrationPhase.Scheduling
+                    || phase == io.sriovlm.api.v1alpha1.MigrationPhase.Preparing;
+        }
+    }
+
+    /**
      * Rebuilds a pool's ledger from the agents' inventories, keeping the reservations of live migrations.
      *
      * @param nics          every HypervisorNic, by node name
@@ -124,6 +148,19 @@ public final class VfLedger {
      */
     public static VfPoolStatus recompute(VfPool pool, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
             Set<String> liveMigrations, Instant now) {
+        return recompute(pool, nics, nodes, liveMigrations.stream()
+                .map(uid -> new LiveMigration(uid, null, null, null, null)).toList(), now);
+    }
+
+    /**
+     * Rebuilds a pool's ledger from the agents' inventories. This is also its garbage collector: a reservation is
+     * kept only while its migration is live; a reservation whose VM no agent reports any more, and whose migration
+     * has not touched the source yet, is dropped (the VM was deleted: nothing will use the VF); a removed node
+     * (no Node or no HypervisorNic) drops out with its reservations. The source VF of a migration that may still
+     * roll back stays Allocated to its VM even while detached, so that nobody reserves it under the VM.
+     */
+    public static VfPoolStatus recompute(VfPool pool, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
+            List<LiveMigration> liveMigrations, Instant now) {
         VfPoolStatus previous = pool.getStatus() == null ? new VfPoolStatus() : pool.getStatus();
         VfPoolStatus next = new VfPoolStatus();
         next.observedGeneration = pool.getMetadata().getGeneration();
@@ -131,6 +168,16 @@ public final class VfLedger {
         next.conditions = previous.conditions.stream()
                 .map(c -> new io.fabric8.kubernetes.api.model.ConditionBuilder(c).build())
                 .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+        Set<String> reportedVms = new java.util.HashSet<>();
+        nics.values().stream().filter(n -> n.getStatus() != null)
+                .forEach(n -> n.getStatus().vms.forEach(v -> reportedVms.add(v.name)));
+        Map<String, LiveMigration> live = new java.util.HashMap<>();
+        for (LiveMigration m : liveMigrations) {
+            boolean vmGone = m.vm() != null && m.beforeTheSourceIsTouched() && !reportedVms.contains(m.vm());
+            if (!vmGone) {
+                live.put(m.uid(), m);
+            }
+        }
         List<String> nodeNames = new ArrayList<>(nics.keySet());
         nodeNames.sort(Comparator.naturalOrder());
         for (String nodeName : nodeNames) {
@@ -146,7 +193,10 @@ public final class VfLedger {
                 if (!PoolMembership.coversVf(pool, nic, vf)) {
                     continue;
                 }
-                nodeVfs.vfs.add(entryFor(vf, find(previous, nodeName, vf.pciAddress), liveMigrations, inventoryTime));
+                Optional<LiveMigration> sourceHold = live.values().stream().filter(LiveMigration::holdsSourceVf)
+                        .filter(m -> nodeName.equals(m.sourceNode()) && vf.pciAddress.equals(m.sourceVf())).findFirst();
+                nodeVfs.vfs.add(entryFor(vf, find(previous, nodeName, vf.pciAddress), live.keySet(), inventoryTime,
+                        sourceHold));
             }
             next.nodes.add(nodeVfs);
         }
@@ -155,7 +205,7 @@ public final class VfLedger {
     }
 
     private static VfEntry entryFor(VfStatus vf, Optional<VfEntry> before, Set<String> liveMigrations,
-            Instant inventoryTime) {
+            Instant inventoryTime, Optional<LiveMigration> sourceHold) {
         VfEntry entry = new VfEntry();
         entry.pciAddress = vf.pciAddress;
         entry.index = vf.index;
@@ -171,6 +221,11 @@ public final class VfLedger {
             entry.state = VfState.Allocated;
             entry.vm = vf.attachedTo;
             entry.since = before.filter(b -> vf.attachedTo.equals(b.vm)).map(b -> b.since).orElse(null);
+        } else if (sourceHold.isPresent()) {
+            // Detached from its VM for the migration; the VM may still need it back.
+            entry.state = VfState.Allocated;
+            entry.vm = sourceHold.get().vm();
+            entry.since = before.filter(b -> sourceHold.get().vm().equals(b.vm)).map(b -> b.since).orElse(null);
         } else if (before.isPresent() && before.get().state == VfState.Allocated && before.get().since != null
                 && (inventoryTime == null || !inventoryTime.isAfter(Timestamps.parse(before.get().since)))) {
             // Handed to a VM after this inventory was taken: the report cannot contradict it yet.

@@ -265,6 +265,9 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     }
 
     private void recordOnce(SriovMigration m) {
+        if (m.getSpec().dryRunRequested()) {
+            return; // a dry run moved nothing: it is no migration to count or time
+        }
         var stamps = m.getStatus().phaseTimestamps;
         Instant finishedAt = stamps.isEmpty() ? null : io.sriovlm.common.Timestamps.parse(stamps.get(stamps.size() - 1).at);
         if (finishedAt != null && finishedAt.isAfter(startedAt.minusSeconds(1)) && recorded.add(m.getMetadata().getUid())) {

@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolStatus;
@@ -66,8 +67,12 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
     @Override
     public UpdateControl<VfPool> reconcile(VfPool pool, Context<VfPool> context) {
         Map<String, Node> nodes = caches.nodesByName();
-        Set<String> live = migrations.list().filter(ClusterView::isActive).map(m -> m.getMetadata().getUid())
-                .collect(Collectors.toSet());
+        List<VfLedger.LiveMigration> live = migrations.list().filter(ClusterView::isActive)
+                .map(m -> new VfLedger.LiveMigration(m.getMetadata().getUid(),
+                        m.getStatus() == null ? MigrationPhase.Pending : m.getStatus().phase, m.getSpec().vmName,
+                        m.getStatus() == null ? null : m.getStatus().sourceNode,
+                        m.getStatus() == null ? null : m.getStatus().sourceVf))
+                .toList();
         VfPoolStatus next = VfLedger.recompute(pool, caches.nicsByNode(), nodes, live, clock.instant());
         long selected = nodes.values().stream().filter(n -> PoolMembership.coversNode(pool, n)).count();
         boolean ready = !next.nodes.isEmpty();

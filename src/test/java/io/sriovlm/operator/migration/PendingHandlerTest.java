@@ -61,6 +61,49 @@ class PendingHandlerTest {
     }
 
     @Test
+    void admissionReservesTheVfSoThatNoAdmittedMigrationWaitsForOne() {
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
+        Decision decision = PendingHandler.decide(m, view());
+        assertThat(decision.transition().orElseThrow().to()).isEqualTo(MigrationPhase.Scheduling);
+        assertThat(decision.reservation().orElseThrow().node()).isEqualTo("hv2");
+        assertThat(decision.reservation().orElseThrow().vfPciAddress()).isEqualTo(vfPci(0));
+    }
+
+    @Test
+    void aDryRunReportsEachCheckAndReservesNothing() {
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
+        m.getSpec().dryRun = true;
+        Decision decision = PendingHandler.decide(m, view());
+        assertThat(decision.reservation()).isEmpty();
+        SriovMigrationStatus status = MigrationStatusWriter.applyLocally(m, decision.transition().orElseThrow(), NOW)
+                .getStatus();
+        // These unit-test NICs publish no SF or bond inventory: the target agent's checks fail, and say so.
+        assertThat(status.phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(Conditions.find(status.conditions, ConditionTypes.PREFLIGHT_SF_NETDEV).orElseThrow().getMessage())
+                .contains("reports no SF netdev meth0");
+        for (String check : DryRunHandler.CHECKS) {
+            assertThat(Conditions.find(status.conditions, check)).as(check).isPresent();
+        }
+        assertThat(Conditions.isTrue(status.conditions, ConditionTypes.PREFLIGHT_TARGET)).isTrue();
+        assertThat(Conditions.isTrue(status.conditions, ConditionTypes.DRY_RUN)).isTrue();
+    }
+
+    @Test
+    void aDryRunOfAMissingVmFailsThatCheckAndSkipsTheOnesThatDependOnIt() {
+        SriovMigration m = migration("m1", "vm-77", MigrationPhase.Pending);
+        m.getSpec().dryRun = true;
+        SriovMigrationStatus status = decideAndApply(m);
+        assertThat(status.phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(status.failureReason).isEqualTo(Reasons.PREFLIGHT_FAILED);
+        assertThat(Conditions.find(status.conditions, ConditionTypes.PREFLIGHT_SOURCE).orElseThrow().getStatus())
+                .isEqualTo("False");
+        assertThat(Conditions.find(status.conditions, ConditionTypes.PREFLIGHT_TARGET).orElseThrow().getStatus())
+                .isEqualTo("Unknown");
+        assertThat(Conditions.find(status.conditions, ConditionTypes.PREFLIGHT_POOL).orElseThrow().getStatus())
+                .isEqualTo("True");
+    }
+
+    @Test
     void aVmNoAgentReportsFailsWithItsNameAndTheNodesChecked() {
         SriovMigrationStatus status = decideAndApply(migration("m1", "vm-77", MigrationPhase.Pending));
         assertThat(status.phase).isEqualTo(MigrationPhase.Failed);

@@ -99,4 +99,48 @@ class VfLedgerTest {
         assertThat(next.nodes.get(0).vfs).extracting(v -> v.index).containsExactly(0, 1, 3);
         assertThat(PoolMembership.parseIndices("0-2,5")).containsExactly(0, 1, 2, 5);
     }
+
+    private static VfLedger.LiveMigration live(String uid, io.sriovlm.api.v1alpha1.MigrationPhase phase, String vm) {
+        return new VfLedger.LiveMigration(uid, phase, vm, "hv1", vfPci(0));
+    }
+
+    @Test
+    void aReservationWhoseVmWasDeletedBeforeTheSourceWasTouchedIsCollected() {
+        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
+        var withoutVm = Map.of("hv1", nic("hv1", Map.of()), "hv2", nics.get("hv2"));
+        var next = VfLedger.recompute(pool, withoutVm, nodes,
+                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Preparing, "vm-01")), NOW);
+        assertThat(VfLedger.reservationOf(next, "uid-1")).isEmpty();
+        assertThat(VfLedger.isFree(next, "hv2", vfPci(0))).isTrue();
+        // While the VM is still reported the lease stays.
+        var kept = VfLedger.recompute(pool, nics, nodes,
+                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Preparing, "vm-01")), NOW);
+        assertThat(VfLedger.reservationOf(kept, "uid-1")).isPresent();
+    }
+
+    @Test
+    void aMigrationThatMayRollBackKeepsItsReservationAndItsDetachedSourceVf() {
+        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
+        // vm-01 is between hosts: no agent reports it, its source VF is detached.
+        var between = Map.of("hv1", nic("hv1", Map.of()), "hv2", nics.get("hv2"));
+        var next = VfLedger.recompute(pool, between, nodes,
+                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Migrating, "vm-01")), NOW);
+        assertThat(VfLedger.reservationOf(next, "uid-1")).isPresent();
+        var source = VfLedger.find(next, "hv1", vfPci(0)).orElseThrow();
+        assertThat(source.state).isEqualTo(VfState.Allocated);
+        assertThat(source.vm).isEqualTo("vm-01");
+    }
+
+    @Test
+    void aRemovedNodeTakesItsReservationsWithIt() {
+        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
+        var next = VfLedger.recompute(pool, Map.of("hv1", nics.get("hv1")), Map.of("hv1", nodes.get("hv1")),
+                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Preparing, "vm-01")), NOW);
+        assertThat(VfLedger.reservationOf(next, "uid-1")).isEmpty();
+        assertThat(next.nodes).extracting(n -> n.node).containsExactly("hv1");
+        // A node whose HypervisorNic is still there but whose Node object is gone drops out the same way.
+        var nodeGone = VfLedger.recompute(pool, nics, Map.of("hv1", nodes.get("hv1")),
+                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Preparing, "vm-01")), NOW);
+        assertThat(VfLedger.reservationOf(nodeGone, "uid-1")).isEmpty();
+    }
 }

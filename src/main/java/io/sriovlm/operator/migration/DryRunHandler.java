@@ -1,0 +1,195 @@
+package io.sriovlm.operator.migration;
+
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.BondStatus;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.Reasons;
+import io.sriovlm.migration.Transition;
+import io.sriovlm.operator.placement.NicHealth;
+import io.sriovlm.operator.placement.TargetSelector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A dry run ({@code spec.dryRun: true}): every check of Pending, Scheduling and Preparing, each reported as its own
+ * condition, decided in one step from the operator's informer caches and ended in a terminal phase. Nothing is
+ * written but the migration's own status: no VF reservation, no concurrency slot, no agent-waking labels. The
+ * target agent's Preparing checks (SF netdev, bond on the SF representor, paired VF present and unattached) are read
+ * from the inventory that agent publishes in its HypervisorNic; what no inventory shows (whether the source's
+ * libvirtd can open the target's URI) is reported Unknown. See docs/decisions/006-dry-run.md. Pure.
+ */
+public final class DryRunHandler {
+    /** The checks, in the order a migration meets them. */
+    public static final List<String> CHECKS = List.of(ConditionTypes.PREFLIGHT_SOURCE, ConditionTypes.PREFLIGHT_TEAMING,
+            ConditionTypes.PREFLIGHT_POOL, ConditionTypes.PREFLIGHT_TARGET, ConditionTypes.PREFLIGHT_SF_NETDEV,
+            ConditionTypes.PREFLIGHT_BOND, ConditionTypes.PREFLIGHT_LIBVIRT);
+
+    private DryRunHandler() {
+    }
+
+    /** One check's outcome; status is True, False or Unknown. */
+    public record Check(String type, String status, String reason, String message) {
+        static Check ok(String type, String message) {
+            return new Check(type, Conditions.TRUE, Reasons.PREFLIGHT_PASSED, message);
+        }
+
+        static Check no(String type, String reason, String message) {
+            return new Check(type, Conditions.FALSE, reason, message);
+        }
+
+        static Check unknown(String type, String reason, String message) {
+            return new Check(type, Conditions.UNKNOWN, reason, message);
+        }
+    }
+
+    public static Decision decide(SriovMigration m, ClusterView view) {
+        List<Check> checks = checks(m, view);
+        List<String> failed = checks.stream().filter(c -> Conditions.FALSE.equals(c.status())).map(Check::type).toList();
+        List<String> unknown = checks.stream().filter(c -> Conditions.UNKNOWN.equals(c.status()))
+                .filter(c -> !Reasons.PREFLIGHT_SKIPPED.equals(c.reason())).map(Check::type).toList();
+        boolean wouldGo = failed.isEmpty();
+        String summary = (wouldGo ? "dry run: the migration would go" : "dry run: the migration would not go; failed: "
+                + String.join(", ", failed))
+                + (unknown.isEmpty() ? "" : " (not verifiable from the operator: " + String.join(", ", unknown) + ")")
+                + ". Nothing was changed.";
+        Transition t = wouldGo ? Transition.to(MigrationPhase.Succeeded, Reasons.DRY_RUN, summary)
+                : Transition.failure(MigrationPhase.Failed, Reasons.PREFLIGHT_FAILED, summary);
+        Long generation = m.getMetadata().getGeneration();
+        return Decision.move(t.with(s -> {
+            for (Check c : checks) {
+                Conditions.set(s.conditions, c.type(), c.status(), c.reason(), c.message(), generation, view.now());
+            }
+            Conditions.set(s.conditions, ConditionTypes.PREFLIGHT, wouldGo ? Conditions.TRUE : Conditions.FALSE,
+                    wouldGo ? Reasons.PREFLIGHT_PASSED : Reasons.PREFLIGHT_FAILED, summary, generation, view.now());
+            Conditions.set(s.conditions, ConditionTypes.DRY_RUN, true, Reasons.DRY_RUN,
+                    "spec.dryRun: checks only, no VF reserved, nothing on the hosts touched", generation, view.now());
+        }));
+    }
+
+    /** Every check; the later ones are Unknown when an earlier one they depend on failed. */
+    public static List<Check> checks(SriovMigration m, ClusterView view) {
+        SriovMigrationSpec spec = m.getSpec();
+        String vm = spec.vmName;
+        List<Check> out = new ArrayList<>();
+        // Source: the domain runs on exactly one Ready node and no other migration moves it.
+        String source = null;
+        List<String> nodesWithVm = view.nicsByNode().keySet().stream().sorted()
+                .filter(node -> view.vmOn(node, vm).isPresent()).toList();
+        Optional<SriovMigration> earlier = PendingHandler.earlierActiveMigrationOf(m, view);
+        if (earlier.isPresent()) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_SOURCE, Reasons.ALREADY_MIGRATING, "VM " + vm
+                    + " is being moved by SriovMigration " + earlier.get().getMetadata().getNamespace() + "/"
+                    + earlier.get().getMetadata().getName()));
+        } else if (spec.sourceNode != null && !nodesWithVm.contains(spec.sourceNode)) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_SOURCE, Reasons.VM_NOT_FOUND, "VM " + vm + " is not running on "
+                    + spec.sourceNode + (nodesWithVm.isEmpty() ? "" : "; it runs on " + String.join(", ", nodesWithVm))));
+        } else if (spec.sourceNode == null && nodesWithVm.isEmpty()) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_SOURCE, Reasons.VM_NOT_FOUND, "VM " + vm
+                    + " is not running on any node with a HypervisorNic"));
+        } else if (spec.sourceNode == null && nodesWithVm.size() > 1) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_SOURCE, Reasons.VM_ON_SEVERAL_NODES, "VM " + vm
+                    + " is reported on " + String.join(" and ", nodesWithVm) + "; set spec.sourceNode"));
+        } else {
+            String candidate = spec.sourceNode != null ? spec.sourceNode : nodesWithVm.get(0);
+            Optional<String> problem = NicHealth.problem(view.nicsByNode().get(candidate), view.nodes().get(candidate),
+                    view.now(), view.config().heartbeatStaleAfter());
+            if (problem.isPresent()) {
+                out.add(Check.no(ConditionTypes.PREFLIGHT_SOURCE, Reasons.SOURCE_NOT_READY, "source " + candidate
+                        + " is not Ready: " + problem.get()));
+            } else {
+                source = candidate;
+                out.add(Check.ok(ConditionTypes.PREFLIGHT_SOURCE, "VM " + vm + " runs on " + source
+                        + ", whose agent is Ready"));
+            }
+        }
+        VmStatus vmStatus = source == null ? null : view.vmOn(source, vm).orElse(null);
+        // Teaming XML and MAC, as the source agent read them from the live domain XML.
+        boolean teamingOk = false;
+        if (vmStatus == null) {
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_TEAMING, Reasons.PREFLIGHT_SKIPPED, "no source: not checked"));
+        } else if (!Boolean.TRUE.equals(vmStatus.teamingValid) || vmStatus.teaming == null) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_TEAMING, Reasons.TEAMING_INVALID, "VM " + vm
+                    + " has no valid teaming pair: " + String.join("; ", vmStatus.problems == null
+                            ? List.of("unknown problem") : vmStatus.problems)));
+        } else if (vmStatus.teaming.mac == null || vmStatus.teaming.standbyDevice == null) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_TEAMING, Reasons.TEAMING_INVALID, "VM " + vm
+                    + "'s teaming pair names no shared MAC or no standby netdev"));
+        } else {
+            teamingOk = true;
+            out.add(Check.ok(ConditionTypes.PREFLIGHT_TEAMING, "virtio " + vmStatus.teaming.standbyAlias
+                    + " (persistent, on " + vmStatus.teaming.standbyDevice + ") and VF "
+                    + vmStatus.teaming.primaryPciAddress + " (transient) share MAC " + vmStatus.teaming.mac));
+        }
+        // Pool.
+        List<VfPool> pools = spec.vfPool == null ? view.pools()
+                : view.pools().stream().filter(p -> p.getMetadata().getName().equals(spec.vfPool)).toList();
+        boolean poolOk = !pools.isEmpty();
+        if (poolOk) {
+            out.add(Check.ok(ConditionTypes.PREFLIGHT_POOL, "VfPool " + String.join(", ", pools.stream()
+                    .map(p -> p.getMetadata().getName()).toList()) + " exists"));
+        } else {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_POOL, Reasons.POOL_NOT_FOUND, spec.vfPool == null
+                    ? "no VfPool exists" : "VfPool " + spec.vfPool + " does not exist"));
+        }
+        // Target: placement exactly as Scheduling would decide it now, without reserving.
+        TargetSelector.Choice choice = null;
+        if (source == null || !teamingOk || !poolOk) {
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_TARGET, Reasons.PREFLIGHT_SKIPPED,
+                    "not checked: needs a source, a valid teaming pair and a pool"));
+        } else {
+            TargetSelector.Result r = SchedulingHandler.select(m, source, vmStatus, view);
+            if (r instanceof TargetSelector.Refusal refusal) {
+                out.add(Check.no(ConditionTypes.PREFLIGHT_TARGET, refusal.reason(), refusal.message()));
+            } else {
+                choice = (TargetSelector.Choice) r;
+                out.add(Check.ok(ConditionTypes.PREFLIGHT_TARGET, "target " + choice.node() + " with VF "
+                        + choice.vfPciAddress() + " free in pool " + choice.pool() + ": " + choice.reason()));
+            }
+        }
+        // The target agent's Preparing checks, from the inventory it publishes.
+        HypervisorNic targetNic = choice == null ? null : view.nicsByNode().get(choice.node());
+        if (choice == null) {
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_SF_NETDEV, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_BOND, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
+            return out;
+        }
+        String sf = vmStatus.teaming.standbyDevice;
+        boolean sfPresent = targetNic.getStatus().sfs.stream().anyMatch(s -> sf.equals(s.netdev));
+        out.add(sfPresent ? Check.ok(ConditionTypes.PREFLIGHT_SF_NETDEV, "SF netdev " + sf + " exists on " + choice.node())
+                : Check.no(ConditionTypes.PREFLIGHT_SF_NETDEV, Reasons.TARGET_NOT_PREPARED, "the agent of "
+                        + choice.node() + " reports no SF netdev " + sf + " (the standby NIC needs the same name there)"));
+        String bondName = choice.bond().name;
+        Optional<BondStatus> bond = targetNic.getStatus().bonds.stream().filter(b -> bondName.equals(b.name)).findFirst();
+        if (bond.isEmpty()) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_BOND, Reasons.TARGET_NOT_PREPARED, "bond " + bondName
+                    + " is in the spec of " + choice.node() + "'s HypervisorNic but its agent does not report it"));
+        } else if (bond.get().activeSlave != null && !bond.get().activeSlave.equals(choice.bond().sfRepresentor)) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_BOND, Reasons.TARGET_NOT_PREPARED, "bond " + bondName + " on "
+                    + choice.node() + " is on " + bond.get().activeSlave + ", not on the SF representor "
+                    + choice.bond().sfRepresentor + ": something else uses its VF"));
+        } else {
+            out.add(Check.ok(ConditionTypes.PREFLIGHT_BOND, "bond " + bondName + " on " + choice.node() + " pairs "
+                    + choice.bond().sfRepresentor + " with " + choice.bond().vfRepresentor + ", active slave "
+                    + (bond.get().activeSlave == null ? "not reported" : bond.get().activeSlave)));
+        }
+        String uri = targetNic.getStatus().migrationUri;
+        if (uri == null) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.TARGET_NOT_READY, "the agent of " + choice.node()
+                    + " publishes no libvirt migration URI"));
+        } else {
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.NOT_TESTED_FROM_SOURCE, "the target's libvirt "
+                    + uri + " answers its own agent (fresh inventory); whether libvirtd on " + source
+                    + " can open it is only testable on " + source + " and is not tested by a dry run yet"));
+        }
+        return out;
+    }
+}

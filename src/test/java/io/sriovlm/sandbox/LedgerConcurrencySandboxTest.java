@@ -1,0 +1,213 @@
+package io.sriovlm.sandbox;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VfPoolStatus;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.operator.migration.ClusterView;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Sandbox tier: 100 migrations with no target compete for 10 free VFs. Under the paired-VF rule (decision 003) a VM
+ * on SF netdev methK can only land on VF K of another node, so the world is 11 nodes with VFs 0..9 each: for every
+ * index K, ten VMs on ten nodes use methK/VF K and one slot is free (K 0-3 on hv1, 4-6 on hv2, 7-9 on hv3). Ten
+ * VMs contend for each free VF; when one moves, the VF it left becomes the next free one of its index. So at most
+ * ten migrations can run at once, and every one of the 100 can finish, one after another per index.
+ */
+@Tag("sandbox")
+class LedgerConcurrencySandboxTest {
+    static final int NODES = 11;
+    static final int INDICES = 10;
+
+    @TempDir
+    Path work;
+
+    static String freeNodeOf(int k) {
+        return k < 4 ? "hv1" : k < 7 ? "hv2" : "hv3";
+    }
+
+    @Test
+    @Timeout(value = 330, unit = TimeUnit.SECONDS)
+    void aHundredMigrationsShareTenVfsWithoutEverHoldingOneTwice() throws Exception {
+        List<String> nodes = new ArrayList<>();
+        Map<String, Map<String, Integer>> vms = new LinkedHashMap<>();
+        for (int n = 1; n <= NODES; n++) {
+            nodes.add("hv" + n);
+            vms.put("hv" + n, new LinkedHashMap<>());
+        }
+        List<String> vmNames = new ArrayList<>();
+        for (int k = 0; k < INDICES; k++) {
+            for (String node : nodes) {
+                if (!node.equals(freeNodeOf(k))) {
+                    String vm = "vm-" + k + "-" + node;
+                    vms.get(node).put(vm, k);
+                    vmNames.add(vm);
+                }
+            }
+        }
+        assertThat(vmNames).hasSize(100);
+        Sandbox.Options options = Sandbox.Options.defaults(work).withCopyTime(Duration.ofMillis(20))
+                .withHeartbeat(Duration.ofSeconds(3))
+                .withOperatorConfig(new OperatorConfig(100, 100, 100, Duration.ofSeconds(30)))
+                .withWorld(nodes, INDICES, vms);
+        try (Sandbox sandbox = Sandbox.start(options, new SimpleMeterRegistry())) {
+            KubernetesClient client = sandbox.client();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                VfPoolStatus p = SandboxFixture.pool(client);
+                return p != null && p.totalVfs != null && p.totalVfs == NODES * INDICES && p.freeVfs == 10;
+            });
+
+            List<String> violations = new CopyOnWriteArrayList<>();
+            AtomicInteger poolRevisions = new AtomicInteger();
+            AtomicInteger maxReserved = new AtomicInteger();
+            Map<String, String> lastHolder = new HashMap<>();
+            Watch poolWatch = client.resources(VfPool.class).watch(new Watcher<>() {
+                @Override
+                public synchronized void eventReceived(Action action, VfPool pool) {
+                    if (pool.getStatus() == null) {
+                        return;
+                    }
+                    poolRevisions.incrementAndGet();
+                    checkRevision(pool, lastHolder, violations, maxReserved);
+                }
+
+                @Override
+                public void onClose(WatcherException cause) {
+                    violations.add("VfPool watch closed: " + cause);
+                }
+            });
+            Map<String, MigrationPhase> phases = new ConcurrentHashMap<>();
+            Set<String> waitedOnPool = ConcurrentHashMap.newKeySet();
+            AtomicInteger maxInFlight = new AtomicInteger();
+            Watch migrationWatch = client.resources(SriovMigration.class).inNamespace("default").watch(new Watcher<>() {
+                @Override
+                public synchronized void eventReceived(Action action, SriovMigration m) {
+                    if (m.getStatus() == null || m.getStatus().phase == null) {
+                        return;
+                    }
+                    phases.put(m.getMetadata().getName(), m.getStatus().phase);
+                    if (Set.of(MigrationPhase.Failed, MigrationPhase.RolledBack, MigrationPhase.Cancelled,
+                            MigrationPhase.RollingBack).contains(m.getStatus().phase)) {
+                        violations.add(m.getMetadata().getName() + " went " + m.getStatus().phase + ": "
+                                + m.getStatus().message);
+                    }
+                    Conditions.find(m.getStatus().conditions, ConditionTypes.SCHEDULED)
+                            .filter(c -> "False".equals(c.getStatus()))
+                            .filter(c -> "VfPoolExhausted".equals(c.getReason()) || "WaitingForSlot".equals(c.getReason()))
+                            .ifPresent(c -> waitedOnPool.add(m.getMetadata().getName()));
+                    // Once libvirt has moved a VM (RestoringFastPath) the VF it left is free for the next one of its
+                    // index: only the migrations before that point compete for the ten.
+                    long inFlight = phases.values().stream().filter(p -> p != MigrationPhase.Pending && !p.isTerminal()
+                            && p != MigrationPhase.RestoringFastPath).count();
+                    maxInFlight.accumulateAndGet((int) inFlight, Math::max);
+                }
+
+                @Override
+                public void onClose(WatcherException cause) {
+                    violations.add("SriovMigration watch closed: " + cause);
+                }
+            });
+            long started = System.nanoTime();
+            try {
+                vmNames.parallelStream().forEach(vm -> SandboxFixture.create(client, "move-" + vm, vm, null));
+                // Generous for a loaded machine: about 35 s on an idle 2-core one.
+                await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(250)).until(() ->
+                        client.resources(SriovMigration.class).inNamespace("default").list().getItems().stream()
+                                .filter(m -> m.getStatus() != null && m.getStatus().phase != null
+                                        && m.getStatus().phase.isTerminal()).count() == 100 || !violations.isEmpty());
+            } finally {
+                poolWatch.close();
+                migrationWatch.close();
+            }
+            long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+            assertThat(violations).as("violations").isEmpty();
+            List<SriovMigration> all = client.resources(SriovMigration.class).inNamespace("default").list().getItems();
+            assertThat(all).hasSize(100).allSatisfy(m -> assertThat(m.getStatus().phase).as(m.getMetadata().getName()
+                    + ": " + m.getStatus().message).isEqualTo(MigrationPhase.Succeeded));
+            assertThat(maxInFlight.get()).as("most migrations in flight at once").isLessThanOrEqualTo(10).isGreaterThan(1);
+            assertThat(waitedOnPool).as("migrations that waited in Pending for a VF or a slot").hasSizeGreaterThan(50);
+            assertThat(poolRevisions.get()).as("VfPool revisions checked").isGreaterThan(100);
+            // Each VM runs on exactly one node, the one its migration chose, with the VF paired with its SF.
+            for (SriovMigration m : all) {
+                String vm = m.getSpec().vmName;
+                List<String> runsOn = nodes.stream().filter(n -> sandbox.host(n).domain(vm).isPresent()).toList();
+                assertThat(runsOn).as(vm).containsExactly(m.getStatus().targetNode);
+            }
+            VfPoolStatus end = SandboxFixture.pool(client);
+            assertThat(end.nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
+            System.out.printf("100 migrations over 10 VFs: %d s, %d pool revisions checked, max %d in flight before"
+                    + " RestoringFastPath, max %d VFs reserved, %d waited%n",
+                    seconds, poolRevisions.get(), maxInFlight.get(), maxReserved.get(), waitedOnPool.size());
+        }
+    }
+
+    /** One VfPool revision: no VF twice, no migration holding two, at most ten reserved, holders change only via Free. */
+    static void checkRevision(VfPool pool, Map<String, String> lastHolder, List<String> violations,
+            AtomicInteger maxReserved) {
+        String rv = pool.getMetadata().getResourceVersion();
+        Set<String> seen = new HashSet<>();
+        Map<String, String> reservationOf = new HashMap<>();
+        int reserved = 0;
+        for (VfPoolStatus.NodeVfs node : pool.getStatus().nodes) {
+            for (VfEntry vf : node.vfs) {
+                String key = node.node + "/" + vf.pciAddress;
+                if (!seen.add(key)) {
+                    violations.add("rv " + rv + ": " + key + " listed twice");
+                }
+                String holder = switch (vf.state) {
+                    case Free -> "free";
+                    case Reserved -> "reserved:" + vf.migrationUid + "@" + vf.vm;
+                    case Allocated -> "vm:" + vf.vm;
+                };
+                if (vf.state == VfState.Reserved) {
+                    reserved++;
+                    String other = reservationOf.put(vf.migrationUid, key);
+                    if (other != null) {
+                        violations.add("rv " + rv + ": migration " + vf.migration + " holds " + other + " and " + key);
+                    }
+                }
+                String before = lastHolder.put(key, holder);
+                if (before == null || before.equals(holder) || before.equals("free") || holder.equals("free")) {
+                    continue;
+                }
+                // Reserved -> Allocated to the same VM is the hand-over after a success; anything else skipped Free.
+                boolean handOver = before.startsWith("reserved:") && before.endsWith("@" + vf.vm)
+                        && holder.equals("vm:" + vf.vm);
+                if (!handOver) {
+                    violations.add("rv " + rv + ": " + key + " went from " + before + " to " + holder + " without being free");
+                }
+            }
+        }
+        maxReserved.accumulateAndGet(reserved, Math::max);
+    }
+}
