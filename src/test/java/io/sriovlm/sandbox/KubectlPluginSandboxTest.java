@@ -97,11 +97,16 @@ class KubectlPluginSandboxTest {
     }
 
     @Test
-    void preflightSaysClearlyWhenTheOperatorRefusesDryRuns() throws Exception {
-        Kubectl.Run run = sriovlm("preflight", "vm-02", "--to", "hv2");
-        // This operator refuses spec.dryRun as Unsupported; the plugin says so instead of reporting a failed check.
-        assertThat(run.rc()).as(run.all()).isEqualTo(4);
-        assertThat(run.out()).contains("preflight is not supported by the sriovlm operator").contains("spec.dryRun");
+    void preflightReportsEveryCheckAndMovesNothing() throws Exception {
+        Kubectl.Run go = sriovlm("preflight", "vm-02", "--to", "hv2");
+        assertThat(go.rc()).as(go.all()).isZero();
+        assertThat(go.out()).contains("would go").containsPattern("PreflightTarget\\s+True")
+                .containsPattern("PreflightLibvirtReachable\\s+Unknown");
+        assertThat(sandbox.host("hv1").domain("vm-02")).isPresent();
+
+        Kubectl.Run self = sriovlm("preflight", "vm-02", "--to", "hv1");
+        assertThat(self.rc()).as(self.all()).isEqualTo(1);
+        assertThat(self.out()).contains("would not go");
     }
 
     @Test
