@@ -1,5 +1,8 @@
 package io.sriovlm.deploy;
 
+import static io.sriovlm.testing.Manifests.kustomize;
+import static io.sriovlm.testing.Manifests.parse;
+
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
@@ -24,7 +27,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,14 +35,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The Helm chart, rendered by Helm itself (helm-java ships Helm as a native library): lint, template with the
@@ -319,35 +319,6 @@ class HelmChartTest {
     private static List<HasMetadata> template(UnaryOperator<TemplateCommand> values) {
         TemplateCommand cmd = new Helm(CHART).template().withName("sriovlm").withNamespace(NAMESPACE);
         return parse(values.apply(cmd).call());
-    }
-
-    private static String kustomize(String dir) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("kustomize", ".yaml");
-        Path err = Files.createTempFile("kustomize", ".err");
-        try {
-            Process p = new ProcessBuilder("/usr/bin/kubectl", "kustomize", dir).redirectOutput(out.toFile())
-                    .redirectError(err.toFile()).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                fail("kubectl kustomize %s did not finish in 60 s", dir);
-            }
-            assertThat(p.exitValue()).as("kubectl kustomize %s: %s", dir, Files.readString(err)).isZero();
-            return Files.readString(out, StandardCharsets.UTF_8);
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
-    }
-
-    private static List<HasMetadata> parse(String yaml) {
-        List<HasMetadata> objects = new ArrayList<>();
-        for (String doc : yaml.split("(?m)^---\\s*$")) {
-            boolean empty = doc.lines().allMatch(l -> l.isBlank() || l.trim().startsWith("#"));
-            if (!empty) {
-                objects.add(SERIALIZATION.unmarshal(doc));
-            }
-        }
-        return objects;
     }
 
     private static Set<String> names(Path dir, String suffix) throws IOException {

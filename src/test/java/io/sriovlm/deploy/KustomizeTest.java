@@ -1,5 +1,8 @@
 package io.sriovlm.deploy;
 
+import static io.sriovlm.testing.Manifests.kustomize;
+import static io.sriovlm.testing.Manifests.parse;
+
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -26,7 +29,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,12 +39,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Renders the kustomize layout the way a user applies it ({@code kubectl kustomize}, offline) and checks what a
@@ -50,7 +50,6 @@ import static org.assertj.core.api.Assertions.fail;
  * and samples that fit both the CRD schemas and the Java API types.
  */
 class KustomizeTest {
-    private static final String KUBECTL = "/usr/bin/kubectl";
     private static final String NAMESPACE = "sriovlm-system";
     private static final Map<String, String> COMMON_LABELS = Map.of(
             "app.kubernetes.io/name", "sriovlm", "app.kubernetes.io/part-of", "sriovlm");
@@ -310,35 +309,6 @@ class KustomizeTest {
     }
 
     // --- rendering and parsing
-
-    private static String kustomize(String dir) throws IOException, InterruptedException {
-        Path out = Files.createTempFile("kustomize", ".yaml");
-        Path err = Files.createTempFile("kustomize", ".err");
-        try {
-            Process p = new ProcessBuilder(KUBECTL, "kustomize", dir).redirectOutput(out.toFile())
-                    .redirectError(err.toFile()).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                fail("kubectl kustomize %s did not finish in 60 s", dir);
-            }
-            assertThat(p.exitValue()).as("kubectl kustomize %s: %s", dir, Files.readString(err)).isZero();
-            return Files.readString(out, StandardCharsets.UTF_8);
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
-    }
-
-    private static List<HasMetadata> parse(String yaml) {
-        // One document at a time: built-in kinds come back typed, ours as GenericKubernetesResource.
-        List<HasMetadata> objects = new ArrayList<>();
-        for (String doc : yaml.split("(?m)^---\\s*$")) {
-            if (!doc.isBlank()) {
-                objects.add(SERIALIZATION.unmarshal(doc));
-            }
-        }
-        return objects;
-    }
 
     private static <T> T convert(HasMetadata o, Class<T> type) {
         return SERIALIZATION.convertValue(o, type);
