@@ -156,8 +156,10 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
             }
         }
-        if (transition.to() == MigrationPhase.Scheduling || transition.to() == MigrationPhase.Preparing) {
+        boolean asksSource = m.getSpec().dryRunRequested() && !transition.to().isTerminal();
+        if (transition.to() == MigrationPhase.Scheduling || transition.to() == MigrationPhase.Preparing || asksSource) {
             // Agents select their work by these labels: they must be on the object before the phase that wakes them.
+            // A dry run gets only the source label (its source agent tests libvirt reachability; docs/decisions/006).
             Optional<SriovMigration> labelled = label(m, transition);
             if (labelled.isEmpty()) {
                 return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
