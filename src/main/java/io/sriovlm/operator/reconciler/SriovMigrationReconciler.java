@@ -78,10 +78,12 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     @Override
     public List<EventSource<?, SriovMigration>> prepareEventSources(EventSourceContext<SriovMigration> context) {
         migrations = context.getPrimaryCache();
-        // A change of a node, NIC or pool can unblock the migrations that wait in Pending or Scheduling.
+        // A change of a node, NIC or pool can unblock the migrations that wait in Pending or Scheduling, and a NIC
+        // report without the VM ends one in Preparing (Oversight.vmVanished).
         caches = new ClusterCaches<>(context, (HasMetadata ignored) -> migrations.list()
                 .filter(m -> m.getStatus() == null || m.getStatus().phase == null
-                        || m.getStatus().phase == MigrationPhase.Pending || m.getStatus().phase == MigrationPhase.Scheduling)
+                        || m.getStatus().phase == MigrationPhase.Pending || m.getStatus().phase == MigrationPhase.Scheduling
+                        || m.getStatus().phase == MigrationPhase.Preparing)
                 .map(ResourceID::fromResource).collect(Collectors.toSet()));
         return List.of(caches.nics, caches.nodes, caches.pools);
     }
@@ -140,6 +142,12 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 decision = phase == MigrationPhase.Pending ? PendingHandler.decide(m, view)
                         : SchedulingHandler.decide(m, view);
                 return apply(m, decision);
+            }
+        }
+        if (decision.transition().isEmpty() && phase == MigrationPhase.Preparing && !deleting) {
+            Optional<Decision> vanished = Oversight.vmVanished(m, view(now));
+            if (vanished.isPresent()) {
+                return apply(m, vanished.get());
             }
         }
         return apply(m, decision);
