@@ -20,8 +20,8 @@ import java.util.Optional;
 
 /**
  * A dry run ({@code spec.dryRun: true}): every check of Pending, Scheduling and Preparing, each reported as its own
- * condition, decided in one step from the operator's informer caches and ended in a terminal phase. Nothing is
- * written but the migration's own status: no VF reservation, no concurrency slot, no agent-waking labels. The
+ * condition, decided from the operator's informer caches and ended in a terminal phase. Nothing is written but the
+ * migration's own status and its source-node label: no VF reservation, no concurrency slot, no target label. The
  * target agent's Preparing checks (SF netdev, bond on the SF representor, paired VF present and unattached) are read
  * from the inventory that agent publishes in its HypervisorNic. What no inventory shows (whether the source's
  * libvirt can open the target's URI) is asked of the source agent: once the operator's checks pass, the migration
