@@ -39,7 +39,12 @@ public final class Reasons {
     public static final String PREFLIGHT_PASSED = "Passed";
     public static final String PREFLIGHT_FAILED = "PreflightFailed";
     public static final String PREFLIGHT_SKIPPED = "NotChecked";
-    public static final String NOT_TESTED_FROM_SOURCE = "NotTestedFromSource";
+    /** A dry run waits for the source agent's libvirt reachability check. */
+    public static final String CHECKING = "Checking";
+    /** The source agent did not answer a dry run's check before the deadline. */
+    public static final String NO_ANSWER = "NoAnswer";
+    /** The source host's libvirt cannot open the target's migration URI. */
+    public static final String LIBVIRT_UNREACHABLE = "LibvirtUnreachable";
 
     private Reasons() {
     }

@@ -168,6 +168,21 @@ public final class Sandbox implements AutoCloseable {
         startAgent(node);
     }
 
+    /** Stops a node's agent (a crash with no restart yet); its HypervisorNic keeps its last report. */
+    public void stopAgent(String node) {
+        Operator old = agents.remove(node);
+        if (old != null) {
+            old.stop();
+        }
+    }
+
+    /** Starts a node's agent again after {@link #stopAgent}; a no-op when it runs. */
+    public void resumeAgent(String node) {
+        if (!agents.containsKey(node)) {
+            startAgent(node);
+        }
+    }
+
     /** Stops and starts the operator. */
     public void restartOperator() {
         operator.stop();

@@ -11,6 +11,7 @@ import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.migration.ConditionTypes;
 import io.sriovlm.operator.migration.DryRunHandler;
 import io.sriovlm.sandbox.host.FakeSysfsTree;
+import io.sriovlm.sandbox.host.SimulatedFabric;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -64,13 +65,11 @@ class DryRunSandboxTest {
         Map<String, Condition> c = conditions(done);
         for (String check : DryRunHandler.CHECKS) {
             assertThat(c).as("condition %s", check).containsKey(check);
-            if (!check.equals(ConditionTypes.PREFLIGHT_LIBVIRT)) {
-                assertThat(c.get(check).getStatus()).as(check + ": " + c.get(check).getMessage()).isEqualTo("True");
-            }
+            assertThat(c.get(check).getStatus()).as(check + ": " + c.get(check).getMessage()).isEqualTo("True");
         }
-        // Only the source host can test its libvirtd's connection to the target: said, not pretended.
-        assertThat(c.get(ConditionTypes.PREFLIGHT_LIBVIRT).getStatus()).isEqualTo("Unknown");
-        assertThat(c.get(ConditionTypes.PREFLIGHT_LIBVIRT).getReason()).isEqualTo("NotTestedFromSource");
+        // The source agent answered the libvirt check from hv1 itself.
+        assertThat(c.get(ConditionTypes.PREFLIGHT_LIBVIRT).getMessage()).contains("libvirt on hv1 opened")
+                .contains(SimulatedFabric.uriOf("hv2"));
         assertThat(c.get(ConditionTypes.PREFLIGHT).getStatus()).isEqualTo("True");
         assertThat(c.get(ConditionTypes.DRY_RUN).getStatus()).isEqualTo("True");
         assertThat(s.phaseTimestamps).extracting(p -> p.phase).containsExactly(MigrationPhase.Pending,
@@ -83,7 +82,8 @@ class DryRunSandboxTest {
         assertThat(TeamingXml.inspect(xmlAfter).primaryPciAddress()).isEqualTo("0000:06:00.1");
         assertThat(pool(client).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
         Map<String, String> labels = done.getMetadata().getLabels() == null ? Map.of() : done.getMetadata().getLabels();
-        assertThat(labels).doesNotContainKeys(Labels.SOURCE_NODE, Labels.TARGET_NODE);
+        // Only the source agent was asked (for its libvirt check); no target label would wake the target agent.
+        assertThat(labels).containsEntry(Labels.SOURCE_NODE, "hv1").doesNotContainKey(Labels.TARGET_NODE);
         assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
         assertThat(sandbox.meters().find("sriovlm_migrations_total").counter()).isNull();
     }
@@ -111,5 +111,30 @@ class DryRunSandboxTest {
         assertThat(sandbox.host("hv1").domain("vm-02")).isPresent();
         assertThat(client.resources(HypervisorNic.class).withName("hv1-ens2").get().getStatus().vms)
                 .anyMatch(v -> "vm-02".equals(v.name));
+    }
+
+    @Test
+    void aDryRunWhoseSourceCannotReachTheTargetsLibvirtFailsThatCheckWithLibvirtsError() {
+        String hv2 = SimulatedFabric.uriOf("hv2");
+        sandbox.host("hv1").makeUnreachable(hv2, "unable to connect to server at 'hv2:16514': No route to host");
+        try {
+            String xmlBefore = sandbox.host("hv1").domain("vm-01").orElseThrow().xml();
+            create(client, "dry-vm-01-cut", "vm-01", "hv2", spec -> spec.dryRun = true);
+            SriovMigration done = awaitTerminal(client, "dry-vm-01-cut", Duration.ofSeconds(20));
+            assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Failed);
+            assertThat(done.getStatus().failureReason).isEqualTo("PreflightFailed");
+            Map<String, Condition> c = conditions(done);
+            Condition libvirt = c.get(ConditionTypes.PREFLIGHT_LIBVIRT);
+            assertThat(libvirt.getStatus()).isEqualTo("False");
+            assertThat(libvirt.getReason()).isEqualTo("LibvirtUnreachable");
+            assertThat(libvirt.getMessage()).contains("hv1").contains(hv2).contains("No route to host");
+            assertThat(c.get(ConditionTypes.PREFLIGHT_TARGET).getStatus()).isEqualTo("True");
+            assertThat(c.get(ConditionTypes.PREFLIGHT).getStatus()).isEqualTo("False");
+            assertThat(c.get(ConditionTypes.PREFLIGHT).getMessage()).contains(ConditionTypes.PREFLIGHT_LIBVIRT);
+            assertThat(sandbox.host("hv1").domain("vm-01").orElseThrow().xml()).isEqualTo(xmlBefore);
+            assertThat(pool(client).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
+        } finally {
+            sandbox.host("hv1").makeReachable(hv2);
+        }
     }
 }

@@ -101,7 +101,7 @@ class KubectlPluginSandboxTest {
         Kubectl.Run go = sriovlm("preflight", "vm-02", "--to", "hv2");
         assertThat(go.rc()).as(go.all()).isZero();
         assertThat(go.out()).contains("would go").containsPattern("PreflightTarget\\s+True")
-                .containsPattern("PreflightLibvirtReachable\\s+Unknown");
+                .containsPattern("PreflightLibvirtReachable\\s+True");
         assertThat(sandbox.host("hv1").domain("vm-02")).isPresent();
 
         Kubectl.Run self = sriovlm("preflight", "vm-02", "--to", "hv1");

@@ -53,6 +53,14 @@ public interface Hypervisor extends AutoCloseable {
     /** Aborts the domain's running job (a migration); a no-op when none runs. */
     void abortJob(String domain) throws HypervisorException;
 
+    /**
+     * Read-only: whether this host can open a libvirt connection to {@code destinationUri} (a dry run's
+     * source→target check). Opens a connection and closes it again, bounded by a timeout; changes nothing.
+     *
+     * @throws HypervisorException with libvirt's reason when the URI cannot be opened in time
+     */
+    void checkReachable(String destinationUri) throws HypervisorException;
+
     /** Registers a listener for device added/removed events of every domain on this host. */
     void addDeviceListener(DeviceEventListener listener);
 

@@ -468,6 +468,45 @@ public final class LibvirtHypervisor implements Hypervisor {
         });
     }
 
+    /** How long {@link #checkReachable} waits for the destination's libvirtd (an SSH or TLS handshake included). */
+    static final Duration REACH_TIMEOUT = Duration.ofSeconds(10);
+
+    @Override
+    public void checkReachable(String destinationUri) throws HypervisorException {
+        // A read-only connection from this process, opened and closed: it tests the route, the transport and its
+        // credentials as this host has them. virConnectOpen has no timeout of its own, hence the bounded thread.
+        java.util.concurrent.ExecutorService one = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "libvirt-reach-check");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.Future<?> open = one.submit(() -> {
+            Connect c = new Connect(destinationUri, true);
+            try {
+                c.getLibVersion();
+            } finally {
+                c.close();
+            }
+            return null;
+        });
+        try {
+            open.get(REACH_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            open.cancel(true);
+            throw new HypervisorException("no answer from " + destinationUri + " within " + REACH_TIMEOUT.toSeconds()
+                    + "s");
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new HypervisorException("cannot open " + destinationUri + ": " + (cause instanceof LibvirtException le
+                    ? libvirtMessage(le) : String.valueOf(cause)), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HypervisorException("interrupted while opening " + destinationUri);
+        } finally {
+            one.shutdownNow();
+        }
+    }
+
     @Override
     public void abortJob(String domain) throws HypervisorException {
         if (jobStats(domain).isEmpty()) {

@@ -95,6 +95,7 @@ public final class SourceAgentSteps {
                 case SwitchingToStandby -> switchToStandby(m);
                 case Migrating -> migrate(m);
                 case RollingBack -> rollBack(m);
+                case Pending -> dryRunReachability(m);
                 default -> StepResult.idle();
             };
         } catch (HypervisorException | HostNetworkException e) {
@@ -112,6 +113,37 @@ public final class SourceAgentSteps {
         if (phase != MigrationPhase.Migrating && phase != MigrationPhase.RollingBack) {
             jobs.forget(m.getMetadata().getUid());
         }
+    }
+
+    /**
+     * A dry run's one source-side check (docs/decisions/006-dry-run.md): can this host's libvirt open the target's
+     * migration URI? Read-only; answered once, as the PreflightLibvirtReachable condition, with the migration's
+     * resourceVersion (a 409 means look again). The operator then ends the dry run.
+     */
+    StepResult dryRunReachability(SriovMigration m) {
+        if (!m.getSpec().dryRunRequested() || m.getStatus().targetMigrationUri == null
+                || !Conditions.find(m.getStatus().conditions, ConditionTypes.PREFLIGHT_LIBVIRT)
+                        .map(c -> Reasons.CHECKING.equals(c.getReason())).orElse(false)) {
+            return StepResult.idle();
+        }
+        String uri = m.getStatus().targetMigrationUri;
+        boolean reachable;
+        String message;
+        try {
+            hypervisor.checkReachable(uri);
+            reachable = true;
+            message = "libvirt on " + config.nodeName() + " opened " + uri + " (read-only, closed again)";
+        } catch (HypervisorException e) {
+            reachable = false;
+            message = "libvirt on " + config.nodeName() + " cannot open " + uri + ": " + e.getMessage();
+        }
+        String reason = reachable ? Reasons.PREFLIGHT_PASSED : Reasons.LIBVIRT_UNREACHABLE;
+        String status = reachable ? Conditions.TRUE : Conditions.FALSE;
+        String said = message;
+        Long generation = m.getMetadata().getGeneration();
+        Instant now = clock.instant();
+        return StepResult.done(Transition.to(MigrationPhase.Pending, reason, null).with(s -> Conditions.set(
+                s.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, status, reason, said, generation, now)));
     }
 
     StepResult switchToStandby(SriovMigration m) throws HypervisorException, HostNetworkException {

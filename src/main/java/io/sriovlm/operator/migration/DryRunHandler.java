@@ -20,11 +20,14 @@ import java.util.Optional;
 
 /**
  * A dry run ({@code spec.dryRun: true}): every check of Pending, Scheduling and Preparing, each reported as its own
- * condition, decided in one step from the operator's informer caches and ended in a terminal phase. Nothing is
- * written but the migration's own status: no VF reservation, no concurrency slot, no agent-waking labels. The
+ * condition, decided from the operator's informer caches and ended in a terminal phase. Nothing is written but the
+ * migration's own status and its source-node label: no VF reservation, no concurrency slot, no target label. The
  * target agent's Preparing checks (SF netdev, bond on the SF representor, paired VF present and unattached) are read
- * from the inventory that agent publishes in its HypervisorNic; what no inventory shows (whether the source's
- * libvirtd can open the target's URI) is reported Unknown. See docs/decisions/006-dry-run.md. Pure.
+ * from the inventory that agent publishes in its HypervisorNic. What no inventory shows (whether the source's
+ * libvirt can open the target's URI) is asked of the source agent: once the operator's checks pass, the migration
+ * stays Pending with {@code PreflightLibvirtReachable=Unknown/Checking} and the source-node label, the source agent
+ * writes the answer, and the operator ends the dry run (or, past {@code stepTimeoutSeconds}, ends it with that check
+ * Unknown/NoAnswer). See docs/decisions/006-dry-run.md. Pure.
  */
 public final class DryRunHandler {
     /** The checks, in the order a migration meets them. */
@@ -50,15 +53,67 @@ public final class DryRunHandler {
         }
     }
 
+    /** How often the operator looks again while the source agent tests libvirt reachability. */
+    static final java.time.Duration SOURCE_POLL = java.time.Duration.ofSeconds(1);
+
     public static Decision decide(SriovMigration m, ClusterView view) {
-        List<Check> checks = checks(m, view);
+        Evaluation e = evaluate(m, view);
+        List<Check> checks = new ArrayList<>(e.checks());
+        boolean operatorFailed = checks.stream().anyMatch(c -> Conditions.FALSE.equals(c.status()));
+        if (!operatorFailed && e.destinationUri() != null) {
+            // The last check belongs to the source agent: ask it, wait for its answer, or give up at the deadline.
+            Optional<io.fabric8.kubernetes.api.model.Condition> asked = m.getStatus() == null ? Optional.empty()
+                    : Conditions.find(m.getStatus().conditions, ConditionTypes.PREFLIGHT_LIBVIRT);
+            boolean requested = asked.isPresent() && e.source().equals(m.getStatus().sourceNode)
+                    && e.destinationUri().equals(m.getStatus().targetMigrationUri)
+                    && (Reasons.CHECKING.equals(asked.get().getReason()) || !Conditions.UNKNOWN.equals(asked.get().getStatus()));
+            if (!requested) {
+                return askSource(m, view, e);
+            }
+            io.fabric8.kubernetes.api.model.Condition answer = asked.get();
+            if (Reasons.CHECKING.equals(answer.getReason())) {
+                int limit = m.getSpec().optionsOrDefaults().stepTimeoutSecondsOrDefault();
+                java.time.Instant since = answer.getLastTransitionTime() == null ? view.now()
+                        : io.sriovlm.common.Timestamps.parse(answer.getLastTransitionTime());
+                if (view.now().isBefore(since.plusSeconds(limit))) {
+                    return Decision.recheckAfter(SOURCE_POLL);
+                }
+                checks.set(checks.size() - 1, Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.NO_ANSWER,
+                        "the agent of " + e.source() + " did not answer within " + limit + "s whether its libvirt can "
+                                + "open " + e.destinationUri() + "; is the agent on " + e.source() + " running?"));
+            } else {
+                checks.set(checks.size() - 1, new Check(ConditionTypes.PREFLIGHT_LIBVIRT, answer.getStatus(),
+                        answer.getReason(), answer.getMessage()));
+            }
+        }
+        return finish(m, view, checks);
+    }
+
+    /**
+     * Stays in Pending and asks the source agent for its check: the source-node label wakes its informer, and
+     * {@code status.sourceNode}/{@code status.targetMigrationUri} say where it runs and what to open. No target label:
+     * the target agent has nothing to do for a dry run.
+     */
+    private static Decision askSource(SriovMigration m, ClusterView view, Evaluation e) {
+        String message = "dry run: operator checks passed; asking the agent of " + e.source()
+                + " whether its libvirt can open " + e.destinationUri();
+        return Decision.waitFor(Transition.to(MigrationPhase.Pending, Reasons.CHECKING, message).with(s -> {
+            s.sourceNode = e.source();
+            s.targetMigrationUri = e.destinationUri();
+            Conditions.set(s.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, Conditions.UNKNOWN, Reasons.CHECKING,
+                    "asking the agent of " + e.source() + " to open " + e.destinationUri() + " (read-only)",
+                    m.getMetadata().getGeneration(), view.now());
+        }), SOURCE_POLL);
+    }
+
+    private static Decision finish(SriovMigration m, ClusterView view, List<Check> checks) {
         List<String> failed = checks.stream().filter(c -> Conditions.FALSE.equals(c.status())).map(Check::type).toList();
         List<String> unknown = checks.stream().filter(c -> Conditions.UNKNOWN.equals(c.status()))
                 .filter(c -> !Reasons.PREFLIGHT_SKIPPED.equals(c.reason())).map(Check::type).toList();
         boolean wouldGo = failed.isEmpty();
         String summary = (wouldGo ? "dry run: the migration would go" : "dry run: the migration would not go; failed: "
                 + String.join(", ", failed))
-                + (unknown.isEmpty() ? "" : " (not verifiable from the operator: " + String.join(", ", unknown) + ")")
+                + (unknown.isEmpty() ? "" : " (not verified: " + String.join(", ", unknown) + ")")
                 + ". Nothing was changed.";
         Transition t = wouldGo ? Transition.to(MigrationPhase.Succeeded, Reasons.DRY_RUN, summary)
                 : Transition.failure(MigrationPhase.Failed, Reasons.PREFLIGHT_FAILED, summary);
@@ -74,8 +129,17 @@ public final class DryRunHandler {
         }));
     }
 
-    /** Every check; the later ones are Unknown when an earlier one they depend on failed. */
+    /** The operator's checks, and what the source agent is to test when they all passed (null URI: nothing). */
+    private record Evaluation(List<Check> checks, String source, String destinationUri) {
+    }
+
+    /** The operator's checks (the libvirt one left Unknown/Checking for the source agent). */
     public static List<Check> checks(SriovMigration m, ClusterView view) {
+        return evaluate(m, view).checks();
+    }
+
+    /** Every check; the later ones are Unknown when an earlier one they depend on failed. */
+    private static Evaluation evaluate(SriovMigration m, ClusterView view) {
         SriovMigrationSpec spec = m.getSpec();
         String vm = spec.vmName;
         List<Check> out = new ArrayList<>();
@@ -160,7 +224,7 @@ public final class DryRunHandler {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_SF_NETDEV, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_BOND, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
-            return out;
+            return new Evaluation(out, source, null);
         }
         String sf = vmStatus.teaming.standbyDevice;
         boolean sfPresent = targetNic.getStatus().sfs.stream().anyMatch(s -> sf.equals(s.netdev));
@@ -185,11 +249,10 @@ public final class DryRunHandler {
         if (uri == null) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.TARGET_NOT_READY, "the agent of " + choice.node()
                     + " publishes no libvirt migration URI"));
-        } else {
-            out.add(Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.NOT_TESTED_FROM_SOURCE, "the target's libvirt "
-                    + uri + " answers its own agent (fresh inventory); whether libvirtd on " + source
-                    + " can open it is only testable on " + source + " and is not tested by a dry run yet"));
+            return new Evaluation(out, source, null);
         }
-        return out;
+        out.add(Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.CHECKING, "only the agent of " + source
+                + " can test whether its libvirt opens " + uri));
+        return new Evaluation(out, source, uri);
     }
 }

@@ -71,6 +71,26 @@ public final class Oversight {
         };
     }
 
+    /**
+     * Preparing is the target agent's, but nothing on the source has changed yet: a VM that no agent reports any
+     * more (destroyed or undefined) will not be moved, and the ledger has already dropped its lease
+     * ({@code VfLedger.recompute}). Ends the migration with VmNotFound rather than waiting for the phase deadline,
+     * which a stalled target agent would otherwise make it do. Races the target agent's own write with optimistic
+     * concurrency: whichever loses looks again (a migration that reached SwitchingToStandby is failed by the source
+     * agent instead).
+     */
+    public static Optional<Decision> vmVanished(SriovMigration m, ClusterView view) {
+        String vm = m.getSpec().vmName;
+        boolean reported = view.nicsByNode().keySet().stream().anyMatch(node -> view.vmOn(node, vm).isPresent());
+        if (reported) {
+            return Optional.empty();
+        }
+        return Optional.of(PendingHandler.fail(view, Reasons.VM_NOT_FOUND, "VM " + vm + " is no longer reported on "
+                + m.getStatus().sourceNode + " nor on any other node (destroyed?) while " + m.getStatus().phase
+                + "; nothing was changed on the source and its VF reservation is released. Create a new"
+                + " SriovMigration once it runs again"));
+    }
+
     public static Optional<Instant> deadlineOf(SriovMigration m) {
         return Optional.ofNullable(Timestamps.parse(m.getStatus().phaseDeadline));
     }

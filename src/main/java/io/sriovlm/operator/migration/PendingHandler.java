@@ -130,6 +130,7 @@ public final class PendingHandler {
         return view.migrations().stream()
                 .filter(o -> !o.getMetadata().getUid().equals(m.getMetadata().getUid()))
                 .filter(o -> m.getSpec().vmName.equals(o.getSpec().vmName))
+                .filter(o -> !o.getSpec().dryRunRequested()) // a dry run waiting for its source check moves nothing
                 .filter(ClusterView::isActive)
                 .filter(o -> ClusterView.holdsSlot(o) || age.compare(o, m) < 0)
                 .min(age);

@@ -78,10 +78,12 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     @Override
     public List<EventSource<?, SriovMigration>> prepareEventSources(EventSourceContext<SriovMigration> context) {
         migrations = context.getPrimaryCache();
-        // A change of a node, NIC or pool can unblock the migrations that wait in Pending or Scheduling.
+        // A change of a node, NIC or pool can unblock the migrations that wait in Pending or Scheduling, and a NIC
+        // report without the VM ends one in Preparing (Oversight.vmVanished).
         caches = new ClusterCaches<>(context, (HasMetadata ignored) -> migrations.list()
                 .filter(m -> m.getStatus() == null || m.getStatus().phase == null
-                        || m.getStatus().phase == MigrationPhase.Pending || m.getStatus().phase == MigrationPhase.Scheduling)
+                        || m.getStatus().phase == MigrationPhase.Pending || m.getStatus().phase == MigrationPhase.Scheduling
+                        || m.getStatus().phase == MigrationPhase.Preparing)
                 .map(ResourceID::fromResource).collect(Collectors.toSet()));
         return List.of(caches.nics, caches.nodes, caches.pools);
     }
@@ -142,6 +144,12 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 return apply(m, decision);
             }
         }
+        if (decision.transition().isEmpty() && phase == MigrationPhase.Preparing && !deleting) {
+            Optional<Decision> vanished = Oversight.vmVanished(m, view(now));
+            if (vanished.isPresent()) {
+                return apply(m, vanished.get());
+            }
+        }
         return apply(m, decision);
     }
 
@@ -156,8 +164,10 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
             }
         }
-        if (transition.to() == MigrationPhase.Scheduling || transition.to() == MigrationPhase.Preparing) {
+        boolean asksSource = m.getSpec().dryRunRequested() && !transition.to().isTerminal();
+        if (transition.to() == MigrationPhase.Scheduling || transition.to() == MigrationPhase.Preparing || asksSource) {
             // Agents select their work by these labels: they must be on the object before the phase that wakes them.
+            // A dry run gets only the source label (its source agent tests libvirt reachability; docs/decisions/006).
             Optional<SriovMigration> labelled = label(m, transition);
             if (labelled.isEmpty()) {
                 return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);

@@ -73,6 +73,8 @@ public final class SimulatedHypervisor implements Hypervisor {
     private Random failureRandom = new Random(0);
     private boolean dropNextRemoved;
     private String failNextDetachError;
+    /** Destination URI → the error this host gets opening it (a cut route, a firewall, a TLS mismatch). */
+    private final Map<String, String> unreachable = new java.util.HashMap<>();
     private boolean closed;
 
     /** Use {@link SimulatedFabric#newHost}; this constructor does not register the host. */
@@ -103,6 +105,24 @@ public final class SimulatedHypervisor implements Hypervisor {
     /** The downtime a successful migration reports (default 30 ms). */
     public void setDowntime(Duration time) {
         this.downtime = requireNonNegative(time, "downtime");
+    }
+
+    /**
+     * From now on this host cannot open {@code destinationUri}: {@link #checkReachable} and migrations to it fail
+     * with {@code error} (a default like libvirt's when null). The target itself stays up for everyone else.
+     */
+    public void makeUnreachable(String destinationUri, String error) {
+        synchronized (lock) {
+            unreachable.put(destinationUri, error == null ? "unable to connect to server at '" + destinationUri
+                    + "': No route to host" : error);
+        }
+    }
+
+    /** Undoes {@link #makeUnreachable}. */
+    public void makeReachable(String destinationUri) {
+        synchronized (lock) {
+            unreachable.remove(destinationUri);
+        }
     }
 
     /** The next {@code n} migrations from this host fail at the end of their copy with {@code error}. */
@@ -341,6 +361,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     public CompletionStage<MigrationResult> startMigration(String domain, MigrationRequest request)
             throws HypervisorException {
         Objects.requireNonNull(request, "request");
+        checkReachable(request.destinationUri());
         SimulatedHypervisor dest = fabric.resolve(request.destinationUri()).orElseThrow(() -> new HypervisorException(
                 "operation failed: Failed to connect to remote libvirt URI " + request.destinationUri()
                         + ": no such host"));
@@ -410,6 +431,22 @@ public final class SimulatedHypervisor implements Hypervisor {
             }
             return Optional.of(new JobStats(total, processed, total - processed, job.copyStartedNanos == 0 ? 0 : 1,
                     TimeUnit.NANOSECONDS.toMillis(now - job.startedNanos)));
+        }
+    }
+
+    @Override
+    public void checkReachable(String destinationUri) throws HypervisorException {
+        String cut;
+        synchronized (lock) {
+            cut = unreachable.get(destinationUri);
+        }
+        if (cut != null) {
+            throw new HypervisorException("operation failed: Failed to connect to remote libvirt URI " + destinationUri
+                    + ": " + cut);
+        }
+        if (fabric.resolve(destinationUri).isEmpty()) {
+            throw new HypervisorException("operation failed: Failed to connect to remote libvirt URI " + destinationUri
+                    + ": no such host");
         }
     }
 

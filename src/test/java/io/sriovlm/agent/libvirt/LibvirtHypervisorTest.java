@@ -94,6 +94,15 @@ class LibvirtHypervisorTest {
     }
 
     @Test
+    void checkReachableOpensAndClosesAReadOnlyConnectionOrSaysWhyNot() throws Exception {
+        hv.checkReachable(URI);
+        assertThatThrownBy(() -> hv.checkReachable("qemu+tcp://127.0.0.1:1/system"))
+                .isInstanceOf(HypervisorException.class).hasMessageContaining("qemu+tcp://127.0.0.1:1/system");
+        assertThatThrownBy(() -> hv.checkReachable("nosuchdriver:///system"))
+                .isInstanceOf(HypervisorException.class).hasMessageContaining("cannot open");
+    }
+
+    @Test
     void connectsAndListsTheTestDriversDefaultDomain() {
         assertThat(hv.hostName()).isNotBlank();
         assertThat(hv.listDomains()).anySatisfy(d -> {

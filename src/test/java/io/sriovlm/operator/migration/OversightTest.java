@@ -73,4 +73,24 @@ class OversightTest {
         assertThat(decision.recheckAfter().orElseThrow()).isBetween(java.time.Duration.ofSeconds(10),
                 java.time.Duration.ofSeconds(11));
     }
+
+    @Test
+    void aPreparingMigrationWhoseVmNoAgentReportsFailsVmNotFound() {
+        var nics = new java.util.HashMap<>(java.util.Map.of("hv1", io.sriovlm.testing.Objects.nic("hv1",
+                java.util.Map.of("vm-02", 1)), "hv2", io.sriovlm.testing.Objects.nic("hv2", java.util.Map.of())));
+        var nodes = java.util.Map.of("hv1", io.sriovlm.testing.Objects.node("hv1"), "hv2",
+                io.sriovlm.testing.Objects.node("hv2"));
+        var view = new ClusterView(nics, nodes, java.util.List.of(), java.util.List.of(),
+                io.sriovlm.operator.OperatorConfig.defaults(), NOW);
+        SriovMigration m = migration("m", "vm-01", MigrationPhase.Preparing);
+        m.getStatus().sourceNode = "hv1";
+        var t = Oversight.vmVanished(m, view).orElseThrow().transition().orElseThrow();
+        assertThat(t.to()).isEqualTo(MigrationPhase.Failed);
+        assertThat(t.reason()).isEqualTo(Reasons.VM_NOT_FOUND);
+        assertThat(t.message()).contains("vm-01").contains("hv1");
+
+        SriovMigration present = migration("m2", "vm-02", MigrationPhase.Preparing);
+        present.getStatus().sourceNode = "hv1";
+        assertThat(Oversight.vmVanished(present, view)).isEmpty();
+    }
 }

@@ -88,6 +88,65 @@ class PendingHandlerTest {
         assertThat(Conditions.isTrue(status.conditions, ConditionTypes.DRY_RUN)).isTrue();
     }
 
+    /** hv2 publishes the SF netdev and the bond vm-01 needs, so the operator's dry-run checks pass. */
+    private void hv2Prepared() {
+        var status = nics.get("hv2").getStatus();
+        var sf = new io.sriovlm.api.v1alpha1.HypervisorNicStatus.SfStatus();
+        sf.netdev = "meth0";
+        status.sfs.add(sf);
+        var bond = new io.sriovlm.api.v1alpha1.HypervisorNicStatus.BondStatus();
+        bond.name = "bond0";
+        bond.activeSlave = "en6s0f0pf0sf0";
+        status.bonds.add(bond);
+    }
+
+    @Test
+    void aDryRunWhoseOperatorChecksPassAsksTheSourceAgentAndStaysPending() {
+        hv2Prepared();
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
+        m.getSpec().dryRun = true;
+        SriovMigrationStatus status = decideAndApply(m);
+        assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
+        assertThat(status.sourceNode).isEqualTo("hv1");
+        assertThat(status.targetNode).isNull();
+        assertThat(status.targetMigrationUri).isEqualTo("sim://hv2/system");
+        var asked = Conditions.find(status.conditions, ConditionTypes.PREFLIGHT_LIBVIRT).orElseThrow();
+        assertThat(asked.getStatus()).isEqualTo("Unknown");
+        assertThat(asked.getReason()).isEqualTo(Reasons.CHECKING);
+
+        // Asked again before the answer: nothing to write, look again soon.
+        m.setStatus(status);
+        assertThat(PendingHandler.decide(m, view()).transition()).isEmpty();
+
+        // The source agent's answer ends the dry run with it.
+        Conditions.set(status.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, "False", Reasons.LIBVIRT_UNREACHABLE,
+                "libvirt on hv1 cannot open sim://hv2/system: No route to host", 1L, NOW);
+        SriovMigrationStatus done = decideAndApply(m);
+        assertThat(done.phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(done.failureReason).isEqualTo(Reasons.PREFLIGHT_FAILED);
+        assertThat(Conditions.find(done.conditions, ConditionTypes.PREFLIGHT_LIBVIRT).orElseThrow().getMessage())
+                .contains("No route to host");
+    }
+
+    @Test
+    void aDryRunWhoseSourceAgentDoesNotAnswerEndsWithThatCheckUnknownAfterTheStepTimeout() {
+        hv2Prepared();
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
+        m.getSpec().dryRun = true;
+        m.setStatus(decideAndApply(m));
+        // Asked a step timeout ago (default) and more.
+        Conditions.find(m.getStatus().conditions, ConditionTypes.PREFLIGHT_LIBVIRT).orElseThrow().setLastTransitionTime(
+                io.sriovlm.common.Timestamps.format(NOW.minusSeconds(
+                        m.getSpec().optionsOrDefaults().stepTimeoutSecondsOrDefault() + 1)));
+        SriovMigrationStatus done = decideAndApply(m);
+        assertThat(done.phase).isEqualTo(MigrationPhase.Succeeded);
+        var libvirt = Conditions.find(done.conditions, ConditionTypes.PREFLIGHT_LIBVIRT).orElseThrow();
+        assertThat(libvirt.getStatus()).isEqualTo("Unknown");
+        assertThat(libvirt.getReason()).isEqualTo(Reasons.NO_ANSWER);
+        assertThat(libvirt.getMessage()).contains("agent of hv1");
+        assertThat(done.message).contains("not verified: " + ConditionTypes.PREFLIGHT_LIBVIRT);
+    }
+
     @Test
     void aDryRunOfAMissingVmFailsThatCheckAndSkipsTheOnesThatDependOnIt() {
         SriovMigration m = migration("m1", "vm-77", MigrationPhase.Pending);

@@ -1,0 +1,115 @@
+package io.sriovlm.sandbox;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.NodeVfs;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry;
+import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import static io.sriovlm.sandbox.SandboxFixture.awaitPhase;
+import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
+import static io.sriovlm.sandbox.SandboxFixture.create;
+import static io.sriovlm.sandbox.SandboxFixture.pool;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Sandbox tier: a VF lease is released when its VM is destroyed before the source is touched, and when its node is
+ * removed. The target agent of hv2 is stopped so that a migration waits in Preparing holding its reservation.
+ */
+@Tag("sandbox")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LeaseReleaseSandboxTest {
+    @TempDir
+    static Path work;
+    static Sandbox sandbox;
+    static KubernetesClient client;
+
+    @BeforeAll
+    static void start() {
+        sandbox = SandboxFixture.start(work, Duration.ofMillis(100));
+        client = sandbox.client();
+        SandboxFixture.awaitReady(client);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    private static Optional<VfEntry> reservationOf(String uid) {
+        return pool(client).nodes.stream().flatMap(n -> n.vfs.stream()).filter(v -> uid.equals(v.migrationUid))
+                .findFirst();
+    }
+
+    /** Waits in Preparing on hv2 (whose agent is stopped) with its VF reserved there. */
+    private static SriovMigration waitingInPreparing(String name, String vm) {
+        sandbox.stopAgent("hv2");
+        SriovMigration m = create(client, name, vm, "hv2");
+        awaitPhase(client, name, p -> p == MigrationPhase.Preparing, Duration.ofSeconds(15));
+        String uid = m.getMetadata().getUid();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                .until(() -> reservationOf(uid).map(v -> v.state == VfState.Reserved).orElse(false));
+        return m;
+    }
+
+    @Test
+    @Order(1)
+    void aMigrationWaitingInPreparingWhoseVmIsDestroyedLosesItsVfAndFailsVmNotFound() throws Exception {
+        try {
+            SriovMigration m = waitingInPreparing("lease-vm-02", "vm-02");
+            String reserved = reservationOf(m.getMetadata().getUid()).orElseThrow().pciAddress;
+
+            sandbox.host("hv1").destroy("vm-02");
+
+            // The ledger drops the stale lease as soon as hv1's agent stops reporting vm-02 ...
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() ->
+                    reservationOf(m.getMetadata().getUid()).isEmpty() && pool(client).nodes.stream()
+                            .filter(n -> n.node.equals("hv2")).flatMap(n -> n.vfs.stream())
+                            .anyMatch(v -> reserved.equals(v.pciAddress) && v.state == VfState.Free));
+            // ... and the migration ends, saying why, well before its Preparing deadline.
+            SriovMigration done = awaitTerminal(client, "lease-vm-02", Duration.ofSeconds(15));
+            assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Failed);
+            assertThat(done.getStatus().failureReason).isEqualTo("VmNotFound");
+            assertThat(done.getStatus().message).contains("vm-02");
+            assertThat(done.getStatus().conditions).extracting(Condition::getReason).contains("VmNotFound");
+        } finally {
+            sandbox.resumeAgent("hv2");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aRemovedNodeDropsItsVfsAndTheReservationsOnIt() {
+        SriovMigration m = waitingInPreparing("lease-vm-01", "vm-01");
+        assertThat(pool(client).nodes).extracting(n -> n.node).contains("hv2");
+
+        assertThat(client.nodes().withName("hv2").delete()).isNotEmpty();
+
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() ->
+                pool(client).nodes.stream().noneMatch(n -> n.node.equals("hv2")));
+        var status = pool(client);
+        assertThat(reservationOf(m.getMetadata().getUid())).isEmpty();
+        assertThat(status.nodes).extracting(n -> n.node).containsExactly("hv1");
+        assertThat(status.totalVfs).isEqualTo(status.nodes.stream().mapToInt(n -> n.total).sum());
+        assertThat(status.nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
+        NodeVfs hv1 = status.nodes.get(0);
+        assertThat(hv1.total).isEqualTo(Sandbox.VFS_PER_NODE);
+    }
+}
