@@ -15,6 +15,7 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.StandbyLinkPolicy;
 import io.sriovlm.api.v1alpha1.TeamingSummary;
+import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.migration.ConditionTypes;
@@ -27,6 +28,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +47,13 @@ public final class TargetAgentSteps {
     private final Clock clock;
     private final Runnable reportInventory;
     private final Map<String, Integer> attachAttempts = new ConcurrentHashMap<>();
+    /** Automatic handoff: VMs whose reserved VF QEMU will plug here, by domain name. */
+    private final Map<String, ExpectedPlug> expectedPlugs = new ConcurrentHashMap<>();
+
+    /** The VF QEMU plugs at the end of an automatic-handoff migration, and when the bond followed it. */
+    private record ExpectedPlug(String vfPciAddress, BondSpec bond, AtomicReference<Instant> pluggedAt,
+            AtomicReference<Instant> switchedAt) {
+    }
 
     public TargetAgentSteps(Hypervisor hypervisor, HostNetwork network, Supplier<Optional<HypervisorNicSpec>> nicSpec,
             AgentConfig config, Clock clock, Runnable reportInventory) {
@@ -54,6 +63,31 @@ public final class TargetAgentSteps {
         this.config = config;
         this.clock = clock;
         this.reportInventory = reportInventory;
+        hypervisor.addDeviceListener(this::onDeviceEvent);
+    }
+
+    /**
+     * Automatic handoff: QEMU plugs the reserved VF as the migration ends; the bond follows libvirt's device-added
+     * event at once rather than waiting for the phase change to reach this agent through the API.
+     */
+    private void onDeviceEvent(Hypervisor.DeviceEvent event) {
+        ExpectedPlug plug = expectedPlugs.get(event.domain());
+        if (plug == null || event.kind() != Hypervisor.DeviceEvent.Kind.ADDED) {
+            return;
+        }
+        try {
+            Optional<DomainSnapshot> domain = hypervisor.domain(event.domain());
+            if (domain.isEmpty() || !plug.vfPciAddress().equals(
+                    TeamingXml.inspect(domain.get().xml(), config.primaryDevice()).primaryPciAddress())) {
+                return;
+            }
+            plug.pluggedAt().compareAndSet(null, event.at());
+            plug.switchedAt().compareAndSet(null, network.setActiveSlave(plug.bond().name, plug.bond().vfRepresentor));
+        } catch (HostNetworkException | RuntimeException e) {
+            org.jboss.logging.Logger.getLogger(TargetAgentSteps.class).warnf(e,
+                    "bond %s not switched to the VF representor on %s's device-added event; RestoringFastPath will",
+                    plug.bond().name, event.domain());
+        }
     }
 
     public StepResult step(SriovMigration m) {
@@ -88,6 +122,10 @@ public final class TargetAgentSteps {
                 }
             }
             network.setActiveSlave(bond.name, bond.sfRepresentor);
+            if (m.getSpec().handoff() == VfHandoff.Automatic) {
+                expectedPlugs.put(m.getSpec().vmName, new ExpectedPlug(vf, bond, new AtomicReference<>(),
+                        new AtomicReference<>()));
+            }
             String message = config.nodeName() + " ready: SF netdev " + standbyDevice + ", bond " + bond.name
                     + " on SF representor " + bond.sfRepresentor + ", VF " + vf + " free";
             return StepResult.done(Transition.to(MigrationPhase.SwitchingToStandby, Reasons.PREPARED, message).with(s ->
@@ -124,7 +162,16 @@ public final class TargetAgentSteps {
                     "no HypervisorNic for node " + config.nodeName() + " is visible to its agent"));
             BondSpec bond = HostObservation.bondFor(spec, wanted.standbyDevice).orElseThrow(() ->
                     new HostNetworkException("no bond for SF netdev " + wanted.standbyDevice + " on " + config.nodeName()));
-            Instant switched = network.setActiveSlave(bond.name, bond.vfRepresentor);
+            ExpectedPlug plug = expectedPlugs.get(vm);
+            Instant switched;
+            if (plug != null && plug.switchedAt().get() != null && vf.equals(plug.vfPciAddress())) {
+                // The device-added event already moved the bond; measure from the plug, not from this step.
+                network.setActiveSlave(bond.name, bond.vfRepresentor);
+                attachedAt = plug.pluggedAt().get();
+                switched = plug.switchedAt().get();
+            } else {
+                switched = network.setActiveSlave(bond.name, bond.vfRepresentor);
+            }
             if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration) {
                 TeamingReport now = TeamingXml.inspect(hypervisor.domain(vm).orElseThrow().xml(), config.primaryDevice());
                 if (now.standbyLinkUp()) {
@@ -132,6 +179,7 @@ public final class TargetAgentSteps {
                 }
             }
             attachAttempts.remove(uid);
+            expectedPlugs.remove(vm);
             reportInventory.run();
             long lag = Math.max(0, Duration.between(attachedAt, switched).toMillis());
             String message = vm + " runs on " + config.nodeName() + " with VF " + vf + " and bond " + bond.name

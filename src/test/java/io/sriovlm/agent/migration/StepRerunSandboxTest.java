@@ -179,4 +179,31 @@ class StepRerunSandboxTest {
         assertThat(vfAttachedOn(hv1)).isTrue();
         assertThat(sys1.activeSlave("bond0")).isEqualTo("ens2_0");
     }
+
+    @Test
+    void withAutomaticHandoffTheTargetBondFollowsTheDeviceAddedEventBeforeThePhaseChange() throws Exception {
+        hv1.setCopyTime(Duration.ofMillis(100));
+        TargetAgentSteps target = target();
+        SriovMigration preparing = migration(MigrationPhase.Preparing);
+        preparing.getSpec().vfHandoff = io.sriovlm.api.v1alpha1.VfHandoff.Automatic;
+        assertThat(transitionOf(target.step(preparing)).to()).isEqualTo(MigrationPhase.SwitchingToStandby);
+        assertThat(sys2.activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
+
+        MigrationJobs jobs = new MigrationJobs();
+        SriovMigration switching = written(preparing, target.step(preparing));
+        SriovMigration migrating = written(switching, source(jobs).step(switching));
+        assertThat(migrating.getStatus().phase).isEqualTo(MigrationPhase.Migrating);
+        source(jobs).step(migrating); // starts the job with the destination XML naming the reserved VF
+
+        // No step of the target runs here: only libvirt's device-added event can move hv2's bond.
+        await().atMost(Duration.ofSeconds(10)).until(() -> "ens2_0".equals(sys2.activeSlave("bond0")));
+        assertThat(vfAttachedOn(hv2)).isTrue();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> jobDone.get() == 1);
+        SriovMigration restoring = written(migrating, source(jobs).step(migrating));
+        assertThat(restoring.getStatus().phase).isEqualTo(MigrationPhase.RestoringFastPath);
+        SriovMigration done = written(restoring, target.step(restoring));
+        assertThat(done.getStatus().phase).isEqualTo(MigrationPhase.Succeeded);
+        assertThat(done.getStatus().bondSwitchLagMs).isNotNull();
+    }
 }
