@@ -69,6 +69,7 @@ public final class EvacuationBenchmark {
             long start = System.nanoTime();
             long done = 0;
             List<SriovMigration> ms = List.of();
+            java.util.Set<String> waits = new java.util.HashSet<>();
             deadline = start + Duration.ofMillis(Math.max(60_000, 4L * vms * copyMs)).toNanos();
             while (System.nanoTime() < deadline) {
                 ms = client.resources(SriovMigration.class).inNamespace(EvacuationConfig.DEFAULT_NAMESPACE)
@@ -78,6 +79,11 @@ public final class EvacuationBenchmark {
                     done = System.nanoTime();
                     break;
                 }
+                // Why the waiting ones wait, each distinct reason once (to stderr): where the lanes lose time.
+                ms.stream().filter(m -> m.getStatus() != null && m.getStatus().phase == MigrationPhase.Pending)
+                        .flatMap(m -> m.getStatus().conditions.stream()).filter(c -> "False".equals(c.getStatus()))
+                        .map(c -> c.getReason() + ": " + c.getMessage())
+                        .filter(waits::add).forEach(w -> progress.println("waiting: " + w));
                 Thread.sleep(20);
             }
             if (done == 0) {
