@@ -14,6 +14,7 @@ import io.sriovlm.agent.hostnet.OvsCli;
 import io.sriovlm.agent.hostnet.ProcessCommandRunner;
 import io.sriovlm.agent.hostnet.SysfsHostNetwork;
 import io.sriovlm.agent.libvirt.LibvirtHypervisor;
+import io.sriovlm.operator.EvacuationConfig;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.OperatorRole;
 import io.sriovlm.sandbox.SandboxCommand;
@@ -52,6 +53,10 @@ public class Main implements QuarkusApplication {
     int maxInboundPerNode;
     @ConfigProperty(name = "sriovlm.operator.heartbeat-stale-after", defaultValue = "30s")
     Duration heartbeatStaleAfter;
+    @ConfigProperty(name = "sriovlm.operator.evacuation-namespace", defaultValue = "sriovlm-system")
+    String evacuationNamespace;
+    @ConfigProperty(name = "sriovlm.operator.evacuation-guard-image", defaultValue = "registry.k8s.io/pause:3.10")
+    String evacuationGuardImage;
     @ConfigProperty(name = "sriovlm.operator.lease-namespace")
     Optional<String> leaseNamespace;
 
@@ -78,7 +83,8 @@ public class Main implements QuarkusApplication {
             case "operator" -> {
                 OperatorConfig config = new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode,
                         heartbeatStaleAfter);
-                Operator operator = OperatorRole.create(client.get(), config, meters, Clock.systemUTC(), o -> {
+                Operator operator = OperatorRole.create(client.get(), config,
+                        new EvacuationConfig(evacuationNamespace, evacuationGuardImage), meters, Clock.systemUTC(), o -> {
                     leaseNamespace.ifPresent(ns -> o.withLeaderElectionConfiguration(
                             new LeaderElectionConfiguration("sriovlm-operator", ns)));
                 });

@@ -7,6 +7,7 @@ import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.metrics.MigrationMetrics;
 import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.operator.reconciler.EvacuationReconciler;
 import io.sriovlm.operator.reconciler.HypervisorNicReconciler;
 import io.sriovlm.operator.reconciler.SriovMigrationReconciler;
 import io.sriovlm.operator.reconciler.VfPoolReconciler;
@@ -14,7 +15,7 @@ import io.sriovlm.operator.reconciler.VfPoolReconciler;
 import java.time.Clock;
 import java.util.function.Consumer;
 
-/** Builds the operator role: the three cluster-wide controllers on one JOSDK Operator. It never touches a host. */
+/** Builds the operator role: the four cluster-wide controllers (migrations, pools, NICs, node evacuation) on one JOSDK Operator. It never touches a host. */
 public final class OperatorRole {
     public static final String COMPONENT = "sriovlm-operator";
 
@@ -22,6 +23,12 @@ public final class OperatorRole {
     }
 
     public static Operator create(KubernetesClient client, OperatorConfig config, MeterRegistry meters, Clock clock,
+            Consumer<io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider> extra) {
+        return create(client, config, EvacuationConfig.defaults(), meters, clock, extra);
+    }
+
+    public static Operator create(KubernetesClient client, OperatorConfig config, EvacuationConfig evacuation,
+            MeterRegistry meters, Clock clock,
             Consumer<io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider> extra) {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
@@ -40,6 +47,8 @@ public final class OperatorRole {
                 o -> o.withName("vfpool").withGenerationAware(false));
         operator.register(new HypervisorNicReconciler(client, config, events, clock),
                 o -> o.withName("hypervisornic").withGenerationAware(false));
+        operator.register(new EvacuationReconciler(client, evacuation, events, clock),
+                o -> o.withName("evacuation").withGenerationAware(false));
         return operator;
     }
 }

@@ -33,8 +33,11 @@ public final class SandboxCommand {
         boolean copyGiven = false;
         Integer bench = null;
         Integer warmup = null;
+        Integer evacuationBench = null;
+        int outbound = 2;
         Path workDir = Path.of("target", "sandbox");
-        String usage = "usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR] | --bench N [--warmup M]";
+        String usage = "usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR] | --bench N [--warmup M]"
+                + " | --evacuation-bench N [--copy-ms T] [--outbound P]";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--demo" -> demo = true;
@@ -45,6 +48,8 @@ public final class SandboxCommand {
                 }
                 case "--bench" -> bench = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--evacuation-bench" -> evacuationBench = Integer.parseInt(args[++i]);
+                case "--outbound" -> outbound = Integer.parseInt(args[++i]);
                 case "--workdir" -> workDir = Path.of(args[++i]);
                 default -> {
                     System.err.println("unknown argument " + args[i] + "; " + usage);
@@ -53,6 +58,10 @@ public final class SandboxCommand {
             }
         }
         Files.createDirectories(workDir);
+        if (evacuationBench != null) {
+            // Issue 6's benchmark: N VMs off one node, copy time --copy-ms (default 500), outbound limit --outbound.
+            return EvacuationBenchmark.run(workDir, evacuationBench, copyMs, outbound, meters, System.out, System.err);
+        }
         if (bench != null || warmup != null) {
             if (bench == null || bench < 1 || demo || copyGiven || port != 0 || (warmup != null && warmup < 0)) {
                 System.err.println("--bench N (N >= 1) runs alone (its copy time is 0 ms), with an optional"

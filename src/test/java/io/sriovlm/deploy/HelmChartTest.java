@@ -121,7 +121,11 @@ class HelmChartTest {
                 "sriovlm.io/hypervisornics", Set.of("list", "watch", "patch"),
                 "sriovlm.io/hypervisornics/status", Set.of("update"),
                 "nodes", Set.of("list", "watch"),
+                "nodes/status", Set.of("update"),
                 "events", Set.of("create")));
+        Role evacuation = one(chart, Role.class, "sriovlm-operator-evacuation");
+        assertThat(evacuation.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+        assertThat(evacuation.getRules()).isEqualTo(one(kustomize, Role.class, "sriovlm-operator-evacuation").getRules());
     }
 
     @Test

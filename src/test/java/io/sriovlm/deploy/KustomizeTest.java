@@ -213,6 +213,7 @@ class KustomizeTest {
                 .containsEntry("sriovlm.io/hypervisornics", Set.of("list", "watch", "patch"))
                 .containsEntry("sriovlm.io/hypervisornics/status", Set.of("update"))
                 .containsEntry("nodes", Set.of("list", "watch"))
+                .containsEntry("nodes/status", Set.of("update"))
                 .containsEntry("events", Set.of("create"));
         assertThat(cluster.values()).allSatisfy(verbs -> assertThat(verbs).doesNotContain("*", "delete",
                 "deletecollection", "escalate", "bind", "impersonate"));
@@ -223,6 +224,16 @@ class KustomizeTest {
         assertThat(lease.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(grants(lease.getRules())).isEqualTo(documented("Role `sriovlm-operator-leader-election`"))
                 .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("create", "get", "update")));
+
+        Role evacuation = rendered.stream().filter(Role.class::isInstance).map(Role.class::cast)
+                .filter(r -> r.getMetadata().getName().equals("sriovlm-operator-evacuation")).findFirst()
+                .orElseThrow();
+        assertThat(evacuation.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+        assertThat(grants(evacuation.getRules())).isEqualTo(documented("Role `sriovlm-operator-evacuation`"))
+                .containsExactlyInAnyOrderEntriesOf(Map.of(
+                        "sriovlm.io/sriovmigrations", Set.of("create", "delete"),
+                        "pods", Set.of("list", "watch", "create", "delete"),
+                        "policy/poddisruptionbudgets", Set.of("list", "watch", "create", "delete")));
     }
 
     @Test

@@ -110,16 +110,33 @@ class KubectlPluginSandboxTest {
     }
 
     @Test
-    void cancelSetsSpecCancelAndEvacuateDoesNotPretend() throws Exception {
+    void cancelSetsSpecCancel() throws Exception {
         SandboxFixture.create(sandbox.client(), "to-cancel", "vm-03", "hv9-does-not-exist");
         Kubectl.Run cancel = sriovlm("cancel", "to-cancel");
         assertThat(cancel.rc()).as(cancel.all()).isZero();
         assertThat(cancel.out()).contains("to-cancel cancel requested");
         assertThat(SandboxFixture.get(sandbox.client(), "to-cancel").getSpec().cancelRequested()).isTrue();
 
-        Kubectl.Run evacuate = sriovlm("evacuate", "hv1");
-        assertThat(evacuate.rc()).isEqualTo(4);
-        assertThat(evacuate.err()).contains("not available");
+    }
+
+    @Test
+    void evacuateLabelsAndCordonsTheNode() throws Exception {
+        // A node of its own, with no agent and no VM: the other tests' VMs on hv1 and hv2 stay where they are.
+        sandbox.client().nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata()
+                .withName("hv-evac").endMetadata().withNewSpec().endSpec().build()).create();
+        Kubectl.Run evacuate = sriovlm("evacuate", "hv-evac");
+        assertThat(evacuate.rc()).as(evacuate.all()).isZero();
+        assertThat(evacuate.out()).contains("evacuating hv-evac").contains("sriovlm.io/evacuation=hv-evac");
+        var node = sandbox.client().nodes().withName("hv-evac").get();
+        assertThat(node.getSpec().getUnschedulable()).isTrue();
+        assertThat(node.getMetadata().getLabels()).containsEntry("sriovlm.io/evacuate", "on-cordon");
+        // Nothing to move: the operator reports the node evacuated.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+            var n = sandbox.client().nodes().withName("hv-evac").get();
+            return n.getStatus() != null && n.getStatus().getConditions() != null && n.getStatus().getConditions()
+                    .stream().anyMatch(c -> c.getType().equals("SriovEvacuated") && c.getStatus().equals("True"));
+        });
+        assertThat(sriovlm("evacuate").rc()).isEqualTo(2);
     }
 
     private static Kubectl.Run sriovlm(String... args) throws IOException, InterruptedException {

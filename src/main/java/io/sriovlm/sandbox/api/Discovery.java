@@ -38,7 +38,8 @@ final class Discovery {
                     List.of("crd", "crds"), true),
             new Builtin("coordination.k8s.io", "v1", "leases", "Lease", true, List.of(), false),
             new Builtin("apps", "v1", "deployments", "Deployment", true, List.of("deploy"), true),
-            new Builtin("apps", "v1", "daemonsets", "DaemonSet", true, List.of("ds"), true));
+            new Builtin("apps", "v1", "daemonsets", "DaemonSet", true, List.of("ds"), true),
+            new Builtin("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, List.of("pdb"), true));
 
     private static final List<String> VERBS = List.of("create", "delete", "deletecollection", "get", "list", "patch",
             "update", "watch");

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The node-evacuation benchmark of issue 6, see docs/benchmarks.md and docs/decisions/007-evacuation.md.
+# Starts the sandbox with a node "src" holding N teamed VMs and two empty targets, cordons and labels src, and
+# reports total / (ceil(N/P)·T), total running from the cordon to the last migration's Succeeded (goal <= 1.10).
+#   hack/bench-evacuation.sh              N=40 VMs, T=500 ms copy, P=2 outbound
+#   hack/bench-evacuation.sh 40 500 2
+# A benchmark, not a test: mvn test never runs it. Exits non-zero when a migration did not succeed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-40}"
+T="${2:-500}"
+P="${3:-2}"
+JAR=target/quarkus-app/quarkus-run.jar
+if [[ ! -f "$JAR" || -n "$(find src pom.xml crds -newer "$JAR" -print -quit)" ]]; then
+  echo "building sriovlm (mvn package -DskipTests)..." >&2
+  mvn -B -q package -DskipTests >&2
+fi
+exec java -Dsriovlm.role=sandbox -Dquarkus.banner.enabled=false -Dquarkus.http.port=0 -Dquarkus.log.level=WARN \
+  -Dquarkus.log.category.\"io.sriovlm\".level=WARN -Dquarkus.log.console.stderr=true \
+  -jar "$JAR" --evacuation-bench "$N" --copy-ms "$T" --outbound "$P" --workdir target/bench

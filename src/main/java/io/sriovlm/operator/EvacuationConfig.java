@@ -1,0 +1,17 @@
+package io.sriovlm.operator;
+
+/**
+ * Where node evacuation keeps its objects (docs/decisions/007-evacuation.md).
+ *
+ * @param namespace  namespace of the evacuation's SriovMigrations and of the drain guard Pods and PDBs: the
+ *                   operator's own (POD_NAMESPACE), so a namespaced Role suffices for creating and deleting them
+ * @param guardImage image of the drain guard pod; it only has to exist on the node (a pause image)
+ */
+public record EvacuationConfig(String namespace, String guardImage) {
+    public static final String DEFAULT_NAMESPACE = "sriovlm-system";
+    public static final String DEFAULT_GUARD_IMAGE = "registry.k8s.io/pause:3.10";
+
+    public static EvacuationConfig defaults() {
+        return new EvacuationConfig(DEFAULT_NAMESPACE, DEFAULT_GUARD_IMAGE);
+    }
+}
