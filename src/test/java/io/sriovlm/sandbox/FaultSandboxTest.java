@@ -45,8 +45,14 @@ class FaultSandboxTest {
     }
 
     @AfterEach
-    void stop() {
-        sandbox.close();
+    void invariantsHoldAndStop() {
+        try {
+            // Whatever failed, once at rest: one node per VM, a working path, no VF twice, no stale reservation.
+            InvariantChecker checker = new InvariantChecker(sandbox, Duration.ofSeconds(5));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checker.violations()).isEmpty());
+        } finally {
+            sandbox.close();
+        }
     }
 
     /** vm-01 is back on hv1 with its VF and bond0 on the VF representor; hv2's VF is free again. */

@@ -38,7 +38,13 @@ class MigrationSandboxTest {
     @AfterAll
     static void stop() {
         if (sandbox != null) {
-            sandbox.close();
+            try {
+                InvariantChecker checker = new InvariantChecker(sandbox, Duration.ofSeconds(5));
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .untilAsserted(() -> assertThat(checker.violations()).isEmpty());
+            } finally {
+                sandbox.close();
+            }
         }
     }
 
