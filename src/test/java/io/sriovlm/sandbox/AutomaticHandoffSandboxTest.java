@@ -1,6 +1,5 @@
 package io.sriovlm.sandbox;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -8,13 +7,10 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.migration.Reasons;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
@@ -26,36 +22,20 @@ import static org.awaitility.Awaitility.await;
 /** Sandbox tier: spec.vfHandoff Automatic, QEMU unplugging and plugging the VF around the migration. */
 @Tag("sandbox")
 class AutomaticHandoffSandboxTest {
-    @TempDir
-    Path work;
-    Sandbox sandbox;
-    KubernetesClient client;
-
-    @BeforeEach
-    void start() {
-        sandbox = SandboxFixture.start(work, Duration.ofMillis(200));
-        client = sandbox.client();
-        SandboxFixture.awaitReady(client);
-    }
-
-    @AfterEach
-    void stop() {
-        if (sandbox != null) {
-            sandbox.close();
-        }
-    }
+    @RegisterExtension
+    final SandboxExtension world = SandboxExtension.perTest(Duration.ofMillis(200));
 
     @Test
     void qemuHandsTheReservedVfOverAndTheBondsFollow() {
-        create(client, "auto-vm-01", "vm-01", "hv2", spec -> spec.vfHandoff = VfHandoff.Automatic);
-        SriovMigration done = awaitTerminal(client, "auto-vm-01", Duration.ofSeconds(30));
+        create(world.client(), "auto-vm-01", "vm-01", "hv2", spec -> spec.vfHandoff = VfHandoff.Automatic);
+        SriovMigration done = awaitTerminal(world.client(), "auto-vm-01", Duration.ofSeconds(30));
         var s = done.getStatus();
         assertThat(s.phase).as(s.message).isEqualTo(MigrationPhase.Succeeded);
-        assertThat(sandbox.host("hv1").domain("vm-01")).isEmpty();
-        var moved = sandbox.host("hv2").domain("vm-01").orElseThrow();
+        assertThat(world.sandbox().host("hv1").domain("vm-01")).isEmpty();
+        var moved = world.sandbox().host("hv2").domain("vm-01").orElseThrow();
         assertThat(TeamingXml.inspect(moved.xml()).primaryPciAddress()).isEqualTo(s.targetVf).isEqualTo("0000:06:00.1");
-        assertThat(sandbox.sysfs("hv2").activeSlave("bond0")).isEqualTo("ens2_0");
-        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
+        assertThat(world.sandbox().sysfs("hv2").activeSlave("bond0")).isEqualTo("ens2_0");
+        assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
         assertThat(s.standbyStartedAt).as("the device-removed event of QEMU's unplug").isNotNull();
         assertThat(s.bondSwitchLagMs).isNotNull();
         // The operator hands the reservation to the VM right after the phase change it reacts to.
@@ -64,25 +44,25 @@ class AutomaticHandoffSandboxTest {
     }
 
     private io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry targetVfEntry() {
-        return io.sriovlm.operator.placement.VfLedger.find(pool(client), "hv2", "0000:06:00.1").orElseThrow();
+        return io.sriovlm.operator.placement.VfLedger.find(pool(world.client()), "hv2", "0000:06:00.1").orElseThrow();
     }
 
     @Test
     void aGuestThatNeverUnplugsIsAbortedByTheDeadlineAndKeepsItsVf() {
-        sandbox.host("hv1").dropNextDeviceRemovedEvent();
-        create(client, "auto-stuck", "vm-01", "hv2", spec -> {
+        world.sandbox().host("hv1").dropNextDeviceRemovedEvent();
+        create(world.client(), "auto-stuck", "vm-01", "hv2", spec -> {
             spec.vfHandoff = VfHandoff.Automatic;
             spec.options = new MigrationOptions();
             spec.options.timeoutSeconds = 2;
         });
-        SriovMigration m = awaitTerminal(client, "auto-stuck", Duration.ofSeconds(30));
+        SriovMigration m = awaitTerminal(world.client(), "auto-stuck", Duration.ofSeconds(30));
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.RolledBack);
         assertThat(m.getStatus().failureReason).isEqualTo(Reasons.DEADLINE_EXCEEDED);
-        var domain = sandbox.host("hv1").domain("vm-01").orElseThrow();
+        var domain = world.sandbox().host("hv1").domain("vm-01").orElseThrow();
         assertThat(TeamingXml.inspect(domain.xml()).primaryPciAddress()).isEqualTo("0000:06:00.1");
-        assertThat(sandbox.host("hv2").domain("vm-01")).isEmpty();
-        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pool(client).nodes.stream()
+        assertThat(world.sandbox().host("hv2").domain("vm-01")).isEmpty();
+        assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pool(world.client()).nodes.stream()
                 .flatMap(n -> n.vfs.stream()).noneMatch(v -> v.state == VfState.Reserved)).isTrue());
     }
 }

@@ -3,7 +3,6 @@ package io.sriovlm.sandbox;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
@@ -17,14 +16,11 @@ import io.sriovlm.common.Conditions;
 import io.sriovlm.migration.ConditionTypes;
 import io.sriovlm.migration.Reasons;
 import io.sriovlm.operator.placement.NicHealth;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -37,29 +33,15 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Sandbox tier: every bad input of the issue gets a clear condition and an Event, nothing crashes and no VM loses
- * its network. Each test gets a fresh sandbox.
+ * its network. Each test gets a fresh world.sandbox().
  */
 @Tag("sandbox")
 class BadInputSandboxTest {
-    @TempDir
-    Path work;
-    Sandbox sandbox;
-    KubernetesClient client;
-
-    @BeforeEach
-    void start() {
-        sandbox = SandboxFixture.start(work, Duration.ofMillis(100));
-        client = sandbox.client();
-        SandboxFixture.awaitReady(client);
-    }
-
-    @AfterEach
-    void stop() {
-        sandbox.close();
-    }
+    @RegisterExtension
+    final SandboxExtension world = SandboxExtension.perTest(Duration.ofMillis(100));
 
     private SriovMigration failsWith(String name, String reason) {
-        SriovMigration m = awaitTerminal(client, name, Duration.ofSeconds(20));
+        SriovMigration m = awaitTerminal(world.client(), name, Duration.ofSeconds(20));
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Failed);
         assertThat(m.getStatus().failureReason).isEqualTo(reason);
         // The Event is written right after the status.
@@ -70,19 +52,19 @@ class BadInputSandboxTest {
     }
 
     private java.util.List<Event> eventsOf(HasMetadata o) {
-        return client.v1().events().inAnyNamespace().list().getItems().stream()
+        return world.client().v1().events().inAnyNamespace().list().getItems().stream()
                 .filter(e -> o.getMetadata().getName().equals(e.getInvolvedObject().getName())).toList();
     }
 
     /** Defines an extra running domain on a node, with the given devices. */
     private void define(String node, String vm, String devices) throws Exception {
-        sandbox.host(node).define("<domain type='kvm'><name>" + vm + "</name><uuid>"
+        world.sandbox().host(node).define("<domain type='kvm'><name>" + vm + "</name><uuid>"
                 + java.util.UUID.nameUUIDFromBytes(vm.getBytes()) + "</uuid><memory unit='KiB'>262144</memory>"
                 + "<devices>" + devices + "</devices></domain>", true);
     }
 
     private void awaitReported(String node, String vm) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(HypervisorNic.class).withName(node + "-ens2")
+        await().atMost(Duration.ofSeconds(10)).until(() -> world.client().resources(HypervisorNic.class).withName(node + "-ens2")
                 .get().getStatus().vms.stream().anyMatch(v -> vm.equals(v.name)));
     }
 
@@ -94,7 +76,7 @@ class BadInputSandboxTest {
 
     @Test
     void aVmThatRunsNowhereFails() {
-        create(client, "m", "vm-77", "hv2");
+        create(world.client(), "m", "vm-77", "hv2");
         SriovMigration m = failsWith("m", Reasons.VM_NOT_FOUND);
         assertThat(m.getStatus().message).contains("vm-77").contains("hv1, hv2");
         Condition valid = Conditions.find(m.getStatus().conditions, ConditionTypes.VALID).orElseThrow();
@@ -106,7 +88,7 @@ class BadInputSandboxTest {
         define("hv1", "plain", "<interface type='bridge'><mac address='52:54:00:10:10:10'/><source bridge='br0'/>"
                 + "<model type='virtio'/></interface>");
         awaitReported("hv1", "plain");
-        create(client, "m", "plain", "hv2");
+        create(world.client(), "m", "plain", "hv2");
         assertThat(failsWith("m", Reasons.TEAMING_INVALID).getStatus().message).containsIgnoringCase("teaming");
     }
 
@@ -115,10 +97,10 @@ class BadInputSandboxTest {
         define("hv1", "macs", TeamingXml.standbyInterface("52:54:00:20:20:20", "ua-net2", "meth2", true)
                 + TeamingXml.primaryInterface("52:54:00:20:20:99", "0000:06:00.3", "ua-net2", "ua-sriov2"));
         awaitReported("hv1", "macs");
-        create(client, "m", "macs", "hv2");
+        create(world.client(), "m", "macs", "hv2");
         assertThat(failsWith("m", Reasons.TEAMING_INVALID).getStatus().message)
                 .contains("52:54:00:20:20:20").contains("52:54:00:20:20:99");
-        assertVm01Untouched(sandbox);
+        assertVm01Untouched(world.sandbox());
     }
 
     @Test
@@ -127,7 +109,7 @@ class BadInputSandboxTest {
                 + "<source dev='meth2' mode='passthrough'/><model type='virtio'/><teaming type='persistent'/>"
                 + "<alias name='net7'/></interface>");
         awaitReported("hv1", "noalias");
-        create(client, "m", "noalias", "hv2");
+        create(world.client(), "m", "noalias", "hv2");
         assertThat(failsWith("m", Reasons.TEAMING_INVALID).getStatus().message).contains("ua-");
     }
 
@@ -136,39 +118,39 @@ class BadInputSandboxTest {
         define("hv1", "dangling", TeamingXml.standbyInterface("52:54:00:40:40:40", "ua-net2", "meth2", true)
                 + TeamingXml.primaryInterface("52:54:00:40:40:40", "0000:06:00.3", "ua-other", "ua-sriov2"));
         awaitReported("hv1", "dangling");
-        create(client, "m", "dangling", "hv2");
+        create(world.client(), "m", "dangling", "hv2");
         assertThat(failsWith("m", Reasons.TEAMING_INVALID).getStatus().message).contains("ua-other");
     }
 
     @Test
     void theSourceAsTargetFails() {
-        create(client, "m", "vm-01", "hv1");
+        create(world.client(), "m", "vm-01", "hv1");
         assertThat(failsWith("m", Reasons.SOURCE_IS_TARGET).getStatus().message).contains("hv1");
-        assertVm01Untouched(sandbox);
+        assertVm01Untouched(world.sandbox());
     }
 
     @Test
     void anUnknownTargetFails() {
-        create(client, "m", "vm-01", "hv9");
+        create(world.client(), "m", "vm-01", "hv9");
         assertThat(failsWith("m", Reasons.TARGET_NOT_FOUND).getStatus().message).contains("hv9");
     }
 
     @Test
     void aTargetThatIsNotReadyIsWaitedForAndSaysWhy() throws Exception {
-        Files.delete(sandbox.sysfs("hv2").root().resolve("class/net/meth3"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> !Conditions.isTrue(client.resources(HypervisorNic.class)
+        Files.delete(world.sandbox().sysfs("hv2").root().resolve("class/net/meth3"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Conditions.isTrue(world.client().resources(HypervisorNic.class)
                 .withName("hv2-ens2").get().getStatus().conditions, NicHealth.READY));
-        create(client, "m", "vm-01", "hv2");
+        create(world.client(), "m", "vm-01", "hv2");
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
-            SriovMigration m = get(client, "m");
+            SriovMigration m = get(world.client(), "m");
             assertThat(m.getStatus().phase).isEqualTo(MigrationPhase.Pending);
             Condition c = Conditions.find(m.getStatus().conditions, ConditionTypes.SCHEDULED).orElseThrow();
             assertThat(c.getReason()).isEqualTo(Reasons.TARGET_NOT_READY);
             assertThat(c.getMessage()).contains("hv2").contains("meth3");
         });
-        HypervisorNic hv2 = client.resources(HypervisorNic.class).withName("hv2-ens2").get();
+        HypervisorNic hv2 = world.client().resources(HypervisorNic.class).withName("hv2-ens2").get();
         assertThat(eventsOf(hv2)).anyMatch(e -> "HostNotReady".equals(e.getReason()));
-        assertVm01Untouched(sandbox);
+        assertVm01Untouched(world.sandbox());
     }
 
     @Test
@@ -177,30 +159,30 @@ class BadInputSandboxTest {
         define("hv2", "squatter", TeamingXml.standbyInterface("52:54:00:50:50:50", "ua-net0", "meth0", true)
                 + TeamingXml.primaryInterface("52:54:00:50:50:50", "0000:06:00.1", "ua-net0", "ua-sriov0"));
         awaitReported("hv2", "squatter");
-        create(client, "m", "vm-01", "hv2");
+        create(world.client(), "m", "vm-01", "hv2");
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
-            SriovMigration m = get(client, "m");
+            SriovMigration m = get(world.client(), "m");
             assertThat(m.getStatus().phase).isEqualTo(MigrationPhase.Pending);
             Condition c = Conditions.find(m.getStatus().conditions, ConditionTypes.SCHEDULED).orElseThrow();
             assertThat(c.getReason()).isEqualTo(Reasons.POOL_EXHAUSTED);
             assertThat(c.getMessage()).contains("squatter").contains("waits");
         });
-        sandbox.host("hv2").destroy("squatter");
-        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(30));
+        world.sandbox().host("hv2").destroy("squatter");
+        SriovMigration m = awaitTerminal(world.client(), "m", Duration.ofSeconds(30));
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
     }
 
     @Test
     void aSecondMigrationOfTheSameVmIsRefused() {
-        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(2));
-        create(client, "first", "vm-01", "hv2");
+        world.sandbox().host("hv1").setCopyTime(Duration.ofSeconds(2));
+        create(world.client(), "first", "vm-01", "hv2");
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            var s = get(client, "first").getStatus();
+            var s = get(world.client(), "first").getStatus();
             return s != null && s.phase != null && s.phase != MigrationPhase.Pending;
         });
-        create(client, "second", "vm-01", "hv2");
+        create(world.client(), "second", "vm-01", "hv2");
         assertThat(failsWith("second", Reasons.ALREADY_MIGRATING).getStatus().message).contains("default/first");
-        assertThat(awaitTerminal(client, "first", Duration.ofSeconds(30)).getStatus().phase)
+        assertThat(awaitTerminal(world.client(), "first", Duration.ofSeconds(30)).getStatus().phase)
                 .isEqualTo(MigrationPhase.Succeeded);
     }
 
@@ -212,9 +194,9 @@ class BadInputSandboxTest {
         orphan.getSpec().nodeName = "hv9";
         orphan.getSpec().pf = new HypervisorNicSpec.PhysicalFunction();
         orphan.getSpec().pf.name = "ens2";
-        client.resource(orphan).create();
+        world.client().resource(orphan).create();
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
-            HypervisorNic nic = client.resources(HypervisorNic.class).withName("hv9-ens2").get();
+            HypervisorNic nic = world.client().resources(HypervisorNic.class).withName("hv9-ens2").get();
             Condition ready = Conditions.find(nic.getStatus().conditions, NicHealth.READY).orElseThrow();
             assertThat(ready.getStatus()).isEqualTo("False");
             assertThat(ready.getReason()).isEqualTo("NodeNotFound");
@@ -225,9 +207,9 @@ class BadInputSandboxTest {
         pool.getMetadata().setName("pool-z");
         pool.setSpec(new VfPoolSpec());
         pool.getSpec().nodeSelector = Map.of("sriovlm.io/hypervisor", "nope");
-        client.resource(pool).create();
+        world.client().resource(pool).create();
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
-            VfPool p = client.resources(VfPool.class).withName("pool-z").get();
+            VfPool p = world.client().resources(VfPool.class).withName("pool-z").get();
             Condition ready = Conditions.find(p.getStatus().conditions, "Ready").orElseThrow();
             assertThat(ready.getReason()).isEqualTo("NoMatchingNodes");
             assertThat(eventsOf(p)).anyMatch(e -> "NoMatchingNodes".equals(e.getReason()));
@@ -242,7 +224,7 @@ class BadInputSandboxTest {
         bad.setSpec(new SriovMigrationSpec());
         bad.getSpec().vmName = "vm 01; rm -rf /";
         bad.getSpec().targetNode = "HV_2";
-        assertThatThrownBy(() -> client.resource(bad).create())
+        assertThatThrownBy(() -> world.client().resource(bad).create())
                 .isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("spec.vmName")
                 .hasMessageContaining("spec.targetNode");

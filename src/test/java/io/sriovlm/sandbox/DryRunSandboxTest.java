@@ -1,7 +1,6 @@
 package io.sriovlm.sandbox;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
@@ -12,13 +11,10 @@ import io.sriovlm.migration.ConditionTypes;
 import io.sriovlm.operator.migration.DryRunHandler;
 import io.sriovlm.sandbox.host.FakeSysfsTree;
 import io.sriovlm.sandbox.host.SimulatedFabric;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -32,24 +28,8 @@ import static org.awaitility.Awaitility.await;
 /** Sandbox tier: spec.dryRun reports every preflight check and changes nothing. */
 @Tag("sandbox")
 class DryRunSandboxTest {
-    @TempDir
-    static Path work;
-    static Sandbox sandbox;
-    static KubernetesClient client;
-
-    @BeforeAll
-    static void start() {
-        sandbox = SandboxFixture.start(work, Duration.ofMillis(100));
-        client = sandbox.client();
-        SandboxFixture.awaitReady(client);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (sandbox != null) {
-            sandbox.close();
-        }
-    }
+    @RegisterExtension
+    static final SandboxExtension world = SandboxExtension.perClass(Duration.ofMillis(100));
 
     private static Map<String, Condition> conditions(SriovMigration m) {
         return m.getStatus().conditions.stream().collect(Collectors.toMap(Condition::getType, c -> c));
@@ -57,9 +37,9 @@ class DryRunSandboxTest {
 
     @Test
     void aDryRunToHv2ReportsEveryCheckAndChangesNothing() {
-        String xmlBefore = sandbox.host("hv1").domain("vm-01").orElseThrow().xml();
-        create(client, "dry-vm-01", "vm-01", "hv2", spec -> spec.dryRun = true);
-        SriovMigration done = awaitTerminal(client, "dry-vm-01", Duration.ofSeconds(20));
+        String xmlBefore = world.sandbox().host("hv1").domain("vm-01").orElseThrow().xml();
+        create(world.client(), "dry-vm-01", "vm-01", "hv2", spec -> spec.dryRun = true);
+        SriovMigration done = awaitTerminal(world.client(), "dry-vm-01", Duration.ofSeconds(20));
         var s = done.getStatus();
         assertThat(s.phase).as(s.message).isEqualTo(MigrationPhase.Succeeded);
         Map<String, Condition> c = conditions(done);
@@ -76,28 +56,28 @@ class DryRunSandboxTest {
                 MigrationPhase.Succeeded);
 
         // Nothing moved: the VM on hv1 with its VF, nothing reserved, no label that would wake an agent.
-        assertThat(sandbox.host("hv2").domain("vm-01")).isEmpty();
-        String xmlAfter = sandbox.host("hv1").domain("vm-01").orElseThrow().xml();
+        assertThat(world.sandbox().host("hv2").domain("vm-01")).isEmpty();
+        String xmlAfter = world.sandbox().host("hv1").domain("vm-01").orElseThrow().xml();
         assertThat(xmlAfter).isEqualTo(xmlBefore);
         assertThat(TeamingXml.inspect(xmlAfter).primaryPciAddress()).isEqualTo("0000:06:00.1");
-        assertThat(pool(client).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
+        assertThat(pool(world.client()).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
         Map<String, String> labels = done.getMetadata().getLabels() == null ? Map.of() : done.getMetadata().getLabels();
         // Only the source agent was asked (for its libvirt check); no target label would wake the target agent.
         assertThat(labels).containsEntry(Labels.SOURCE_NODE, "hv1").doesNotContainKey(Labels.TARGET_NODE);
-        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
-        assertThat(sandbox.meters().find("sriovlm_migrations_total").counter()).isNull();
+        assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
+        assertThat(world.sandbox().meters().find("sriovlm_migrations_total").counter()).isNull();
     }
 
     @Test
     void aDryRunToANodeWhoseVfPairedWithTheSfIsTakenReportsThatCheckFalse() throws Exception {
         // vm-02 uses SF netdev meth1, which pairs with VF 1; on hv2 another domain holds VF 1.
         String vf1 = FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI, 1);
-        sandbox.host("hv2").define(Sandbox.teamedDomain("vm-07", 1, vf1), true);
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> pool(client).nodes.stream()
+        world.sandbox().host("hv2").define(Sandbox.teamedDomain("vm-07", 1, vf1), true);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> pool(world.client()).nodes.stream()
                 .filter(n -> n.node.equals("hv2")).flatMap(n -> n.vfs.stream())
                 .anyMatch(v -> vf1.equals(v.pciAddress) && v.state == VfState.Allocated));
-        create(client, "dry-vm-02", "vm-02", "hv2", spec -> spec.dryRun = true);
-        SriovMigration done = awaitTerminal(client, "dry-vm-02", Duration.ofSeconds(20));
+        create(world.client(), "dry-vm-02", "vm-02", "hv2", spec -> spec.dryRun = true);
+        SriovMigration done = awaitTerminal(world.client(), "dry-vm-02", Duration.ofSeconds(20));
         assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Failed);
         assertThat(done.getStatus().failureReason).isEqualTo("PreflightFailed");
         Map<String, Condition> c = conditions(done);
@@ -108,19 +88,19 @@ class DryRunSandboxTest {
         assertThat(c.get(ConditionTypes.PREFLIGHT_TARGET).getReason()).isEqualTo("VfPoolExhausted");
         assertThat(c.get(ConditionTypes.PREFLIGHT_TARGET).getMessage()).contains(vf1).contains("vm-07");
         assertThat(c.get(ConditionTypes.PREFLIGHT).getStatus()).isEqualTo("False");
-        assertThat(sandbox.host("hv1").domain("vm-02")).isPresent();
-        assertThat(client.resources(HypervisorNic.class).withName("hv1-ens2").get().getStatus().vms)
+        assertThat(world.sandbox().host("hv1").domain("vm-02")).isPresent();
+        assertThat(world.client().resources(HypervisorNic.class).withName("hv1-ens2").get().getStatus().vms)
                 .anyMatch(v -> "vm-02".equals(v.name));
     }
 
     @Test
     void aDryRunWhoseSourceCannotReachTheTargetsLibvirtFailsThatCheckWithLibvirtsError() {
         String hv2 = SimulatedFabric.uriOf("hv2");
-        sandbox.host("hv1").makeUnreachable(hv2, "unable to connect to server at 'hv2:16514': No route to host");
+        world.sandbox().host("hv1").makeUnreachable(hv2, "unable to connect to server at 'hv2:16514': No route to host");
         try {
-            String xmlBefore = sandbox.host("hv1").domain("vm-01").orElseThrow().xml();
-            create(client, "dry-vm-01-cut", "vm-01", "hv2", spec -> spec.dryRun = true);
-            SriovMigration done = awaitTerminal(client, "dry-vm-01-cut", Duration.ofSeconds(20));
+            String xmlBefore = world.sandbox().host("hv1").domain("vm-01").orElseThrow().xml();
+            create(world.client(), "dry-vm-01-cut", "vm-01", "hv2", spec -> spec.dryRun = true);
+            SriovMigration done = awaitTerminal(world.client(), "dry-vm-01-cut", Duration.ofSeconds(20));
             assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Failed);
             assertThat(done.getStatus().failureReason).isEqualTo("PreflightFailed");
             Map<String, Condition> c = conditions(done);
@@ -131,10 +111,10 @@ class DryRunSandboxTest {
             assertThat(c.get(ConditionTypes.PREFLIGHT_TARGET).getStatus()).isEqualTo("True");
             assertThat(c.get(ConditionTypes.PREFLIGHT).getStatus()).isEqualTo("False");
             assertThat(c.get(ConditionTypes.PREFLIGHT).getMessage()).contains(ConditionTypes.PREFLIGHT_LIBVIRT);
-            assertThat(sandbox.host("hv1").domain("vm-01").orElseThrow().xml()).isEqualTo(xmlBefore);
-            assertThat(pool(client).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
+            assertThat(world.sandbox().host("hv1").domain("vm-01").orElseThrow().xml()).isEqualTo(xmlBefore);
+            assertThat(pool(world.client()).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
         } finally {
-            sandbox.host("hv1").makeReachable(hv2);
+            world.sandbox().host("hv1").makeReachable(hv2);
         }
     }
 }

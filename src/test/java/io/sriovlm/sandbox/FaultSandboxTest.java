@@ -1,7 +1,6 @@
 package io.sriovlm.sandbox;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -10,12 +9,10 @@ import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.migration.Reasons;
 import io.sriovlm.operator.placement.VfLedger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static io.sriovlm.sandbox.SandboxFixture.awaitPhase;
@@ -32,53 +29,40 @@ import static org.awaitility.Awaitility.await;
  */
 @Tag("sandbox")
 class FaultSandboxTest {
-    @TempDir
-    Path work;
-    Sandbox sandbox;
-    KubernetesClient client;
-
-    @BeforeEach
-    void start() {
-        sandbox = SandboxFixture.start(work, Duration.ofMillis(200));
-        client = sandbox.client();
-        SandboxFixture.awaitReady(client);
-    }
+    @RegisterExtension
+    final SandboxExtension world = SandboxExtension.perTest(Duration.ofMillis(200));
 
     @AfterEach
-    void invariantsHoldAndStop() {
-        try {
-            // Whatever failed, once at rest: one node per VM, a working path, no VF twice, no stale reservation.
-            InvariantChecker checker = new InvariantChecker(sandbox, Duration.ofSeconds(5));
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checker.violations()).isEmpty());
-        } finally {
-            sandbox.close();
-        }
+    void invariantsHold() {
+        // Whatever failed, once at rest: one node per VM, a working path, no VF twice, no stale reservation.
+        InvariantChecker checker = new InvariantChecker(world.sandbox(), Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checker.violations()).isEmpty());
     }
 
     /** vm-01 is back on hv1 with its VF and bond0 on the VF representor; hv2's VF is free again. */
     private void assertRolledBackToHv1(SriovMigration m) {
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.RolledBack);
-        assertThat(sandbox.host("hv2").domain("vm-01")).isEmpty();
-        var domain = sandbox.host("hv1").domain("vm-01").orElseThrow();
+        assertThat(world.sandbox().host("hv2").domain("vm-01")).isEmpty();
+        var domain = world.sandbox().host("hv1").domain("vm-01").orElseThrow();
         assertThat(domain.isRunning()).isTrue();
         assertThat(TeamingXml.inspect(domain.xml()).primaryPciAddress()).isEqualTo(m.getStatus().sourceVf);
-        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
+        assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
         assertThat(m.getStatus().standbyWindowMs).isNotNull();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                VfLedger.find(pool(client), "hv2", m.getStatus().targetVf).orElseThrow().state).isEqualTo(VfState.Free));
+                VfLedger.find(pool(world.client()), "hv2", m.getStatus().targetVf).orElseThrow().state).isEqualTo(VfState.Free));
     }
 
     private boolean hasEvent(SriovMigration m, String reason) {
-        return client.v1().events().inNamespace("default").list().getItems().stream()
+        return world.client().v1().events().inNamespace("default").list().getItems().stream()
                 .filter((Event e) -> m.getMetadata().getName().equals(e.getInvolvedObject().getName()))
                 .anyMatch(e -> reason.equals(e.getReason()));
     }
 
     @Test
     void aFailedLibvirtMigrationRollsBackToTheSource() {
-        sandbox.host("hv1").failNextMigrations(1, "injected: unable to connect to hv2");
-        create(client, "m", "vm-01", "hv2");
-        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(30));
+        world.sandbox().host("hv1").failNextMigrations(1, "injected: unable to connect to hv2");
+        create(world.client(), "m", "vm-01", "hv2");
+        SriovMigration m = awaitTerminal(world.client(), "m", Duration.ofSeconds(30));
         assertRolledBackToHv1(m);
         assertThat(m.getStatus().failureReason).isEqualTo(Reasons.MIGRATION_FAILED);
         assertThat(m.getStatus().conditions).anySatisfy(c -> assertThat(c.getMessage()).contains("injected"));
@@ -88,26 +72,26 @@ class FaultSandboxTest {
 
     @Test
     void cancelDuringMigratingAbortsTheJobAndRollsBack() {
-        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(20));
-        create(client, "m", "vm-01", "hv2");
-        awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
+        world.sandbox().host("hv1").setCopyTime(Duration.ofSeconds(20));
+        create(world.client(), "m", "vm-01", "hv2");
+        awaitPhase(world.client(), "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
         // As `kubectl patch sm m --type merge -p '{"spec":{"cancel":true}}'` does: no resourceVersion.
-        client.resources(SriovMigration.class).inNamespace("default").withName("m").patch(
+        world.client().resources(SriovMigration.class).inNamespace("default").withName("m").patch(
                 io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
                 "{\"spec\":{\"cancel\":true}}");
-        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(15));
+        SriovMigration m = awaitTerminal(world.client(), "m", Duration.ofSeconds(15));
         assertRolledBackToHv1(m);
         assertThat(m.getStatus().failureReason).isEqualTo(Reasons.CANCELLED);
     }
 
     @Test
     void anExpiredMigratingDeadlineAbortsAndRollsBack() {
-        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(30));
-        SriovMigration created = create(client, "m", "vm-01", "hv2", spec -> {
+        world.sandbox().host("hv1").setCopyTime(Duration.ofSeconds(30));
+        SriovMigration created = create(world.client(), "m", "vm-01", "hv2", spec -> {
             spec.options = new MigrationOptions();
             spec.options.timeoutSeconds = 1;
         });
-        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(20));
+        SriovMigration m = awaitTerminal(world.client(), "m", Duration.ofSeconds(20));
         assertRolledBackToHv1(m);
         assertThat(m.getStatus().failureReason).isEqualTo(Reasons.DEADLINE_EXCEEDED);
         await().atMost(Duration.ofSeconds(5)).until(() -> hasEvent(m, Reasons.DEADLINE_EXCEEDED));
@@ -116,56 +100,56 @@ class FaultSandboxTest {
 
     @Test
     void deletingARunningMigrationRollsBackBeforeTheObjectGoes() {
-        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(20));
-        create(client, "m", "vm-01", "hv2");
-        SriovMigration migrating = awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
-        client.resource(migrating).delete();
-        await().atMost(Duration.ofSeconds(15)).until(() -> get(client, "m") == null);
-        var domain = sandbox.host("hv1").domain("vm-01").orElseThrow();
+        world.sandbox().host("hv1").setCopyTime(Duration.ofSeconds(20));
+        create(world.client(), "m", "vm-01", "hv2");
+        SriovMigration migrating = awaitPhase(world.client(), "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
+        world.client().resource(migrating).delete();
+        await().atMost(Duration.ofSeconds(15)).until(() -> get(world.client(), "m") == null);
+        var domain = world.sandbox().host("hv1").domain("vm-01").orElseThrow();
         assertThat(TeamingXml.inspect(domain.xml()).primaryPciAddress()).isEqualTo("0000:06:00.1");
-        assertThat(sandbox.host("hv2").domain("vm-01")).isEmpty();
-        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pool(client).nodes.stream()
+        assertThat(world.sandbox().host("hv2").domain("vm-01")).isEmpty();
+        assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pool(world.client()).nodes.stream()
                 .flatMap(n -> n.vfs.stream()).noneMatch(v -> v.state == VfState.Reserved)).isTrue());
     }
 
     @Test
     void aGuestThatNeverReleasesTheVfHitsTheDeadlineAndKeepsItsVf() {
-        sandbox.host("hv1").dropNextDeviceRemovedEvent();
-        create(client, "m", "vm-01", "hv2", spec -> {
+        world.sandbox().host("hv1").dropNextDeviceRemovedEvent();
+        create(world.client(), "m", "vm-01", "hv2", spec -> {
             spec.options = new MigrationOptions();
             spec.options.stepTimeoutSeconds = 2;
         });
-        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(20));
+        SriovMigration m = awaitTerminal(world.client(), "m", Duration.ofSeconds(20));
         assertThat(m.getStatus().failureReason).isEqualTo(Reasons.DEADLINE_EXCEEDED);
         assertThat(m.getStatus().phase).isEqualTo(MigrationPhase.RolledBack);
-        assertThat(sandbox.host("hv1").domain("vm-01")).isPresent();
-        assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isIn("ens2_0", "en6s0f0pf0sf0");
+        assertThat(world.sandbox().host("hv1").domain("vm-01")).isPresent();
+        assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isIn("ens2_0", "en6s0f0pf0sf0");
     }
 
     @Test
     void anAgentRestartDuringMigratingFindsTheJobAndFinishes() throws Exception {
-        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(2));
-        create(client, "m", "vm-01", "hv2");
-        awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
-        sandbox.restartAgent("hv1");
-        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(30));
+        world.sandbox().host("hv1").setCopyTime(Duration.ofSeconds(2));
+        create(world.client(), "m", "vm-01", "hv2");
+        awaitPhase(world.client(), "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
+        world.sandbox().restartAgent("hv1");
+        SriovMigration m = awaitTerminal(world.client(), "m", Duration.ofSeconds(30));
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
-        assertThat(sandbox.host("hv1").domain("vm-01")).isEmpty();
-        assertThat(sandbox.host("hv2").domain("vm-01")).isPresent();
+        assertThat(world.sandbox().host("hv1").domain("vm-01")).isEmpty();
+        assertThat(world.sandbox().host("hv2").domain("vm-01")).isPresent();
     }
 
     @Test
     void anOperatorRestartMidwayKeepsTheReservationAndFinishes() {
-        sandbox.host("hv1").setCopyTime(Duration.ofSeconds(2));
-        create(client, "m", "vm-01", "hv2");
-        awaitPhase(client, "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
-        sandbox.restartOperator();
-        SriovMigration m = awaitTerminal(client, "m", Duration.ofSeconds(30));
+        world.sandbox().host("hv1").setCopyTime(Duration.ofSeconds(2));
+        create(world.client(), "m", "vm-01", "hv2");
+        awaitPhase(world.client(), "m", p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
+        world.sandbox().restartOperator();
+        SriovMigration m = awaitTerminal(world.client(), "m", Duration.ofSeconds(30));
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
         // The operator hands the reservation to the VM when its informer shows Succeeded, just after we saw it.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            var entry = VfLedger.find(pool(client), "hv2", m.getStatus().targetVf).orElseThrow();
+            var entry = VfLedger.find(pool(world.client()), "hv2", m.getStatus().targetVf).orElseThrow();
             assertThat(entry.state).isEqualTo(VfState.Allocated);
             assertThat(entry.vm).isEqualTo("vm-01");
         });

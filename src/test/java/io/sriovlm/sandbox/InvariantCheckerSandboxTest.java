@@ -1,13 +1,11 @@
 package io.sriovlm.sandbox;
 
 import io.sriovlm.agent.libvirt.TeamingXml;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,21 +13,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Sandbox tier: the invariant checker sees a sound world as sound and names each broken invariant. */
 @Tag("sandbox")
 class InvariantCheckerSandboxTest {
-    @TempDir
-    Path work;
-    Sandbox sandbox;
+    @RegisterExtension
+    final SandboxExtension world = SandboxExtension.perTest(Duration.ofMillis(100));
     InvariantChecker checker;
 
     @BeforeEach
-    void start() {
-        sandbox = SandboxFixture.start(work, Duration.ofMillis(100));
-        SandboxFixture.awaitReady(sandbox.client());
-        checker = new InvariantChecker(sandbox, Duration.ofSeconds(5));
-    }
-
-    @AfterEach
-    void stop() {
-        sandbox.close();
+    void checker() {
+        checker = new InvariantChecker(world.sandbox(), Duration.ofSeconds(5));
     }
 
     @Test
@@ -39,7 +29,7 @@ class InvariantCheckerSandboxTest {
 
     @Test
     void aBondThatDoesNotFollowTheVfIsNamed() {
-        sandbox.sysfs("hv1").forceActiveSlave("bond0", "en6s0f0pf0sf0");
+        world.sandbox().sysfs("hv1").forceActiveSlave("bond0", "en6s0f0pf0sf0");
         assertThat(checker.violations()).singleElement().asString()
                 .contains("VM vm-01 on hv1").contains("bond bond0 is on en6s0f0pf0sf0, not ens2_0");
     }
@@ -48,7 +38,7 @@ class InvariantCheckerSandboxTest {
     void aVmRunningOnTwoNodesIsNamed() throws Exception {
         // A second copy of vm-03 on hv1, on its standby path only (libvirt, like the simulator, refuses a VF twice).
         String mac = "52:54:00:53:53:02";
-        sandbox.host("hv1").define("<domain type='kvm'><name>vm-03</name><uuid>" + java.util.UUID.randomUUID()
+        world.sandbox().host("hv1").define("<domain type='kvm'><name>vm-03</name><uuid>" + java.util.UUID.randomUUID()
                 + "</uuid><memory unit='KiB'>262144</memory><devices>"
                 + TeamingXml.standbyInterface(mac, "ua-net2", "meth2", true) + "</devices></domain>", true);
         assertThat(checker.violations()).singleElement().asString().contains("VM vm-03 runs on 2 nodes [hv1, hv2]");

@@ -1,22 +1,18 @@
 package io.sriovlm.sandbox;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPoolStatus.NodeVfs;
 import io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry;
 import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -34,35 +30,19 @@ import static org.awaitility.Awaitility.await;
 @Tag("sandbox")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LeaseReleaseSandboxTest {
-    @TempDir
-    static Path work;
-    static Sandbox sandbox;
-    static KubernetesClient client;
-
-    @BeforeAll
-    static void start() {
-        sandbox = SandboxFixture.start(work, Duration.ofMillis(100));
-        client = sandbox.client();
-        SandboxFixture.awaitReady(client);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (sandbox != null) {
-            sandbox.close();
-        }
-    }
+    @RegisterExtension
+    static final SandboxExtension world = SandboxExtension.perClass(Duration.ofMillis(100));
 
     private static Optional<VfEntry> reservationOf(String uid) {
-        return pool(client).nodes.stream().flatMap(n -> n.vfs.stream()).filter(v -> uid.equals(v.migrationUid))
+        return pool(world.client()).nodes.stream().flatMap(n -> n.vfs.stream()).filter(v -> uid.equals(v.migrationUid))
                 .findFirst();
     }
 
     /** Waits in Preparing on hv2 (whose agent is stopped) with its VF reserved there. */
     private static SriovMigration waitingInPreparing(String name, String vm) {
-        sandbox.stopAgent("hv2");
-        SriovMigration m = create(client, name, vm, "hv2");
-        awaitPhase(client, name, p -> p == MigrationPhase.Preparing, Duration.ofSeconds(15));
+        world.sandbox().stopAgent("hv2");
+        SriovMigration m = create(world.client(), name, vm, "hv2");
+        awaitPhase(world.client(), name, p -> p == MigrationPhase.Preparing, Duration.ofSeconds(15));
         String uid = m.getMetadata().getUid();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
                 .until(() -> reservationOf(uid).map(v -> v.state == VfState.Reserved).orElse(false));
@@ -76,21 +56,21 @@ class LeaseReleaseSandboxTest {
             SriovMigration m = waitingInPreparing("lease-vm-02", "vm-02");
             String reserved = reservationOf(m.getMetadata().getUid()).orElseThrow().pciAddress;
 
-            sandbox.host("hv1").destroy("vm-02");
+            world.sandbox().host("hv1").destroy("vm-02");
 
             // The ledger drops the stale lease as soon as hv1's agent stops reporting vm-02 ...
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() ->
-                    reservationOf(m.getMetadata().getUid()).isEmpty() && pool(client).nodes.stream()
+                    reservationOf(m.getMetadata().getUid()).isEmpty() && pool(world.client()).nodes.stream()
                             .filter(n -> n.node.equals("hv2")).flatMap(n -> n.vfs.stream())
                             .anyMatch(v -> reserved.equals(v.pciAddress) && v.state == VfState.Free));
             // ... and the migration ends, saying why, well before its Preparing deadline.
-            SriovMigration done = awaitTerminal(client, "lease-vm-02", Duration.ofSeconds(15));
+            SriovMigration done = awaitTerminal(world.client(), "lease-vm-02", Duration.ofSeconds(15));
             assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Failed);
             assertThat(done.getStatus().failureReason).isEqualTo("VmNotFound");
             assertThat(done.getStatus().message).contains("vm-02");
             assertThat(done.getStatus().conditions).extracting(Condition::getReason).contains("VmNotFound");
         } finally {
-            sandbox.resumeAgent("hv2");
+            world.sandbox().resumeAgent("hv2");
         }
     }
 
@@ -98,13 +78,13 @@ class LeaseReleaseSandboxTest {
     @Order(2)
     void aRemovedNodeDropsItsVfsAndTheReservationsOnIt() {
         SriovMigration m = waitingInPreparing("lease-vm-01", "vm-01");
-        assertThat(pool(client).nodes).extracting(n -> n.node).contains("hv2");
+        assertThat(pool(world.client()).nodes).extracting(n -> n.node).contains("hv2");
 
-        assertThat(client.nodes().withName("hv2").delete()).isNotEmpty();
+        assertThat(world.client().nodes().withName("hv2").delete()).isNotEmpty();
 
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() ->
-                pool(client).nodes.stream().noneMatch(n -> n.node.equals("hv2")));
-        var status = pool(client);
+                pool(world.client()).nodes.stream().noneMatch(n -> n.node.equals("hv2")));
+        var status = pool(world.client());
         assertThat(reservationOf(m.getMetadata().getUid())).isEmpty();
         assertThat(status.nodes).extracting(n -> n.node).containsExactly("hv1");
         assertThat(status.totalVfs).isEqualTo(status.nodes.stream().mapToInt(n -> n.total).sum());

@@ -1,0 +1,105 @@
+package io.sriovlm.sandbox;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A default-world sandbox for a test class, started and waited for (both agents reported, the pool ledger built)
+ * before each test or once per class, and closed after, with its work directory. Register it with
+ * {@code @RegisterExtension}: {@link #perTest} on an instance field, {@link #perClass} on a static one.
+ */
+final class SandboxExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+    private final boolean perTest;
+    private final Duration copyTime;
+    private Sandbox sandbox;
+    private Path work;
+
+    private SandboxExtension(boolean perTest, Duration copyTime) {
+        this.perTest = perTest;
+        this.copyTime = copyTime;
+    }
+
+    static SandboxExtension perTest(Duration copyTime) {
+        return new SandboxExtension(true, copyTime);
+    }
+
+    static SandboxExtension perClass(Duration copyTime) {
+        return new SandboxExtension(false, copyTime);
+    }
+
+    Sandbox sandbox() {
+        return sandbox;
+    }
+
+    KubernetesClient client() {
+        return sandbox.client();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        if (!perTest) {
+            start();
+        }
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (!perTest) {
+            stop();
+        }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        if (perTest) {
+            start();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        if (perTest) {
+            stop();
+        }
+    }
+
+    private void start() throws IOException {
+        work = Files.createTempDirectory("sriovlm-sandbox");
+        sandbox = SandboxFixture.start(work, copyTime);
+        SandboxFixture.awaitReady(sandbox.client());
+    }
+
+    private void stop() {
+        try {
+            if (sandbox != null) {
+                sandbox.close();
+            }
+        } finally {
+            sandbox = null;
+            deleteQuietly(work);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
