@@ -57,6 +57,10 @@ public class Main implements QuarkusApplication {
     String evacuationNamespace;
     @ConfigProperty(name = "sriovlm.operator.evacuation-guard-image", defaultValue = "registry.k8s.io/pause:3.10")
     String evacuationGuardImage;
+    @ConfigProperty(name = "sriovlm.operator.evacuation-timeout-seconds")
+    Optional<Integer> evacuationTimeoutSeconds;
+    @ConfigProperty(name = "sriovlm.operator.evacuation-step-timeout-seconds")
+    Optional<Integer> evacuationStepTimeoutSeconds;
     @ConfigProperty(name = "sriovlm.operator.lease-namespace")
     Optional<String> leaseNamespace;
 
@@ -77,6 +81,17 @@ public class Main implements QuarkusApplication {
     @ConfigProperty(name = "sriovlm.agent.ovs-vswitchd-control")
     Optional<String> ovsVswitchdControl;
 
+    /** Deadlines of the migrations an evacuation creates; the CRD's defaults when neither is configured. */
+    private io.sriovlm.api.v1alpha1.MigrationOptions evacuationOptions() {
+        if (evacuationTimeoutSeconds.isEmpty() && evacuationStepTimeoutSeconds.isEmpty()) {
+            return null;
+        }
+        var options = new io.sriovlm.api.v1alpha1.MigrationOptions();
+        options.timeoutSeconds = evacuationTimeoutSeconds.orElse(null);
+        options.stepTimeoutSeconds = evacuationStepTimeoutSeconds.orElse(null);
+        return options;
+    }
+
     @Override
     public int run(String... args) throws Exception {
         switch (role) {
@@ -84,7 +99,7 @@ public class Main implements QuarkusApplication {
                 OperatorConfig config = new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode,
                         heartbeatStaleAfter);
                 Operator operator = OperatorRole.create(client.get(), config,
-                        new EvacuationConfig(evacuationNamespace, evacuationGuardImage), meters, Clock.systemUTC(), o -> {
+                        new EvacuationConfig(evacuationNamespace, evacuationGuardImage, evacuationOptions()), meters, Clock.systemUTC(), o -> {
                     leaseNamespace.ifPresent(ns -> o.withLeaderElectionConfiguration(
                             new LeaderElectionConfiguration("sriovlm-operator", ns)));
                 });

@@ -22,6 +22,9 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.ArrayList;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Builds the node agent role for one node: a reporter of the host into its HypervisorNic and the source and target
@@ -50,7 +53,9 @@ public final class AgentRole {
         MigrationStatusWriter writer = new MigrationStatusWriter(client, events, clock);
         HypervisorNicReporter reporter = new HypervisorNicReporter(client, config,
                 new HostObservation(hypervisor, network, config.primaryDevice()), clock, provisioner,
-                () -> migrationsInFlight(client, config.nodeName()));
+                () -> migrationsInFlight(client, config.nodeName()),
+                new FastPathGuard(hypervisor, network, config.primaryDevice()),
+                () -> vmsMoving(client, config.nodeName()));
         var nicSpec = (java.util.function.Supplier<Optional<io.sriovlm.api.v1alpha1.HypervisorNicSpec>>)
                 () -> reporter.currentNic().map(HypervisorNic::getSpec);
 
@@ -75,20 +80,37 @@ public final class AgentRole {
 
     /** Migrations not yet finished whose source or target is this node, as namespace/name. */
     static List<String> migrationsInFlight(KubernetesClient client, String node) {
-        TreeSet<String> names = new TreeSet<>();
+        List<SriovMigration> unfinished = unfinishedMigrations(client, node);
+        if (unfinished == null) {
+            // Not knowing is treated as "some may be": the provisioner then changes nothing this time.
+            return List.of("(unknown: cannot list SriovMigrations)");
+        }
+        return unfinished.stream().map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName())
+                .collect(Collectors.toCollection(TreeSet::new)).stream().toList();
+    }
+
+    /** VMs with an unfinished migration from or to this node; null when that cannot be known now. */
+    static Set<String> vmsMoving(KubernetesClient client, String node) {
+        List<SriovMigration> unfinished = unfinishedMigrations(client, node);
+        return unfinished == null ? null
+                : unfinished.stream().map(m -> m.getSpec().vmName).collect(Collectors.toSet());
+    }
+
+    /** Read from the API, not a cache: callers act on the answer and must not miss a migration just created. */
+    private static List<SriovMigration> unfinishedMigrations(KubernetesClient client, String node) {
+        List<SriovMigration> unfinished = new ArrayList<>();
         try {
             for (String label : List.of(Labels.SOURCE_NODE, Labels.TARGET_NODE)) {
                 for (SriovMigration m : client.resources(SriovMigration.class).inAnyNamespace()
                         .withLabel(label, node).list().getItems()) {
                     if (m.getStatus() == null || m.getStatus().phase == null || !m.getStatus().phase.isTerminal()) {
-                        names.add(m.getMetadata().getNamespace() + "/" + m.getMetadata().getName());
+                        unfinished.add(m);
                     }
                 }
             }
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-            // Not knowing is treated as "some may be": the provisioner then changes nothing this time.
-            return List.of("(unknown: cannot list SriovMigrations: " + e.getMessage() + ")");
+            return null;
         }
-        return List.copyOf(names);
+        return unfinished;
     }
 }

@@ -15,6 +15,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolSpec;
+import io.sriovlm.operator.EvacuationConfig;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.OperatorRole;
 import io.sriovlm.sandbox.api.CrdLoader;
@@ -102,6 +103,7 @@ public final class Sandbox implements AutoCloseable {
     private final Options options;
     private final MeterRegistry meters;
     private Operator operator;
+    private EvacuationConfig evacuation = EvacuationConfig.defaults();
 
     private Sandbox(Options options, MeterRegistry meters) {
         this.options = options;
@@ -183,6 +185,11 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
+    /** From the next operator start on (call {@link #restartOperator}), evacuations use these settings. */
+    public void useEvacuationConfig(EvacuationConfig config) {
+        this.evacuation = config;
+    }
+
     /** Stops and starts the operator. */
     public void restartOperator() {
         operator.stop();
@@ -190,7 +197,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     private void startOperator() {
-        operator = OperatorRole.create(api.newClient(), options.operatorConfig(), meters, Clock.systemUTC(), o -> {
+        operator = OperatorRole.create(api.newClient(), options.operatorConfig(), evacuation, meters, Clock.systemUTC(), o -> {
         });
         operator.start();
     }

@@ -20,7 +20,8 @@ import java.time.Instant;
  * {@code hack/sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR]}: starts the sandbox, writes
  * {@code DIR/kubeconfig} (default target/sandbox) and runs until interrupted; with {@code --demo} it migrates vm-01
  * to hv2, prints the phase timeline and exits 0 only if the migration succeeded. With {@code --bench N [--warmup M]}
- * (see {@code hack/bench-overhead.sh}) it runs the {@link OverheadBenchmark} instead and exits with its code.
+ * (see {@code hack/bench-overhead.sh}) it runs the {@link OverheadBenchmark} instead and exits with its code; with
+ * {@code --chaos N [--seed S]} (see {@code hack/chaos.sh}) the {@link ChaosRun}, exiting 1 on any violation.
  */
 public final class SandboxCommand {
     private SandboxCommand() {
@@ -34,10 +35,12 @@ public final class SandboxCommand {
         Integer bench = null;
         Integer warmup = null;
         Integer evacuationBench = null;
+        Integer chaos = null;
+        Long seed = null;
         int outbound = 2;
         Path workDir = Path.of("target", "sandbox");
         String usage = "usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR] | --bench N [--warmup M]"
-                + " | --evacuation-bench N [--copy-ms T] [--outbound P]";
+                + " | --evacuation-bench N [--copy-ms T] [--outbound P] | --chaos N [--seed S] [--copy-ms T]";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--demo" -> demo = true;
@@ -50,6 +53,8 @@ public final class SandboxCommand {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--evacuation-bench" -> evacuationBench = Integer.parseInt(args[++i]);
                 case "--outbound" -> outbound = Integer.parseInt(args[++i]);
+                case "--chaos" -> chaos = Integer.parseInt(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--workdir" -> workDir = Path.of(args[++i]);
                 default -> {
                     System.err.println("unknown argument " + args[i] + "; " + usage);
@@ -58,6 +63,14 @@ public final class SandboxCommand {
             }
         }
         Files.createDirectories(workDir);
+        if (chaos != null) {
+            // Issue 8's chaos run: N migrations under random faults from a seed (printed; given to replay).
+            long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
+            ChaosRun.Report report = ChaosRun.run(workDir, new ChaosRun.Settings(s, chaos,
+                    Duration.ofMillis(copyGiven ? copyMs : ChaosRun.DEFAULT_COPY_MS)), meters, System.err);
+            report.print(System.out);
+            return report.violations().isEmpty() ? 0 : 1;
+        }
         if (evacuationBench != null) {
             // Issue 6's benchmark: N VMs off one node, copy time --copy-ms (default 500), outbound limit --outbound.
             return EvacuationBenchmark.run(workDir, evacuationBench, copyMs, outbound, meters, System.out, System.err);

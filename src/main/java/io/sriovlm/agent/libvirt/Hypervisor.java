@@ -27,6 +27,8 @@ public interface Hypervisor extends AutoCloseable {
      * the unplug later, which {@link #awaitDeviceRemoved} waits for.
      *
      * @param deviceXml the device element as it appears in the live domain XML
+     * @throws UnplugPendingException when an unplug of this device was requested before and the guest has not
+     *                                finished it
      */
     void detachDevice(String domain, String deviceXml) throws HypervisorException;
 

@@ -218,10 +218,17 @@ public final class LibvirtHypervisor implements Hypervisor {
             // a removal recorded for an earlier detach of the same alias must not answer the coming wait
             removedAt.remove(key(domain, alias));
         }
-        withDomain(domain, "detach device" + describe(alias), d -> {
-            d.detachDeviceFlags(deviceXml, Domain.DeviceModifyFlags.LIVE);
-            return null;
-        });
+        try {
+            withDomain(domain, "detach device" + describe(alias), d -> {
+                d.detachDeviceFlags(deviceXml, Domain.DeviceModifyFlags.LIVE);
+                return null;
+            });
+        } catch (HypervisorException e) {
+            if (e.getCause() instanceof LibvirtException le && UnplugPendingException.describes(libvirtMessage(le))) {
+                throw new UnplugPendingException(e.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     @Override

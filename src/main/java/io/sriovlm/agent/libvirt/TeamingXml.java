@@ -50,6 +50,11 @@ public final class TeamingXml {
     // ------------------------------------------------------------------------------------------------------------
     // inspect
 
+    /** The alias to give back to libvirt on a re-attach: a user alias ({@code ua-*}) only; others libvirt names. */
+    public static String userAlias(String alias) {
+        return alias != null && alias.startsWith("ua-") ? alias : null;
+    }
+
     /** Finds and validates the teaming pair of a domain (the primary is the VF hostdev NIC). Never throws. */
     public static TeamingReport inspect(String domainXml) {
         return inspect(domainXml, PrimaryDevice.VF_HOSTDEV);

@@ -11,6 +11,7 @@ import io.sriovlm.agent.libvirt.Hypervisor.MigrationResult;
 import io.sriovlm.agent.libvirt.HypervisorException;
 import io.sriovlm.agent.libvirt.TeamingReport;
 import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.agent.libvirt.UnplugPendingException;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
@@ -99,6 +100,11 @@ public final class SourceAgentSteps {
                 default -> StepResult.idle();
             };
         } catch (HypervisorException | HostNetworkException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                // The agent is shutting down (a rollout, SIGTERM) in the middle of a wait: that is not the step
+                // failing. Write nothing; the next agent runs the step again and finds the unplug under way.
+                return StepResult.again(SOON);
+            }
             return onError(m, e);
         }
     }
@@ -179,7 +185,12 @@ public final class SourceAgentSteps {
         }
         Instant removedAt;
         if (teaming.primaryAttached()) {
-            hypervisor.detachDevice(vm, teaming.primaryXml());
+            try {
+                hypervisor.detachDevice(vm, teaming.primaryXml());
+            } catch (UnplugPendingException e) {
+                // An earlier run of this step asked already (before a crash, or the guest is slower than one wait):
+                // the unplug is under way, keep waiting for it; the phase deadline bounds the wait.
+            }
             Optional<Instant> removed = hypervisor.awaitDeviceRemoved(vm, teaming.primaryAlias(), waitBudget(m));
             if (removed.isEmpty()) {
                 // The guest has not released the VF yet; look again (the phase deadline bounds the wait).
@@ -356,7 +367,7 @@ public final class SourceAgentSteps {
         TeamingSummary wanted = m.getStatus().teaming;
         if (!teaming.primaryAttached() && m.getStatus().sourceVf != null && wanted != null) {
             hypervisor.attachDevice(vm, config.primaryDevice().deviceXml(wanted.mac, m.getStatus().sourceVf,
-                    wanted.standbyAlias, userAlias(wanted.primaryAlias)));
+                    wanted.standbyAlias, TeamingXml.userAlias(wanted.primaryAlias)));
         }
         Instant attachedAt = clock.instant();
         String standbyDevice = teaming.standbyDevice() != null ? teaming.standbyDevice()
@@ -415,10 +426,6 @@ public final class SourceAgentSteps {
         Instant deadline = Timestamps.parse(m.getStatus().phaseDeadline);
         Duration left = deadline == null ? config.maxStepWait() : Duration.between(clock.instant(), deadline);
         return left.compareTo(config.maxStepWait()) < 0 ? (left.isNegative() ? Duration.ZERO : left) : config.maxStepWait();
-    }
-
-    static String userAlias(String alias) {
-        return alias != null && alias.startsWith("ua-") ? alias : null;
     }
 
     static Long max(Long a, long b) {

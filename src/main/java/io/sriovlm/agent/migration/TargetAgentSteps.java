@@ -155,7 +155,7 @@ public final class TargetAgentSteps {
             Instant attachedAt = clock.instant();
             if (!vf.equals(teaming.primaryPciAddress())) {
                 hypervisor.attachDevice(vm, config.primaryDevice().deviceXml(wanted.mac, vf, wanted.standbyAlias,
-                        SourceAgentSteps.userAlias(wanted.primaryAlias)));
+                        TeamingXml.userAlias(wanted.primaryAlias)));
                 attachedAt = clock.instant();
             }
             HypervisorNicSpec spec = nicSpec.get().orElseThrow(() -> new HostNetworkException(

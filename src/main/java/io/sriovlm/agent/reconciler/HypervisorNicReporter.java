@@ -1,6 +1,8 @@
 package io.sriovlm.agent.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sriovlm.agent.FastPathGuard;
+import io.sriovlm.common.EventRecorder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -20,6 +22,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -39,32 +42,56 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private final AtomicReference<HypervisorNic> latest = new AtomicReference<>();
     private final NicProvisioner provisioner;
     private final Supplier<List<String>> migrationsInFlight;
+    private final FastPathGuard guard;
+    private final Supplier<Set<String>> vmsMoving;
+    private final EventRecorder events;
 
     public HypervisorNicReporter(KubernetesClient client, AgentConfig config, HostObservation host, Clock clock) {
-        this(client, config, host, clock, null, List::of);
+        this(client, config, host, clock, null, List::of, null, null);
     }
 
     /**
      * @param provisioner        makes the host match the spec before each report (null: observe only)
      * @param migrationsInFlight this node's unfinished migrations; the provisioner changes nothing while there are any
+     * @param guard              repairs teamed VMs' host paths outside migrations before each report (null: none)
+     * @param vmsMoving          VMs with an unfinished migration on this node, read fresh; null when unknown
      */
     public HypervisorNicReporter(KubernetesClient client, AgentConfig config, HostObservation host, Clock clock,
-            NicProvisioner provisioner, Supplier<List<String>> migrationsInFlight) {
+            NicProvisioner provisioner, Supplier<List<String>> migrationsInFlight, FastPathGuard guard,
+            Supplier<Set<String>> vmsMoving) {
         this.client = client;
         this.config = config;
         this.host = host;
         this.clock = clock;
         this.provisioner = provisioner;
         this.migrationsInFlight = migrationsInFlight;
+        this.guard = guard;
+        this.vmsMoving = vmsMoving;
+        this.events = new EventRecorder(client, "sriovlm-agent/" + config.nodeName(), clock);
     }
 
     public String labelSelector() {
         return Labels.NODE + "=" + config.nodeName();
     }
 
-    /** This node's HypervisorNic as last seen, for the migration steps (bonds, PF). */
+    /**
+     * This node's HypervisorNic as last seen, for the migration steps (bonds, PF). Right after the agent started, a
+     * migration step can run before this reporter's first reconcile: then it is read from the API once, rather than
+     * having the step see no bonds and roll back a healthy migration.
+     */
     public Optional<HypervisorNic> currentNic() {
-        return Optional.ofNullable(latest.get());
+        HypervisorNic seen = latest.get();
+        if (seen != null) {
+            return Optional.of(seen);
+        }
+        try {
+            Optional<HypervisorNic> read = client.resources(HypervisorNic.class).withLabel(Labels.NODE, config.nodeName())
+                    .list().getItems().stream().filter(n -> config.nodeName().equals(n.getSpec().nodeName)).findFirst();
+            read.ifPresent(n -> latest.compareAndSet(null, n));
+            return read;
+        } catch (KubernetesClientException e) {
+            return Optional.empty();
+        }
     }
 
     @Override
@@ -114,6 +141,12 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
             } catch (RuntimeException e) {
                 LOG.warnf(e, "provisioning %s failed unexpectedly", nic.getMetadata().getName());
                 provisioned = null;
+            }
+        }
+        if (guard != null) {
+            for (String repair : guard.enforce(nic.getSpec(), vmsMoving)) {
+                LOG.warnf("%s: %s", config.nodeName(), repair);
+                events.record(nic, EventRecorder.WARNING, "FastPathRepaired", repair);
             }
         }
         HypervisorNicStatus status = host.observe(nic.getSpec(), clock.instant());

@@ -249,6 +249,9 @@ public class EvacuationReconciler implements Reconciler<Node> {
         m.setSpec(new SriovMigrationSpec());
         m.getSpec().vmName = vm;
         m.getSpec().sourceNode = nodeName;
+        if (config.migrationOptions() != null) {
+            m.getSpec().options = Serialization.clone(config.migrationOptions());
+        }
         try {
             client.resource(m).create();
         } catch (KubernetesClientException e) {

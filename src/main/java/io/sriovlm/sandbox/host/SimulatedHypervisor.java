@@ -2,6 +2,7 @@ package io.sriovlm.sandbox.host;
 
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.HypervisorException;
+import io.sriovlm.agent.libvirt.UnplugPendingException;
 import io.sriovlm.api.v1alpha1.ApiPatterns;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -72,6 +73,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     private double failureProbability;
     private Random failureRandom = new Random(0);
     private boolean dropNextRemoved;
+    private Duration lateRemovedDelay;
     private String failNextDetachError;
     /** Destination URI → the error this host gets opening it (a cut route, a firewall, a TLS mismatch). */
     private final Map<String, String> unreachable = new java.util.HashMap<>();
@@ -148,6 +150,16 @@ public final class SimulatedHypervisor implements Hypervisor {
     public void dropNextDeviceRemovedEvent() {
         synchronized (lock) {
             dropNextRemoved = true;
+        }
+    }
+
+    /**
+     * The guest finishes the next unplug only after {@code delay}: long after the agent gave up waiting, e.g. once a
+     * rollback has kept the VM where it is. The VF then leaves a VM that no migration is moving.
+     */
+    public void delayNextDeviceRemovedEvent(Duration delay) {
+        synchronized (lock) {
+            lateRemovedDelay = requireNonNegative(delay, "late unplug delay");
         }
     }
 
@@ -292,8 +304,8 @@ public final class SimulatedHypervisor implements Hypervisor {
             Element live = match(dom, wanted).orElseThrow(() -> notFound(dom, wanted));
             String alias = SimXml.alias(live).orElseThrow();
             if (dom.unplugging.contains(alias)) {
-                throw new HypervisorException("internal error: unable to execute QEMU command 'device_del': Device "
-                        + alias + " is already in the process of unplug");
+                throw new UnplugPendingException("internal error: unable to execute QEMU command 'device_del': Device "
+                        + alias + " is already in the process of unplug", null);
             }
             if (failNextDetachError != null) {
                 String error = failNextDetachError;
@@ -503,7 +515,9 @@ public final class SimulatedHypervisor implements Hypervisor {
             dropNextRemoved = false;
             return;
         }
-        schedule(() -> completeUnplug(dom, alias), detachDelay);
+        Duration delay = lateRemovedDelay != null ? lateRemovedDelay : detachDelay;
+        lateRemovedDelay = null;
+        schedule(() -> completeUnplug(dom, alias), delay);
     }
 
     private void completeUnplug(Dom dom, String alias) {
