@@ -91,7 +91,13 @@ public final class TargetAgentSteps {
     }
 
     public StepResult step(SriovMigration m) {
-        return switch (m.getStatus().phase) {
+        MigrationPhase phase = m.getStatus().phase;
+        if ((phase == MigrationPhase.Preparing || phase == MigrationPhase.RestoringFastPath) && nicSpec.get().isEmpty()) {
+            // A just-started agent may run a step before its HypervisorNic informer has synced: that is not the
+            // host failing. Look again; the phase deadline bounds the wait.
+            return StepResult.again(SOON);
+        }
+        return switch (phase) {
             case Preparing -> prepare(m);
             case RestoringFastPath -> restoreFastPath(m);
             default -> StepResult.idle();
