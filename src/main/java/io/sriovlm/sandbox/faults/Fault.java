@@ -241,6 +241,11 @@ public enum Fault {
         }
 
         @Override
+        public void awaitApplied() {
+            running.join();
+        }
+
+        @Override
         public synchronized void heal() {
             if (healed) {
                 return;
