@@ -150,14 +150,35 @@ class StepRerunSandboxTest {
         assertThat(hv1.domain("vm-01")).isEmpty();
     }
 
-    @Test
-    void restoringTheFastPathTwiceAttachesOnce() throws Exception {
+    /** vm-01 migrated to hv2 by the source steps, entering RestoringFastPath. */
+    private SriovMigration restoringOnHv2() {
         SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
                 source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby)));
         MigrationJobs jobs = new MigrationJobs();
         source(jobs).step(switched);
         await().atMost(Duration.ofSeconds(5)).until(() -> jobDone.get() == 1);
-        SriovMigration restoring = written(switched, source(jobs).step(switched));
+        return written(switched, source(jobs).step(switched));
+    }
+
+    /** Fault matrix, ATTACH_REFUSED / BOND_WRITE_IGNORED at RestoringFastPath: Succeeded carried AttachFailed. */
+    @Test
+    void aRetriedFastPathIsNotAFailure() {
+        SriovMigration restoring = restoringOnHv2();
+        hv2.failNextAttaches(1, null);
+        Transition retry = transitionOf(target().step(restoring));
+        assertThat(retry.to()).isEqualTo(MigrationPhase.RestoringFastPath);
+        assertThat(retry.warning()).isFalse();
+        SriovMigration retried = MigrationStatusWriter.applyLocally(restoring, retry, java.time.Instant.now());
+        assertThat(retried.getStatus().conditions).anyMatch(c -> "FastPathRestored".equals(c.getType())
+                && "False".equals(c.getStatus()) && "AttachFailed".equals(c.getReason()));
+        SriovMigration done = written(retried, target().step(retried));
+        assertThat(done.getStatus().phase).isEqualTo(MigrationPhase.Succeeded);
+        assertThat(done.getStatus().failureReason).isNull();
+    }
+
+    @Test
+    void restoringTheFastPathTwiceAttachesOnce() throws Exception {
+        SriovMigration restoring = restoringOnHv2();
         assertThat(restoring.getStatus().phase).isEqualTo(MigrationPhase.RestoringFastPath);
         StepResult first = target().step(restoring);
         assertThat(transitionOf(first).to()).isEqualTo(MigrationPhase.Succeeded);
@@ -223,18 +244,22 @@ class StepRerunSandboxTest {
         assertThat(vfAttachedOn(hv1)).as("nothing was done on the source").isTrue();
     }
 
+    /** vm-01 switched to standby and its libvirt job started by {@code jobs}'s agent, then moved to RollingBack. */
+    private SriovMigration rollingBackDuringTheCopy(MigrationJobs jobs, String cause) {
+        SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
+                source(jobs).step(migration(MigrationPhase.SwitchingToStandby)));
+        source(jobs).step(switched); // starts the libvirt job
+        return MigrationStatusWriter.applyLocally(switched, Transition.failure(MigrationPhase.RollingBack, cause,
+                "rolling back"), java.time.Instant.now());
+    }
+
     /** Fault matrix, ABORT_FAILS at RollingBack: the retry said AttachFailed and replaced the rollback's cause. */
     @Test
     void aRefusedAbortIsRetriedAndTheRollbackKeepsItsCause() throws Exception {
         hv1.setCopyTime(Duration.ofSeconds(30));
         MigrationJobs jobs = new MigrationJobs();
-        SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
-                source(jobs).step(migration(MigrationPhase.SwitchingToStandby)));
-        source(jobs).step(switched); // starts the libvirt job
+        SriovMigration rollingBack = rollingBackDuringTheCopy(jobs, "Cancelled");
         assertThat(hv1.jobStats("vm-01")).isPresent();
-        SriovMigration rollingBack = MigrationStatusWriter.applyLocally(switched,
-                Transition.failure(MigrationPhase.RollingBack, "Cancelled", "spec.cancel was set"),
-                java.time.Instant.now());
         hv1.failNextAborts(1, null);
         Transition retry = transitionOf(source(jobs).step(rollingBack));
         assertThat(retry.to()).isEqualTo(MigrationPhase.RollingBack);
@@ -260,14 +285,9 @@ class StepRerunSandboxTest {
     @Test
     void aRollbackAfterARestartFindsTheVmGoneAndCompletesOnTheTarget() throws Exception {
         hv1.setCopyTime(Duration.ofMillis(100));
-        MigrationJobs before = new MigrationJobs();
-        SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
-                source(before).step(migration(MigrationPhase.SwitchingToStandby)));
-        source(before).step(switched); // the job starts, then the agent "dies"
+        // the job starts, then the agent "dies" with its jobs; libvirt finishes the copy meanwhile
+        SriovMigration rollingBack = rollingBackDuringTheCopy(new MigrationJobs(), "DeadlineExceeded");
         await().atMost(Duration.ofSeconds(5)).until(() -> hv2.isRunning("vm-01"));
-        SriovMigration rollingBack = MigrationStatusWriter.applyLocally(switched,
-                Transition.failure(MigrationPhase.RollingBack, "DeadlineExceeded", "Migrating did not finish"),
-                java.time.Instant.now());
         Transition t = transitionOf(source(new MigrationJobs()).step(rollingBack));
         assertThat(t.to()).isEqualTo(MigrationPhase.RestoringFastPath);
         assertThat(t.reason()).isEqualTo(io.sriovlm.migration.Reasons.ROLLBACK_TOO_LATE);
