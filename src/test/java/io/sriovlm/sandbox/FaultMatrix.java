@@ -128,8 +128,8 @@ final class FaultMatrix {
         md.append("`FaultMatrixSandboxTest`, which runs every cell: the migration of vm-01 gets the fault as it enters\n");
         md.append("the phase (before any actor sees it), must end within its deadlines (steps ")
                 .append(STEP_TIMEOUT_SECONDS).append(" s, Migrating ").append(MIGRATING_TIMEOUT_SECONDS)
-                .append(" s)\nin one of the outcomes below, with `status.failureReason` as listed when it does not"
-                        + " succeed, and the\n`InvariantChecker` must report nothing once the fault is healed."
+                .append(" s)\nin one of the outcomes below, with `status.failureReason` as listed (a success carries"
+                        + " none unless listed), and the\n`InvariantChecker` must report nothing once the fault is healed."
                         + " The RollingBack row is reached by a\ncancel during a slow copy. Faults are defined in"
                         + " `io.sriovlm.sandbox.faults.Fault`.\n\n");
         md.append("| fault |");
