@@ -26,6 +26,7 @@ public final class Reasons {
     public static final String MIGRATION_FAILED = "MigrationFailed";
     public static final String MIGRATED = "Migrated";
     public static final String ATTACH_FAILED = "AttachFailed";
+    public static final String ABORT_FAILED = "AbortFailed";
     public static final String FAST_PATH_RESTORED = "FastPathRestored";
     public static final String FAST_PATH_NOT_RESTORED = "FastPathNotRestored";
     public static final String CANCELLED = "Cancelled";

@@ -8,7 +8,6 @@ import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.AgentRole;
 import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.agent.hostnet.OvsCli;
-import io.sriovlm.agent.hostnet.SysfsHostNetwork;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
@@ -65,33 +64,51 @@ public final class Sandbox implements AutoCloseable {
      *                     null for the default world (vm-01, vm-02 on the first node, vm-03 on the second)
      */
     public record Options(int port, List<String> nodes, Duration copyTime, Duration heartbeat,
-            OperatorConfig operatorConfig, Path workDir, int vfsPerNode, Map<String, Map<String, Integer>> vms) {
+            OperatorConfig operatorConfig, Path workDir, int vfsPerNode, Map<String, Map<String, Integer>> vms,
+            boolean leaderElection) {
         public static Options defaults(Path workDir) {
             return new Options(0, List.of("hv1", "hv2"), Duration.ofMillis(300), Duration.ofSeconds(2),
-                    OperatorConfig.defaults(), workDir, VFS_PER_NODE, null);
+                    OperatorConfig.defaults(), workDir, VFS_PER_NODE, null, false);
         }
 
         public Options withPort(int p) {
-            return new Options(p, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms);
+            return new Options(p, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms, leaderElection);
         }
 
         public Options withCopyTime(Duration d) {
-            return new Options(port, nodes, d, heartbeat, operatorConfig, workDir, vfsPerNode, vms);
+            return new Options(port, nodes, d, heartbeat, operatorConfig, workDir, vfsPerNode, vms, leaderElection);
         }
 
         public Options withHeartbeat(Duration d) {
-            return new Options(port, nodes, copyTime, d, operatorConfig, workDir, vfsPerNode, vms);
+            return new Options(port, nodes, copyTime, d, operatorConfig, workDir, vfsPerNode, vms, leaderElection);
         }
 
         public Options withOperatorConfig(OperatorConfig c) {
-            return new Options(port, nodes, copyTime, heartbeat, c, workDir, vfsPerNode, vms);
+            return new Options(port, nodes, copyTime, heartbeat, c, workDir, vfsPerNode, vms, leaderElection);
         }
 
         /** N nodes with {@code vfsPerNode} VFs each, seeded with exactly these VMs (node -> VM -> SF index). */
         public Options withWorld(List<String> nodeNames, int vfs, Map<String, Map<String, Integer>> vmsByNode) {
-            return new Options(port, nodeNames, copyTime, heartbeat, operatorConfig, workDir, vfs, vmsByNode);
+            return new Options(port, nodeNames, copyTime, heartbeat, operatorConfig, workDir, vfs, vmsByNode,
+                    leaderElection);
+        }
+
+        /**
+         * The operator runs leader-elected, as in production ({@code Main}): a Lease {@value #LEASE} in namespace
+         * default, short timings (see {@link Sandbox#LEASE_DURATION}). Losing the Lease stops that operator and a new
+         * replica starts, as the process exit and the Deployment's restart do in a cluster.
+         */
+        public Options withLeaderElection(boolean on) {
+            return new Options(port, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms, on);
         }
     }
+
+    /** The operator's Lease, as {@code Main} names it. */
+    public static final String LEASE = "sriovlm-operator";
+    /** Lease timings of the sandbox's operator: a lost leadership is noticed within about two seconds. */
+    public static final Duration LEASE_DURATION = Duration.ofSeconds(2);
+    static final Duration RENEW_DEADLINE = Duration.ofMillis(1500);
+    static final Duration RETRY_PERIOD = Duration.ofMillis(250);
 
     private final EmbeddedApiServer api;
     private final SimulatedFabric fabric = new SimulatedFabric();
@@ -104,6 +121,11 @@ public final class Sandbox implements AutoCloseable {
     private final MeterRegistry meters;
     private Operator operator;
     private EvacuationConfig evacuation = EvacuationConfig.defaults();
+    /** Identity of the operator replica that runs now (null between a stop and the next start). */
+    private volatile String operatorIdentity;
+    private final java.util.concurrent.atomic.AtomicInteger operatorReplicas = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger leadershipLosses = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean closed;
 
     private Sandbox(Options options, MeterRegistry meters) {
         this.options = options;
@@ -191,15 +213,111 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** Stops and starts the operator. */
-    public void restartOperator() {
+    public synchronized void restartOperator() {
+        operatorIdentity = null; // a deliberate stop: the leadership it gives up is no loss
         operator.stop();
         startOperator();
     }
 
-    private void startOperator() {
-        operator = OperatorRole.create(api.newClient(), options.operatorConfig(), evacuation, meters, Clock.systemUTC(), o -> {
+    /** The identity of the operator replica that runs now; with leader election, the Lease holder it wants to be. */
+    public String operatorIdentity() {
+        return operatorIdentity;
+    }
+
+    /** How many times an operator replica lost its leadership and was replaced. */
+    public int leadershipLosses() {
+        return leadershipLosses.get();
+    }
+
+    /**
+     * Another candidate takes the operator's Lease and holds it for {@code holdFor} (as a second replica that won a
+     * renewal race, or a partitioned leader's successor): the running operator can no longer renew, stops leading
+     * within {@link #RENEW_DEADLINE}, is stopped and replaced, and the new replica leads once the intruder's Lease
+     * expires. Requires {@link Options#withLeaderElection}.
+     */
+    public void stealLeadership(String intruder, Duration holdFor) {
+        if (!options.leaderElection()) {
+            throw new IllegalStateException("the sandbox's operator runs without leader election");
+        }
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
+        int seconds = (int) Math.max(1, holdFor.toSeconds());
+        client().leases().inNamespace("default").withName(LEASE).edit(l -> {
+            l.getSpec().setHolderIdentity(intruder);
+            l.getSpec().setAcquireTime(now);
+            l.getSpec().setRenewTime(now);
+            l.getSpec().setLeaseDurationSeconds(seconds);
+            l.getSpec().setLeaseTransitions(l.getSpec().getLeaseTransitions() == null ? 1
+                    : l.getSpec().getLeaseTransitions() + 1);
+            return l;
         });
+    }
+
+    /** The holder of the operator's Lease, empty before the first election. */
+    public java.util.Optional<String> leaseHolder() {
+        var lease = client().leases().inNamespace("default").withName(LEASE).get();
+        return java.util.Optional.ofNullable(lease == null || lease.getSpec() == null ? null
+                : lease.getSpec().getHolderIdentity());
+    }
+
+    private synchronized void startOperator() {
+        String identity = "sandbox-operator-" + operatorReplicas.incrementAndGet();
+        operator = OperatorRole.create(api.newClient(), options.operatorConfig(), evacuation, meters, Clock.systemUTC(), o -> {
+            if (options.leaderElection()) {
+                // JOSDK exits the JVM on a lost leadership unless told not to; here the "process" is this replica.
+                o.withLeaderElectionConfiguration(new io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration(
+                        LEASE, "default", LEASE_DURATION, RENEW_DEADLINE, RETRY_PERIOD, identity,
+                        new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(() -> {
+                        }, () -> onStoppedLeading(identity), leader -> {
+                        }), false));
+            }
+        });
+        operatorIdentity = identity;
         operator.start();
+    }
+
+    /** What the process exit and the Deployment's restart do in a cluster: this replica goes, a new one starts. */
+    private void onStoppedLeading(String identity) {
+        Thread t = new Thread(() -> {
+            synchronized (this) {
+                if (closed || !identity.equals(operatorIdentity)) {
+                    return; // stopped on purpose, or already replaced
+                }
+                leadershipLosses.incrementAndGet();
+                LOG.infof("operator %s lost its leadership: replacing it", identity);
+                operatorIdentity = null;
+                safely(operator::stop);
+                startOperator();
+            }
+        }, "sandbox-operator-replacement");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * A node goes NotReady (its kubelet stops posting status: the Node's Ready condition turns Unknown/False) and
+     * its agent stops, or comes back Ready with its agent restarted. VMs keep running on it (the simulated host
+     * stays), as on a host whose kubelet or network to the API is down.
+     */
+    public void setNodeReady(String node, boolean ready) {
+        if (!ready) {
+            stopAgent(node);
+        }
+        String now = io.sriovlm.common.Timestamps.format(java.time.Instant.now());
+        client().nodes().withName(node).editStatus(n -> {
+            if (n.getStatus() == null) {
+                n.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
+            }
+            n.getStatus().getConditions().removeIf(c -> "Ready".equals(c.getType()));
+            n.getStatus().getConditions().add(new io.fabric8.kubernetes.api.model.NodeConditionBuilder()
+                    .withType("Ready").withStatus(ready ? "True" : "Unknown")
+                    .withReason(ready ? "KubeletReady" : "NodeStatusUnknown")
+                    .withMessage(ready ? "kubelet is posting ready status" : "Kubelet stopped posting node status.")
+                    .withLastHeartbeatTime(now).withLastTransitionTime(now).build());
+            return n;
+        });
+        if (ready) {
+            resumeAgent(node);
+        }
     }
 
     private void startAgent(String node) {
@@ -212,7 +330,7 @@ public final class Sandbox implements AutoCloseable {
                 n -> new RecordingCommandRunner(new FakeHostCommands(tree, ovs.computeIfAbsent(n, x -> new FakeOvs()))));
         NicProvisioner provisioner = new NicProvisioner(tree.hostNetwork(), commands, OvsCli.system());
         Operator agent = AgentRole.create(api.newClient(), config, hosts.get(node),
-                new SysfsHostNetwork(tree.root()), provisioner, Clock.systemUTC());
+                tree.hostNetwork(), provisioner, Clock.systemUTC());
         agent.start();
         agents.put(node, agent);
     }
@@ -340,6 +458,7 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         agents.values().forEach(a -> safely(a::stop));
         agents.clear();
         if (operator != null) {

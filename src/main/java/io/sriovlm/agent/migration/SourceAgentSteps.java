@@ -91,6 +91,13 @@ public final class SourceAgentSteps {
     }
 
     public StepResult step(SriovMigration m) {
+        MigrationPhase phase = m.getStatus().phase;
+        if ((phase == MigrationPhase.SwitchingToStandby || phase == MigrationPhase.RollingBack)
+                && nicSpec.get().isEmpty()) {
+            // A just-started agent may run a step before its HypervisorNic informer has synced: that is not the
+            // host failing. Look again; the phase deadline bounds the wait.
+            return StepResult.again(SOON);
+        }
         try {
             return switch (m.getStatus().phase) {
                 case SwitchingToStandby -> switchToStandby(m);
@@ -100,13 +107,23 @@ public final class SourceAgentSteps {
                 default -> StepResult.idle();
             };
         } catch (HypervisorException | HostNetworkException e) {
-            if (Thread.currentThread().isInterrupted()) {
-                // The agent is shutting down (a rollout, SIGTERM) in the middle of a wait: that is not the step
-                // failing. Write nothing; the next agent runs the step again and finds the unplug under way.
+            if (interrupted(e)) {
+                // The agent is shutting down (its step thread interrupted): the host did not fail. Decide nothing;
+                // the next agent re-runs the step.
+                Thread.currentThread().interrupt();
                 return StepResult.again(SOON);
             }
             return onError(m, e);
         }
+    }
+
+    static boolean interrupted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return Thread.currentThread().isInterrupted();
     }
 
     /**
@@ -346,12 +363,16 @@ public final class SourceAgentSteps {
         String vm = m.getSpec().vmName;
         automatic.remove(vm);
         Optional<MigrationJobs.Job> job = jobs.get(uid);
-        if (job.isPresent() && job.get().outcome().isEmpty()) {
-            hypervisor.abortJob(vm);
-            return StepResult.again(SOON);
-        }
-        if (job.isEmpty() && hypervisor.jobStats(vm).isPresent()) {
-            hypervisor.abortJob(vm);
+        if ((job.isPresent() && job.get().outcome().isEmpty())
+                || (job.isEmpty() && hypervisor.domain(vm).isPresent() && hypervisor.jobStats(vm).isPresent())) {
+            // (after an agent restart libvirt may have finished the move: the domain is gone from this host, and
+            // asking for its job would fail every retry instead of finding the rollback too late below)
+            try {
+                hypervisor.abortJob(vm);
+            } catch (HypervisorException e) {
+                return retryRollback(m, Reasons.ABORT_FAILED, "aborting the migration job of " + vm
+                        + " failed, retrying: " + e.getMessage());
+            }
             return StepResult.again(SOON);
         }
         boolean migrated = job.flatMap(MigrationJobs.Job::outcome).map(MigrationResult::succeeded).orElse(false);
@@ -404,14 +425,20 @@ public final class SourceAgentSteps {
                     message + "; rolling back"));
             case Migrating -> StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED,
                     message + "; rolling back"));
-            default -> {
-                // RollingBack must not give up: the VM is on its standby path until this succeeds.
-                String why = "rollback step failed, retrying: " + message;
-                yield StepResult.update(Transition.failure(phase, Reasons.ATTACH_FAILED, why).with(s -> Conditions.set(
-                        s.conditions, ConditionTypes.FAST_PATH_RESTORED, false, Reasons.ATTACH_FAILED, why,
-                        s.observedGeneration, clock.instant())), Duration.ofSeconds(1));
-            }
+            default -> retryRollback(m, e instanceof HostNetworkException ? Reasons.BOND_SWITCH_FAILED
+                    : Reasons.ATTACH_FAILED, "rollback step failed, retrying: " + message);
         };
+    }
+
+    /**
+     * RollingBack must not give up: the VM is on its standby path until it succeeds. The retry is said in the
+     * message and the FastPathRestored condition; failureReason keeps the cause of the rollback (the cancel, the
+     * deadline, libvirt's error), which is what the migration ends with.
+     */
+    private StepResult retryRollback(SriovMigration m, String reason, String why) {
+        return StepResult.update(Transition.to(m.getStatus().phase, reason, why).with(s -> Conditions.set(
+                s.conditions, ConditionTypes.FAST_PATH_RESTORED, false, reason, why, s.observedGeneration,
+                clock.instant())), Duration.ofSeconds(1));
     }
 
     private BondSpec bondFor(String standbyDevice) throws HostNetworkException {

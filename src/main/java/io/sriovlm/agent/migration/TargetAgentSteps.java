@@ -91,7 +91,13 @@ public final class TargetAgentSteps {
     }
 
     public StepResult step(SriovMigration m) {
-        return switch (m.getStatus().phase) {
+        MigrationPhase phase = m.getStatus().phase;
+        if ((phase == MigrationPhase.Preparing || phase == MigrationPhase.RestoringFastPath) && nicSpec.get().isEmpty()) {
+            // A just-started agent may run a step before its HypervisorNic informer has synced: that is not the
+            // host failing. Look again; the phase deadline bounds the wait.
+            return StepResult.again(SOON);
+        }
+        return switch (phase) {
             case Preparing -> prepare(m);
             case RestoringFastPath -> restoreFastPath(m);
             default -> StepResult.idle();
@@ -199,9 +205,12 @@ public final class TargetAgentSteps {
             String message = vm + " runs on " + config.nodeName() + " on its standby path (working, without the VF);"
                     + " restoring the fast path failed (attempt " + attempt + "), retrying in " + backoff.toMillis()
                     + " ms: " + e.getMessage();
-            return StepResult.update(Transition.failure(MigrationPhase.RestoringFastPath, Reasons.ATTACH_FAILED, message)
+            // A retry, not a verdict: failureReason stays as it is (a Succeeded migration does not carry it); the
+            // cause is in the message and the FastPathRestored condition, which a deadline's Failed points to.
+            String reason = e instanceof HostNetworkException ? Reasons.BOND_SWITCH_FAILED : Reasons.ATTACH_FAILED;
+            return StepResult.update(Transition.to(MigrationPhase.RestoringFastPath, reason, message)
                     .with(s -> Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, false,
-                            Reasons.ATTACH_FAILED, message, s.observedGeneration, clock.instant())), backoff);
+                            reason, message, s.observedGeneration, clock.instant())), backoff);
         }
     }
 }

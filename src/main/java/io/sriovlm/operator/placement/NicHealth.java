@@ -29,6 +29,14 @@ public final class NicHealth {
             return Optional.of("HypervisorNic " + nic.getMetadata().getName() + " names node " + name
                     + ", which does not exist; fix spec.nodeName or delete the HypervisorNic");
         }
+        Optional<String> nodeNotReady = node.getStatus() == null ? Optional.empty() : node.getStatus().getConditions()
+                .stream().filter(c -> "Ready".equals(c.getType()) && !"True".equals(c.getStatus())).findFirst()
+                .map(c -> "node " + name + " is NotReady (Ready=" + c.getStatus() + ", " + c.getReason() + ": "
+                        + c.getMessage() + ")");
+        if (nodeNotReady.isPresent()) {
+            // The kubelet is silent: its agent may be down too even if its last heartbeat is recent.
+            return nodeNotReady;
+        }
         if (nic.getStatus() == null || nic.getStatus().heartbeatTime == null) {
             return Optional.of("the node agent on " + name + " has not reported yet; check the sriovlm-agent pod on that node");
         }

@@ -21,9 +21,11 @@ final class ApiDispatcher extends Dispatcher {
     private final OpenApiStub openApi;
     private final StrictWrites writes;
     private final CrdRegistry crds;
+    private final ApiFaults faults;
 
-    ApiDispatcher(Store store, CrdRegistry crds) {
+    ApiDispatcher(Store store, CrdRegistry crds, ApiFaults faults) {
         this.store = store;
+        this.faults = faults;
         this.crds = crds;
         this.discovery = new Discovery(crds);
         this.openApi = new OpenApiStub(discovery);
@@ -53,9 +55,35 @@ final class ApiDispatcher extends Dispatcher {
             return Json.status(404, "NotFound", "the server could not find the requested resource", null);
         }
         if (req.method() == HttpMethod.GET) {
-            return read(req, p);
+            MockResponse fault = faults.before(req, p, null);
+            return fault != null ? fault : read(req, p);
         }
-        return writes.handle(rewriteStrategicMerge(req, p), p);
+        String body = req.getUtf8Body(); // reading consumes the request's buffer: read it once
+        MockResponse fault = faults.before(req, p, body);
+        if (fault != null) {
+            return fault;
+        }
+        if (req.method() == HttpMethod.POST && "authorization.k8s.io".equals(p.group())
+                && p.plural().endsWith("rulesreviews")) {
+            return rulesReview(body);
+        }
+        return writes.handle(rewriteStrategicMerge(req, p, body), body, p);
+    }
+
+    /**
+     * The sandbox has no authorization: a SelfSubjectRulesReview (JOSDK asks one before leader election) is answered
+     * with every verb on every resource.
+     */
+    private static MockResponse rulesReview(String body) {
+        com.fasterxml.jackson.databind.node.ObjectNode review = (com.fasterxml.jackson.databind.node.ObjectNode) Json.read(body);
+        com.fasterxml.jackson.databind.node.ObjectNode status = review.putObject("status");
+        com.fasterxml.jackson.databind.node.ObjectNode rule = status.putArray("resourceRules").addObject();
+        rule.putArray("verbs").add("*");
+        rule.putArray("apiGroups").add("*");
+        rule.putArray("resources").add("*");
+        status.putArray("nonResourceRules");
+        status.put("incomplete", false);
+        return Json.response(201, review);
     }
 
     private MockResponse read(RecordedRequest req, ApiPath p) {
@@ -63,7 +91,10 @@ final class ApiDispatcher extends Dispatcher {
         boolean watch = "true".equals(p.query().get("watch")) || "1".equals(p.query().get("watch"));
         boolean table = Tables.wanted(req.getHeader("Accept"));
         boolean list = p.name() == null;
-        if (watch || (selector == null && !table && !list)) {
+        if (watch) {
+            return faults.track(p.plural(), store.send(req));
+        }
+        if (selector == null && !table && !list) {
             return store.send(req);
         }
         String forwarded = req.getPath();
@@ -91,13 +122,15 @@ final class ApiDispatcher extends Dispatcher {
     }
 
     /** Core kinds get strategic merge patches from kubectl (cordon, taint): read them as merge patches. */
-    private static RecordedRequest rewriteStrategicMerge(RecordedRequest req, ApiPath p) {
+    private static RecordedRequest rewriteStrategicMerge(RecordedRequest req, ApiPath p, String body) {
         String type = req.getHeader("Content-Type");
         if (req.method() != HttpMethod.PATCH || type == null || !type.startsWith(Patches.STRATEGIC) || !p.isCore()) {
             return req;
         }
         Headers h = req.getHeaders().newBuilder().set("Content-Type", Patches.MERGE).build();
-        return new RecordedRequest(req.getHttpVersion(), req.method(), req.getPath(), h, req.getBody());
+        io.fabric8.mockwebserver.http.Buffer b = new io.fabric8.mockwebserver.http.Buffer();
+        b.write(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new RecordedRequest(req.getHttpVersion(), req.method(), req.getPath(), h, b);
     }
 
     private static String query(ApiPath p, String without) {

@@ -31,10 +31,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
     private final KubernetesMockServer server;
     private final String host;
     private final KubernetesClient admin;
+    private final ApiFaults faults;
 
-    private EmbeddedApiServer(KubernetesMockServer server, String host) {
+    private EmbeddedApiServer(KubernetesMockServer server, String host, ApiFaults faults) {
         this.server = server;
         this.host = host;
+        this.faults = faults;
         this.admin = newClient();
     }
 
@@ -46,7 +48,8 @@ public final class EmbeddedApiServer implements AutoCloseable {
         Store store = new Store(crud);
         CrdRegistry registry = new CrdRegistry(
                 () -> store.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions"));
-        ApiDispatcher dispatcher = new ApiDispatcher(store, registry);
+        ApiFaults faults = new ApiFaults();
+        ApiDispatcher dispatcher = new ApiDispatcher(store, registry, faults);
         KubernetesMockServer mock = new KubernetesMockServer(new Context(Serialization.jsonMapper()),
                 new MockWebServer(), new HashMap<>(), dispatcher, false);
         try {
@@ -54,7 +57,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        EmbeddedApiServer s = new EmbeddedApiServer(mock, host);
+        EmbeddedApiServer s = new EmbeddedApiServer(mock, host, faults);
         try {
             s.admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata()
                     .build()).create();
@@ -67,6 +70,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
         }
         registry.refresh();
         return s;
+    }
+
+    /** Errors, dropped watches and write observers to inject into this server (see {@link ApiFaults}). */
+    public ApiFaults faults() {
+        return faults;
     }
 
     /** A client pointed at this server (namespace {@code default}); the server keeps and closes this one. */

@@ -31,8 +31,8 @@ final class StrictWrites {
         this.crds = crds;
     }
 
-    MockResponse handle(RecordedRequest req, ApiPath p) {
-        String body = req.getUtf8Body(); // reading consumes the request's buffer: read it once
+    /** @param body the request's body, read once by the caller (reading consumes the request's buffer) */
+    MockResponse handle(RecordedRequest req, String body, ApiPath p) {
         lock.lock();
         try {
             CrdRegistry.Crd crd = crds.find(p.group(), p.version(), p.plural());

@@ -68,6 +68,8 @@ public final class FakeSysfsTree {
     private final Map<Integer, SfPort> sfs = new java.util.TreeMap<>();
     private String eswitchMode = "switchdev";
     private boolean hwTcOffload = true;
+    /** Writes to a bond's active_slave still to be ignored (fault injection), guarded by this. */
+    private int ignoredBondWrites;
     private final Path root;
     private final String pfName;
     private final String pfPci;
@@ -170,6 +172,20 @@ public final class FakeSysfsTree {
     public void forceActiveSlave(String bond, String slave) {
         requireName(slave);
         writeFile(netdev(bond).resolve("bonding/active_slave"), slave + "\n");
+    }
+
+    /**
+     * The next {@code n} writes to any bond's {@code active_slave} through {@link #kernelWrite} do not stick: the
+     * file keeps its old value, as when the kernel refuses a slave whose carrier dropped a moment before (the
+     * writer's read-back sees it). 0 clears the fault.
+     */
+    public synchronized void ignoreNextBondWrites(int n) {
+        ignoredBondWrites = Math.max(0, n);
+    }
+
+    /** Bond writes still to be ignored. */
+    public synchronized int ignoredBondWritesLeft() {
+        return ignoredBondWrites;
     }
 
     /**
@@ -360,6 +376,13 @@ public final class FakeSysfsTree {
                     if (read(bonding.resolve("slaves")).trim().contains(v)) {
                         writeFile(bonding.resolve("active_slave"), v + "\n"); // primary_reselect=always
                     }
+                }
+                case "active_slave" -> {
+                    if (ignoredBondWrites > 0) {
+                        ignoredBondWrites--;
+                        return;
+                    }
+                    writeFile(real, v + "\n");
                 }
                 default -> writeFile(real, v + "\n");
             }

@@ -75,6 +75,10 @@ public final class SimulatedHypervisor implements Hypervisor {
     private boolean dropNextRemoved;
     private Duration lateRemovedDelay;
     private String failNextDetachError;
+    private int failAborts;
+    private String failAbortError;
+    private int failAttaches;
+    private String failAttachError;
     /** Destination URI → the error this host gets opening it (a cut route, a firewall, a TLS mismatch). */
     private final Map<String, String> unreachable = new java.util.HashMap<>();
     private boolean closed;
@@ -167,6 +171,50 @@ public final class SimulatedHypervisor implements Hypervisor {
     public void failNextDetach(String error) {
         synchronized (lock) {
             failNextDetachError = error == null ? "internal error: unable to execute QEMU command 'device_del'" : error;
+        }
+    }
+
+    /** The next {@code n} abort requests are refused with {@code error} (the job keeps running). */
+    public void failNextAborts(int n, String error) {
+        synchronized (lock) {
+            failAborts = Math.max(0, n);
+            failAbortError = error == null ? "Timed out during operation: cannot acquire state change lock (held by"
+                    + " monitor=remoteDispatchDomainMigratePerform3Params)" : error;
+        }
+    }
+
+    /** The next {@code n} attach requests are refused with {@code error}; nothing is plugged. */
+    public void failNextAttaches(int n, String error) {
+        synchronized (lock) {
+            failAttaches = Math.max(0, n);
+            failAttachError = error == null ? "internal error: unable to execute QEMU command 'device_add': Device"
+                    + " initialization failed" : error;
+        }
+    }
+
+    /** Disarms {@link #failNextDetach} if it has not fired. */
+    public void clearDetachFault() {
+        synchronized (lock) {
+            failNextDetachError = null;
+        }
+    }
+
+    /** Disarms {@link #dropNextDeviceRemovedEvent} if it has not fired (a dropped unplug stays dropped). */
+    public void clearDropDeviceRemoved() {
+        synchronized (lock) {
+            dropNextRemoved = false;
+        }
+    }
+
+    /** Drops every armed fault of this host: the next calls behave normally. */
+    public void clearFaults() {
+        synchronized (lock) {
+            failMigrations = 0;
+            failureProbability = 0;
+            dropNextRemoved = false;
+            failNextDetachError = null;
+            failAborts = 0;
+            failAttaches = 0;
         }
     }
 
@@ -348,6 +396,10 @@ public final class SimulatedHypervisor implements Hypervisor {
         synchronized (lock) {
             Dom dom = requireDomain(domain);
             requireRunning(dom);
+            if (failAttaches > 0) {
+                failAttaches--;
+                throw new HypervisorException(failAttachError);
+            }
             alias = plug(dom, wanted);
         }
         fire(new DeviceEvent(domain, alias, DeviceEvent.Kind.ADDED, Instant.now()));
@@ -467,6 +519,10 @@ public final class SimulatedHypervisor implements Hypervisor {
         Job job;
         synchronized (lock) {
             job = requireDomain(domain).job;
+            if (job != null && !job.finished && failAborts > 0) {
+                failAborts--;
+                throw new HypervisorException(failAbortError);
+            }
         }
         if (job != null) {
             finishFailed(job, "operation aborted: migration out: canceled by client", true);

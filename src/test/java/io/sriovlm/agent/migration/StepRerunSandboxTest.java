@@ -150,14 +150,35 @@ class StepRerunSandboxTest {
         assertThat(hv1.domain("vm-01")).isEmpty();
     }
 
-    @Test
-    void restoringTheFastPathTwiceAttachesOnce() throws Exception {
+    /** vm-01 migrated to hv2 by the source steps, entering RestoringFastPath. */
+    private SriovMigration restoringOnHv2() {
         SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
                 source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby)));
         MigrationJobs jobs = new MigrationJobs();
         source(jobs).step(switched);
         await().atMost(Duration.ofSeconds(5)).until(() -> jobDone.get() == 1);
-        SriovMigration restoring = written(switched, source(jobs).step(switched));
+        return written(switched, source(jobs).step(switched));
+    }
+
+    /** Fault matrix, ATTACH_REFUSED / BOND_WRITE_IGNORED at RestoringFastPath: Succeeded carried AttachFailed. */
+    @Test
+    void aRetriedFastPathIsNotAFailure() {
+        SriovMigration restoring = restoringOnHv2();
+        hv2.failNextAttaches(1, null);
+        Transition retry = transitionOf(target().step(restoring));
+        assertThat(retry.to()).isEqualTo(MigrationPhase.RestoringFastPath);
+        assertThat(retry.warning()).isFalse();
+        SriovMigration retried = MigrationStatusWriter.applyLocally(restoring, retry, java.time.Instant.now());
+        assertThat(retried.getStatus().conditions).anyMatch(c -> "FastPathRestored".equals(c.getType())
+                && "False".equals(c.getStatus()) && "AttachFailed".equals(c.getReason()));
+        SriovMigration done = written(retried, target().step(retried));
+        assertThat(done.getStatus().phase).isEqualTo(MigrationPhase.Succeeded);
+        assertThat(done.getStatus().failureReason).isNull();
+    }
+
+    @Test
+    void restoringTheFastPathTwiceAttachesOnce() throws Exception {
+        SriovMigration restoring = restoringOnHv2();
         assertThat(restoring.getStatus().phase).isEqualTo(MigrationPhase.RestoringFastPath);
         StepResult first = target().step(restoring);
         assertThat(transitionOf(first).to()).isEqualTo(MigrationPhase.Succeeded);
@@ -205,5 +226,88 @@ class StepRerunSandboxTest {
         SriovMigration done = written(restoring, target.step(restoring));
         assertThat(done.getStatus().phase).isEqualTo(MigrationPhase.Succeeded);
         assertThat(done.getStatus().bondSwitchLagMs).isNotNull();
+    }
+
+    /** Fault matrix, AGENT_RESTART at Scheduling/Preparing: a restarted agent ran Preparing before it saw its NIC. */
+    @Test
+    void aStepRunBeforeTheAgentSeesItsHypervisorNicWaitsRatherThanFailing() {
+        TargetAgentSteps blindTarget = new TargetAgentSteps(hv2, new SysfsHostNetwork(sys2.root()), Optional::empty,
+                AgentConfig.forNode("hv2", SimulatedFabric.uriOf("hv2")), Clock.systemUTC(), () -> { });
+        StepResult preparing = blindTarget.step(migration(MigrationPhase.Preparing));
+        assertThat(preparing.transition()).isEmpty();
+        assertThat(preparing.recheckAfter()).isPresent();
+        SourceAgentSteps blindSource = new SourceAgentSteps(hv1, new SysfsHostNetwork(sys1.root()), Optional::empty,
+                new MigrationJobs(), AgentConfig.forNode("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
+                m -> { }, () -> { });
+        StepResult switching = blindSource.step(migration(MigrationPhase.SwitchingToStandby));
+        assertThat(switching.transition()).isEmpty();
+        assertThat(vfAttachedOn(hv1)).as("nothing was done on the source").isTrue();
+    }
+
+    /** vm-01 switched to standby and its libvirt job started by {@code jobs}'s agent, then moved to RollingBack. */
+    private SriovMigration rollingBackDuringTheCopy(MigrationJobs jobs, String cause) {
+        SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
+                source(jobs).step(migration(MigrationPhase.SwitchingToStandby)));
+        source(jobs).step(switched); // starts the libvirt job
+        return MigrationStatusWriter.applyLocally(switched, Transition.failure(MigrationPhase.RollingBack, cause,
+                "rolling back"), java.time.Instant.now());
+    }
+
+    /** Fault matrix, ABORT_FAILS at RollingBack: the retry said AttachFailed and replaced the rollback's cause. */
+    @Test
+    void aRefusedAbortIsRetriedAndTheRollbackKeepsItsCause() throws Exception {
+        hv1.setCopyTime(Duration.ofSeconds(30));
+        MigrationJobs jobs = new MigrationJobs();
+        SriovMigration rollingBack = rollingBackDuringTheCopy(jobs, "Cancelled");
+        assertThat(hv1.jobStats("vm-01")).isPresent();
+        hv1.failNextAborts(1, null);
+        Transition retry = transitionOf(source(jobs).step(rollingBack));
+        assertThat(retry.to()).isEqualTo(MigrationPhase.RollingBack);
+        assertThat(retry.reason()).isEqualTo(io.sriovlm.migration.Reasons.ABORT_FAILED);
+        SriovMigration retried = MigrationStatusWriter.applyLocally(rollingBack, retry, java.time.Instant.now());
+        assertThat(retried.getStatus().failureReason).isEqualTo("Cancelled");
+        assertThat(retried.getStatus().conditions).anyMatch(c -> "AbortFailed".equals(c.getReason()));
+        assertThat(source(jobs).step(retried).transition()).as("the abort asked again").isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> hv1.jobStats("vm-01").isEmpty());
+        await().atMost(Duration.ofSeconds(5)).until(() -> jobs.get(retried.getMetadata().getUid())
+                .flatMap(MigrationJobs.Job::outcome).isPresent());
+        SriovMigration rolledBack = written(retried, source(jobs).step(retried));
+        assertThat(rolledBack.getStatus().phase).isEqualTo(MigrationPhase.RolledBack);
+        assertThat(rolledBack.getStatus().failureReason).isEqualTo("Cancelled");
+        assertThat(vfAttachedOn(hv1)).isTrue();
+    }
+
+    /**
+     * Fault matrix, NODE_NOT_READY at RollingBack: the source agent was down while libvirt finished the copy. The
+     * agent back (no job in memory) asked libvirt for the job of a domain no longer here, failed, and retried that
+     * forever instead of seeing the rollback was too late.
+     */
+    @Test
+    void aRollbackAfterARestartFindsTheVmGoneAndCompletesOnTheTarget() throws Exception {
+        hv1.setCopyTime(Duration.ofMillis(100));
+        // the job starts, then the agent "dies" with its jobs; libvirt finishes the copy meanwhile
+        SriovMigration rollingBack = rollingBackDuringTheCopy(new MigrationJobs(), "DeadlineExceeded");
+        await().atMost(Duration.ofSeconds(5)).until(() -> hv2.isRunning("vm-01"));
+        Transition t = transitionOf(source(new MigrationJobs()).step(rollingBack));
+        assertThat(t.to()).isEqualTo(MigrationPhase.RestoringFastPath);
+        assertThat(t.reason()).isEqualTo(io.sriovlm.migration.Reasons.ROLLBACK_TOO_LATE);
+    }
+
+    /**
+     * Fault matrix, NODE_NOT_READY at SwitchingToStandby: stopping the agent interrupted its wait for the guest's
+     * unplug, and the step wrote that as DetachFailed and rolled back. A step cut short by its agent's shutdown
+     * decides nothing; the next agent runs it again.
+     */
+    @Test
+    void aStepInterruptedByTheAgentsShutdownDecidesNothing() throws Exception {
+        hv1.dropNextDeviceRemovedEvent();
+        java.util.concurrent.atomic.AtomicReference<StepResult> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread step = new Thread(() -> result.set(source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby))));
+        step.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> step.getState() == Thread.State.TIMED_WAITING);
+        step.interrupt();
+        step.join(5000);
+        assertThat(result.get()).isNotNull();
+        assertThat(result.get().transition()).as("no failure written for a shutdown").isEmpty();
     }
 }
