@@ -3,6 +3,12 @@ package io.sriovlm.sandbox;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.sriovlm.sandbox.faults.Fault;
+import io.sriovlm.sandbox.faults.FaultTarget;
+import io.sriovlm.sandbox.faults.Injection;
+import io.sriovlm.sandbox.faults.PhaseTrigger;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -23,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +38,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -69,7 +75,7 @@ public final class ChaosRun {
 
     /** What a run found: the violations (goal: none), the outcome counts and the time each migration took to end. */
     public record Report(long seed, int migrations, int waves, Map<String, Integer> outcomes,
-            Map<String, Integer> reasons, Map<ChaosFault, Integer> faults, List<String> violations, LatencyStats timeToTerminalMs,
+            Map<String, Integer> reasons, Map<String, Integer> faults, List<String> violations, LatencyStats timeToTerminalMs,
             Duration elapsed) {
         public void print(PrintStream out) {
             out.printf("chaos run, seed %d: %d migrations in %d waves, %.1f s%n", seed, migrations, waves,
@@ -95,7 +101,8 @@ public final class ChaosRun {
     private final InvariantChecker checker;
     private final Map<String, Integer> outcomes = new TreeMap<>();
     private final Map<String, Integer> reasons = new TreeMap<>();
-    private final Map<ChaosFault, Integer> faults = new EnumMap<>(ChaosFault.class);
+    private final Map<String, Integer> faults = new TreeMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger deleted = new java.util.concurrent.atomic.AtomicInteger();
     private final List<String> violations = new ArrayList<>();
     private final List<Long> timesToTerminal = new ArrayList<>();
     private final ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -139,7 +146,7 @@ public final class ChaosRun {
         // Heartbeat staleness above the longest planned agent outage: a stopped agent's node must not look gone.
         OperatorConfig limits = new OperatorConfig(5, 2, 2, Duration.ofSeconds(30));
         Sandbox.Options options = Sandbox.Options.defaults(runDir).withCopyTime(settings.copyTime())
-                .withHeartbeat(Duration.ofMillis(500)).withOperatorConfig(limits)
+                .withHeartbeat(Duration.ofMillis(500)).withOperatorConfig(limits).withLeaderElection(true)
                 .withWorld(NODES, sf, world);
         Instant start = Instant.now();
         try (Sandbox sandbox = Sandbox.start(options, meters)) {
@@ -169,17 +176,19 @@ public final class ChaosRun {
     private Report report(Duration elapsed) {
         LatencyStats stats = timesToTerminal.isEmpty() ? null
                 : new LatencyStats(timesToTerminal.stream().mapToLong(Long::longValue).toArray());
-        return new Report(settings.seed(), ended, wave, new TreeMap<>(outcomes), new TreeMap<>(reasons), new EnumMap<>(faults),
+        return new Report(settings.seed(), ended, wave, new TreeMap<>(outcomes), new TreeMap<>(reasons), new TreeMap<>(faults),
                 List.copyOf(violations), stats, elapsed);
     }
 
     /** One wave: plan, start, fire faults, await the end, heal, check the world at rest, clean up. */
     private void runWave() throws InterruptedException {
         wave++;
-        WavePlan plan = WavePlan.draw(random, settings.copyTime());
+        WavePlan plan = WavePlan.draw(random);
         Map<String, String> whereVmsRun = vmLocations();
         String evacuated = plan.evacuate() != null && whereVmsRun.containsValue(plan.evacuate()) ? plan.evacuate() : null;
-        Set<String> wanted = new TreeSet<>();
+        // Every migration of the wave, namespace/name -> its source node (targets are placement's unless planned).
+        Map<String, Aim> aims = new TreeMap<>();
+        Set<String> wanted = new java.util.concurrent.ConcurrentSkipListSet<>();
         for (WavePlan.Move move : plan.moves()) {
             String source = whereVmsRun.get(move.vm());
             if (source == null || source.equals(evacuated)) {
@@ -189,15 +198,39 @@ public final class ChaosRun {
                     ? null : move.target();
             String name = String.format("chaos-w%04d-%s", wave, move.vm());
             if (wanted.add(name)) {
-                createMigration(name, move.vm(), target);
+                aims.put("default/" + name, new Aim("default", name, move.vm(), source, target));
+            }
+        }
+        if (evacuated != null) {
+            for (Map.Entry<String, String> vm : whereVmsRun.entrySet()) {
+                if (vm.getValue().equals(evacuated)) {
+                    String name = EvacuationReconciler.migrationName(evacuated, vm.getKey());
+                    aims.put(EvacuationConfig.DEFAULT_NAMESPACE + "/" + name,
+                            new Aim(EvacuationConfig.DEFAULT_NAMESPACE, name, vm.getKey(), evacuated, null));
+                }
+            }
+        }
+        List<Aim> targets = new ArrayList<>(aims.values());
+        // Faults first, so that one planned for Pending is in place when the operator first sees its migration.
+        List<PhaseTrigger> triggers = new ArrayList<>();
+        List<Injection> injections = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (PlannedFault p : plan.faults()) {
+            if (!targets.isEmpty()) {
+                triggers.add(arm(p, targets.get(p.migration() % targets.size()), wanted, injections));
             }
         }
         Instant waveStart = Instant.now();
+        for (Aim aim : targets) {
+            if (aim.namespace().equals("default")) {
+                createMigration(aim.name(), aim.vm(), aim.target());
+            }
+        }
         if (evacuated != null) {
             startEvacuation(evacuated);
         }
-        fire(plan.faults(), wanted, waveStart);
         List<SriovMigration> finished = awaitWave(wanted, evacuated, waveStart);
+        triggers.forEach(PhaseTrigger::close);
+        injections.forEach(Injection::heal);
         heal(evacuated);
         record(finished);
         awaitAtRest("after wave " + wave);
@@ -212,6 +245,15 @@ public final class ChaosRun {
                 ended, violations.size());
     }
 
+    /** A migration of the wave a fault can aim at; {@code target} null while placement has not chosen. */
+    private record Aim(String namespace, String name, String vm, String source, String target) {
+    }
+
+    /** Things a user does to a running migration, drawn alongside the faults. */
+    enum UserAction {
+        CANCEL, DELETE
+    }
+
     /**
      * What one wave does, drawn with a fixed number of draws whatever the world looks like, so that wave k of a seed
      * plans the same moves and faults however earlier waves ended; the world then decides what applies (a VM being
@@ -219,12 +261,12 @@ public final class ChaosRun {
      */
     record WavePlan(String evacuate, List<Move> moves, List<PlannedFault> faults) {
         static final int MAX_MOVES = 4;
-        static final int MAX_FAULTS = 2;
+        static final int MAX_FAULTS = 3;
 
         record Move(String vm, String target) {
         }
 
-        static WavePlan draw(Random random, Duration copyTime) {
+        static WavePlan draw(Random random) {
             boolean evacuate = random.nextInt(8) == 0;
             String evacuated = NODES.get(random.nextInt(NODES.size()));
             int moveCount = 1 + random.nextInt(MAX_MOVES);
@@ -237,54 +279,96 @@ public final class ChaosRun {
                 }
             }
             int faultCount = random.nextInt(MAX_FAULTS + 1);
-            long horizon = Math.max(200, copyTime.toMillis() * 3);
             List<PlannedFault> faults = new ArrayList<>();
+            Fault[] kinds = Fault.values();
             for (int i = 0; i < MAX_FAULTS; i++) {
-                PlannedFault f = new PlannedFault(ChaosFault.values()[random.nextInt(ChaosFault.values().length)],
-                        (long) (random.nextDouble() * horizon), NODES.get(random.nextInt(NODES.size())),
-                        random.nextInt(MAX_MOVES), random.nextLong());
-                if (i < faultCount) {
-                    faults.add(f);
+                int kind = random.nextInt(kinds.length + UserAction.values().length);
+                int phaseDraw = random.nextInt(FAULT_PHASES.size());
+                int migration = random.nextInt(16);
+                int guessedTarget = random.nextInt(NODES.size());
+                long healAfterMs = 500 + random.nextInt(4500);
+                long seed = random.nextLong();
+                if (i >= faultCount) {
+                    continue;
+                }
+                if (kind < kinds.length) {
+                    List<MigrationPhase> where = FAULT_PHASES.stream()
+                            .filter(p -> kinds[kind].notApplicableAt(p).isEmpty()).toList();
+                    faults.add(new PlannedFault(kinds[kind], null, where.get(phaseDraw % where.size()), migration,
+                            NODES.get(guessedTarget), healAfterMs, seed));
+                } else {
+                    faults.add(new PlannedFault(null, UserAction.values()[kind - kinds.length],
+                            FAULT_PHASES.get(phaseDraw), migration, NODES.get(guessedTarget), healAfterMs, seed));
                 }
             }
-            faults.sort(Comparator.comparingLong(PlannedFault::atMs));
             return new WavePlan(evacuate ? evacuated : null, moves, faults);
         }
     }
 
+    /** The phases a fault or a user action is aimed at (it lands as the migration enters it). */
+    static final List<MigrationPhase> FAULT_PHASES = List.of(MigrationPhase.Pending, MigrationPhase.Scheduling,
+            MigrationPhase.Preparing, MigrationPhase.SwitchingToStandby, MigrationPhase.Migrating,
+            MigrationPhase.RestoringFastPath, MigrationPhase.RollingBack);
+
     /**
-     * @param migration which of the wave's migrations a migration fault hits (index into the sorted names)
-     * @param ownSeed   the fault's own choices (an outage's length, a route's far end) come from this, so they do not
-     *                  shift the run's sequence
+     * One fault of a wave: a sandbox {@link Fault} (or a user's cancel or delete) that lands on one of the wave's
+     * migrations as it enters {@code phase}, and is healed {@code healAfterMs} later (or at the end of the wave).
+     *
+     * @param migration      which of the wave's migrations (index into them, sorted by name)
+     * @param guessedTarget  the target node when placement has not chosen one yet as the fault lands
+     * @param seed           the fault's own random choices
      */
-    record PlannedFault(ChaosFault fault, long atMs, String node, int migration, long ownSeed) {
+    record PlannedFault(Fault fault, UserAction action, MigrationPhase phase, int migration, String guessedTarget,
+            long healAfterMs, long seed) {
+        String label() {
+            return fault != null ? fault.name() : action.name();
+        }
     }
 
-    private void fire(List<PlannedFault> planned, Set<String> wanted, Instant waveStart) throws InterruptedException {
-        for (PlannedFault p : planned) {
-            long wait = p.atMs() - Duration.between(waveStart, Instant.now()).toMillis();
-            if (wait > 0) {
-                Thread.sleep(wait);
+    /** Puts a planned fault in place: now for Pending, else as its migration is written into the phase. */
+    private PhaseTrigger arm(PlannedFault p, Aim aim, Set<String> wanted, List<Injection> injections) {
+        java.util.function.Consumer<com.fasterxml.jackson.databind.JsonNode> land = status -> {
+            String target = status != null && status.hasNonNull("targetNode") ? status.get("targetNode").asText()
+                    : aim.target() != null ? aim.target() : p.guessedTarget();
+            synchronized (faults) {
+                faults.merge(p.label(), 1, Integer::sum);
             }
-            List<String> names = new ArrayList<>(wanted);
-            String migration = names.isEmpty() ? null : names.get(p.migration() % names.size());
-            boolean applied;
-            try {
-                applied = p.fault().inject(new ChaosFault.Target(sandbox, p.node(), migration, new Random(p.ownSeed()),
-                        later));
-            } catch (KubernetesClientException e) {
-                applied = false; // e.g. the migration to cancel is already gone
+            if (p.fault() != null) {
+                Injection injection = p.fault().inject(sandbox, new FaultTarget(aim.namespace(), aim.name(), aim.vm(),
+                        aim.source(), target, p.phase(), p.seed()));
+                injections.add(injection);
+                later.schedule(injection::heal, p.healAfterMs(), TimeUnit.MILLISECONDS);
+            } else {
+                // Not on the API server's thread that runs the trigger: a user's request comes from outside.
+                later.schedule(() -> userAction(p.action(), aim, wanted), 50, TimeUnit.MILLISECONDS);
             }
-            if (!applied) {
-                continue;
-            }
-            faults.merge(p.fault(), 1, Integer::sum);
-            if (p.fault() == ChaosFault.DELETE) {
+        };
+        if (p.phase() == MigrationPhase.Pending) {
+            land.accept(null);
+            return PhaseTrigger.on(sandbox, aim.namespace(), aim.name(), MigrationPhase.Pending, () -> {
+            });
+        }
+        return PhaseTrigger.onStatus(sandbox, aim.namespace(), aim.name(), p.phase(), land);
+    }
+
+    private void userAction(UserAction action, Aim aim, Set<String> wanted) {
+        var resource = client.resources(SriovMigration.class).inNamespace(aim.namespace()).withName(aim.name());
+        try {
+            if (action == UserAction.CANCEL) {
+                resource.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"cancel\":true}}");
+            } else if (aim.namespace().equals("default")) {
                 // Deleted with its finalizer: it rolls back (or finishes) before it goes; the checker judges the VM.
-                wanted.remove(migration);
-                outcomes.merge("Deleted", 1, Integer::sum);
-                ended++;
+                resource.delete();
+                synchronized (wanted) {
+                    if (wanted.remove(aim.name())) {
+                        deleted.incrementAndGet();
+                    }
+                }
+            } else {
+                resource.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"cancel\":true}}");
             }
+        } catch (KubernetesClientException e) {
+            // gone already: nothing to do
         }
     }
 
@@ -382,6 +466,11 @@ public final class ChaosRun {
     }
 
     private void record(List<SriovMigration> finished) {
+        int gone = deleted.getAndSet(0);
+        if (gone > 0) {
+            outcomes.merge("Deleted", gone, Integer::sum);
+            ended += gone;
+        }
         for (SriovMigration m : finished) {
             MigrationPhase phase = m.getStatus().phase;
             outcomes.merge(phase.name(), 1, Integer::sum);

@@ -74,6 +74,14 @@ final class FaultMatrix {
         put(Fault.DEVICE_REMOVED_LOST, MigrationPhase.SwitchingToStandby, RB, "the source waits for the guest"
                 + " until the step deadline, then the operator moves it to RollingBack; the VF never left the guest",
                 "DeadlineExceeded");
+        put(Fault.LATE_UNPLUG, MigrationPhase.SwitchingToStandby, RB, "the source waits until the step deadline and"
+                + " rolls back with the VF still in the guest; when the guest lets it go 5 s after the detach, the"
+                + " agent's fast-path guard moves the bond to the SF representor, plugs the VF back and returns the"
+                + " bond (FastPathRepaired)", "DeadlineExceeded");
+        put(Fault.ROUTE_DOWN, MigrationPhase.SwitchingToStandby, RB, "the VF is detached, then the job cannot start:"
+                + " libvirt's connection error rolls back", "MigrationFailed");
+        put(Fault.ROUTE_DOWN, MigrationPhase.Migrating, RB, "the job cannot start: libvirt's connection error"
+                + " rolls back", "MigrationFailed");
         put(Fault.MIGRATION_FAILS, MigrationPhase.Migrating, RB, "libvirt's error rolls back: VF re-attached,"
                 + " bond on the VF representor", "MigrationFailed");
         put(Fault.ABORT_FAILS, MigrationPhase.RollingBack, RB, "the source agent retries the abort (AbortFailed in"

@@ -120,14 +120,17 @@ class FaultMatrixSandboxTest {
         boolean viaCancel = phase == MigrationPhase.RollingBack;
         sandbox.host(source).setCopyTime(viaCancel ? Duration.ofSeconds(3) : Duration.ofMillis(300));
         AtomicReference<Injection> injected = new AtomicReference<>();
+        AtomicReference<java.time.Instant> injectedAt = new AtomicReference<>(java.time.Instant.now());
         List<PhaseTrigger> triggers = new ArrayList<>();
         if (phase == MigrationPhase.Pending) {
             // Entering Pending is being created: the fault is in place (a disruption carried out) beforehand.
             injected.set(fault.inject(sandbox, where));
             injected.get().awaitApplied();
         } else {
-            triggers.add(PhaseTrigger.on(sandbox, "default", name, phase,
-                    () -> injected.set(fault.inject(sandbox, where))));
+            triggers.add(PhaseTrigger.on(sandbox, "default", name, phase, () -> {
+                injectedAt.set(java.time.Instant.now());
+                injected.set(fault.inject(sandbox, where));
+            }));
         }
         if (viaCancel) {
             triggers.add(PhaseTrigger.on(sandbox, "default", name, MigrationPhase.Migrating, () -> CompletableFuture
@@ -170,6 +173,14 @@ class FaultMatrixSandboxTest {
             if (injected.get() != null) {
                 injected.get().heal();
             }
+        }
+        if (fault == Fault.LATE_UNPLUG) {
+            // Check the world after the guest let the VF go, not before: that is when the VM needs the agent.
+            java.time.Instant unplugged = injectedAt.get().plus(Fault.LATE_UNPLUG_AFTER).plusMillis(500);
+            Thread.sleep(Math.max(0, Duration.between(java.time.Instant.now(), unplugged).toMillis()));
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertThat(
+                    io.sriovlm.agent.libvirt.TeamingXml.inspect(sandbox.host(source).domain("vm-01").orElseThrow().xml())
+                            .primaryAttached()).as("the VF the guest let go late is plugged back").isTrue());
         }
         InvariantChecker checker = new InvariantChecker(sandbox, Duration.ofSeconds(2));
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))

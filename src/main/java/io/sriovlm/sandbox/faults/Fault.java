@@ -72,6 +72,26 @@ public enum Fault {
             a.onHeal(() -> s.host(t.sourceNode()).clearDropDeviceRemoved());
         }
     },
+    /**
+     * The guest releases the VF only {@link #LATE_UNPLUG_AFTER} after the detach: past the step's deadline, once the
+     * migration rolled back and promised the VM its VF. The agent's fast-path guard must plug it back.
+     */
+    LATE_UNPLUG(false, "the guest releases the VF 5s after the detach, past the step deadline") {
+        @Override
+        void apply(Sandbox s, FaultTarget t, Armed a) {
+            s.host(t.sourceNode()).delayNextDeviceRemovedEvent(LATE_UNPLUG_AFTER);
+            a.onHeal(() -> s.host(t.sourceNode()).delayNextDeviceRemovedEvent(null));
+        }
+    },
+    /** The source's libvirt cannot open a connection to the target's (a route, a firewall, TLS). */
+    ROUTE_DOWN(false, "the source's libvirt cannot reach the target's") {
+        @Override
+        void apply(Sandbox s, FaultTarget t, Armed a) {
+            String uri = io.sriovlm.sandbox.host.SimulatedFabric.uriOf(t.targetNode());
+            s.host(t.sourceNode()).makeUnreachable(uri, "injected: no route to host " + t.targetNode());
+            a.onHeal(() -> s.host(t.sourceNode()).makeReachable(uri));
+        }
+    },
     /** The next libvirt migration job fails at the end of its copy. */
     MIGRATION_FAILS(false, "the next libvirt migration job from the source fails") {
         @Override
@@ -137,6 +157,8 @@ public enum Fault {
 
     /** How long {@link #NODE_NOT_READY} lasts in the fault matrix: longer than its short step deadlines. */
     public static final Duration NOT_READY_FOR = Duration.ofSeconds(5);
+    /** How late {@link #LATE_UNPLUG}'s guest releases the VF: longer than the matrix's and the chaos run's step deadlines. */
+    public static final Duration LATE_UNPLUG_AFTER = Duration.ofSeconds(5);
 
     private static final Map<Fault, Map<MigrationPhase, String>> NOT_APPLICABLE = new EnumMap<>(Fault.class);
 
@@ -146,6 +168,11 @@ public enum Fault {
                 RestoringFastPath, RollingBack);
         na(DEVICE_REMOVED_LOST, "the source waits for device-removed only in SwitchingToStandby (explicit handoff)",
                 Pending, Scheduling, Preparing, Migrating, RestoringFastPath, RollingBack);
+        na(LATE_UNPLUG, "the source waits for device-removed only in SwitchingToStandby (explicit handoff)",
+                Pending, Scheduling, Preparing, Migrating, RestoringFastPath, RollingBack);
+        na(ROUTE_DOWN, "the source's libvirt connects to the target's only to start the job (SwitchingToStandby"
+                + " hands over to it, Migrating starts it)", Pending, Scheduling, Preparing, RestoringFastPath,
+                RollingBack);
         na(MIGRATION_FAILS, "the libvirt job runs only in Migrating", Pending, Scheduling, Preparing,
                 SwitchingToStandby, RestoringFastPath, RollingBack);
         na(ABORT_FAILS, "an abort is only asked in RollingBack, of a job still running", Pending, Scheduling,

@@ -22,7 +22,8 @@ public final class PhaseTrigger implements AutoCloseable {
     private final Consumer<ApiFaults.Request> observer;
     private final CountDownLatch fired = new CountDownLatch(1);
 
-    private PhaseTrigger(Sandbox sandbox, String namespace, String name, MigrationPhase phase, Runnable action) {
+    private PhaseTrigger(Sandbox sandbox, String namespace, String name, MigrationPhase phase,
+            Consumer<JsonNode> action) {
         this.faults = sandbox.api().faults();
         AtomicBoolean once = new AtomicBoolean();
         this.observer = r -> {
@@ -38,7 +39,7 @@ public final class PhaseTrigger implements AutoCloseable {
             }
             if (phase.name().equals(body.path("status").path("phase").asText(null)) && once.compareAndSet(false, true)) {
                 try {
-                    action.run();
+                    action.accept(body.path("status"));
                 } finally {
                     fired.countDown();
                 }
@@ -50,6 +51,12 @@ public final class PhaseTrigger implements AutoCloseable {
     /** Runs {@code action} once, as {@code namespace/name} is written into {@code phase}. Close to stop watching. */
     public static PhaseTrigger on(Sandbox sandbox, String namespace, String name, MigrationPhase phase,
             Runnable action) {
+        return new PhaseTrigger(sandbox, namespace, name, phase, status -> action.run());
+    }
+
+    /** As {@link #on}, handing the action the status being written (its target node, its VFs). */
+    public static PhaseTrigger onStatus(Sandbox sandbox, String namespace, String name, MigrationPhase phase,
+            Consumer<JsonNode> action) {
         return new PhaseTrigger(sandbox, namespace, name, phase, action);
     }
 

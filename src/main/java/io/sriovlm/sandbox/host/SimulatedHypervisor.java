@@ -159,11 +159,12 @@ public final class SimulatedHypervisor implements Hypervisor {
 
     /**
      * The guest finishes the next unplug only after {@code delay}: long after the agent gave up waiting, e.g. once a
-     * rollback has kept the VM where it is. The VF then leaves a VM that no migration is moving.
+     * rollback has kept the VM where it is. The VF then leaves a VM that no migration is moving. Null disarms it
+     * (an unplug already under way still completes late).
      */
     public void delayNextDeviceRemovedEvent(Duration delay) {
         synchronized (lock) {
-            lateRemovedDelay = requireNonNegative(delay, "late unplug delay");
+            lateRemovedDelay = delay == null ? null : requireNonNegative(delay, "late unplug delay");
         }
     }
 
@@ -212,6 +213,7 @@ public final class SimulatedHypervisor implements Hypervisor {
             failMigrations = 0;
             failureProbability = 0;
             dropNextRemoved = false;
+            lateRemovedDelay = null;
             failNextDetachError = null;
             failAborts = 0;
             failAttaches = 0;
