@@ -109,7 +109,7 @@ class PendingHandlerTest {
         assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
         assertThat(status.sourceNode).isEqualTo("hv1");
         assertThat(status.targetNode).isNull();
-        assertThat(status.targetMigrationUri).isEqualTo("sim://hv2/system");
+        assertThat(status.targetMigrationUri).isEqualTo("qemu+tls://hv2/system");
         var asked = Conditions.find(status.conditions, ConditionTypes.PREFLIGHT_LIBVIRT).orElseThrow();
         assertThat(asked.getStatus()).isEqualTo("Unknown");
         assertThat(asked.getReason()).isEqualTo(Reasons.CHECKING);
@@ -120,7 +120,7 @@ class PendingHandlerTest {
 
         // The source agent's answer ends the dry run with it.
         Conditions.set(status.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, "False", Reasons.LIBVIRT_UNREACHABLE,
-                "libvirt on hv1 cannot open sim://hv2/system: No route to host", 1L, NOW);
+                "libvirt on hv1 cannot open qemu+tls://hv2/system: No route to host", 1L, NOW);
         SriovMigrationStatus done = decideAndApply(m);
         assertThat(done.phase).isEqualTo(MigrationPhase.Failed);
         assertThat(done.failureReason).isEqualTo(Reasons.PREFLIGHT_FAILED);
