@@ -113,6 +113,29 @@ class LibvirtHypervisorTest {
     }
 
     @Test
+    void aDomainNameWithShellAndXmlMetacharactersIsDataAllTheWay() throws Exception {
+        // libvirt allows such names; a SriovMigration does not (ApiPatterns.DOMAIN_NAME), but the agent still lists,
+        // reads and reports them, and they must stay one opaque string through libvirt's API and our XML parsing
+        String hostile = "vm 01'\";$(touch x)`id`<&> " + UUID.randomUUID().toString().substring(0, 8);
+        String escaped = hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\"", "&quot;").replace("'", "&apos;");
+        String xml = TeamingXmlTest.fixture("teamed-vm01.xml")
+                .replace("<domain type='kvm' id='24'>", "<domain type='test'>")
+                .replaceFirst("<name>[^<]*</name>", java.util.regex.Matcher.quoteReplacement("<name>" + escaped + "</name>"))
+                .replaceFirst("<uuid>[^<]*</uuid>", "<uuid>" + UUID.randomUUID() + "</uuid>");
+        admin.domainDefineXML(xml).create();
+        name = hostile;
+
+        assertThat(hv.listDomains()).extracting(DomainSnapshot::name).contains(hostile);
+        DomainSnapshot d = hv.domain(hostile).orElseThrow();
+        assertThat(d.name()).isEqualTo(hostile);
+        assertThat(d.isRunning()).isTrue();
+        assertThat(TeamingXml.inspect(d.xml()).valid()).as("its XML parses as data").isTrue();
+        assertThat(io.sriovlm.api.v1alpha1.ApiPatterns.matches(io.sriovlm.api.v1alpha1.ApiPatterns.DOMAIN_NAME, hostile))
+                .as("no SriovMigration can name it").isFalse();
+    }
+
+    @Test
     void aMigrationUriThatWouldRunAProgramIsNeverOpened(@TempDir Path dir) throws Exception {
         // libvirt's ext transport (and ssh's command=/netcat=) run a program in the process that opens the URI. The
         // URI comes from another node's HypervisorNic status, so it must never reach virConnectOpen.
