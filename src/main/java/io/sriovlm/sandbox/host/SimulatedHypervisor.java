@@ -966,7 +966,9 @@ public final class SimulatedHypervisor implements Hypervisor {
                     + ">");
         }
         String name = SimXml.childText(root, "name").orElse("");
-        if (!ApiPatterns.matches(ApiPatterns.DOMAIN_NAME, name)) {
+        // As libvirt: any name but an empty one, one with a newline (domain XML parser) or with '/' (the qemu driver
+        // names files after it). Spaces, quotes and markup are allowed there, so they are here: the agent must cope.
+        if (name.isEmpty() || name.contains("\n") || name.contains("/")) {
             throw new HypervisorException("XML error: invalid domain name '" + name + "'");
         }
         return doc;
