@@ -16,6 +16,7 @@ import io.sriovlm.agent.hostnet.SysfsHostNetwork;
 import io.sriovlm.agent.libvirt.LibvirtHypervisor;
 import io.sriovlm.operator.EvacuationConfig;
 import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.migration.MigrationTransport;
 import io.sriovlm.operator.OperatorRole;
 import io.sriovlm.sandbox.SandboxCommand;
 import jakarta.enterprise.inject.Instance;
@@ -108,8 +109,13 @@ public class Main implements QuarkusApplication {
             case "agent" -> {
                 String node = nodeName.orElseThrow(() -> new IllegalStateException(
                         "the agent needs its node name: set NODE_NAME (SRIOVLM_AGENT_NODE_NAME) from spec.nodeName"));
-                AgentConfig config = new AgentConfig(node, migrationUri.orElse("qemu+tls://" + node + "/system"),
-                        heartbeatInterval, Duration.ofSeconds(1), Duration.ofSeconds(10));
+                String published = migrationUri.orElse("qemu+tls://" + node + "/system");
+                // Other hosts open this URI: refuse to publish one they would refuse (URI parameters, other schemes).
+                MigrationTransport.uriProblem(published).ifPresent(p -> {
+                    throw new IllegalStateException("sriovlm.agent.migration-uri (SRIOVLM_AGENT_MIGRATION_URI): " + p);
+                });
+                AgentConfig config = new AgentConfig(node, published, heartbeatInterval, Duration.ofSeconds(1),
+                        Duration.ofSeconds(10));
                 LibvirtHypervisor hypervisor = new LibvirtHypervisor(libvirtUri);
                 SysfsHostNetwork sysfs = new SysfsHostNetwork(Path.of(sysfsRoot));
                 NicProvisioner provisioner = provision ? new NicProvisioner(sysfs,

@@ -7,6 +7,7 @@ import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
 import io.sriovlm.agent.libvirt.TeamingReport;
 import io.sriovlm.agent.libvirt.PrimaryDevice;
 import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.api.v1alpha1.ApiPatterns;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
@@ -79,6 +80,15 @@ public final class HostObservation {
             vm.teaming = report.toSummary();
             vm.teamingValid = report.valid();
             vm.problems = report.valid() ? null : report.problems();
+            if (!ApiPatterns.matches(ApiPatterns.DOMAIN_NAME, domain.name())) {
+                // libvirt allows names (spaces, quotes, '<') that no SriovMigration can carry in spec.vmName: say so
+                // here, so that an evacuation lists the VM as blocked instead of failing to create its migration.
+                List<String> why = new ArrayList<>(vm.problems == null ? List.of() : vm.problems);
+                why.add("the domain name is not one a SriovMigration accepts in spec.vmName (" + ApiPatterns.DOMAIN_NAME
+                        + "); rename the domain (virsh domrename) to migrate it");
+                vm.teamingValid = false;
+                vm.problems = why;
+            }
             status.vms.add(vm);
             if (report.primaryPciAddress() != null) {
                 vfHolders.put(report.primaryPciAddress(), domain.name());

@@ -24,6 +24,8 @@ public final class Reasons {
     public static final String BOND_SWITCH_FAILED = "BondSwitchFailed";
     public static final String MIGRATION_STARTED = "MigrationStarted";
     public static final String MIGRATION_FAILED = "MigrationFailed";
+    /** The target's migration URI is not one sriovlm opens, or not TLS while spec.options.tls asks for it. */
+    public static final String TRANSPORT_REFUSED = "TransportRefused";
     public static final String MIGRATED = "Migrated";
     public static final String ATTACH_FAILED = "AttachFailed";
     public static final String ABORT_FAILED = "AbortFailed";

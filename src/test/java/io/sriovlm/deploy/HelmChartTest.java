@@ -219,7 +219,27 @@ class HelmChartTest {
         assertThat(helm.getSpec().getUpdateStrategy()).isEqualTo(kust.getSpec().getUpdateStrategy());
         assertThat(mounts(hp, h)).isEqualTo(mounts(kp, k)).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "/sys", "/sys", "/var/run/libvirt", "/var/run/libvirt",
-                "/var/run/openvswitch", "/var/run/openvswitch", "/tmp", "emptyDir"));
+                "/var/run/openvswitch", "/var/run/openvswitch", "/tmp", "emptyDir",
+                "/etc/pki/CA", "secret sriovlm-libvirt-tls [cacert.pem]",
+                "/etc/pki/libvirt", "secret sriovlm-libvirt-tls [clientcert.pem, private/clientkey.pem]"));
+        assertThat(hp.getVolumes()).filteredOn(v -> v.getSecret() != null).isEqualTo(
+                kp.getVolumes().stream().filter(v -> v.getSecret() != null).toList());
+        assertThat(h.getVolumeMounts()).filteredOn(m -> m.getMountPath().startsWith("/etc/pki"))
+                .allSatisfy(m -> assertThat(m.getReadOnly()).isTrue());
+    }
+
+    @Test
+    void libvirtTlsSecretCanBeRenamedRequiredOrLeftOut() throws Exception {
+        PodSpec renamed = daemonSet(template(t -> t.set("agent.libvirtTls.secretName", "hv-libvirt-client")
+                .set("agent.libvirtTls.optional", "false"))).getSpec().getTemplate().getSpec();
+        assertThat(renamed.getVolumes()).filteredOn(v -> v.getSecret() != null).hasSize(2).allSatisfy(v -> {
+            assertThat(v.getSecret().getSecretName()).isEqualTo("hv-libvirt-client");
+            assertThat(v.getSecret().getOptional()).isFalse();
+        });
+        PodSpec without = daemonSet(template(t -> t.set("agent.libvirtTls.enabled", "false"))).getSpec().getTemplate()
+                .getSpec();
+        assertThat(without.getVolumes()).noneMatch(v -> v.getSecret() != null);
+        assertThat(single(without).getVolumeMounts()).noneMatch(m -> m.getMountPath().startsWith("/etc/pki"));
     }
 
     @Test
@@ -366,7 +386,10 @@ class HelmChartTest {
         for (VolumeMount m : c.getVolumeMounts()) {
             Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
             mounts.put(m.getMountPath(), v.getHostPath() != null ? v.getHostPath().getPath()
-                    : v.getEmptyDir() != null ? "emptyDir" : "other");
+                    : v.getEmptyDir() != null ? "emptyDir"
+                    : v.getSecret() != null ? "secret " + v.getSecret().getSecretName() + " "
+                            + v.getSecret().getItems().stream().map(i -> i.getPath()).toList()
+                    : "other");
         }
         return mounts;
     }

@@ -169,6 +169,23 @@ class KustomizeTest {
         assertThat(hostPathMountedAt(pod, c, "/sys")).isEqualTo("/sys");
         assertThat(hostPathMountedAt(pod, c, "/var/run/libvirt")).isEqualTo("/var/run/libvirt");
         assertThat(hostPathMountedAt(pod, c, "/var/run/openvswitch")).isEqualTo("/var/run/openvswitch");
+        // libvirt's client TLS material, read-only from one optional Secret, at the paths libvirt reads as root
+        Map<String, String> tls = new java.util.TreeMap<>();
+        for (VolumeMount m : c.getVolumeMounts()) {
+            Volume v = pod.getVolumes().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
+            if (v.getSecret() != null) {
+                assertThat(m.getReadOnly()).as(m.getMountPath()).isTrue();
+                assertThat(v.getSecret().getSecretName()).isEqualTo("sriovlm-libvirt-tls");
+                assertThat(v.getSecret().getOptional()).isTrue();
+                v.getSecret().getItems().forEach(i -> tls.put(m.getMountPath() + "/" + i.getPath(), i.getKey()));
+                if (m.getMountPath().equals("/etc/pki/libvirt")) {
+                    assertThat(v.getSecret().getDefaultMode()).as("the private key's mode").isEqualTo(0400);
+                }
+            }
+        }
+        assertThat(tls).containsExactlyInAnyOrderEntriesOf(Map.of("/etc/pki/CA/cacert.pem", "cacert.pem",
+                "/etc/pki/libvirt/clientcert.pem", "clientcert.pem",
+                "/etc/pki/libvirt/private/clientkey.pem", "clientkey.pem"));
         assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
         assertThat(c.getResources().getLimits()).containsKeys("cpu", "memory");
     }

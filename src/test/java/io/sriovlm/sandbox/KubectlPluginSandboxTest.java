@@ -97,6 +97,23 @@ class KubectlPluginSandboxTest {
     }
 
     @Test
+    void aNameThatWouldAddAFieldToTheManifestIsRefusedBeforeKubectlRuns() throws Exception {
+        int before = sandbox.client().resources(io.sriovlm.api.v1alpha1.SriovMigration.class).inAnyNamespace().list()
+                .getItems().size();
+        for (String[] args : List.of(new String[] { "migrate", "vm-02\"\n  options: {unsafe: true, peerToPeer: true}\n  x: \"" },
+                new String[] { "migrate", "vm-02", "--to", "hv2\"\n  dryRun: \"false" },
+                new String[] { "migrate", "vm-02", "--name", "x\nspec: {vmName: vm-01}" },
+                new String[] { "migrate", "vm 02;$(reboot)" },
+                new String[] { "preflight", "vm-02", "--pool", "pool-a\" }" })) {
+            Kubectl.Run run = sriovlm(args);
+            assertThat(run.rc()).as(run.all()).isEqualTo(2);
+            assertThat(run.err()).contains("is not valid: it must match");
+        }
+        assertThat(sandbox.client().resources(io.sriovlm.api.v1alpha1.SriovMigration.class).inAnyNamespace().list()
+                .getItems()).hasSize(before);
+    }
+
+    @Test
     void preflightReportsEveryCheckAndMovesNothing() throws Exception {
         Kubectl.Run go = sriovlm("preflight", "vm-02", "--to", "hv2");
         assertThat(go.rc()).as(go.all()).isZero();

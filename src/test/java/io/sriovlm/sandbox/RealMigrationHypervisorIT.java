@@ -297,7 +297,13 @@ class RealMigrationHypervisorIT {
     private static SriovMigration migrate(String name, String target, MigrationOptions options) throws Exception {
         serialMark = hosts.serialSize();
         long t0 = System.nanoTime();
-        create(client, name, VM, target, spec -> spec.options = options);
+        MigrationOptions transport = options == null ? new MigrationOptions() : options;
+        // The hosts are two network namespaces joined by a veth that only their libvirtds (not this JVM, the agents'
+        // process) can route on, and their libvirtds listen on plain TCP without certificates: so peer-to-peer (the
+        // source libvirtd opens the target's URI) and no TLS, both asked for explicitly as a user would have to.
+        transport.peerToPeer = true;
+        transport.tls = false;
+        create(client, name, VM, target, spec -> spec.options = transport);
         SriovMigration m = awaitTerminal(client, name, Duration.ofSeconds(120));
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("REALHV operator %s -> %s: %s in %d ms, downtime %s ms, standby window %s ms, message %s%n",

@@ -56,7 +56,7 @@ public final class Objects {
         spec.numVfs = 4;
         HypervisorNicStatus status = new HypervisorNicStatus();
         status.heartbeatTime = Timestamps.format(NOW.minusSeconds(1));
-        status.migrationUri = "sim://" + node + "/system";
+        status.migrationUri = "qemu+tls://" + node + "/system";
         for (int i = 0; i < 4; i++) {
             BondSpec bond = new BondSpec();
             bond.name = "bond" + i;

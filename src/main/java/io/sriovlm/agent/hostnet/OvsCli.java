@@ -1,6 +1,7 @@
 package io.sriovlm.agent.hostnet;
 
 import io.sriovlm.agent.hostnet.CommandRunner.CommandResult;
+import io.sriovlm.api.v1alpha1.ApiPatterns;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,6 +63,11 @@ public record OvsCli(String dbSocket, String vswitchdControl, int timeoutSeconds
 
     /** Reads the bridge, its ports (tag, bond members) and the Open_vSwitch row's other_config. */
     public OvsState read(CommandRunner runner, String bridge) {
+        if (!ApiPatterns.matches(ApiPatterns.INTERFACE_NAME, bridge)) {
+            // never an argv element: a name starting with '-' would be read as an option of ovs-vsctl
+            return OvsState.down(List.of(), "refusing to read bridge '" + bridge + "': not an interface name ("
+                    + ApiPatterns.INTERFACE_NAME + ")");
+        }
         List<String> probe = vsctl("get", "Open_vSwitch", ".", "other_config");
         CommandResult oc = runner.run(probe);
         if (!oc.succeeded()) {
@@ -92,6 +98,12 @@ public record OvsCli(String dbSocket, String vswitchdControl, int timeoutSeconds
         for (String port : lp.stdout().strip().split("\n")) {
             port = port.strip();
             if (port.isEmpty()) {
+                continue;
+            }
+            if (!ApiPatterns.matches(ApiPatterns.INTERFACE_NAME, port)) {
+                // A port someone else added under a name no spec can give (and that could read as an option):
+                // listed, never passed to ovs-vsctl or ovs-appctl.
+                ports.put(port, new OvsPort(port, null, null, List.of(), null, null));
                 continue;
             }
             List<String> getArgv = vsctl("get", "Port", port, "tag", "bond_mode", "other_config");

@@ -25,6 +25,7 @@ import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.MigrationTransport;
 import io.sriovlm.migration.Reasons;
 import io.sriovlm.migration.Transition;
 
@@ -259,6 +260,13 @@ public final class SourceAgentSteps {
                     "target " + m.getStatus().targetNode + " reported no migration URI; check its sriovlm-agent"));
         }
         MigrationOptions options = m.getSpec().optionsOrDefaults();
+        Hypervisor.Transport transport = MigrationTransport.of(options);
+        Optional<String> refused = MigrationTransport.problem(m.getStatus().targetMigrationUri, transport);
+        if (refused.isPresent()) {
+            // The operator checked this at admission; the target's agent may have published another URI since.
+            return StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.TRANSPORT_REFUSED,
+                    "not migrating " + vm + " to " + m.getStatus().targetNode + ": " + refused.get()));
+        }
         String destinationXml = null;
         if (m.getSpec().handoff() == VfHandoff.Automatic) {
             // The destination runs the domain with the VF reserved there; QEMU plugs it once the domain runs.
@@ -279,7 +287,7 @@ public final class SourceAgentSteps {
         }
         MigrationRequest request = new MigrationRequest(m.getStatus().targetMigrationUri, options.maxDowntimeMs,
                 options.bandwidthMiBps, Boolean.TRUE.equals(options.autoConverge), Boolean.TRUE.equals(options.postCopy),
-                true, true, destinationXml);
+                true, true, destinationXml, transport);
         jobs.register(uid, vm, clock.instant(), hypervisor.startMigration(vm, request),
                 () -> onJobDone.accept(m));
         String message = "migrating " + vm + " to " + m.getStatus().targetNode + " (" + request.destinationUri() + ")";

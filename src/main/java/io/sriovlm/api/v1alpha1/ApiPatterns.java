@@ -17,6 +17,16 @@ public final class ApiPatterns {
     public static final String OVS_TC_POLICY = "^(none|skip_sw|skip_hw|verbose)$";
     /** A libvirt domain name we accept: letters, digits, '.', '_' and '-', no shell or XML metacharacters. */
     public static final String DOMAIN_NAME = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+    /**
+     * A libvirt URI another host may migrate to: {@code qemu+tls}, {@code qemu+tcp} or {@code qemu+ssh}, an optional
+     * ssh user, a host name, IPv4 or bracketed IPv6 address, an optional port, the path {@code /system}, and nothing
+     * else. No query: libvirt URI parameters can run programs ({@code command=}, {@code netcat=}, the {@code ext}
+     * transport) or switch certificate checks off ({@code no_verify=1}), and this URI is published by an agent in
+     * HypervisorNic status and opened by another host.
+     */
+    public static final String MIGRATION_URI = "^qemu\\+(tls|tcp|ssh)://([a-z_][a-z0-9_-]{0,31}@)?"
+            + "([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+            + "|\\[[0-9A-Fa-f:.]{2,45}\\])(:[0-9]{1,5})?/system$";
     /** A unicast MAC address in lower-case colon form. */
     public static final String MAC_ADDRESS = "^[0-9a-f]{2}(:[0-9a-f]{2}){5}$";
 

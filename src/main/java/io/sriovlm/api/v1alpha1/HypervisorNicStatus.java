@@ -3,6 +3,7 @@ package io.sriovlm.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
@@ -17,7 +18,9 @@ public class HypervisorNicStatus {
     @JsonPropertyDescription("Last time the agent reported (RFC 3339). The operator treats a stale heartbeat as NotReady.")
     public String heartbeatTime;
 
-    @JsonPropertyDescription("libvirt URI other hosts use to migrate a domain to this node.")
+    @Pattern(ApiPatterns.MIGRATION_URI)
+    @JsonPropertyDescription("libvirt URI other hosts use to migrate a domain to this node: qemu+tls, qemu+tcp or"
+            + " qemu+ssh, a host, an optional port, /system, and no URI parameters.")
     public String migrationUri;
 
     @JsonPropertyDescription("Number of VFs the agent found on the PF.")

@@ -40,8 +40,33 @@ public class MigrationOptions {
     @JsonPropertyDescription("Deadline of each other phase (Preparing, SwitchingToStandby, RestoringFastPath, RollingBack) in seconds. Default 60.")
     public Integer stepTimeoutSeconds;
 
-    @JsonPropertyDescription("Use TLS for the migration transport (qemu+tls). Default true in production configurations.")
+    @JsonPropertyDescription("Encrypt and authenticate the migration (default true): the target's migration URI must be"
+            + " qemu+tls://, and QEMU's stream of guest memory uses TLS too (virsh migrate --tls; the hosts need libvirtd's"
+            + " and QEMU's TLS certificates). Set false only on a trusted, isolated migration network.")
     public Boolean tls;
+
+    @JsonPropertyDescription("Peer-to-peer migration (virsh migrate --p2p; default false): the source host's libvirtd"
+            + " connects to the target's libvirtd itself. By default the source agent opens that connection with its own"
+            + " TLS client certificate and drives the migration. Set true when only the source libvirtd can reach the"
+            + " target, or the agent holds no client certificate.")
+    public Boolean peerToPeer;
+
+    @JsonPropertyDescription("Migrate even when libvirt considers it unsafe (virsh migrate --unsafe; default false), e.g."
+            + " disks whose cache mode risks data loss on the target. Only for storage known to be coherent.")
+    public Boolean unsafe;
+
+    /** TLS unless the spec turns it off explicitly. */
+    public boolean tlsRequested() {
+        return !Boolean.FALSE.equals(tls);
+    }
+
+    public boolean peerToPeerRequested() {
+        return Boolean.TRUE.equals(peerToPeer);
+    }
+
+    public boolean unsafeRequested() {
+        return Boolean.TRUE.equals(unsafe);
+    }
 
     public int migrationTimeoutSeconds() {
         return timeoutSeconds == null ? DEFAULT_TIMEOUT_SECONDS : timeoutSeconds;
@@ -59,11 +84,13 @@ public class MigrationOptions {
         return Objects.equals(maxDowntimeMs, other.maxDowntimeMs) && Objects.equals(bandwidthMiBps, other.bandwidthMiBps)
                 && Objects.equals(autoConverge, other.autoConverge) && Objects.equals(postCopy, other.postCopy)
                 && Objects.equals(timeoutSeconds, other.timeoutSeconds)
-                && Objects.equals(stepTimeoutSeconds, other.stepTimeoutSeconds) && Objects.equals(tls, other.tls);
+                && Objects.equals(stepTimeoutSeconds, other.stepTimeoutSeconds) && Objects.equals(tls, other.tls)
+                && Objects.equals(peerToPeer, other.peerToPeer) && Objects.equals(unsafe, other.unsafe);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxDowntimeMs, bandwidthMiBps, autoConverge, postCopy, timeoutSeconds, stepTimeoutSeconds, tls);
+        return Objects.hash(maxDowntimeMs, bandwidthMiBps, autoConverge, postCopy, timeoutSeconds, stepTimeoutSeconds, tls,
+                peerToPeer, unsafe);
     }
 }

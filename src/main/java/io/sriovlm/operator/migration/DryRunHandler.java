@@ -9,6 +9,7 @@ import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.MigrationTransport;
 import io.sriovlm.migration.Reasons;
 import io.sriovlm.migration.Transition;
 import io.sriovlm.operator.placement.NicHealth;
@@ -249,6 +250,12 @@ public final class DryRunHandler {
         if (uri == null) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.TARGET_NOT_READY, "the agent of " + choice.node()
                     + " publishes no libvirt migration URI"));
+            return new Evaluation(out, source, null);
+        }
+        Optional<String> transport = MigrationTransport.problem(uri, MigrationTransport.of(m.getSpec().options));
+        if (transport.isPresent()) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.TRANSPORT_REFUSED, "target " + choice.node()
+                    + ": " + transport.get()));
             return new Evaluation(out, source, null);
         }
         out.add(Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.CHECKING, "only the agent of " + source

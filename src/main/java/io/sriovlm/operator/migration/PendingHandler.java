@@ -7,6 +7,7 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.migration.ConditionTypes;
+import io.sriovlm.migration.MigrationTransport;
 import io.sriovlm.migration.Reasons;
 import io.sriovlm.migration.Transition;
 import io.sriovlm.operator.placement.NicHealth;
@@ -94,6 +95,10 @@ public final class PendingHandler {
             return waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(), refusal.message()
                     + "; the migration waits and retries");
         }
+        Optional<String> transport = transportProblem(m, ((TargetSelector.Choice) placement).node(), view);
+        if (transport.isPresent()) {
+            return fail(view, Reasons.TRANSPORT_REFUSED, transport.get());
+        }
         long inFlight = view.inFlight().size();
         if (inFlight >= view.config().maxInFlight()) {
             return waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, inFlight
@@ -119,6 +124,21 @@ public final class PendingHandler {
         });
         return held.isPresent() ? Decision.move(next)
                 : Decision.reserveAndMove((TargetSelector.Choice) placement, next);
+    }
+
+    /**
+     * Why the target's published migration URI does not fit the transport the spec asks for (TLS unless turned off),
+     * decided before any slot, reservation or host step. A target whose agent has not published a URI yet is the
+     * source agent's to report.
+     */
+    static Optional<String> transportProblem(SriovMigration m, String target, ClusterView view) {
+        HypervisorNic nic = view.nicsByNode().get(target);
+        String uri = nic == null || nic.getStatus() == null ? null : nic.getStatus().migrationUri;
+        if (uri == null) {
+            return Optional.empty();
+        }
+        return MigrationTransport.problem(uri, MigrationTransport.of(m.getSpec().options))
+                .map(p -> "target " + target + ": " + p);
     }
 
     /** The oldest other unfinished migration of the same VM, if it is older than this one or already running. */

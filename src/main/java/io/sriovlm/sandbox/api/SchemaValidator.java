@@ -141,7 +141,7 @@ final class SchemaValidator {
         }
         if (s.has("pattern")) {
             String p = s.get("pattern").asText();
-            if (!PATTERNS.computeIfAbsent(p, Pattern::compile).matcher(str).find()) {
+            if (!PATTERNS.computeIfAbsent(p, SchemaValidator::re2Anchors).matcher(str).find()) {
                 r.errors().add(FieldError.invalid(path, v, path + " in body should match '" + p + "'"));
             }
         }
@@ -199,5 +199,32 @@ final class SchemaValidator {
             return "boolean";
         }
         return v.isIntegralNumber() ? "integer" : "number";
+    }
+
+    /**
+     * The pattern with RE2's meaning of {@code $}, as the real API server applies it: the end of the text. In Java,
+     * {@code $} also matches before a final line terminator, so {@code "eth0\n"} would pass {@code ^[a-z0-9]+$} here
+     * and fail there; every bare {@code $} (not escaped, not in a class) becomes {@code \z}.
+     */
+    static Pattern re2Anchors(String pattern) {
+        StringBuilder b = new StringBuilder(pattern.length() + 4);
+        boolean inClass = false;
+        for (int i = 0; i < pattern.length(); i++) {
+            char c = pattern.charAt(i);
+            if (c == '\\' && i + 1 < pattern.length()) {
+                b.append(c).append(pattern.charAt(++i));
+            } else if (c == '[') {
+                inClass = true;
+                b.append(c);
+            } else if (c == ']') {
+                inClass = false;
+                b.append(c);
+            } else if (c == '$' && !inClass) {
+                b.append("\\z");
+            } else {
+                b.append(c);
+            }
+        }
+        return Pattern.compile(b.toString());
     }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * The network between simulated hypervisors: resolves a migration URI ({@code sim://hv2/system}) to the
+ * The network between simulated hypervisors: resolves a migration URI ({@code qemu+tls://hv2/system}, the form a real agent publishes) to the
  * {@link SimulatedHypervisor} behind it, and makes the hand-over of a domain from one host to another atomic, so
  * that an observer asking {@link #hostsRunning} never sees a VM on two hosts or on none.
  */
@@ -21,7 +21,7 @@ public final class SimulatedFabric implements AutoCloseable {
 
     /** The URI a host named {@code hostName} is reached at. */
     public static String uriOf(String hostName) {
-        return "sim://" + hostName + "/system";
+        return "qemu+tls://" + hostName + "/system";
     }
 
     /** Creates a host reachable at {@link #uriOf uriOf(hostName)}. */

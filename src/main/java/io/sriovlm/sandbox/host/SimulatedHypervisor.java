@@ -4,6 +4,7 @@ import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.HypervisorException;
 import io.sriovlm.agent.libvirt.UnplugPendingException;
 import io.sriovlm.api.v1alpha1.ApiPatterns;
+import io.sriovlm.migration.MigrationTransport;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
@@ -82,6 +83,8 @@ public final class SimulatedHypervisor implements Hypervisor {
     /** Destination URI → the error this host gets opening it (a cut route, a firewall, a TLS mismatch). */
     private final Map<String, String> unreachable = new java.util.HashMap<>();
     private boolean closed;
+    /** Every migration request this host accepted, in order: which transport and options each asked for. */
+    private final List<MigrationRequest> migrationRequests = new CopyOnWriteArrayList<>();
 
     /** Use {@link SimulatedFabric#newHost}; this constructor does not register the host. */
     SimulatedHypervisor(String hostName, String uri, SimulatedFabric fabric) {
@@ -96,6 +99,11 @@ public final class SimulatedHypervisor implements Hypervisor {
 
     public String uri() {
         return uri;
+    }
+
+    /** The migration requests this host accepted (its transport: TLS, peer-to-peer, unsafe), oldest first. */
+    public List<MigrationRequest> migrationRequests() {
+        return List.copyOf(migrationRequests);
     }
 
     /** How long the guest takes to release a device after a detach request (default 20 ms). */
@@ -427,6 +435,11 @@ public final class SimulatedHypervisor implements Hypervisor {
     public CompletionStage<MigrationResult> startMigration(String domain, MigrationRequest request)
             throws HypervisorException {
         Objects.requireNonNull(request, "request");
+        // what LibvirtHypervisor refuses before libvirt sees the URI
+        Optional<String> refused = MigrationTransport.problem(request.destinationUri(), request.transport());
+        if (refused.isPresent()) {
+            throw new HypervisorException("migrate of domain '" + domain + "' refused: " + refused.get());
+        }
         checkReachable(request.destinationUri());
         SimulatedHypervisor dest = fabric.resolve(request.destinationUri()).orElseThrow(() -> new HypervisorException(
                 "operation failed: Failed to connect to remote libvirt URI " + request.destinationUri()
@@ -476,6 +489,7 @@ public final class SimulatedHypervisor implements Hypervisor {
                 startCopy(job);
             }
         }
+        migrationRequests.add(request);
         return job.future.minimalCompletionStage();
     }
 
@@ -502,6 +516,10 @@ public final class SimulatedHypervisor implements Hypervisor {
 
     @Override
     public void checkReachable(String destinationUri) throws HypervisorException {
+        Optional<String> refused = MigrationTransport.uriProblem(destinationUri);
+        if (refused.isPresent()) {
+            throw new HypervisorException("not opening " + destinationUri + ": " + refused.get());
+        }
         String cut;
         synchronized (lock) {
             cut = unreachable.get(destinationUri);
@@ -1020,7 +1038,9 @@ public final class SimulatedHypervisor implements Hypervisor {
                     + ">");
         }
         String name = SimXml.childText(root, "name").orElse("");
-        if (!ApiPatterns.matches(ApiPatterns.DOMAIN_NAME, name)) {
+        // As libvirt: any name but an empty one, one with a newline (domain XML parser) or with '/' (the qemu driver
+        // names files after it). Spaces, quotes and markup are allowed there, so they are here: the agent must cope.
+        if (name.isEmpty() || name.contains("\n") || name.contains("/")) {
             throw new HypervisorException("XML error: invalid domain name '" + name + "'");
         }
         return doc;

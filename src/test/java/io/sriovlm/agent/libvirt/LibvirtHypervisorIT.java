@@ -35,6 +35,12 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LibvirtHypervisorIT {
 
+    /**
+     * Explicitly peer-to-peer without TLS: only the hosts' libvirtds can route to each other (this JVM sits outside
+     * their network namespaces), and they listen on plain TCP without certificates. Production asks for neither.
+     */
+    private static final Hypervisor.Transport PLAIN_PEER_TO_PEER = new Hypervisor.Transport(false, true, false);
+
     private static final EmulatedVfStandIn STAND_IN = new EmulatedVfStandIn(RealHosts.BRIDGE);
     private static final String VF = "0000:06:00.1";
 
@@ -169,7 +175,7 @@ class LibvirtHypervisorIT {
     void migratesLiveToHv2WithEveryOptionReportingProgressAndDowntime() throws Exception {
         // 32 MiB/s: the ~80 MiB the guest really uses take a few seconds, so job stats with data are seen for sure
         MigrationRequest request = new MigrationRequest(RealHosts.tcpUri("hv2"), 300, 32, true, false, true, true,
-                null);
+                null, PLAIN_PEER_TO_PEER);
         Process probe = hosts.startProbe(5000, 6);
         Thread.sleep(500);
         CompletableFuture<MigrationResult> done = hv1.startMigration(RealHosts.GUEST, request).toCompletableFuture();
@@ -202,7 +208,8 @@ class LibvirtHypervisorIT {
     @Order(5)
     void abortsARunningMigrationAndTheGuestStaysWhereItWas() throws Exception {
         // 1 MiB/s: long enough to abort in flight
-        MigrationRequest slow = new MigrationRequest(RealHosts.tcpUri("hv1"), 300, 1, false, false, true, true, null);
+        MigrationRequest slow = new MigrationRequest(RealHosts.tcpUri("hv1"), 300, 1, false, false, true, true, null,
+                PLAIN_PEER_TO_PEER);
         CompletableFuture<MigrationResult> done = hv2.startMigration(RealHosts.GUEST, slow).toCompletableFuture();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         Optional<JobStats> stats = Optional.empty();

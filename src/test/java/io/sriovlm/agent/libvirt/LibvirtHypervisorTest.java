@@ -9,8 +9,12 @@ import io.sriovlm.agent.libvirt.Hypervisor.DomainState;
 import io.sriovlm.agent.libvirt.Hypervisor.MigrationRequest;
 import io.sriovlm.agent.libvirt.Hypervisor.MigrationResult;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
@@ -95,11 +100,65 @@ class LibvirtHypervisorTest {
 
     @Test
     void checkReachableOpensAndClosesAReadOnlyConnectionOrSaysWhyNot() throws Exception {
-        hv.checkReachable(URI);
+        Connect opened = LibvirtHypervisor.open(URI, true, LibvirtHypervisor.REACH_TIMEOUT);
+        assertThat(opened.getLibVersion()).isPositive();
+        opened.close();
         assertThatThrownBy(() -> hv.checkReachable("qemu+tcp://127.0.0.1:1/system"))
-                .isInstanceOf(HypervisorException.class).hasMessageContaining("qemu+tcp://127.0.0.1:1/system");
+                .isInstanceOf(HypervisorException.class).hasMessageContaining("cannot open qemu+tcp://127.0.0.1:1/system");
+        // only migration URIs of the documented form are opened at all (ApiPatterns.MIGRATION_URI)
         assertThatThrownBy(() -> hv.checkReachable("nosuchdriver:///system"))
-                .isInstanceOf(HypervisorException.class).hasMessageContaining("cannot open");
+                .isInstanceOf(HypervisorException.class).hasMessageContaining("not one sriovlm opens");
+        assertThatThrownBy(() -> hv.checkReachable(URI))
+                .isInstanceOf(HypervisorException.class).hasMessageContaining("not one sriovlm opens");
+    }
+
+    @Test
+    void aDomainNameWithShellAndXmlMetacharactersIsDataAllTheWay() throws Exception {
+        // libvirt allows such names; a SriovMigration does not (ApiPatterns.DOMAIN_NAME), but the agent still lists,
+        // reads and reports them, and they must stay one opaque string through libvirt's API and our XML parsing
+        String hostile = "vm 01'\";$(touch x)`id`<&> " + UUID.randomUUID().toString().substring(0, 8);
+        String escaped = hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\"", "&quot;").replace("'", "&apos;");
+        String xml = TeamingXmlTest.fixture("teamed-vm01.xml")
+                .replace("<domain type='kvm' id='24'>", "<domain type='test'>")
+                .replaceFirst("<name>[^<]*</name>", java.util.regex.Matcher.quoteReplacement("<name>" + escaped + "</name>"))
+                .replaceFirst("<uuid>[^<]*</uuid>", "<uuid>" + UUID.randomUUID() + "</uuid>");
+        admin.domainDefineXML(xml).create();
+        name = hostile;
+
+        assertThat(hv.listDomains()).extracting(DomainSnapshot::name).contains(hostile);
+        DomainSnapshot d = hv.domain(hostile).orElseThrow();
+        assertThat(d.name()).isEqualTo(hostile);
+        assertThat(d.isRunning()).isTrue();
+        assertThat(TeamingXml.inspect(d.xml()).valid()).as("its XML parses as data").isTrue();
+        assertThat(io.sriovlm.api.v1alpha1.ApiPatterns.matches(io.sriovlm.api.v1alpha1.ApiPatterns.DOMAIN_NAME, hostile))
+                .as("no SriovMigration can name it").isFalse();
+    }
+
+    @Test
+    void aMigrationUriThatWouldRunAProgramIsNeverOpened(@TempDir Path dir) throws Exception {
+        // libvirt's ext transport (and ssh's command=/netcat=) run a program in the process that opens the URI. The
+        // URI comes from another node's HypervisorNic status, so it must never reach virConnectOpen.
+        Path marker = dir.resolve("ran");
+        Path script = dir.resolve("evil.sh");
+        Files.writeString(script, "#!/bin/sh\ntouch " + marker + "\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        for (String hostile : List.of("qemu+ext:///system?command=" + script,
+                "qemu+ssh://hv2/system?command=" + script, "qemu+ssh://hv2/system?netcat=" + script,
+                "qemu+tls://hv2/system?no_verify=1", "qemu+tls://hv2/system;" + script, "qemu+tls://$(" + script + ")/system",
+                "qemu+tls://hv2/system\n", "qemu+tls://-oProxyCommand=" + script + "/system")) {
+            assertThatThrownBy(() -> hv.checkReachable(hostile)).as(hostile)
+                    .isInstanceOf(HypervisorException.class).hasMessageContaining("not one sriovlm opens");
+            MigrationRequest plain = new MigrationRequest(hostile, null, null, false, false, true, true, null,
+                    new Hypervisor.Transport(false, false, false));
+            assertThatThrownBy(() -> hv.startMigration("any-vm", plain)).as(hostile)
+                    .isInstanceOf(HypervisorException.class).hasMessageContaining("not one sriovlm opens");
+        }
+        assertThat(marker).as("the program in the URI never ran").doesNotExist();
+        // the same script does run when libvirt is handed the URI: the check above is what stops it
+        assertThatThrownBy(() -> LibvirtHypervisor.open("qemu+ext:///system?command=" + script, true,
+                Duration.ofSeconds(5))).isInstanceOf(HypervisorException.class);
+        assertThat(marker).as("libvirt itself runs ext commands").exists();
     }
 
     @Test
@@ -193,20 +252,50 @@ class LibvirtHypervisorTest {
     void migrationCannotRunOnTheTestDriverAndSaysWhy() throws Exception {
         define("teamed-vm01.xml", true);
 
-        MigrationRequest plain = new MigrationRequest("qemu+tcp://hv2/system", null, 0, false, false, true, true, null);
+        MigrationRequest plain = new MigrationRequest("qemu+tcp://hv2/system", null, 0, false, false, true, true, null,
+                P2P_PLAIN);
         MigrationResult result = hv.startMigration(name, plain).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertThat(result.succeeded()).isFalse();
         assertThat(result.aborted()).isFalse();
-        assertThat(result.error()).contains(name, "migrate to qemu+tcp://hv2/system");
+        assertThat(result.error()).contains(name, "migrate to qemu+tcp://hv2/system (peer-to-peer)");
         assertThat(hv.domain(name)).hasValueSatisfying(d -> assertThat(d.isRunning()).isTrue());
 
         MigrationRequest withDowntime = new MigrationRequest("qemu+tcp://hv2/system", 300, 100, true, false, true,
-                true, TeamingXml.withPrimaryPciAddress(hv.domain(name).orElseThrow().xml(), "0000:06:00.3"));
+                true, TeamingXml.withPrimaryPciAddress(hv.domain(name).orElseThrow().xml(), "0000:06:00.3"), P2P_PLAIN);
         assertThatThrownBy(() -> hv.startMigration(name, withDowntime))
                 .isInstanceOf(HypervisorException.class)
                 .hasMessageContaining("set max downtime 300 ms").hasMessageContaining(name);
         assertThatThrownBy(() -> hv.startMigration("no-such-vm", plain))
                 .isInstanceOf(HypervisorException.class).hasMessageContaining("'no-such-vm'");
+    }
+
+    /** Explicitly peer-to-peer without TLS, as the real-hypervisor tier needs it. */
+    static final Hypervisor.Transport P2P_PLAIN = new Hypervisor.Transport(false, true, false);
+
+    @Test
+    void withoutPeerToPeerTheAgentOpensTheDestinationItselfAndSaysWhenItCannot() throws Exception {
+        define("teamed-vm01.xml", true);
+        // client-managed: this process opens the destination (nothing listens on port 1), libvirtd does not
+        MigrationRequest clientManaged = new MigrationRequest("qemu+tcp://127.0.0.1:1/system", null, 0, false, false,
+                true, true, null, new Hypervisor.Transport(false, false, false));
+        MigrationResult result = hv.startMigration(name, clientManaged).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.error()).contains(name, "(client-managed)", "cannot open qemu+tcp://127.0.0.1:1/system");
+        assertThat(hv.domain(name)).hasValueSatisfying(d -> assertThat(d.isRunning()).isTrue());
+    }
+
+    @Test
+    void theDefaultTransportRefusesADestinationWithoutTlsBeforeLibvirtIsAsked() throws Exception {
+        define("teamed-vm01.xml", true);
+        MigrationRequest plainTcp = new MigrationRequest("qemu+tcp://hv2/system", null, 0, false, false, true, true,
+                null, Hypervisor.Transport.DEFAULT);
+        assertThatThrownBy(() -> hv.startMigration(name, plainTcp)).isInstanceOf(HypervisorException.class)
+                .hasMessageContaining("spec.options.tls is true").hasMessageContaining("qemu+tcp://hv2/system");
+        // nothing started: a second, acceptable request is not refused as "already running"
+        MigrationRequest p2p = new MigrationRequest("qemu+tcp://hv2/system", null, 0, false, false, true, true, null,
+                P2P_PLAIN);
+        assertThat(hv.startMigration(name, p2p).toCompletableFuture().get(30, TimeUnit.SECONDS).error())
+                .doesNotContain("already running");
     }
 
     @Test
@@ -222,8 +311,38 @@ class LibvirtHypervisorTest {
     }
 
     @Test
+    void theDefaultTransportIsTlsClientManagedAndSafe() {
+        MigrationRequest byDefault = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, false,
+                false, null, null);
+        assertThat(byDefault.transport()).isEqualTo(Hypervisor.Transport.DEFAULT);
+        assertThat(LibvirtHypervisor.migrationFlags(byDefault))
+                .isEqualTo(Domain.MigrateFlags.LIVE | Domain.MigrateFlags.TLS);
+    }
+
+    @Test
+    void peerToPeerAndUnsafeOnlyWhenAskedAndTlsOffOnlyWhenTurnedOff() {
+        for (boolean tls : new boolean[] { false, true }) {
+            for (boolean p2p : new boolean[] { false, true }) {
+                for (boolean unsafe : new boolean[] { false, true }) {
+                    MigrationRequest r = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, false,
+                            false, null, new Hypervisor.Transport(tls, p2p, unsafe));
+                    int flags = LibvirtHypervisor.migrationFlags(r);
+                    assertThat((flags & Domain.MigrateFlags.TLS) != 0).as("TLS %s %s %s", tls, p2p, unsafe)
+                            .isEqualTo(tls);
+                    assertThat((flags & Domain.MigrateFlags.PEER2PEER) != 0).as("P2P %s %s %s", tls, p2p, unsafe)
+                            .isEqualTo(p2p);
+                    assertThat((flags & Domain.MigrateFlags.UNSAFE) != 0).as("UNSAFE %s %s %s", tls, p2p, unsafe)
+                            .isEqualTo(unsafe);
+                    assertThat(flags & Domain.MigrateFlags.TUNNELED).as("never tunnelled").isZero();
+                }
+            }
+        }
+    }
+
+    @Test
     void migrationFlagsAndParameters() {
-        MigrationRequest all = new MigrationRequest("qemu+tls://hv2/system", 300, 500, true, true, true, true, "<d/>");
+        MigrationRequest all = new MigrationRequest("qemu+tls://hv2/system", 300, 500, true, true, true, true, "<d/>",
+                new Hypervisor.Transport(true, true, true));
         int flags = LibvirtHypervisor.migrationFlags(all);
         assertThat(flags & Domain.MigrateFlags.LIVE).isNotZero();
         assertThat(flags & Domain.MigrateFlags.PEER2PEER).isNotZero();
@@ -235,9 +354,8 @@ class LibvirtHypervisorTest {
                 .containsExactly("bandwidth=500", "destination_xml=<d/>");
 
         MigrationRequest none = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, false, false,
-                null);
-        assertThat(LibvirtHypervisor.migrationFlags(none))
-                .isEqualTo(Domain.MigrateFlags.LIVE | Domain.MigrateFlags.PEER2PEER);
+                null, new Hypervisor.Transport(false, false, false));
+        assertThat(LibvirtHypervisor.migrationFlags(none)).isEqualTo(Domain.MigrateFlags.LIVE);
         assertThat(LibvirtHypervisor.migrationParameters(none)).extracting(p -> p.field + "=" + p.getValueAsString())
                 .containsExactly("bandwidth=0");
     }
@@ -245,10 +363,10 @@ class LibvirtHypervisorTest {
     @Test
     void undefineSourceIsDoneAfterTheJobNotByLibvirtSoThatTheDowntimeCanBeRead() {
         MigrationRequest undefine = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, true, true,
-                null);
+                null, Hypervisor.Transport.DEFAULT);
         assertThat(LibvirtHypervisor.libvirtFlags(undefine) & Domain.MigrateFlags.UNDEFINE_SOURCE).isZero();
         assertThat(LibvirtHypervisor.libvirtFlags(undefine)).isEqualTo(Domain.MigrateFlags.LIVE
-                | Domain.MigrateFlags.PEER2PEER | Domain.MigrateFlags.PERSIST_DEST);
+                | Domain.MigrateFlags.TLS | Domain.MigrateFlags.PERSIST_DEST);
     }
 
     /** {@code virConnectDomainEventCallback}: the lifecycle event, which the test driver does emit. */

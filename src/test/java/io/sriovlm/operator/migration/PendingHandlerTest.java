@@ -101,6 +101,39 @@ class PendingHandlerTest {
     }
 
     @Test
+    void aTargetWithoutTlsIsRefusedUnlessTheSpecTurnsTlsOffAndAHostileUriAlways() {
+        nics.get("hv2").getStatus().migrationUri = "qemu+tcp://hv2/system";
+        SriovMigrationStatus refused = decideAndApply(migration("m1", "vm-01", MigrationPhase.Pending));
+        assertThat(refused.phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(refused.failureReason).isEqualTo(Reasons.TRANSPORT_REFUSED);
+        assertThat(refused.message).contains("target hv2", "qemu+tcp://hv2/system", "spec.options.tls: false");
+
+        SriovMigration plain = migration("m2", "vm-01", MigrationPhase.Pending);
+        plain.getSpec().options = new io.sriovlm.api.v1alpha1.MigrationOptions();
+        plain.getSpec().options.tls = false;
+        assertThat(decideAndApply(plain).phase).isEqualTo(MigrationPhase.Scheduling);
+
+        nics.get("hv2").getStatus().migrationUri = "qemu+ext:///system?command=/bin/sh";
+        SriovMigrationStatus hostile = decideAndApply(plain);
+        assertThat(hostile.phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(hostile.failureReason).isEqualTo(Reasons.TRANSPORT_REFUSED);
+        assertThat(hostile.message).contains("not one sriovlm opens");
+    }
+
+    @Test
+    void aDryRunReportsATransportTheTargetCannotOffer() {
+        hv2Prepared();
+        nics.get("hv2").getStatus().migrationUri = "qemu+tcp://hv2/system";
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
+        m.getSpec().dryRun = true;
+        SriovMigrationStatus status = decideAndApply(m);
+        assertThat(status.phase).isEqualTo(MigrationPhase.Failed);
+        var libvirt = Conditions.find(status.conditions, ConditionTypes.PREFLIGHT_LIBVIRT).orElseThrow();
+        assertThat(libvirt.getStatus()).isEqualTo("False");
+        assertThat(libvirt.getReason()).isEqualTo(Reasons.TRANSPORT_REFUSED);
+    }
+
+    @Test
     void aDryRunWhoseOperatorChecksPassAsksTheSourceAgentAndStaysPending() {
         hv2Prepared();
         SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
@@ -109,7 +142,7 @@ class PendingHandlerTest {
         assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
         assertThat(status.sourceNode).isEqualTo("hv1");
         assertThat(status.targetNode).isNull();
-        assertThat(status.targetMigrationUri).isEqualTo("sim://hv2/system");
+        assertThat(status.targetMigrationUri).isEqualTo("qemu+tls://hv2/system");
         var asked = Conditions.find(status.conditions, ConditionTypes.PREFLIGHT_LIBVIRT).orElseThrow();
         assertThat(asked.getStatus()).isEqualTo("Unknown");
         assertThat(asked.getReason()).isEqualTo(Reasons.CHECKING);
@@ -120,7 +153,7 @@ class PendingHandlerTest {
 
         // The source agent's answer ends the dry run with it.
         Conditions.set(status.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, "False", Reasons.LIBVIRT_UNREACHABLE,
-                "libvirt on hv1 cannot open sim://hv2/system: No route to host", 1L, NOW);
+                "libvirt on hv1 cannot open qemu+tls://hv2/system: No route to host", 1L, NOW);
         SriovMigrationStatus done = decideAndApply(m);
         assertThat(done.phase).isEqualTo(MigrationPhase.Failed);
         assertThat(done.failureReason).isEqualTo(Reasons.PREFLIGHT_FAILED);

@@ -45,7 +45,7 @@ class SchedulingHandlerTest {
         assertThat(status.phase).isEqualTo(MigrationPhase.Preparing);
         assertThat(status.targetNode).isEqualTo("hv2");
         assertThat(status.targetVf).isEqualTo(vfPci(0));
-        assertThat(status.targetMigrationUri).isEqualTo("sim://hv2/system");
+        assertThat(status.targetMigrationUri).isEqualTo("qemu+tls://hv2/system");
         assertThat(status.phaseDeadline).isNotNull();
     }
 

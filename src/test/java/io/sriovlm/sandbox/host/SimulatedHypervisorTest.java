@@ -1,5 +1,6 @@
 package io.sriovlm.sandbox.host;
 
+import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DeviceEvent;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainState;
@@ -46,7 +47,8 @@ class SimulatedHypervisorTest {
     }
 
     static MigrationRequest to(String host, String destXml) {
-        return new MigrationRequest(SimulatedFabric.uriOf(host), 300, null, false, false, true, true, destXml);
+        return new MigrationRequest(SimulatedFabric.uriOf(host), 300, null, false, false, true, true, destXml,
+                Hypervisor.Transport.DEFAULT);
     }
 
     SimulatedFabric fabric;
@@ -188,7 +190,7 @@ class SimulatedHypervisorTest {
         assertThatThrownBy(() -> hv1.startMigration("vm-02", to("hv2", null)))
                 .hasMessageContaining("non-USB host devices");
         assertThatThrownBy(() -> hv1.startMigration("vm-01", to("hv9", null)))
-                .hasMessageContaining("sim://hv9/system");
+                .hasMessageContaining("qemu+tls://hv9/system");
         assertThat(hv2.listDomains()).isEmpty();
     }
 
@@ -233,7 +235,7 @@ class SimulatedHypervisorTest {
         hv1.setCopyTime(Duration.ZERO);
         hv1.define(domainXml("vm-01", UUID1, STANDBY), true);
         MigrationRequest keep = new MigrationRequest(SimulatedFabric.uriOf("hv2"), null, null, false, false, false,
-                false, null);
+                false, null, Hypervisor.Transport.DEFAULT);
         assertThat(hv1.startMigration("vm-01", keep).toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded())
                 .isTrue();
         assertThat(hv1.domain("vm-01").orElseThrow().state()).isEqualTo(DomainState.SHUTOFF);

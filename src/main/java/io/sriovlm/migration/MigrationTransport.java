@@ -1,0 +1,54 @@
+package io.sriovlm.migration;
+
+import io.sriovlm.agent.libvirt.Hypervisor.Transport;
+import io.sriovlm.api.v1alpha1.ApiPatterns;
+import io.sriovlm.api.v1alpha1.MigrationOptions;
+
+import java.util.Optional;
+
+/**
+ * Which destination URI a migration may use. Checked by the operator when it admits a migration (a refusal fails it
+ * before anything on a host changes), by the source agent before it starts the job, and by the hypervisor
+ * implementations before libvirt opens the URI: the URI comes from the target agent's HypervisorNic status, so every
+ * reader checks it again rather than trusting the writer.
+ */
+public final class MigrationTransport {
+    private static final String TLS_SCHEME = "qemu+tls://";
+
+    private MigrationTransport() {
+    }
+
+    /** The transport a migration's spec asks for: TLS unless turned off, p2p and unsafe only when turned on. */
+    public static Transport of(MigrationOptions options) {
+        MigrationOptions o = options == null ? new MigrationOptions() : options;
+        return new Transport(o.tlsRequested(), o.peerToPeerRequested(), o.unsafeRequested());
+    }
+
+    /** Why {@code uri} must not be used with {@code transport}, or empty when it may. */
+    public static Optional<String> problem(String uri, Transport transport) {
+        Optional<String> shape = uriProblem(uri);
+        if (shape.isPresent()) {
+            return shape;
+        }
+        if (transport.tls() && !uri.startsWith(TLS_SCHEME)) {
+            return Optional.of("spec.options.tls is true (the default) but the target's migration URI is " + uri
+                    + ": configure the target's agent with a qemu+tls:// URI (sriovlm.agent.migration-uri), or set"
+                    + " spec.options.tls: false for a trusted, isolated migration network");
+        }
+        return Optional.empty();
+    }
+
+    /** Why {@code uri} is no URI another host may be reached at (whatever the transport), or empty. */
+    public static Optional<String> uriProblem(String uri) {
+        if (uri == null || uri.isBlank()) {
+            return Optional.of("no migration URI");
+        }
+        if (!ApiPatterns.matches(ApiPatterns.MIGRATION_URI, uri)) {
+            return Optional.of("migration URI '" + uri + "' is not one sriovlm opens: it must be"
+                    + " qemu+tls://HOST[:PORT]/system (or qemu+tcp / qemu+ssh with spec.options.tls: false), without URI"
+                    + " parameters, which could run programs or skip certificate checks (" + ApiPatterns.MIGRATION_URI
+                    + ")");
+        }
+        return Optional.empty();
+    }
+}
