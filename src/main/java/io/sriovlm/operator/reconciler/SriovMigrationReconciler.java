@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -62,6 +63,10 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     private final Object admission = new Object();
     /** Migrations this operator admitted whose new phase its informer may not show yet. */
     private final Map<String, SriovMigration> admittedNotYetSeen = new ConcurrentHashMap<>();
+    /** Wakes migrations waiting in Pending when a slot frees, instead of leaving them to their recheck period. */
+    private final SimpleInboundEventSource<SriovMigration> slotFreed = new SimpleInboundEventSource<>("slot-freed");
+    /** Per migration UID, the phase in which it last woke the waiting ones (once per phase, not per reconcile). */
+    private final Map<String, MigrationPhase> wokeWaitingIn = new ConcurrentHashMap<>();
     private ClusterCaches<SriovMigration> caches;
     private io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<SriovMigration> migrations;
 
@@ -85,12 +90,13 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                         || m.getStatus().phase == MigrationPhase.Pending || m.getStatus().phase == MigrationPhase.Scheduling
                         || m.getStatus().phase == MigrationPhase.Preparing)
                 .map(ResourceID::fromResource).collect(Collectors.toSet()));
-        return List.of(caches.nics, caches.nodes, caches.pools);
+        return List.of(caches.nics, caches.nodes, caches.pools, slotFreed);
     }
 
     @Override
     public UpdateControl<SriovMigration> reconcile(SriovMigration m, Context<SriovMigration> context) {
         metrics.observe(m);
+        wakeWaitingIfSlotFreed(m);
         try {
             return reconcileSafely(m, false);
         } catch (KubernetesClientException e) {
@@ -106,6 +112,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
         if (phase == null || phase.isTerminal()) {
             metrics.forget(m);
+            wokeWaitingIn.remove(m.getMetadata().getUid());
             releaseReservation(m);
             return DeleteControl.defaultDelete();
         }
@@ -117,6 +124,24 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         }
         // Keep the finalizer until the source agent has rolled back (or the target agent finished).
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(500);
+    }
+
+    /**
+     * A migration that has left its source (RestoringFastPath) no longer holds an outbound slot, and a finished one no
+     * slot at all: the migrations waiting in Pending from the same source get an event now. Without it they would
+     * take the slot only at their recheck (5 s) or at the next pool or NIC change. The woken ones decide under the
+     * admission lock as always; those that still find no slot go back to waiting without a write.
+     */
+    private void wakeWaitingIfSlotFreed(SriovMigration m) {
+        MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
+        String source = m.getStatus() == null ? null : m.getStatus().sourceNode;
+        if (phase == null || source == null || ClusterView.holdsOutboundSlot(m)
+                || wokeWaitingIn.put(m.getMetadata().getUid(), phase) == phase) {
+            return;
+        }
+        migrations.list().filter(o -> o.getStatus() == null || o.getStatus().phase == MigrationPhase.Pending)
+                .filter(o -> o.getSpec().sourceNode == null || source.equals(o.getSpec().sourceNode))
+                .forEach(o -> slotFreed.propagateEvent(ResourceID.fromResource(o)));
     }
 
     private UpdateControl<SriovMigration> reconcileSafely(SriovMigration m, boolean deleting) {
