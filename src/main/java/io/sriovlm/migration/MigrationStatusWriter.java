@@ -59,7 +59,8 @@ public final class MigrationStatusWriter {
         if (from != transition.to()) {
             LOG.infof("%s: %s -> %s (%s) %s", name(current), from, transition.to(), transition.reason(),
                     transition.message() == null ? "" : transition.message());
-            events.record(written, transition.warning() ? EventRecorder.WARNING : EventRecorder.NORMAL,
+            // Asynchronous: the next phase of the same actor does not wait for the Event's POST.
+            events.recordAsync(written, transition.warning() ? EventRecorder.WARNING : EventRecorder.NORMAL,
                     transition.reason(), transition.message() == null ? transition.to().name() : transition.message());
         }
         return Optional.of(written);
