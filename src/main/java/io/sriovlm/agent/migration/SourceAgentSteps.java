@@ -276,7 +276,8 @@ public final class SourceAgentSteps {
             throw e;
         }
         MigrationProgress previous = m.getStatus().progress;
-        Instant last = previous == null ? null : Timestamps.parse(previous.updatedAt);
+        // The first sample one interval after the job started (not at once: the start was just written).
+        Instant last = previous == null ? job.startedAt() : Timestamps.parse(previous.updatedAt);
         Instant now = clock.instant();
         if (stats.isEmpty() || (last != null && Duration.between(last, now).compareTo(config.progressInterval()) < 0)) {
             return StepResult.again(config.progressInterval());

@@ -170,7 +170,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         if (m.getStatus() == null || m.getStatus().phase == null) {
             Optional<SriovMigration> written = writer.apply(m, Transition.to(MigrationPhase.Pending, Reasons.ACCEPTED,
                     "accepted; validating " + m.getSpec().vmName));
-            return written.isPresent() ? UpdateControl.noUpdate()
+            // Pending is ours too: decide it now on the version just written, not after the informer's round trip.
+            return written.isPresent() ? reconcileSafely(written.get(), deleting)
                     : UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
         }
         MigrationPhase phase = m.getStatus().phase;
