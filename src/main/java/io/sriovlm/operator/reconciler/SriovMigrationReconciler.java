@@ -151,12 +151,20 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         }
         // RestoringFastPath frees an outbound slot of the source; an end frees a cluster slot too (and an inbound one,
         // which the pool's VF release announces as well).
+        // Only the oldest few: one slot freed, so waking every waiting migration (an evacuation has dozens) made them
+        // queue on the admission lock, holding the controller's threads, for one of them to win it. The ones not
+        // woken keep their 5 s recheck and are woken by the next freed slot.
         boolean anySource = phase.isTerminal();
         migrations.list().filter(o -> o.getStatus() != null && o.getStatus().phase == MigrationPhase.Pending
                 && waitsForSlot(o))
                 .filter(o -> anySource || o.getSpec().sourceNode == null || source.equals(o.getSpec().sourceNode))
+                .sorted(java.util.Comparator.comparing((SriovMigration o) -> String.valueOf(
+                        o.getMetadata().getCreationTimestamp())).thenComparing(o -> o.getMetadata().getName()))
+                .limit(WAKE_AT_ONCE)
                 .forEach(o -> slotFreed.propagateEvent(ResourceID.fromResource(o)));
     }
+
+    private static final int WAKE_AT_ONCE = 3;
 
     /** A Pending migration whose last word is that it waits for a concurrency slot. */
     static boolean waitsForSlot(SriovMigration m) {
