@@ -110,7 +110,9 @@ public final class SourceAgentSteps {
      */
     public void forgetFinishedJob(SriovMigration m) {
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
-        if (phase != MigrationPhase.Migrating && phase != MigrationPhase.RollingBack) {
+        // Only past the job's phases: a version from before Migrating can still arrive after the job started (the
+        // agent starts it on its own write of Migrating, before the informer delivers the versions in between).
+        if (phase == MigrationPhase.RestoringFastPath || (phase != null && phase.isTerminal())) {
             jobs.forget(m.getMetadata().getUid());
         }
     }

@@ -62,7 +62,9 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
         if (m.getStatus() == null || !config.nodeName().equals(m.getStatus().sourceNode)) {
             return UpdateControl.noUpdate();
         }
-        steps.forgetFinishedJob(m);
+        if (!writer.isKnownStale(m)) {
+            steps.forgetFinishedJob(m);
+        }
         return MigrationStepsReconciler.run(m, writer, steps::step);
     }
 
