@@ -157,6 +157,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         boolean anySource = phase.isTerminal();
         migrations.list().filter(o -> o.getStatus() != null && o.getStatus().phase == MigrationPhase.Pending
                 && waitsForSlot(o))
+                // not one we admitted whose new phase the informer has not shown yet: waking it would waste the wake
+                .filter(o -> !admittedNotYetSeen.containsKey(o.getMetadata().getUid()))
                 .filter(o -> anySource || o.getSpec().sourceNode == null || source.equals(o.getSpec().sourceNode))
                 .sorted(java.util.Comparator.comparing((SriovMigration o) -> String.valueOf(
                         o.getMetadata().getCreationTimestamp())).thenComparing(o -> o.getMetadata().getName()))
