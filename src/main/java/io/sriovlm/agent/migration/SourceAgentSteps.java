@@ -134,9 +134,7 @@ public final class SourceAgentSteps {
      */
     public void forgetFinishedJob(SriovMigration m) {
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
-        // Only past the job's phases: a version from before Migrating can still arrive after the job started (the
-        // agent starts it on its own write of Migrating, before the informer delivers the versions in between).
-        if (phase == MigrationPhase.RestoringFastPath || (phase != null && phase.isTerminal())) {
+        if (phase != MigrationPhase.Migrating && phase != MigrationPhase.RollingBack) {
             jobs.forget(m.getMetadata().getUid());
         }
     }
@@ -314,8 +312,7 @@ public final class SourceAgentSteps {
             throw e;
         }
         MigrationProgress previous = m.getStatus().progress;
-        // The first sample one interval after the job started (not at once: the start was just written).
-        Instant last = previous == null ? job.startedAt() : Timestamps.parse(previous.updatedAt);
+        Instant last = previous == null ? null : Timestamps.parse(previous.updatedAt);
         Instant now = clock.instant();
         if (stats.isEmpty() || (last != null && Duration.between(last, now).compareTo(config.progressInterval()) < 0)) {
             return StepResult.again(config.progressInterval());

@@ -23,7 +23,6 @@ import java.util.List;
 public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cleaner<SriovMigration> {
     private final AgentConfig config;
     private final MigrationStatusWriter writer;
-    private volatile io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<SriovMigration> cache;
     private final SimpleInboundEventSource<SriovMigration> jobEvents = new SimpleInboundEventSource<>("migration-jobs");
     private SourceAgentSteps steps;
 
@@ -41,19 +40,12 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
         return jobEvents;
     }
 
-    /** This node's migrations on this side as the informer holds them; empty until the controller has started. */
-    public java.util.Optional<java.util.stream.Stream<SriovMigration>> cached() {
-        var c = cache;
-        return c == null ? java.util.Optional.empty() : java.util.Optional.of(c.list());
-    }
-
     public String labelSelector() {
         return Labels.SOURCE_NODE + "=" + config.nodeName();
     }
 
     @Override
     public List<EventSource<?, SriovMigration>> prepareEventSources(EventSourceContext<SriovMigration> context) {
-        cache = context.getPrimaryCache();
         return List.of(jobEvents);
     }
 
@@ -62,9 +54,7 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
         if (m.getStatus() == null || !config.nodeName().equals(m.getStatus().sourceNode)) {
             return UpdateControl.noUpdate();
         }
-        if (!writer.isKnownStale(m)) {
-            steps.forgetFinishedJob(m);
-        }
+        steps.forgetFinishedJob(m);
         return MigrationStepsReconciler.run(m, writer, steps::step);
     }
 
