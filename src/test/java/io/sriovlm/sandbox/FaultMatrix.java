@@ -72,7 +72,9 @@ final class FaultMatrix {
         put(Fault.DETACH_REFUSED, MigrationPhase.SwitchingToStandby, RB, "the source agent rolls back at once"
                 + " (nothing moved; the VF is still in the guest)", "DetachFailed");
         put(Fault.DEVICE_REMOVED_LOST, MigrationPhase.SwitchingToStandby, RB, "the source waits for the guest"
-                + " until the step deadline, then the operator moves it to RollingBack; the VF never left the guest",
+                + " until the step deadline, then the operator moves it to RollingBack; the VF never left the guest."
+                + " When the guest recovers (the heal) it finishes the unplug after all, and the agent's fast-path"
+                + " guard plugs the VF back",
                 "DeadlineExceeded");
         put(Fault.LATE_UNPLUG, MigrationPhase.SwitchingToStandby, RB, "the source waits until the step deadline and"
                 + " rolls back with the VF still in the guest; when the guest lets it go 5 s after the detach, the"

@@ -64,12 +64,19 @@ public enum Fault {
             a.onHeal(() -> s.host(t.sourceNode()).clearDetachFault());
         }
     },
-    /** The guest never completes the unplug: libvirt's device-removed event never arrives. */
+    /**
+     * The guest does not complete the unplug while the migration lasts: libvirt's device-removed event does not
+     * arrive. On heal the guest recovers and completes it after all.
+     */
     DEVICE_REMOVED_LOST(false, "the guest never releases the VF (no device-removed event)") {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
             s.host(t.sourceNode()).dropNextDeviceRemovedEvent();
-            a.onHeal(() -> s.host(t.sourceNode()).clearDropDeviceRemoved());
+            // Healing is the guest recovering: the unplug it never finished completes now, long after the rollback.
+            a.onHeal(() -> {
+                s.host(t.sourceNode()).clearDropDeviceRemoved();
+                s.host(t.sourceNode()).completeAbandonedUnplugs();
+            });
         }
     },
     /**

@@ -215,6 +215,22 @@ public final class SimulatedHypervisor implements Hypervisor {
         }
     }
 
+    /**
+     * A hung guest recovers (or is rebooted) and finishes every unplug it never acknowledged: each such device leaves
+     * now, with its device-removed event, even though nobody may be waiting for it any more.
+     */
+    public void completeAbandonedUnplugs() {
+        List<Runnable> completions = new ArrayList<>();
+        synchronized (lock) {
+            for (Dom dom : domains.values()) {
+                for (String alias : List.copyOf(dom.unplugging)) {
+                    completions.add(() -> completeUnplug(dom, alias));
+                }
+            }
+        }
+        completions.forEach(c -> schedule(c, Duration.ZERO));
+    }
+
     /** Drops every armed fault of this host: the next calls behave normally. */
     public void clearFaults() {
         synchronized (lock) {
