@@ -70,9 +70,12 @@ class MigrationSandboxTest {
         assertThat(TeamingXml.inspect(moved.xml()).primaryPciAddress()).isEqualTo("0000:06:00.1");
         assertThat(sandbox.sysfs("hv2").activeSlave("bond0")).isEqualTo("ens2_0");
         assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
-        var entry = VfLedger.find(pool(client), "hv2", "0000:06:00.1").orElseThrow();
-        assertThat(entry.state).isEqualTo(VfState.Allocated);
-        assertThat(entry.vm).isEqualTo("vm-01");
+        // The ledger follows the Succeeded write asynchronously (the pool reconciler, on the migration's event).
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            var entry = VfLedger.find(pool(client), "hv2", "0000:06:00.1").orElseThrow();
+            assertThat(entry.state).isEqualTo(VfState.Allocated);
+            assertThat(entry.vm).isEqualTo("vm-01");
+        });
 
         var registry = sandbox.meters();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
