@@ -10,11 +10,5 @@ cd "$(dirname "$0")/.."
 N="${1:-40}"
 T="${2:-500}"
 P="${3:-2}"
-JAR=target/quarkus-app/quarkus-run.jar
-if [[ ! -f "$JAR" || -n "$(find src pom.xml crds -newer "$JAR" -print -quit)" ]]; then
-  echo "building sriovlm (mvn package -DskipTests)..." >&2
-  mvn -B -q package -DskipTests >&2
-fi
-exec java -Dsriovlm.role=sandbox -Dquarkus.banner.enabled=false -Dquarkus.http.port=0 -Dquarkus.log.level=WARN \
-  -Dquarkus.log.category.\"io.sriovlm\".level=WARN -Dquarkus.log.console.stderr=true \
-  -jar "$JAR" --evacuation-bench "$N" --copy-ms "$T" --outbound "$P" --workdir target/bench
+. hack/lib/sandbox-jar.sh
+sandbox_jar WARN --evacuation-bench "$N" --copy-ms "$T" --outbound "$P" --workdir target/bench

@@ -9,11 +9,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-1000}"
 shift || true
-JAR=target/quarkus-app/quarkus-run.jar
-if [[ ! -f "$JAR" || -n "$(find src pom.xml crds -newer "$JAR" -print -quit)" ]]; then
-  echo "building sriovlm (mvn package -DskipTests)..." >&2
-  mvn -B -q package -DskipTests >&2
-fi
-exec java -Dsriovlm.role=sandbox -Dquarkus.banner.enabled=false -Dquarkus.http.port=0 -Dquarkus.log.level=WARN \
-  -Dquarkus.log.category.\"io.sriovlm\".level=WARN -Dquarkus.log.console.stderr=true \
-  -jar "$JAR" --chaos "$N" --workdir target/chaos "$@"
+. hack/lib/sandbox-jar.sh
+sandbox_jar WARN --chaos "$N" --workdir target/chaos "$@"

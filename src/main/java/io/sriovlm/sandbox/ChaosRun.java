@@ -14,7 +14,6 @@ import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.PhaseTimestamp;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.EvacuationConfig;
 import io.sriovlm.operator.OperatorConfig;
@@ -373,13 +372,7 @@ public final class ChaosRun {
     }
 
     private void createMigration(String name, String vm, String target) {
-        SriovMigration m = new SriovMigration();
-        m.getMetadata().setName(name);
-        m.getMetadata().setNamespace("default");
-        m.setSpec(new SriovMigrationSpec());
-        m.getSpec().vmName = vm;
-        m.getSpec().targetNode = target;
-        m.getSpec().vfPool = Sandbox.POOL;
+        SriovMigration m = Sandbox.migration(name, vm, target);
         m.getSpec().options = chaosOptions();
         client.resource(m).create();
     }

@@ -12,6 +12,8 @@ import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolSpec;
 import io.sriovlm.operator.EvacuationConfig;
@@ -431,6 +433,18 @@ public final class Sandbox implements AutoCloseable {
         }
         nic.setSpec(spec);
         return nic;
+    }
+
+    /** A SriovMigration of {@code vm} in {@code default} from pool-a, to {@code target} (null: placement chooses). */
+    public static SriovMigration migration(String name, String vm, String target) {
+        SriovMigration m = new SriovMigration();
+        m.getMetadata().setName(name);
+        m.getMetadata().setNamespace("default");
+        m.setSpec(new SriovMigrationSpec());
+        m.getSpec().vmName = vm;
+        m.getSpec().targetNode = target;
+        m.getSpec().vfPool = POOL;
+        return m;
     }
 
     /** A small teamed domain as the runbook builds it: macvtap standby on methN plus the VF with transient teaming. */

@@ -6,7 +6,6 @@ import io.quarkus.runtime.Quarkus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.PhaseTimestamp;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.Timestamps;
 
@@ -102,13 +101,7 @@ public final class SandboxCommand {
 
     static int demo(KubernetesClient client, PrintStream out) throws InterruptedException {
         awaitWorldReady(client, Duration.ofSeconds(30));
-        SriovMigration m = new SriovMigration();
-        m.getMetadata().setName("move-vm-01");
-        m.getMetadata().setNamespace("default");
-        m.setSpec(new SriovMigrationSpec());
-        m.getSpec().vmName = "vm-01";
-        m.getSpec().targetNode = "hv2";
-        m.getSpec().vfPool = Sandbox.POOL;
+        SriovMigration m = Sandbox.migration("move-vm-01", "vm-01", "hv2");
         Instant created = Instant.now();
         client.resource(m).create();
         out.println("created SriovMigration default/move-vm-01: vm-01 hv1 -> hv2");

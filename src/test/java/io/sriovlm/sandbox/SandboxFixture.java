@@ -34,13 +34,7 @@ final class SandboxFixture {
 
     static SriovMigration create(KubernetesClient client, String name, String vm, String target,
             java.util.function.Consumer<SriovMigrationSpec> customize) {
-        SriovMigration m = new SriovMigration();
-        m.getMetadata().setName(name);
-        m.getMetadata().setNamespace("default");
-        m.setSpec(new SriovMigrationSpec());
-        m.getSpec().vmName = vm;
-        m.getSpec().targetNode = target;
-        m.getSpec().vfPool = Sandbox.POOL;
+        SriovMigration m = Sandbox.migration(name, vm, target);
         customize.accept(m.getSpec());
         return client.resource(m).create();
     }
