@@ -57,7 +57,11 @@ public final class FastPathGuard {
     public List<String> enforce(HypervisorNicSpec spec, Supplier<Set<String>> vmsMoving) {
         List<String> repairs = new ArrayList<>();
         Set<String> moving = null;
-        for (DomainSnapshot domain : hypervisor.listDomains()) {
+        List<DomainSnapshot> domains = hypervisor.listDomains();
+        // Forget domains that left this host: a VM that comes back later gets its VF from its migration, not from here.
+        lastPrimary.keySet().retainAll(domains.stream().filter(DomainSnapshot::isRunning).map(DomainSnapshot::name)
+                .collect(java.util.stream.Collectors.toSet()));
+        for (DomainSnapshot domain : domains) {
             if (!domain.isRunning()) {
                 continue;
             }

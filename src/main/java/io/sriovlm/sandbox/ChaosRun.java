@@ -229,7 +229,14 @@ public final class ChaosRun {
         }
         List<SriovMigration> finished = awaitWave(wanted, evacuated, waveStart);
         triggers.forEach(PhaseTrigger::close);
-        injections.forEach(Injection::heal);
+        for (Injection injection : injections) {
+            try {
+                injection.heal();
+            } catch (RuntimeException e) {
+                // The injector itself failed (e.g. its API call lost a race): the run goes on, and says so.
+                progress.printf("wave %d: injecting %s failed: %s%n", wave, injection.description(), e);
+            }
+        }
         heal(evacuated);
         record(finished);
         awaitAtRest("after wave " + wave);

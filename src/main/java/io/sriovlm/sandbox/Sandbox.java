@@ -243,15 +243,25 @@ public final class Sandbox implements AutoCloseable {
         }
         java.time.ZonedDateTime now = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC);
         int seconds = (int) Math.max(1, holdFor.toSeconds());
-        client().leases().inNamespace("default").withName(LEASE).edit(l -> {
-            l.getSpec().setHolderIdentity(intruder);
-            l.getSpec().setAcquireTime(now);
-            l.getSpec().setRenewTime(now);
-            l.getSpec().setLeaseDurationSeconds(seconds);
-            l.getSpec().setLeaseTransitions(l.getSpec().getLeaseTransitions() == null ? 1
-                    : l.getSpec().getLeaseTransitions() + 1);
-            return l;
-        });
+        // The leader renews the same Lease every few hundred ms: an edit can lose that race (409); take it again.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client().leases().inNamespace("default").withName(LEASE).edit(l -> {
+                    l.getSpec().setHolderIdentity(intruder);
+                    l.getSpec().setAcquireTime(now);
+                    l.getSpec().setRenewTime(now);
+                    l.getSpec().setLeaseDurationSeconds(seconds);
+                    l.getSpec().setLeaseTransitions(l.getSpec().getLeaseTransitions() == null ? 1
+                            : l.getSpec().getLeaseTransitions() + 1);
+                    return l;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The holder of the operator's Lease, empty before the first election. */
