@@ -81,6 +81,11 @@ public final class Oversight {
      */
     public static Optional<Decision> vmVanished(SriovMigration m, ClusterView view) {
         String vm = m.getSpec().vmName;
+        if (!view.nicsByNode().containsKey(m.getStatus().sourceNode)) {
+            // No report of the source node in view at all: an operator that just started and has not synced its
+            // HypervisorNic informer yet, or a NIC being replaced. Not seeing the VM there is no evidence it is gone.
+            return Optional.empty();
+        }
         boolean reported = view.nicsByNode().keySet().stream().anyMatch(node -> view.vmOn(node, vm).isPresent());
         if (reported) {
             return Optional.empty();

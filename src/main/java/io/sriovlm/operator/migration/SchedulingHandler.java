@@ -28,6 +28,11 @@ public final class SchedulingHandler {
 
     public static Decision decide(SriovMigration m, ClusterView view) {
         String uid = m.getMetadata().getUid();
+        if (!view.nicsByNode().containsKey(m.getStatus().sourceNode)) {
+            // The source's HypervisorNic is not in view (an operator that just restarted has not synced it yet):
+            // no evidence about the VM either way. Look again shortly rather than fail a healthy migration.
+            return Decision.recheckAfter(java.time.Duration.ofMillis(500));
+        }
         VmStatus vm = view.vmOn(m.getStatus().sourceNode, m.getSpec().vmName).orElse(null);
         if (vm == null) {
             return PendingHandler.fail(view, Reasons.VM_NOT_FOUND, "VM " + m.getSpec().vmName + " is no longer reported on "

@@ -50,6 +50,21 @@ class SchedulingHandlerTest {
     }
 
     @Test
+    void anOperatorThatHasNotSeenTheSourceNodeYetLooksAgainInsteadOfFailing() {
+        // Just restarted: its HypervisorNic cache is still empty. Not seeing the VM is no evidence it is gone.
+        ClusterView unsynced = new ClusterView(Map.of(), nodes, List.of(pool), List.of(), OperatorConfig.defaults(), NOW);
+        Decision decision = SchedulingHandler.decide(scheduling(), unsynced);
+        assertThat(decision.transition()).isEmpty();
+        assertThat(decision.recheckAfter()).isPresent();
+        // With the source node's report in view and no VM in it, the VM is gone: VmNotFound, as before.
+        ClusterView withoutVm = new ClusterView(Map.of("hv1", nic("hv1", Map.of()), "hv2", nics.get("hv2")), nodes,
+                List.of(pool), List.of(), OperatorConfig.defaults(), NOW);
+        var status = MigrationStatusWriter.applyLocally(scheduling(),
+                SchedulingHandler.decide(scheduling(), withoutVm).transition().orElseThrow(), NOW).getStatus();
+        assertThat(status.failureReason).isEqualTo(io.sriovlm.migration.Reasons.VM_NOT_FOUND);
+    }
+
+    @Test
     void aRerunAfterACrashBetweenReservationAndStatusWriteReusesTheReservation() {
         SriovMigration m = scheduling();
         VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0),
