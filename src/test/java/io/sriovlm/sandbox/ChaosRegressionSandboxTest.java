@@ -2,7 +2,6 @@ package io.sriovlm.sandbox;
 
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -22,13 +21,7 @@ import static org.awaitility.Awaitility.await;
 @Tag("sandbox")
 class ChaosRegressionSandboxTest {
     @RegisterExtension
-    final SandboxExtension world = SandboxExtension.perTest(Duration.ofMillis(200));
-
-    @AfterEach
-    void invariantsHold() {
-        InvariantChecker checker = new InvariantChecker(world.sandbox(), Duration.ofSeconds(5));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checker.violations()).isEmpty());
-    }
+    final SandboxExtension world = SandboxExtension.perTest(Duration.ofMillis(200)).checkingInvariantsAfterEach();
 
     /**
      * Seed 20261124: the source agent asked for the unplug, then ran the step again before the guest had finished it

@@ -8,7 +8,6 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.migration.Reasons;
 import io.sriovlm.operator.placement.VfLedger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,14 +29,7 @@ import static org.awaitility.Awaitility.await;
 @Tag("sandbox")
 class FaultSandboxTest {
     @RegisterExtension
-    final SandboxExtension world = SandboxExtension.perTest(Duration.ofMillis(200));
-
-    @AfterEach
-    void invariantsHold() {
-        // Whatever failed, once at rest: one node per VM, a working path, no VF twice, no stale reservation.
-        InvariantChecker checker = new InvariantChecker(world.sandbox(), Duration.ofSeconds(5));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(checker.violations()).isEmpty());
-    }
+    final SandboxExtension world = SandboxExtension.perTest(Duration.ofMillis(200)).checkingInvariantsAfterEach();
 
     /** vm-01 is back on hv1 with its VF and bond0 on the VF representor; hv2's VF is free again. */
     private void assertRolledBackToHv1(SriovMigration m) {

@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 final class SandboxExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
     private final boolean perTest;
     private final Duration copyTime;
+    private boolean checkInvariants;
     private Sandbox sandbox;
     private Path work;
 
@@ -37,6 +38,15 @@ final class SandboxExtension implements BeforeAllCallback, AfterAllCallback, Bef
 
     static SandboxExtension perClass(Duration copyTime) {
         return new SandboxExtension(false, copyTime);
+    }
+
+    /**
+     * After each test, once the world is at rest (up to 10 s), the {@link InvariantChecker} must find nothing: one
+     * node per VM, a working path, no VF twice, no stale reservation, nothing past its deadline.
+     */
+    SandboxExtension checkingInvariantsAfterEach() {
+        this.checkInvariants = true;
+        return this;
     }
 
     Sandbox sandbox() {
@@ -70,8 +80,16 @@ final class SandboxExtension implements BeforeAllCallback, AfterAllCallback, Bef
 
     @Override
     public void afterEach(ExtensionContext context) {
-        if (perTest) {
-            stop();
+        try {
+            if (checkInvariants && sandbox != null) {
+                InvariantChecker checker = new InvariantChecker(sandbox, Duration.ofSeconds(5));
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(
+                        () -> org.assertj.core.api.Assertions.assertThat(checker.violations()).isEmpty());
+            }
+        } finally {
+            if (perTest) {
+                stop();
+            }
         }
     }
 
