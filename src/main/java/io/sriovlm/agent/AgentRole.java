@@ -51,21 +51,23 @@ public final class AgentRole {
                 .withStopOnInformerErrorDuringStartup(true));
         EventRecorder events = new EventRecorder(client, "sriovlm-agent/" + config.nodeName(), clock);
         MigrationStatusWriter writer = new MigrationStatusWriter(client, events, clock);
+        MigrationSourceReconciler source = new MigrationSourceReconciler(config, writer);
+        MigrationTargetReconciler[] targetRef = new MigrationTargetReconciler[1];
         HypervisorNicReporter reporter = new HypervisorNicReporter(client, config,
                 new HostObservation(hypervisor, network, config.primaryDevice()), clock, provisioner,
-                () -> migrationsInFlight(client, config.nodeName()),
+                () -> migrationsInFlight(client, config.nodeName(), source, targetRef[0]),
                 new FastPathGuard(hypervisor, network, config.primaryDevice()),
                 () -> vmsMoving(client, config.nodeName()));
         var nicSpec = (java.util.function.Supplier<Optional<io.sriovlm.api.v1alpha1.HypervisorNicSpec>>)
                 () -> reporter.currentNic().map(HypervisorNic::getSpec);
 
-        MigrationSourceReconciler source = new MigrationSourceReconciler(config, writer);
         MigrationJobs jobs = new MigrationJobs();
         source.useSteps(new SourceAgentSteps(hypervisor, network, nicSpec, jobs, config, clock,
                 m -> source.jobEvents().propagateEvent(ResourceID.fromResource(m)), reporter::reportNow));
         TargetAgentSteps targetSteps = new TargetAgentSteps(hypervisor, network, nicSpec, config, clock,
                 reporter::reportNow);
         MigrationTargetReconciler target = new MigrationTargetReconciler(config, writer, targetSteps);
+        targetRef[0] = target;
 
         // Generation-aware: a spec change (or the heartbeat timer) makes the reporter report; a status write does
         // not, or its own write of the heartbeat would wake it to write again, in a loop as fast as the API answers.
@@ -76,6 +78,25 @@ public final class AgentRole {
         operator.register(target, o -> o.withName("migration-target").withGenerationAware(false).withFinalizer(Labels.FINALIZER)
                 .withLabelSelector(target.labelSelector()).watchingAllNamespaces());
         return operator;
+    }
+
+    /**
+     * Migrations not yet finished whose source or target is this node, as namespace/name: from the two migration
+     * controllers' informers (which select exactly these labels) once both run, else listed from the API. The
+     * reporter asks at every heartbeat; two LISTs each time loaded the API server for an answer the caches hold.
+     */
+    static List<String> migrationsInFlight(KubernetesClient client, String node, MigrationSourceReconciler source,
+            MigrationTargetReconciler target) {
+        var fromSource = source.cached();
+        var fromTarget = target == null ? Optional.<java.util.stream.Stream<SriovMigration>>empty() : target.cached();
+        if (fromSource.isEmpty() || fromTarget.isEmpty()) {
+            return migrationsInFlight(client, node);
+        }
+        TreeSet<String> names = new TreeSet<>();
+        java.util.stream.Stream.concat(fromSource.get(), fromTarget.get())
+                .filter(m -> m.getStatus() == null || m.getStatus().phase == null || !m.getStatus().phase.isTerminal())
+                .forEach(m -> names.add(m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()));
+        return List.copyOf(names);
     }
 
     /** Migrations not yet finished whose source or target is this node, as namespace/name. */

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -29,8 +30,11 @@ public final class MigrationStatusWriter {
     private final KubernetesClient client;
     private final EventRecorder events;
     private final Clock clock;
-    /** Per migration UID, the resourceVersion our last successful write replaced (see {@link #isKnownStale}). */
-    private final Map<String, String> replaced = new ConcurrentHashMap<>();
+    /**
+     * Per migration UID, the resourceVersions our successful writes replaced since the informer last delivered a
+     * version we had not replaced (see {@link #isKnownStale}); several when an actor writes phases back to back.
+     */
+    private final Map<String, Set<String>> replaced = new ConcurrentHashMap<>();
 
     public MigrationStatusWriter(KubernetesClient client, EventRecorder events, Clock clock) {
         this.client = client;
@@ -55,11 +59,16 @@ public final class MigrationStatusWriter {
             }
             throw e;
         }
-        replaced.put(current.getMetadata().getUid(), String.valueOf(current.getMetadata().getResourceVersion()));
+        replaced.compute(current.getMetadata().getUid(), (uid, versions) -> {
+            Set<String> next = versions == null || versions.size() >= 8 ? ConcurrentHashMap.newKeySet() : versions;
+            next.add(String.valueOf(current.getMetadata().getResourceVersion()));
+            return next;
+        });
         if (from != transition.to()) {
             LOG.infof("%s: %s -> %s (%s) %s", name(current), from, transition.to(), transition.reason(),
                     transition.message() == null ? "" : transition.message());
-            events.record(written, transition.warning() ? EventRecorder.WARNING : EventRecorder.NORMAL,
+            // Asynchronous: the next phase of the same actor does not wait for the Event's POST.
+            events.recordAsync(written, transition.warning() ? EventRecorder.WARNING : EventRecorder.NORMAL,
                     transition.reason(), transition.message() == null ? transition.to().name() : transition.message());
         }
         return Optional.of(written);
@@ -73,11 +82,11 @@ public final class MigrationStatusWriter {
      */
     public boolean isKnownStale(SriovMigration m) {
         String uid = m.getMetadata().getUid();
-        String old = replaced.get(uid);
+        Set<String> old = replaced.get(uid);
         if (old == null) {
             return false;
         }
-        if (old.equals(m.getMetadata().getResourceVersion())) {
+        if (old.contains(m.getMetadata().getResourceVersion())) {
             return true;
         }
         replaced.remove(uid, old);

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * registry is empty; the steps then read the job's state from libvirt instead.
  */
 public final class MigrationJobs {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(MigrationJobs.class);
     public record Job(String domain, Instant startedAt, CompletableFuture<MigrationResult> result) {
         public Optional<MigrationResult> outcome() {
             return result.isDone() ? Optional.of(result.join()) : Optional.empty();
@@ -33,7 +34,11 @@ public final class MigrationJobs {
                 .exceptionally(e -> MigrationResult.failure(String.valueOf(e.getMessage()), false));
         Job job = new Job(domain, startedAt, future);
         jobs.put(migrationUid, job);
-        future.whenComplete((r, e) -> onDone.run());
+        LOG.debugf("libvirt job of %s started", domain);
+        future.whenComplete((r, e) -> {
+            LOG.debugf("libvirt job of %s ended", domain);
+            onDone.run();
+        });
         return job;
     }
 

@@ -134,7 +134,9 @@ public final class SourceAgentSteps {
      */
     public void forgetFinishedJob(SriovMigration m) {
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
-        if (phase != MigrationPhase.Migrating && phase != MigrationPhase.RollingBack) {
+        // Only past the job's phases: a version from before Migrating can still arrive after the job started (the
+        // agent starts it on its own write of Migrating, before the informer delivers the versions in between).
+        if (phase == MigrationPhase.RestoringFastPath || (phase != null && phase.isTerminal())) {
             jobs.forget(m.getMetadata().getUid());
         }
     }
@@ -312,7 +314,8 @@ public final class SourceAgentSteps {
             throw e;
         }
         MigrationProgress previous = m.getStatus().progress;
-        Instant last = previous == null ? null : Timestamps.parse(previous.updatedAt);
+        // The first sample one interval after the job started (not at once: the start was just written).
+        Instant last = previous == null ? job.startedAt() : Timestamps.parse(previous.updatedAt);
         Instant now = clock.instant();
         if (stats.isEmpty() || (last != null && Duration.between(last, now).compareTo(config.progressInterval()) < 0)) {
             return StepResult.again(config.progressInterval());

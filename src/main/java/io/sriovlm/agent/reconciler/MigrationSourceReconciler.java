@@ -23,6 +23,7 @@ import java.util.List;
 public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cleaner<SriovMigration> {
     private final AgentConfig config;
     private final MigrationStatusWriter writer;
+    private volatile io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<SriovMigration> cache;
     private final SimpleInboundEventSource<SriovMigration> jobEvents = new SimpleInboundEventSource<>("migration-jobs");
     private SourceAgentSteps steps;
 
@@ -40,12 +41,19 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
         return jobEvents;
     }
 
+    /** This node's migrations on this side as the informer holds them; empty until the controller has started. */
+    public java.util.Optional<java.util.stream.Stream<SriovMigration>> cached() {
+        var c = cache;
+        return c == null ? java.util.Optional.empty() : java.util.Optional.of(c.list());
+    }
+
     public String labelSelector() {
         return Labels.SOURCE_NODE + "=" + config.nodeName();
     }
 
     @Override
     public List<EventSource<?, SriovMigration>> prepareEventSources(EventSourceContext<SriovMigration> context) {
+        cache = context.getPrimaryCache();
         return List.of(jobEvents);
     }
 
@@ -54,7 +62,9 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
         if (m.getStatus() == null || !config.nodeName().equals(m.getStatus().sourceNode)) {
             return UpdateControl.noUpdate();
         }
-        steps.forgetFinishedJob(m);
+        if (!writer.isKnownStale(m)) {
+            steps.forgetFinishedJob(m);
+        }
         return MigrationStepsReconciler.run(m, writer, steps::step);
     }
 

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.sriovlm.agent.migration.StepResult;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.migration.MigrationStatusWriter;
 
@@ -29,18 +30,35 @@ final class MigrationStepsReconciler {
             // reschedule is only a safety net.
             return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
         }
-        StepResult result = step.apply(m);
-        if (result.transition().isPresent()) {
+        SriovMigration current = m;
+        for (int steps = 1; ; steps++) {
+            StepResult result = step.apply(current);
+            if (result.transition().isEmpty()) {
+                return recheck(result);
+            }
             Optional<SriovMigration> written;
             try {
-                written = writer.apply(m, result.transition().get());
+                written = writer.apply(current, result.transition().get());
             } catch (KubernetesClientException e) {
                 return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
             }
             if (written.isEmpty()) {
                 return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
             }
+            MigrationPhase from = current.getStatus().phase;
+            current = written.get();
+            if (current.getStatus().phase == from || current.getStatus().phase.isTerminal() || steps >= MAX_CHAINED) {
+                return recheck(result);
+            }
+            // A new phase: if it is this actor's too (SwitchingToStandby -> Migrating), its step runs now on the
+            // version just written (read-your-own-write; its resourceVersion keeps the next write safe) instead of
+            // after the informer's round trip. Another actor's phase makes the step idle, ending the loop.
         }
+    }
+
+    private static final int MAX_CHAINED = 3;
+
+    private static UpdateControl<SriovMigration> recheck(StepResult result) {
         return result.recheckAfter().map(d -> UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(d))
                 .orElseGet(UpdateControl::noUpdate);
     }

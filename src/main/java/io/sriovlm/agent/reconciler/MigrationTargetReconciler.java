@@ -18,6 +18,7 @@ import io.sriovlm.migration.MigrationStatusWriter;
 public class MigrationTargetReconciler implements Reconciler<SriovMigration>, Cleaner<SriovMigration> {
     private final AgentConfig config;
     private final MigrationStatusWriter writer;
+    private volatile io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<SriovMigration> cache;
     private final TargetAgentSteps steps;
 
     public MigrationTargetReconciler(AgentConfig config, MigrationStatusWriter writer, TargetAgentSteps steps) {
@@ -26,8 +27,21 @@ public class MigrationTargetReconciler implements Reconciler<SriovMigration>, Cl
         this.steps = steps;
     }
 
+    /** This node's migrations on this side as the informer holds them; empty until the controller has started. */
+    public java.util.Optional<java.util.stream.Stream<SriovMigration>> cached() {
+        var c = cache;
+        return c == null ? java.util.Optional.empty() : java.util.Optional.of(c.list());
+    }
+
     public String labelSelector() {
         return Labels.TARGET_NODE + "=" + config.nodeName();
+    }
+
+    @Override
+    public java.util.List<io.javaoperatorsdk.operator.processing.event.source.EventSource<?, SriovMigration>> prepareEventSources(
+            io.javaoperatorsdk.operator.api.reconciler.EventSourceContext<SriovMigration> context) {
+        cache = context.getPrimaryCache();
+        return java.util.List.of();
     }
 
     @Override

@@ -36,6 +36,21 @@ public record ClusterView(Map<String, HypervisorNic> nicsByNode, Map<String, Nod
         return phase != null && phase != MigrationPhase.Pending && !phase.isTerminal();
     }
 
+    /**
+     * Migrations holding an outbound slot of their source node: holding a slot and not yet in RestoringFastPath. Once
+     * the domain has left the source (Migrating → RestoringFastPath) the rest is the target's work, bounded by the
+     * target's inbound limit (docs/decisions/008-outbound-slot.md).
+     */
+    public static boolean holdsOutboundSlot(SriovMigration m) {
+        return holdsSlot(m) && m.getStatus().phase != MigrationPhase.RestoringFastPath;
+    }
+
+    /** Migrations leaving {@code node}: holding its outbound slots. */
+    public long outboundFrom(String node) {
+        return migrations.stream().filter(ClusterView::holdsOutboundSlot)
+                .filter(o -> node.equals(o.getStatus().sourceNode)).count();
+    }
+
     public static boolean isActive(SriovMigration m) {
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
         return phase == null || !phase.isTerminal();

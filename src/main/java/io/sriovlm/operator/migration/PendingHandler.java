@@ -105,7 +105,7 @@ public final class PendingHandler {
                     + " migrations are in flight (the cluster limit is " + view.config().maxInFlight()
                     + "); waiting for a slot");
         }
-        long outbound = view.inFlight().stream().filter(o -> source.equals(o.getStatus().sourceNode)).count();
+        long outbound = view.outboundFrom(source);
         if (outbound >= view.config().maxOutboundPerNode()) {
             return waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, outbound
                     + " migrations are leaving " + source + " (the per-node limit is "

@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -62,6 +63,16 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     private final Object admission = new Object();
     /** Migrations this operator admitted whose new phase its informer may not show yet. */
     private final Map<String, SriovMigration> admittedNotYetSeen = new ConcurrentHashMap<>();
+    /** Wakes migrations waiting in Pending when a slot frees, instead of leaving them to their recheck period. */
+    private final SimpleInboundEventSource<SriovMigration> slotFreed = new SimpleInboundEventSource<>("slot-freed");
+    /** Per migration UID, the phase in which it last woke the waiting ones (once per phase, not per reconcile). */
+    private final Map<String, MigrationPhase> wokeWaitingIn = new ConcurrentHashMap<>();
+    /**
+     * Pools as this operator last wrote them (reservations, releases), used instead of the informer's copy until the
+     * informer catches up: the next admission, often decided a few ms later, must see the VF just reserved, or it
+     * would pick it again and lose its pool write (409) and a retry period.
+     */
+    private final Map<String, VfPool> poolsWritten = new ConcurrentHashMap<>();
     private ClusterCaches<SriovMigration> caches;
     private io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<SriovMigration> migrations;
 
@@ -80,17 +91,22 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         migrations = context.getPrimaryCache();
         // A change of a node, NIC or pool can unblock the migrations that wait in Pending or Scheduling, and a NIC
         // report without the VM ends one in Preparing (Oversight.vmVanished).
+        // A migration waiting only for a concurrency slot is not among them: a slot frees with a migration's own
+        // phase change, which wakes it (wakeWaitingIfSlotFreed). Waking it on every NIC heartbeat of every node
+        // instead cost one admission decision per waiting migration per report, to find the same full slots.
         caches = new ClusterCaches<>(context, (HasMetadata ignored) -> migrations.list()
                 .filter(m -> m.getStatus() == null || m.getStatus().phase == null
-                        || m.getStatus().phase == MigrationPhase.Pending || m.getStatus().phase == MigrationPhase.Scheduling
+                        || (m.getStatus().phase == MigrationPhase.Pending && !waitsForSlot(m))
+                        || m.getStatus().phase == MigrationPhase.Scheduling
                         || m.getStatus().phase == MigrationPhase.Preparing)
                 .map(ResourceID::fromResource).collect(Collectors.toSet()));
-        return List.of(caches.nics, caches.nodes, caches.pools);
+        return List.of(caches.nics, caches.nodes, caches.pools, slotFreed);
     }
 
     @Override
     public UpdateControl<SriovMigration> reconcile(SriovMigration m, Context<SriovMigration> context) {
         metrics.observe(m);
+        wakeWaitingIfSlotFreed(m);
         try {
             return reconcileSafely(m, false);
         } catch (KubernetesClientException e) {
@@ -106,6 +122,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
         if (phase == null || phase.isTerminal()) {
             metrics.forget(m);
+            wokeWaitingIn.remove(m.getMetadata().getUid());
             releaseReservation(m);
             return DeleteControl.defaultDelete();
         }
@@ -119,15 +136,60 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(500);
     }
 
+    /**
+     * A migration that has left its source (RestoringFastPath) no longer holds an outbound slot, and a finished one no
+     * slot at all: the migrations waiting in Pending from the same source get an event now. Without it they would
+     * take the slot only at their recheck (5 s) or at the next pool or NIC change. The woken ones decide under the
+     * admission lock as always; those that still find no slot go back to waiting without a write.
+     */
+    private void wakeWaitingIfSlotFreed(SriovMigration m) {
+        MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
+        String source = m.getStatus() == null ? null : m.getStatus().sourceNode;
+        if (phase == null || source == null || ClusterView.holdsOutboundSlot(m)
+                || wokeWaitingIn.put(m.getMetadata().getUid(), phase) == phase) {
+            return;
+        }
+        // RestoringFastPath frees an outbound slot of the source; an end frees a cluster slot too (and an inbound one,
+        // which the pool's VF release announces as well).
+        // Only the oldest few: one slot freed, so waking every waiting migration (an evacuation has dozens) made them
+        // queue on the admission lock, holding the controller's threads, for one of them to win it. The ones not
+        // woken keep their 5 s recheck and are woken by the next freed slot.
+        boolean anySource = phase.isTerminal();
+        migrations.list().filter(o -> o.getStatus() != null && o.getStatus().phase == MigrationPhase.Pending
+                && waitsForSlot(o))
+                // not one we admitted whose new phase the informer has not shown yet: waking it would waste the wake
+                .filter(o -> !admittedNotYetSeen.containsKey(o.getMetadata().getUid()))
+                .filter(o -> anySource || o.getSpec().sourceNode == null || source.equals(o.getSpec().sourceNode))
+                .sorted(java.util.Comparator.comparing((SriovMigration o) -> String.valueOf(
+                        o.getMetadata().getCreationTimestamp())).thenComparing(o -> o.getMetadata().getName()))
+                .limit(WAKE_AT_ONCE)
+                .forEach(o -> slotFreed.propagateEvent(ResourceID.fromResource(o)));
+    }
+
+    private static final int WAKE_AT_ONCE = 3;
+
+    /** A Pending migration whose last word is that it waits for a concurrency slot. */
+    static boolean waitsForSlot(SriovMigration m) {
+        return m.getStatus() != null && io.sriovlm.common.Conditions.find(m.getStatus().conditions,
+                io.sriovlm.migration.ConditionTypes.SCHEDULED).map(c -> Reasons.WAITING_FOR_SLOT.equals(c.getReason())
+                        && "False".equals(c.getStatus())).orElse(false);
+    }
+
     private UpdateControl<SriovMigration> reconcileSafely(SriovMigration m, boolean deleting) {
         Instant now = clock.instant();
         if (m.getStatus() == null || m.getStatus().phase == null) {
             Optional<SriovMigration> written = writer.apply(m, Transition.to(MigrationPhase.Pending, Reasons.ACCEPTED,
                     "accepted; validating " + m.getSpec().vmName));
-            return written.isPresent() ? UpdateControl.noUpdate()
+            // Pending is ours too: decide it now on the version just written, not after the informer's round trip.
+            return written.isPresent() ? reconcileSafely(written.get(), deleting)
                     : UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
         }
         MigrationPhase phase = m.getStatus().phase;
+        if (!deleting && !phase.isTerminal() && writer.isKnownStale(m)) {
+            // A version we replaced ourselves (e.g. the Scheduling we wrote on the way to Preparing): deciding on it
+            // can only lose the write; the informer's delivery of our last write reconciles again.
+            return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
+        }
         admittedNotYetSeen.computeIfPresent(m.getMetadata().getUid(),
                 (uid, admitted) -> ClusterView.holdsSlot(m) || m.getStatus().phase.isTerminal() ? null : admitted);
         if (phase.isTerminal()) {
@@ -141,7 +203,16 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 ClusterView view = view(now);
                 decision = phase == MigrationPhase.Pending ? PendingHandler.decide(m, view)
                         : SchedulingHandler.decide(m, view);
-                return apply(m, decision);
+                UpdateControl<SriovMigration> control = apply(m, decision);
+                SriovMigration admitted = lastWritten.get();
+                lastWritten.remove();
+                if (phase == MigrationPhase.Pending && admitted != null
+                        && admitted.getStatus().phase == MigrationPhase.Scheduling) {
+                    // Scheduling is ours too: decide it now on the version we just wrote (its resourceVersion makes
+                    // the write safe), rather than one informer round trip later. Still two status writes.
+                    return apply(admitted, SchedulingHandler.decide(admitted, view(clock.instant())));
+                }
+                return control;
             }
         }
         if (decision.transition().isEmpty() && phase == MigrationPhase.Preparing && !deleting) {
@@ -153,7 +224,11 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         return apply(m, decision);
     }
 
+    /** The migration as {@link #apply} last wrote it on this thread, for a phase the same reconcile decides next. */
+    private final ThreadLocal<SriovMigration> lastWritten = new ThreadLocal<>();
+
     private UpdateControl<SriovMigration> apply(SriovMigration m, Decision decision) {
+        lastWritten.remove();
         if (decision.transition().isEmpty()) {
             return reschedule(decision);
         }
@@ -168,7 +243,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         if (transition.to() == MigrationPhase.Scheduling || transition.to() == MigrationPhase.Preparing || asksSource) {
             // Agents select their work by these labels: they must be on the object before the phase that wakes them.
             // A dry run gets only the source label (its source agent tests libvirt reachability; docs/decisions/006).
-            Optional<SriovMigration> labelled = label(m, transition);
+            Optional<SriovMigration> labelled = label(m, transition,
+                    decision.reservation().map(io.sriovlm.operator.placement.TargetSelector.Choice::node));
             if (labelled.isEmpty()) {
                 return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
             }
@@ -181,6 +257,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         if (ClusterView.holdsSlot(written.get())) {
             admittedNotYetSeen.put(m.getMetadata().getUid(), written.get());
         }
+        lastWritten.set(written.get());
         if (written.get().getStatus().phase.isTerminal()) {
             releaseReservation(written.get());
             recordOnce(written.get());
@@ -193,7 +270,12 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 .orElseGet(UpdateControl::noUpdate);
     }
 
-    private Optional<SriovMigration> label(SriovMigration m, Transition transition) {
+    /**
+     * @param reservedOn the node of the VF reserved with this transition: its agent's label goes on now, with the
+     *                   source's, so that Scheduling → Preparing needs no second label write (the target agent
+     *                   ignores a migration until it is in Preparing and names it as target in status)
+     */
+    private Optional<SriovMigration> label(SriovMigration m, Transition transition, Optional<String> reservedOn) {
         SriovMigrationStatus preview = MigrationStatusWriter.applyLocally(m, transition, clock.instant()).getStatus();
         Map<String, String> wanted = new java.util.TreeMap<>();
         wanted.put(Labels.VM, m.getSpec().vmName);
@@ -202,6 +284,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         }
         if (preview.targetNode != null) {
             wanted.put(Labels.TARGET_NODE, preview.targetNode);
+        } else if (reservedOn.isPresent() && !m.getSpec().dryRunRequested()) {
+            wanted.put(Labels.TARGET_NODE, reservedOn.get());
         }
         Map<String, String> have = m.getMetadata().getLabels() == null ? Map.of() : m.getMetadata().getLabels();
         if (wanted.entrySet().stream().allMatch(e -> e.getValue().equals(have.get(e.getKey())))) {
@@ -210,8 +294,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         String patch = wanted.entrySet().stream()
                 .map(e -> "\"" + e.getKey() + "\":\"" + e.getValue() + "\"")
                 .collect(Collectors.joining(",", "{\"metadata\":{\"labels\":{", "}}}"));
-        SriovMigration patched = client.resources(SriovMigration.class).inNamespace(m.getMetadata().getNamespace())
-                .withName(m.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+        // On the object rather than on a name: fabric8 then sends the patch without GETting the object first.
+        SriovMigration patched = client.resource(m).patch(PatchContext.of(PatchType.JSON_MERGE), patch);
         if (patched.getStatus() == null || patched.getStatus().phase != m.getStatus().phase) {
             return Optional.empty();
         }
@@ -219,7 +303,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     }
 
     private boolean reserve(SriovMigration m, io.sriovlm.operator.placement.TargetSelector.Choice choice) {
-        VfPool pool = caches.pools.list().filter(p -> p.getMetadata().getName().equals(choice.pool())).findFirst()
+        VfPool pool = pools().stream().filter(p -> p.getMetadata().getName().equals(choice.pool())).findFirst()
                 .orElse(null);
         if (pool == null || pool.getStatus() == null) {
             return false;
@@ -229,7 +313,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
             VfLedger.reserve(copy.getStatus(), choice.node(), choice.vfPciAddress(), new VfLedger.Holder(
                     m.getSpec().vmName, m.getMetadata().getNamespace() + "/" + m.getMetadata().getName(),
                     m.getMetadata().getUid()), clock.instant());
-            client.resource(copy).updateStatus();
+            remember(client.resource(copy).updateStatus());
             return true;
         } catch (IllegalStateException e) {
             LOG.debugf("reservation for %s lost: %s", m.getMetadata().getName(), e.getMessage());
@@ -247,7 +331,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         boolean handToVm = m.getStatus() != null && m.getStatus().phase == MigrationPhase.Succeeded;
         for (int attempt = 0; attempt < 5; attempt++) {
             boolean conflict = false;
-            for (VfPool pool : caches.poolList()) {
+            for (VfPool pool : pools()) {
                 if (pool.getStatus() == null
                         || VfLedger.reservationOf(pool.getStatus(), m.getMetadata().getUid()).isEmpty()) {
                     continue;
@@ -259,7 +343,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 VfPoolStatus status = fresh.getStatus();
                 if (VfLedger.release(status, m.getMetadata().getUid(), handToVm, clock.instant())) {
                     try {
-                        client.resource(fresh).updateStatus();
+                        remember(client.resource(fresh).updateStatus());
                     } catch (KubernetesClientException e) {
                         if (e.getCode() != 409) {
                             throw e;
@@ -291,6 +375,44 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         // Our own recent admissions count even before the informer delivers them.
         admittedNotYetSeen.forEach((uid, admitted) -> all.merge(uid, admitted,
                 (cached, ours) -> ClusterView.holdsSlot(cached) || cached.getStatus().phase.isTerminal() ? cached : ours));
-        return new ClusterView(caches.nicsByNode(), caches.nodesByName(), caches.poolList(), all.values(), config, now);
+        return new ClusterView(caches.nicsByNode(), caches.nodesByName(), pools(), all.values(), config, now);
+    }
+
+    private void remember(VfPool written) {
+        if (written != null) {
+            poolsWritten.merge(written.getMetadata().getName(), written, (old, ours) -> newer(ours, old) ? ours : old);
+        }
+    }
+
+    /** The informer's pools, each replaced by our own last write while the informer has not delivered it yet. */
+    private List<VfPool> pools() {
+        List<VfPool> cached = caches.poolList();
+        if (poolsWritten.isEmpty()) {
+            return cached;
+        }
+        return cached.stream().map(p -> {
+            VfPool ours = poolsWritten.get(p.getMetadata().getName());
+            if (ours == null) {
+                return p;
+            }
+            if (newer(ours, p)) {
+                return ours;
+            }
+            poolsWritten.remove(p.getMetadata().getName(), ours); // the informer caught up (or someone wrote since)
+            return p;
+        }).toList();
+    }
+
+    /**
+     * Whether {@code a} is a later version than {@code b}. resourceVersions are opaque to clients, but the API server
+     * (etcd's revision) and the sandbox issue increasing integers; anything else counts as not newer, so the
+     * informer's copy wins and a stale choice only costs a 409.
+     */
+    static boolean newer(HasMetadata a, HasMetadata b) {
+        try {
+            return Long.parseLong(a.getMetadata().getResourceVersion()) > Long.parseLong(b.getMetadata().getResourceVersion());
+        } catch (NumberFormatException | NullPointerException e) {
+            return false;
+        }
     }
 }

@@ -285,4 +285,24 @@ class PendingHandlerTest {
         assertThat(PendingHandler.decide(MigrationStatusWriter.applyLocally(waiting, decision.transition().get(), NOW), view())
                 .transition()).isEmpty();
     }
+
+    @Test
+    void aMigrationThatLeftItsSourceFreesTheOutboundSlotButStillCountsInFlight() {
+        config = new OperatorConfig(5, 1, 2, java.time.Duration.ofSeconds(30));
+        SriovMigration leaving = migration("leaving", "vm-02", MigrationPhase.Migrating);
+        leaving.getStatus().sourceNode = "hv1";
+        migrations.add(leaving);
+        SriovMigration waiting = migration("waiting", "vm-01", MigrationPhase.Pending);
+        Decision decision = PendingHandler.decide(waiting, view());
+        assertThat(MigrationStatusWriter.applyLocally(waiting, decision.transition().orElseThrow(), NOW).getStatus().message)
+                .contains("leaving hv1");
+        // Migrating -> RestoringFastPath: the domain has left hv1; the rest is the target's work (inbound limit).
+        leaving.getStatus().phase = MigrationPhase.RestoringFastPath;
+        assertThat(PendingHandler.decide(waiting, view()).transition().orElseThrow().to())
+                .isEqualTo(MigrationPhase.Scheduling);
+        assertThat(view().inFlight()).hasSize(1);
+        config = new OperatorConfig(1, 1, 2, java.time.Duration.ofSeconds(30));
+        assertThat(MigrationStatusWriter.applyLocally(waiting, PendingHandler.decide(waiting, view()).transition()
+                .orElseThrow(), NOW).getStatus().message).contains("1 migrations are in flight");
+    }
 }
