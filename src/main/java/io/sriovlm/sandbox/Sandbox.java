@@ -298,7 +298,16 @@ public final class Sandbox implements AutoCloseable {
                 LOG.infof("operator %s lost its leadership: replacing it", identity);
                 operatorIdentity = null;
                 safely(operator::stop);
-                startOperator();
+                try {
+                    startOperator();
+                } catch (RuntimeException e) {
+                    if (!closed) {
+                        throw e;
+                    }
+                    // The sandbox closed while the replacement was starting (its informers lost the API server).
+                    // Thrown on, it would surface as an uncaught exception in whatever test runs next.
+                    LOG.debugf(e, "replacement operator %s stopped by the sandbox's close", identity);
+                }
             }
         }, "sandbox-operator-replacement");
         t.setDaemon(true);
