@@ -28,11 +28,14 @@ import java.util.Map;
  * {@code hack/bench-evacuation.sh}; results in docs/benchmarks.md.
  */
 public final class EvacuationBenchmark {
+    /** The agents' default report interval ({@code sriovlm.agent.heartbeat-interval}). */
+    public static final Duration PRODUCTION_HEARTBEAT = Duration.ofSeconds(10);
+
     private EvacuationBenchmark() {
     }
 
-    public static int run(Path workDir, int vms, long copyMs, int outbound, MeterRegistry meters, PrintStream out,
-            PrintStream progress) throws InterruptedException {
+    public static int run(Path workDir, int vms, long copyMs, int outbound, Duration heartbeat, MeterRegistry meters,
+            PrintStream out, PrintStream progress) throws InterruptedException {
         Path runDir;
         try {
             runDir = Files.createTempDirectory(Files.createDirectories(workDir), "evacuation-");
@@ -48,7 +51,7 @@ public final class EvacuationBenchmark {
         // Inbound limit 2 per node (the default) and room for every VM: two targets of N VFs each.
         OperatorConfig limits = new OperatorConfig(Math.max(5, outbound), outbound, 2, Duration.ofSeconds(30));
         Sandbox.Options options = Sandbox.Options.defaults(runDir).withCopyTime(Duration.ofMillis(copyMs))
-                .withHeartbeat(Duration.ofMillis(500)).withOperatorConfig(limits)
+                .withHeartbeat(heartbeat).withOperatorConfig(limits)
                 .withWorld(List.of("src", "t1", "t2"), vms, world);
         try (Sandbox sandbox = Sandbox.start(options, meters)) {
             KubernetesClient client = sandbox.client();
@@ -60,7 +63,8 @@ public final class EvacuationBenchmark {
                 }
                 Thread.sleep(100);
             }
-            progress.printf("evacuating src: %d VMs, copy %d ms, outbound limit %d%n", vms, copyMs, outbound);
+            progress.printf("evacuating src: %d VMs, copy %d ms, outbound limit %d, agent heartbeat %d ms%n", vms, copyMs,
+                    outbound, heartbeat.toMillis());
             // The migrations are watched (an informer), not listed in a loop: a LIST of N migrations every few ms
             // would load the one-threaded API server (and the 2 CPUs) that the evacuation itself runs on.
             var informer = client.resources(SriovMigration.class).inNamespace(EvacuationConfig.DEFAULT_NAMESPACE)

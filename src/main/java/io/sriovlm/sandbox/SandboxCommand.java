@@ -37,9 +37,10 @@ public final class SandboxCommand {
         Integer chaos = null;
         Long seed = null;
         int outbound = 2;
+        Duration heartbeat = EvacuationBenchmark.PRODUCTION_HEARTBEAT;
         Path workDir = Path.of("target", "sandbox");
         String usage = "usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR] | --bench N [--warmup M]"
-                + " | --evacuation-bench N [--copy-ms T] [--outbound P] | --chaos N [--seed S] [--copy-ms T]";
+                + " | --evacuation-bench N [--copy-ms T] [--outbound P] [--heartbeat-ms H] | --chaos N [--seed S] [--copy-ms T]";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--demo" -> demo = true;
@@ -52,6 +53,7 @@ public final class SandboxCommand {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--evacuation-bench" -> evacuationBench = Integer.parseInt(args[++i]);
                 case "--outbound" -> outbound = Integer.parseInt(args[++i]);
+                case "--heartbeat-ms" -> heartbeat = Duration.ofMillis(Long.parseLong(args[++i]));
                 case "--chaos" -> chaos = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--workdir" -> workDir = Path.of(args[++i]);
@@ -71,8 +73,10 @@ public final class SandboxCommand {
             return report.violations().isEmpty() ? 0 : 1;
         }
         if (evacuationBench != null) {
-            // Issue 6's benchmark: N VMs off one node, copy time --copy-ms (default 500), outbound limit --outbound.
-            return EvacuationBenchmark.run(workDir, evacuationBench, copyMs, outbound, meters, System.out, System.err);
+            // Issue 6's benchmark: N VMs off one node, copy time --copy-ms (default 500), outbound limit --outbound,
+            // agent heartbeat --heartbeat-ms (default: production's).
+            return EvacuationBenchmark.run(workDir, evacuationBench, copyMs, outbound, heartbeat, meters, System.out,
+                    System.err);
         }
         if (bench != null || warmup != null) {
             if (bench == null || bench < 1 || demo || copyGiven || port != 0 || (warmup != null && warmup < 0)) {
