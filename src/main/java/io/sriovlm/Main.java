@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.AgentRole;
 import io.sriovlm.agent.hostnet.NicProvisioner;
@@ -46,50 +48,73 @@ public class Main implements QuarkusApplication {
     @ConfigProperty(name = "sriovlm.role")
     String role;
 
-    @ConfigProperty(name = "sriovlm.operator.max-in-flight", defaultValue = "5")
-    int maxInFlight;
-    @ConfigProperty(name = "sriovlm.operator.max-outbound-per-node", defaultValue = "2")
-    int maxOutboundPerNode;
-    @ConfigProperty(name = "sriovlm.operator.max-inbound-per-node", defaultValue = "2")
-    int maxInboundPerNode;
-    @ConfigProperty(name = "sriovlm.operator.heartbeat-stale-after", defaultValue = "30s")
-    Duration heartbeatStaleAfter;
-    @ConfigProperty(name = "sriovlm.operator.evacuation-namespace", defaultValue = "sriovlm-system")
-    String evacuationNamespace;
-    @ConfigProperty(name = "sriovlm.operator.evacuation-guard-image", defaultValue = "registry.k8s.io/pause:3.10")
-    String evacuationGuardImage;
-    @ConfigProperty(name = "sriovlm.operator.evacuation-timeout-seconds")
-    Optional<Integer> evacuationTimeoutSeconds;
-    @ConfigProperty(name = "sriovlm.operator.evacuation-step-timeout-seconds")
-    Optional<Integer> evacuationStepTimeoutSeconds;
-    @ConfigProperty(name = "sriovlm.operator.lease-namespace")
-    Optional<String> leaseNamespace;
+    @Inject
+    OperatorSettings operatorSettings;
+    @Inject
+    AgentSettings agentSettings;
 
-    @ConfigProperty(name = "sriovlm.agent.node-name")
-    Optional<String> nodeName;
-    @ConfigProperty(name = "sriovlm.agent.libvirt-uri", defaultValue = "qemu:///system")
-    String libvirtUri;
-    @ConfigProperty(name = "sriovlm.agent.sysfs-root", defaultValue = "/sys")
-    String sysfsRoot;
-    @ConfigProperty(name = "sriovlm.agent.migration-uri")
-    Optional<String> migrationUri;
-    @ConfigProperty(name = "sriovlm.agent.heartbeat-interval", defaultValue = "10s")
-    Duration heartbeatInterval;
-    @ConfigProperty(name = "sriovlm.agent.provision", defaultValue = "true")
-    boolean provision;
-    @ConfigProperty(name = "sriovlm.agent.ovs-db-socket")
-    Optional<String> ovsDbSocket;
-    @ConfigProperty(name = "sriovlm.agent.ovs-vswitchd-control")
-    Optional<String> ovsVswitchdControl;
+    /** The operator role's settings ({@code sriovlm.operator.*}, env {@code SRIOVLM_OPERATOR_*}; docs/install.md). */
+    @ConfigMapping(prefix = "sriovlm.operator")
+    interface OperatorSettings {
+        @WithDefault("5")
+        int maxInFlight();
+
+        @WithDefault("2")
+        int maxOutboundPerNode();
+
+        @WithDefault("2")
+        int maxInboundPerNode();
+
+        @WithDefault("30s")
+        Duration heartbeatStaleAfter();
+
+        @WithDefault("sriovlm-system")
+        String evacuationNamespace();
+
+        @WithDefault("registry.k8s.io/pause:3.10")
+        String evacuationGuardImage();
+
+        Optional<Integer> evacuationTimeoutSeconds();
+
+        Optional<Integer> evacuationStepTimeoutSeconds();
+
+        /** Set in a cluster (the pod's namespace): the replicas elect a leader on a Lease there. */
+        Optional<String> leaseNamespace();
+    }
+
+    /** The agent role's settings ({@code sriovlm.agent.*}, env {@code SRIOVLM_AGENT_*}; docs/install.md). */
+    @ConfigMapping(prefix = "sriovlm.agent")
+    interface AgentSettings {
+        Optional<String> nodeName();
+
+        @WithDefault("qemu:///system")
+        String libvirtUri();
+
+        @WithDefault("/sys")
+        String sysfsRoot();
+
+        Optional<String> migrationUri();
+
+        @WithDefault("10s")
+        Duration heartbeatInterval();
+
+        @WithDefault("true")
+        boolean provision();
+
+        Optional<String> ovsDbSocket();
+
+        Optional<String> ovsVswitchdControl();
+    }
 
     /** Deadlines of the migrations an evacuation creates; the CRD's defaults when neither is configured. */
     private io.sriovlm.api.v1alpha1.MigrationOptions evacuationOptions() {
-        if (evacuationTimeoutSeconds.isEmpty() && evacuationStepTimeoutSeconds.isEmpty()) {
+        OperatorSettings o = operatorSettings;
+        if (o.evacuationTimeoutSeconds().isEmpty() && o.evacuationStepTimeoutSeconds().isEmpty()) {
             return null;
         }
         var options = new io.sriovlm.api.v1alpha1.MigrationOptions();
-        options.timeoutSeconds = evacuationTimeoutSeconds.orElse(null);
-        options.stepTimeoutSeconds = evacuationStepTimeoutSeconds.orElse(null);
+        options.timeoutSeconds = o.evacuationTimeoutSeconds().orElse(null);
+        options.stepTimeoutSeconds = o.evacuationStepTimeoutSeconds().orElse(null);
         return options;
     }
 
@@ -97,30 +122,32 @@ public class Main implements QuarkusApplication {
     public int run(String... args) throws Exception {
         switch (role) {
             case "operator" -> {
-                OperatorConfig config = new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode,
-                        heartbeatStaleAfter);
-                Operator operator = OperatorRole.create(client.get(), config,
-                        new EvacuationConfig(evacuationNamespace, evacuationGuardImage, evacuationOptions()), meters, Clock.systemUTC(), o -> {
-                    leaseNamespace.ifPresent(ns -> o.withLeaderElectionConfiguration(
-                            new LeaderElectionConfiguration("sriovlm-operator", ns)));
-                });
+                OperatorSettings s = operatorSettings;
+                OperatorConfig config = new OperatorConfig(s.maxInFlight(), s.maxOutboundPerNode(),
+                        s.maxInboundPerNode(), s.heartbeatStaleAfter());
+                EvacuationConfig evacuation = new EvacuationConfig(s.evacuationNamespace(), s.evacuationGuardImage(),
+                        evacuationOptions());
+                Operator operator = OperatorRole.create(client.get(), config, evacuation, meters, Clock.systemUTC(),
+                        o -> s.leaseNamespace().ifPresent(ns -> o.withLeaderElectionConfiguration(
+                                new LeaderElectionConfiguration("sriovlm-operator", ns))));
                 return runUntilExit(operator);
             }
             case "agent" -> {
-                String node = nodeName.orElseThrow(() -> new IllegalStateException(
+                AgentSettings a = agentSettings;
+                String node = a.nodeName().orElseThrow(() -> new IllegalStateException(
                         "the agent needs its node name: set NODE_NAME (SRIOVLM_AGENT_NODE_NAME) from spec.nodeName"));
-                String published = migrationUri.orElse("qemu+tls://" + node + "/system");
+                String published = a.migrationUri().orElse("qemu+tls://" + node + "/system");
                 // Other hosts open this URI: refuse to publish one they would refuse (URI parameters, other schemes).
                 MigrationTransport.uriProblem(published).ifPresent(p -> {
                     throw new IllegalStateException("sriovlm.agent.migration-uri (SRIOVLM_AGENT_MIGRATION_URI): " + p);
                 });
-                AgentConfig config = new AgentConfig(node, published, heartbeatInterval, Duration.ofSeconds(1),
+                AgentConfig config = new AgentConfig(node, published, a.heartbeatInterval(), Duration.ofSeconds(1),
                         Duration.ofSeconds(10));
-                LibvirtHypervisor hypervisor = new LibvirtHypervisor(libvirtUri);
-                SysfsHostNetwork sysfs = new SysfsHostNetwork(Path.of(sysfsRoot));
-                NicProvisioner provisioner = provision ? new NicProvisioner(sysfs,
+                LibvirtHypervisor hypervisor = new LibvirtHypervisor(a.libvirtUri());
+                SysfsHostNetwork sysfs = new SysfsHostNetwork(Path.of(a.sysfsRoot()));
+                NicProvisioner provisioner = a.provision() ? new NicProvisioner(sysfs,
                         new ProcessCommandRunner(Duration.ofSeconds(30)),
-                        new OvsCli(ovsDbSocket.orElse(null), ovsVswitchdControl.orElse(null), 10)) : null;
+                        new OvsCli(a.ovsDbSocket().orElse(null), a.ovsVswitchdControl().orElse(null), 10)) : null;
                 Operator agent = AgentRole.create(client.get(), config, hypervisor, sysfs, provisioner,
                         Clock.systemUTC());
                 try {
