@@ -95,8 +95,8 @@ public class Main implements QuarkusApplication {
 
         Optional<String> migrationUri();
 
-        @WithDefault("10s")
-        Duration heartbeatInterval();
+        /** Default {@link AgentConfig#DEFAULT_HEARTBEAT_INTERVAL}. */
+        Optional<Duration> heartbeatInterval();
 
         @WithDefault("true")
         boolean provision();
@@ -141,7 +141,8 @@ public class Main implements QuarkusApplication {
                 MigrationTransport.uriProblem(published).ifPresent(p -> {
                     throw new IllegalStateException("sriovlm.agent.migration-uri (SRIOVLM_AGENT_MIGRATION_URI): " + p);
                 });
-                AgentConfig config = new AgentConfig(node, published, a.heartbeatInterval(), Duration.ofSeconds(1),
+                AgentConfig config = new AgentConfig(node, published,
+                        a.heartbeatInterval().orElse(AgentConfig.DEFAULT_HEARTBEAT_INTERVAL), Duration.ofSeconds(1),
                         Duration.ofSeconds(10));
                 LibvirtHypervisor hypervisor = new LibvirtHypervisor(a.libvirtUri());
                 SysfsHostNetwork sysfs = new SysfsHostNetwork(Path.of(a.sysfsRoot()));

@@ -18,6 +18,9 @@ import java.time.Duration;
 public record AgentConfig(String nodeName, String migrationUri, Duration heartbeatInterval, Duration progressInterval,
         Duration maxStepWait, PrimaryDevice primaryDevice) {
 
+    /** How often an agent reports its host unless told otherwise ({@code sriovlm.agent.heartbeat-interval}). */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
+
     public AgentConfig {
         primaryDevice = primaryDevice == null ? PrimaryDevice.VF_HOSTDEV : primaryDevice;
     }

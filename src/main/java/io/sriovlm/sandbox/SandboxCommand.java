@@ -37,7 +37,7 @@ public final class SandboxCommand {
         Integer chaos = null;
         Long seed = null;
         int outbound = 2;
-        Duration heartbeat = EvacuationBenchmark.PRODUCTION_HEARTBEAT;
+        Duration heartbeat = io.sriovlm.agent.AgentConfig.DEFAULT_HEARTBEAT_INTERVAL;
         Path workDir = Path.of("target", "sandbox");
         String usage = "usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR] | --bench N [--warmup M]"
                 + " | --evacuation-bench N [--copy-ms T] [--outbound P] [--heartbeat-ms H] | --chaos N [--seed S] [--copy-ms T]";
@@ -73,9 +73,10 @@ public final class SandboxCommand {
             return report.violations().isEmpty() ? 0 : 1;
         }
         if (evacuationBench != null) {
-            // Issue 6's benchmark: N VMs off one node, copy time --copy-ms (default 500), outbound limit --outbound,
+            // Issue 6's benchmark: N VMs off one node, copy time --copy-ms (default 5 s), outbound limit --outbound,
             // agent heartbeat --heartbeat-ms (default: production's).
-            return EvacuationBenchmark.run(workDir, evacuationBench, copyMs, outbound, heartbeat, meters, System.out,
+            return EvacuationBenchmark.run(workDir, evacuationBench,
+                    copyGiven ? copyMs : EvacuationBenchmark.DEFAULT_COPY_MS, outbound, heartbeat, meters, System.out,
                     System.err);
         }
         if (bench != null || warmup != null) {
