@@ -74,13 +74,17 @@ public final class ChaosRun {
 
     /** What a run found: the violations (goal: none), the outcome counts and the time each migration took to end. */
     public record Report(long seed, int migrations, int waves, Map<String, Integer> outcomes,
-            Map<String, Integer> reasons, Map<String, Integer> faults, List<String> violations, LatencyStats timeToTerminalMs,
-            Duration elapsed) {
+            Map<String, Integer> reasons, Map<String, List<String>> failedExamples, Map<String, Integer> faults,
+            List<String> violations, LatencyStats timeToTerminalMs, Duration elapsed) {
         public void print(PrintStream out) {
             out.printf("chaos run, seed %d: %d migrations in %d waves, %.1f s%n", seed, migrations, waves,
                     elapsed.toMillis() / 1000.0);
             out.println("outcomes: " + outcomes);
             out.println("why the others ended so: " + reasons);
+            failedExamples.forEach((reason, examples) -> {
+                out.println("  e.g. " + reason + ":");
+                examples.forEach(e -> out.println("    " + e));
+            });
             out.println("faults injected: " + faults);
             if (timeToTerminalMs != null) {
                 out.printf("time to a terminal phase: p50 %d ms, p99 %d ms, max %d ms%n",
@@ -100,6 +104,9 @@ public final class ChaosRun {
     private final InvariantChecker checker;
     private final Map<String, Integer> outcomes = new TreeMap<>();
     private final Map<String, Integer> reasons = new TreeMap<>();
+    /** The first few Failed migrations of each reason with their messages: enough to tell a bug from a fault. */
+    private final Map<String, List<String>> failedExamples = new TreeMap<>();
+    private static final int FAILED_EXAMPLES = 3;
     private final Map<String, Integer> faults = new TreeMap<>();
     private final java.util.concurrent.atomic.AtomicInteger deleted = new java.util.concurrent.atomic.AtomicInteger();
     private final List<String> violations = new ArrayList<>();
@@ -175,7 +182,8 @@ public final class ChaosRun {
     private Report report(Duration elapsed) {
         LatencyStats stats = timesToTerminal.isEmpty() ? null
                 : new LatencyStats(timesToTerminal.stream().mapToLong(Long::longValue).toArray());
-        return new Report(settings.seed(), ended, wave, new TreeMap<>(outcomes), new TreeMap<>(reasons), new TreeMap<>(faults),
+        return new Report(settings.seed(), ended, wave, new TreeMap<>(outcomes), new TreeMap<>(reasons),
+                new TreeMap<>(failedExamples), new TreeMap<>(faults),
                 List.copyOf(violations), stats, elapsed);
     }
 
@@ -476,6 +484,13 @@ public final class ChaosRun {
             outcomes.merge(phase.name(), 1, Integer::sum);
             if (phase != MigrationPhase.Succeeded) {
                 reasons.merge(phase + "/" + m.getStatus().failureReason, 1, Integer::sum);
+            }
+            if (phase == MigrationPhase.Failed) {
+                List<String> examples = failedExamples.computeIfAbsent(String.valueOf(m.getStatus().failureReason),
+                        r -> new ArrayList<>());
+                if (examples.size() < FAILED_EXAMPLES) {
+                    examples.add(String.format("wave %d %s: %s", wave, m.getMetadata().getName(), m.getStatus().message));
+                }
             }
             ended++;
             List<PhaseTimestamp> stamps = m.getStatus().phaseTimestamps;
