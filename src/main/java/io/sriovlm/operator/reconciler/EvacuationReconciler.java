@@ -143,6 +143,10 @@ public class EvacuationReconciler implements Reconciler<Node> {
         Map<String, SriovMigration> mine = migrations.list()
                 .filter(m -> name.equals(m.getMetadata().getLabels().get(EVACUATION)) && m.getSpec() != null)
                 .collect(Collectors.toMap(m -> m.getSpec().vmName, m -> m, (a, b) -> a));
+        if (!ClusterCaches.stillRunning(nics, migrations, guardPods, guardBudgets)) {
+            // Shutting down: the emptied caches would read as "no VM left" and release the drain guard.
+            return UpdateControl.noUpdate();
+        }
 
         // The guard exists while an opted-in (or tainted) node has teamed VMs, cordoned or not, so that a
         // `kubectl drain`, which lists the node's pods once right after it cordons, always finds it.

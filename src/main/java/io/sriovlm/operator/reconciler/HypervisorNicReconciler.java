@@ -69,6 +69,9 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         }
         Instant now = clock.instant();
         Node node = nodes.get(new ResourceID(nodeName)).orElse(null);
+        if (!ClusterCaches.stillRunning(nodes)) {
+            return UpdateControl.noUpdate(); // shutting down: an emptied cache would call the node gone
+        }
         Optional<String> problem = NicHealth.problem(nic, node, now, config.heartbeatStaleAfter());
         String reason = problem.isEmpty() ? "AgentReporting" : node == null ? "NodeNotFound"
                 : nic.getStatus() == null || nic.getStatus().heartbeatTime == null ? "AgentNotReporting"

@@ -114,6 +114,9 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
             }
             throw e;
+        } catch (ClusterCaches.CachesStopped e) {
+            LOG.debugf("%s: %s", m.getMetadata().getName(), e.getMessage());
+            return UpdateControl.noUpdate();
         }
     }
 
@@ -129,7 +132,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         metrics.observe(m);
         try {
             reconcileSafely(m, true);
-        } catch (KubernetesClientException e) {
+        } catch (KubernetesClientException | ClusterCaches.CachesStopped e) {
             LOG.debugf("cleanup of %s: %s", m.getMetadata().getName(), e.getMessage());
         }
         // Keep the finalizer until the source agent has rolled back (or the target agent finished).
@@ -375,7 +378,11 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         // Our own recent admissions count even before the informer delivers them.
         admittedNotYetSeen.forEach((uid, admitted) -> all.merge(uid, admitted,
                 (cached, ours) -> ClusterView.holdsSlot(cached) || cached.getStatus().phase.isTerminal() ? cached : ours));
-        return new ClusterView(caches.nicsByNode(), caches.nodesByName(), pools(), all.values(), config, now);
+        ClusterView view = new ClusterView(caches.nicsByNode(), caches.nodesByName(), pools(), all.values(), config, now);
+        if (!caches.running() || !ClusterCaches.stillRunning(migrations)) {
+            throw new ClusterCaches.CachesStopped();
+        }
+        return view;
     }
 
     private void remember(VfPool written) {

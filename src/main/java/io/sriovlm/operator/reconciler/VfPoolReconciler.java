@@ -74,6 +74,9 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
                         m.getStatus() == null ? null : m.getStatus().sourceVf))
                 .toList();
         VfPoolStatus next = VfLedger.recompute(pool, caches.nicsByNode(), nodes, live, clock.instant());
+        if (!ClusterCaches.stillRunning(caches.nics, caches.nodes, migrations)) { // (its pools cache is unused)
+            return UpdateControl.noUpdate(); // shutting down: an emptied cache would write an empty ledger
+        }
         long selected = nodes.values().stream().filter(n -> PoolMembership.coversNode(pool, n)).count();
         boolean ready = !next.nodes.isEmpty();
         String message = ready ? next.freeVfs + " of " + next.totalVfs + " VFs free on " + next.nodes.size() + " node(s)"
