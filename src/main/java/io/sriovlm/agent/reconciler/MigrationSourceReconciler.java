@@ -44,7 +44,14 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
     /** This node's migrations on this side as the informer holds them; empty until the controller has started. */
     public java.util.Optional<java.util.stream.Stream<SriovMigration>> cached() {
         var c = cache;
-        return c == null ? java.util.Optional.empty() : java.util.Optional.of(c.list());
+        if (c == null) {
+            return java.util.Optional.empty();
+        }
+        var listed = c.list().toList();
+        // Read, then check: a stopping agent's emptied cache would say nothing is in flight here (and then the
+        // caller lists from the API).
+        return io.sriovlm.common.InformerCaches.stillRunning(c) ? java.util.Optional.of(listed.stream())
+                : java.util.Optional.empty();
     }
 
     public String labelSelector() {

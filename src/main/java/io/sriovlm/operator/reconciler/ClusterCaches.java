@@ -1,5 +1,7 @@
 package io.sriovlm.operator.reconciler;
 
+import io.sriovlm.common.InformerCaches;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -50,21 +52,9 @@ final class ClusterCaches<P extends HasMetadata> {
         return pools.list().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList();
     }
 
-    /** Whether the NIC, node and pool caches are still fed; see {@link #stillRunning}. */
+    /** Whether the NIC, node and pool caches are still fed; see {@link InformerCaches#stillRunning}. */
     boolean running() {
-        return stillRunning(nics, nodes, pools);
-    }
-
-    /**
-     * Whether every given cache is still fed by its informer. On shutdown (a rolling update, a lost leadership) JOSDK
-     * stops a controller's informers, which empties their caches, before it waits for the reconciles in flight: a
-     * reconcile that read then saw no NIC, node, pool or migration at all, and would act on that (fail a migration
-     * VmNotFound, release a drain guard, write an empty ledger). Check it after reading and before writing; a stopped
-     * source is flagged before its cache is emptied. Caches that are not event sources count as running.
-     */
-    static boolean stillRunning(Object... caches) {
-        return java.util.Arrays.stream(caches).allMatch(c -> !(c instanceof
-                io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource<?, ?> source) || source.isRunning());
+        return InformerCaches.stillRunning(nics, nodes, pools);
     }
 
     /** Thrown by a reconcile that finds its caches stopped under it: it ends without writing anything. */

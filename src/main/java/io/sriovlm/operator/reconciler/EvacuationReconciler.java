@@ -143,7 +143,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         Map<String, SriovMigration> mine = migrations.list()
                 .filter(m -> name.equals(m.getMetadata().getLabels().get(EVACUATION)) && m.getSpec() != null)
                 .collect(Collectors.toMap(m -> m.getSpec().vmName, m -> m, (a, b) -> a));
-        if (!ClusterCaches.stillRunning(nics, migrations, guardPods, guardBudgets)) {
+        if (!io.sriovlm.common.InformerCaches.stillRunning(nics, migrations, guardPods, guardBudgets)) {
             // Shutting down: the emptied caches would read as "no VM left" and release the drain guard.
             return UpdateControl.noUpdate();
         }

@@ -69,7 +69,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         }
         Instant now = clock.instant();
         Node node = nodes.get(new ResourceID(nodeName)).orElse(null);
-        if (!ClusterCaches.stillRunning(nodes)) {
+        if (!io.sriovlm.common.InformerCaches.stillRunning(nodes)) {
             return UpdateControl.noUpdate(); // shutting down: an emptied cache would call the node gone
         }
         Optional<String> problem = NicHealth.problem(nic, node, now, config.heartbeatStaleAfter());

@@ -379,7 +379,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         admittedNotYetSeen.forEach((uid, admitted) -> all.merge(uid, admitted,
                 (cached, ours) -> ClusterView.holdsSlot(cached) || cached.getStatus().phase.isTerminal() ? cached : ours));
         ClusterView view = new ClusterView(caches.nicsByNode(), caches.nodesByName(), pools(), all.values(), config, now);
-        if (!caches.running() || !ClusterCaches.stillRunning(migrations)) {
+        if (!caches.running() || !io.sriovlm.common.InformerCaches.stillRunning(migrations)) {
             throw new ClusterCaches.CachesStopped();
         }
         return view;

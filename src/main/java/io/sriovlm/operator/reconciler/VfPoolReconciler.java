@@ -74,7 +74,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
                         m.getStatus() == null ? null : m.getStatus().sourceVf))
                 .toList();
         VfPoolStatus next = VfLedger.recompute(pool, caches.nicsByNode(), nodes, live, clock.instant());
-        if (!ClusterCaches.stillRunning(caches.nics, caches.nodes, migrations)) { // (its pools cache is unused)
+        if (!io.sriovlm.common.InformerCaches.stillRunning(caches.nics, caches.nodes, migrations)) { // (its pools cache is unused)
             return UpdateControl.noUpdate(); // shutting down: an emptied cache would write an empty ledger
         }
         long selected = nodes.values().stream().filter(n -> PoolMembership.coversNode(pool, n)).count();

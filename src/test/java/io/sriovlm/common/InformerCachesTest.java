@@ -1,4 +1,4 @@
-package io.sriovlm.operator.reconciler;
+package io.sriovlm.common;
 
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -7,16 +7,16 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Unit tier: a reconcile that read caches JOSDK stopped (and emptied) under it must see that they stopped. */
-class ClusterCachesTest {
+class InformerCachesTest {
 
     @Test
     void aStoppedEventSourceIsNoLongerRunning() {
         SimpleInboundEventSource<SriovMigration> source = new SimpleInboundEventSource<>("nics");
         Object plainCache = new Object();
         source.start();
-        assertThat(ClusterCaches.stillRunning(source, plainCache)).isTrue();
+        assertThat(InformerCaches.stillRunning(source, plainCache)).isTrue();
         source.stop();
-        assertThat(ClusterCaches.stillRunning(source, plainCache)).isFalse();
-        assertThat(ClusterCaches.stillRunning(plainCache)).as("a cache that is not an event source").isTrue();
+        assertThat(InformerCaches.stillRunning(source, plainCache)).isFalse();
+        assertThat(InformerCaches.stillRunning(plainCache)).as("a cache that is not an event source").isTrue();
     }
 }

@@ -1,0 +1,23 @@
+package io.sriovlm.common;
+
+import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+
+import java.util.Arrays;
+
+/** What a controller may conclude from the informer caches it reads. */
+public final class InformerCaches {
+    private InformerCaches() {
+    }
+
+    /**
+     * Whether every given cache is still fed by its informer. On shutdown (a rolling update, a lost leadership) JOSDK
+     * stops a controller's informers, which empties their caches, before it waits for the reconciles in flight: a
+     * reconcile that read then saw no NIC, node, pool or migration at all, and would act on that (fail a migration
+     * VmNotFound, release a drain guard, write an empty ledger, provision a node "with nothing in flight"). Check it
+     * after reading and before writing; JOSDK flags a source stopped before it empties it. Caches that are not event
+     * sources count as running.
+     */
+    public static boolean stillRunning(Object... caches) {
+        return Arrays.stream(caches).allMatch(c -> !(c instanceof AbstractEventSource<?, ?> source) || source.isRunning());
+    }
+}
