@@ -3,6 +3,9 @@
 # and our initramfs, serial console to target/realhv/serial/NAME.log (the same path on both hosts, so the log continues
 # across a migration), and the teaming standby: a virtio NIC with <teaming type='persistent'/> on the guest bridge.
 # Two spare pcie-root-ports take the hot-plugged VF stand-in (q35 hot-plugs only into a free root port).
+# GUEST_CMDLINE appends kernel arguments (MODULE.PARAM=VALUE reaches insmod through /init).
+# GUEST_VCPUS sets the vCPU count (default 1); QEMU_TRACE=PATTERN enables QEMU trace events (they go to the domain's
+# log on the host), e.g. QEMU_TRACE='e1000x_link*' for diagnosis.
 # Usage: guest-xml.sh [NAME]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -10,15 +13,15 @@ name=${1:-teamvm}
 G="$REALHV_DIR/guest"
 mkdir -p "$REALHV_DIR/serial"
 cat <<EOX
-<domain type='qemu'>
+<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>$name</name>
   <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
+  <vcpu>${GUEST_VCPUS:-1}</vcpu>
   <os>
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>$G/vmlinuz</kernel>
     <initrd>$G/initrd.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet gip=$GUEST_IP/24 gport=$ECHO_PORT</cmdline>
+    <cmdline>console=ttyS0 panic=-1 quiet gip=$GUEST_IP/24 gport=$ECHO_PORT${GUEST_CMDLINE:+ $GUEST_CMDLINE}</cmdline>
   </os>
   <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
@@ -40,5 +43,11 @@ cat <<EOX
       <alias name='ua-net0'/>
     </interface>
   </devices>
-</domain>
 EOX
+if [ -n "${QEMU_TRACE:-}" ]; then
+    echo "  <qemu:commandline>"
+    set -f
+    for ev in $QEMU_TRACE; do echo "    <qemu:arg value='-trace'/><qemu:arg value='$ev'/>"; done
+    echo "  </qemu:commandline>"
+fi
+echo "</domain>"
