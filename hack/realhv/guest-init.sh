@@ -44,6 +44,11 @@ $(ip -o -4 addr show dev "$master" 2>/dev/null | awk '{print "  addr " $2 " " $4
         /bin/udp-echo "${port:-9999}" &
         echo_pid=$!
     fi
+    # e1000e takes its module parameters per board number, which grows with every hot-plug (guest-xml.sh)
+    if [ -z "${e1000e_defaults:-}" ] && dmesg | grep -q 'e1000e.*no configuration for board'; then
+        echo "GUEST-E1000E-DEFAULTS: an e1000e board runs past the IntMode values of the kernel command line"
+        e1000e_defaults=1
+    fi
     if [ "$now" != "$prev" ]; then
         echo "GUEST-LINKS-CHANGED"; echo "$now" | sed 's/^/  /'
         dmesg | tail -n 8 | grep -v LNKS | sed 's/^/  dmesg: /'

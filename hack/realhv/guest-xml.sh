@@ -16,6 +16,9 @@ set -euo pipefail
 name=${1:-teamvm}
 G="$REALHV_DIR/guest"
 mkdir -p "$REALHV_DIR/serial"
+# e1000e's IntMode is per board, and the driver numbers boards by probe, also for every hot-plug (never reused):
+# one value for each of its 32 boards (the guest's /init reports GUEST-E1000E-DEFAULTS if a board ever runs past them)
+intmode=$(for _ in $(seq 1 32); do printf '%s,' "${E1000E_INTMODE:-1}"; done); intmode=${intmode%,}
 cat <<EOX
 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>$name</name>
@@ -25,7 +28,7 @@ cat <<EOX
     <type arch='x86_64' machine='q35'>hvm</type>
     <kernel>$G/vmlinuz</kernel>
     <initrd>$G/initrd.gz</initrd>
-    <cmdline>console=ttyS0 panic=-1 quiet gip=$GUEST_IP/24 gport=$ECHO_PORT e1000e.IntMode=${E1000E_INTMODE:-1}${GUEST_CMDLINE:+ $GUEST_CMDLINE}</cmdline>
+    <cmdline>console=ttyS0 panic=-1 quiet gip=$GUEST_IP/24 gport=$ECHO_PORT e1000e.IntMode=$intmode${GUEST_CMDLINE:+ $GUEST_CMDLINE}</cmdline>
   </os>
   <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
