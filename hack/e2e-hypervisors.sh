@@ -12,6 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "e2e-hypervisors: FAILED: must run as root (it creates network namespaces, bridges and libvirtd daemons)" >&2
     exit 2
 fi
+ip netns del "$REALHV_PREFIX-probe" 2>/dev/null || true   # left over by an interrupted check
 if ! ip netns list >/dev/null 2>&1 || ! ip netns add "$REALHV_PREFIX-probe" 2>/dev/null; then
     echo "e2e-hypervisors: FAILED: this machine cannot create network namespaces ('ip netns add' failed)" >&2
     exit 2
