@@ -2,7 +2,8 @@
 # The real-hypervisor tier: installs what it needs, builds the guest, starts two libvirtd "hosts" (hv1, hv2) in
 # network + mount namespaces, runs the *HypervisorIT tests against them through Maven, and tears everything down on
 # exit, also on failure or Ctrl-C. Needs root and network namespaces; says so and fails when they are missing.
-# Extra arguments go to Maven (e.g. -Dtest=LibvirtHypervisorIT to run one class).
+# Extra arguments go to Maven (e.g. -Dtest=LibvirtHypervisorIT to run one class). --preflight only checks root and
+# network namespaces (hack/test.sh calls it first, so that it fails at once rather than after the default tiers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . hack/realhv/lib.sh
@@ -11,11 +12,16 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "e2e-hypervisors: FAILED: must run as root (it creates network namespaces, bridges and libvirtd daemons)" >&2
     exit 2
 fi
+ip netns del "$REALHV_PREFIX-probe" 2>/dev/null || true   # left over by an interrupted check
 if ! ip netns list >/dev/null 2>&1 || ! ip netns add "$REALHV_PREFIX-probe" 2>/dev/null; then
     echo "e2e-hypervisors: FAILED: this machine cannot create network namespaces ('ip netns add' failed)" >&2
     exit 2
 fi
 ip netns del "$REALHV_PREFIX-probe"
+if [ "${1:-}" = --preflight ]; then
+    echo "e2e-hypervisors: root and network namespaces available"
+    exit 0
+fi
 
 hack/realhv/hosts-down.sh >/dev/null 2>&1 || true   # leftovers of an interrupted run
 trap 'rc=$?; hack/realhv/hosts-down.sh; exit $rc' EXIT
