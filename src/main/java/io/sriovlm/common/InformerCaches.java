@@ -1,8 +1,12 @@
 package io.sriovlm.common;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.Cache;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 
 /** What a controller may conclude from the informer caches it reads. */
 public final class InformerCaches {
@@ -19,5 +23,17 @@ public final class InformerCaches {
      */
     public static boolean stillRunning(Object... caches) {
         return Arrays.stream(caches).allMatch(c -> !(c instanceof AbstractEventSource<?, ?> source) || source.isRunning());
+    }
+
+    /**
+     * What {@code cache} holds, read and then checked {@link #stillRunning}: empty when there is no cache yet (the
+     * controller has not started) or when it stopped under the read, so that the caller asks the API instead.
+     */
+    public static <R extends HasMetadata> Optional<List<R>> listIfRunning(Cache<R> cache) {
+        if (cache == null) {
+            return Optional.empty();
+        }
+        List<R> listed = cache.list().toList();
+        return stillRunning(cache) ? Optional.of(listed) : Optional.empty();
     }
 }

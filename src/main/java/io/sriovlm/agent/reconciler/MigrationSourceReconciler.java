@@ -41,17 +41,10 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
         return jobEvents;
     }
 
-    /** This node's migrations on this side as the informer holds them; empty until the controller has started. */
+    /** This node's migrations on this side as the informer holds them; empty unless the controller runs. */
     public java.util.Optional<java.util.stream.Stream<SriovMigration>> cached() {
-        var c = cache;
-        if (c == null) {
-            return java.util.Optional.empty();
-        }
-        var listed = c.list().toList();
-        // Read, then check: a stopping agent's emptied cache would say nothing is in flight here (and then the
-        // caller lists from the API).
-        return io.sriovlm.common.InformerCaches.stillRunning(c) ? java.util.Optional.of(listed.stream())
-                : java.util.Optional.empty();
+        // A stopping agent's emptied cache would say nothing is in flight here: then the caller asks the API.
+        return io.sriovlm.common.InformerCaches.listIfRunning(cache).map(java.util.List::stream);
     }
 
     public String labelSelector() {

@@ -1,7 +1,5 @@
 package io.sriovlm.operator.reconciler;
 
-import io.sriovlm.common.InformerCaches;
-
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -11,6 +9,7 @@ import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMap
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.common.InformerCaches;
 
 import java.util.Map;
 import java.util.function.Function;

@@ -74,8 +74,9 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
                         m.getStatus() == null ? null : m.getStatus().sourceVf))
                 .toList();
         VfPoolStatus next = VfLedger.recompute(pool, caches.nicsByNode(), nodes, live, clock.instant());
-        if (!io.sriovlm.common.InformerCaches.stillRunning(caches.nics, caches.nodes, migrations)) { // (its pools cache is unused)
-            return UpdateControl.noUpdate(); // shutting down: an emptied cache would write an empty ledger
+        // Shutting down: emptied caches would write an empty ledger. (This controller does not register caches.pools.)
+        if (!io.sriovlm.common.InformerCaches.stillRunning(caches.nics, caches.nodes, migrations)) {
+            return UpdateControl.noUpdate();
         }
         long selected = nodes.values().stream().filter(n -> PoolMembership.coversNode(pool, n)).count();
         boolean ready = !next.nodes.isEmpty();
