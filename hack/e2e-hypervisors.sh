@@ -30,16 +30,37 @@ trap 'exit 130' INT TERM
 hack/realhv/install.sh
 hack/realhv/build-guest.sh
 hack/realhv/guest-xml.sh teamvm > "$REALHV_DIR/guest/teamvm.xml"
-hack/realhv/hosts-up.sh
-
-set +e
-mvn -B -o -Dtest='**/*HypervisorIT' -Dsurefire.failIfNoSpecifiedTests=false -Drealhv.dir="$REALHV_DIR" \
-    -Drealhv.prefix="$REALHV_PREFIX" test "$@" > "$REALHV_DIR/e2e.log" 2>&1
-rc=$?
-set -e
-grep -E 'REALHV|Tests run:|FAIL|BUILD' "$REALHV_DIR/e2e.log" || true
-if [ "$rc" -ne 0 ]; then
+# A TCG guest's kernel occasionally hangs by itself (seen once in ~9 runs: "soft lockup - CPU#0 stuck" in the idle
+# task right after a hot-unplug, heartbeat gone; docs/real-hypervisors.md). When a failed run's guest console shows
+# such a stall, the whole tier runs once more from fresh hosts and a fresh guest, and must pass with every check;
+# any other failure, or a second one, fails the command.
+GUEST_STALL='soft lockup|rcu_sched self-detected stall|rcu: INFO: rcu_.* detected stall|Kernel panic'
+for attempt in 1 2; do
+    hack/realhv/hosts-up.sh
+    set +e
+    mvn -B -o -Dtest='**/*HypervisorIT' -Dsurefire.failIfNoSpecifiedTests=false -Drealhv.dir="$REALHV_DIR" \
+        -Drealhv.prefix="$REALHV_PREFIX" test "$@" > "$REALHV_DIR/e2e.log" 2>&1
+    rc=$?
+    set -e
+    grep -E 'REALHV|Tests run:|FAIL|BUILD' "$REALHV_DIR/e2e.log" || true
+    if [ "$rc" -eq 0 ]; then
+        if [ "$attempt" -eq 2 ]; then
+            echo "e2e-hypervisors: passed (second run, after the guest kernel stall above)"
+        else
+            echo "e2e-hypervisors: passed"
+        fi
+        exit 0
+    fi
+    stall=$(grep -h -m1 -E "$GUEST_STALL" "$REALHV_DIR"/serial/*.log 2>/dev/null || true)
+    if [ "$attempt" -eq 1 ] && [ -n "$stall" ]; then
+        echo "e2e-hypervisors: the run failed and the guest's kernel stalled ($stall): running the tier once more" \
+            "from fresh hosts; the first run's log and console: $REALHV_DIR/attempt-1/" >&2
+        hack/realhv/hosts-down.sh
+        rm -rf "$REALHV_DIR/attempt-1" && mkdir -p "$REALHV_DIR/attempt-1"
+        mv "$REALHV_DIR/e2e.log" "$REALHV_DIR/serial" "$REALHV_DIR/attempt-1/"
+        mkdir -p "$REALHV_DIR/serial"
+        continue
+    fi
     echo "e2e-hypervisors: FAILED (maven exit $rc; full log: $REALHV_DIR/e2e.log)" >&2
     exit 1
-fi
-echo "e2e-hypervisors: passed"
+done

@@ -4,7 +4,8 @@
 # tier (hack/e2e-hypervisors.sh: two libvirtd hosts in network namespaces, a TCG guest, real migrations).
 # The real tier needs root and network namespaces; without them this command FAILS (exit 2, saying which is missing)
 # rather than passing without it. To run only the default tiers as a normal user: mvn -B verify.
-# Arguments go to the first Maven run. About 12 minutes on 2 cores (mvn verify ~6, real tier ~6; measured 11 min 24 s).
+# Arguments go to the first Maven run. About 11 minutes on 2 cores (mvn verify ~6, real tier ~5-6; measured 10 min 28 s
+# to 11 min 24 s); ~18 when the real tier runs twice after a TCG guest kernel stall (hack/e2e-hypervisors.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 hack/e2e-hypervisors.sh --preflight
