@@ -336,15 +336,18 @@ public final class LibvirtHypervisor implements Hypervisor {
         int flags = libvirtFlags(request);
         CompletableFuture<MigrationResult> result = new CompletableFuture<>();
         Thread worker = new Thread(() -> {
+            MigrationResult outcome;
             try {
-                result.complete(runMigration(d, domain, op, request, params, flags));
+                outcome = runMigration(d, domain, op, request, params, flags);
             } catch (Throwable t) {
-                result.complete(MigrationResult.failure(message(domain, op, String.valueOf(t)),
-                        abortRequested.contains(domain)));
+                outcome = MigrationResult.failure(message(domain, op, String.valueOf(t)),
+                        abortRequested.contains(domain));
             } finally {
                 free(d);
                 migrating.remove(domain);
             }
+            // Only now: whoever waits for the result may start the next job of this domain at once.
+            result.complete(outcome);
         }, "libvirt-migrate-" + domain);
         worker.setDaemon(true);
         worker.start();
