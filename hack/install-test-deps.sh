@@ -4,28 +4,33 @@
 #    which lives inside that library, so no libvirtd is needed.
 #  - openvswitch-switch: OvsProvisioningSandboxTest starts its own ovsdb-server and ovs-vswitchd (userspace datapath,
 #    its own sockets in a temp dir); the system's OVS service is never started or used.
+#  - openssl: the real control plane's CA and certificates (RealControlPlane, the sandbox on it).
 # Idempotent: does nothing (and touches no package index) when everything is already there.
 set -eu
 
 need_libvirt=0
 need_ovs=0
+need_openssl=0
 ldconfig -p | grep -q 'libvirt\.so\.0' || need_libvirt=1
 { command -v ovs-vsctl && command -v ovsdb-server && command -v ovs-vswitchd && command -v ovsdb-tool; } >/dev/null 2>&1 \
     || need_ovs=1
+command -v openssl >/dev/null 2>&1 || need_openssl=1
 
-if [ "$need_libvirt" -eq 0 ] && [ "$need_ovs" -eq 0 ]; then
-    echo "test dependencies already installed: libvirt.so.0 and Open vSwitch ($(ovs-vsctl --version | head -n1))"
+if [ "$need_libvirt" -eq 0 ] && [ "$need_ovs" -eq 0 ] && [ "$need_openssl" -eq 0 ]; then
+    echo "test dependencies already installed: libvirt.so.0, Open vSwitch ($(ovs-vsctl --version | head -n1)), openssl"
     exit 0
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
-    echo "missing test dependencies (libvirt0: $need_libvirt, openvswitch-switch: $need_ovs); run this script as root (it calls apt-get)" >&2
+    echo "missing test dependencies (libvirt0: $need_libvirt, openvswitch-switch: $need_ovs, openssl: $need_openssl);" \
+        "run this script as root (it calls apt-get)" >&2
     exit 1
 fi
 
 packages=""
 [ "$need_libvirt" -eq 1 ] && packages="$packages libvirt0"
 [ "$need_ovs" -eq 1 ] && packages="$packages openvswitch-switch"
+[ "$need_openssl" -eq 1 ] && packages="$packages openssl"
 
 export DEBIAN_FRONTEND=noninteractive
 # Debian's maintainer scripts would start the system OVS service; tests never use it, so keep it off.

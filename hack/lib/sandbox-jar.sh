@@ -1,6 +1,23 @@
 # Sourced by the sandbox-role scripts (sandbox, benchmarks, chaos run): builds the fast-jar when the sources are newer,
 # then replaces the shell with the jar in the sandbox role.
+#   control_plane_args auto|yes|no     choose the API: the real control plane when built (auto), built now if
+#                                      missing (yes), or the embedded API server (no)
 #   sandbox_jar LOG_LEVEL_OF_IO_SRIOVLM ARG...
+SANDBOX_JAVA_OPTS=()
+control_plane_args() {
+  local dir
+  case "$1" in
+    no) return 0 ;;
+    yes) dir=$(hack/build-control-plane.sh) ;;
+    auto)
+      if ! dir=$(hack/build-control-plane.sh --check 2>/dev/null); then
+        echo "no real control plane built (hack/build-control-plane.sh): using the embedded API server" >&2
+        return 0
+      fi ;;
+  esac
+  SANDBOX_JAVA_OPTS+=("-Dsriovlm.controlplane.bin=$dir")
+}
+
 sandbox_jar() {
   local level="$1"
   shift
@@ -9,6 +26,7 @@ sandbox_jar() {
     echo "building sriovlm (mvn package -DskipTests)..." >&2
     mvn -B -q package -DskipTests >&2
   fi
-  exec java -Dsriovlm.role=sandbox -Dquarkus.banner.enabled=false -Dquarkus.http.port=0 -Dquarkus.log.level=WARN \
-    -Dquarkus.log.category.\"io.sriovlm\".level="$level" -Dquarkus.log.console.stderr=true -jar "$jar" "$@"
+  exec java "${SANDBOX_JAVA_OPTS[@]}" -Dsriovlm.role=sandbox -Dquarkus.banner.enabled=false -Dquarkus.http.port=0 \
+    -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.sriovlm\".level="$level" -Dquarkus.log.console.stderr=true \
+    -jar "$jar" "$@"
 }

@@ -68,8 +68,9 @@ public final class ChaosRun {
      * @param seed        the plan's seed, printed first
      * @param migrations  stop after at least this many migrations have ended (evacuations count each of theirs)
      * @param copyTime    simulated memory copy of each migration
+     * @param controlPlane a real control plane to run on; null for the embedded API server
      */
-    public record Settings(long seed, int migrations, Duration copyTime) {
+    public record Settings(long seed, int migrations, Duration copyTime, Sandbox.ControlPlane controlPlane) {
     }
 
     /** What a run found: the violations (goal: none), the outcome counts and the time each migration took to end. */
@@ -153,9 +154,10 @@ public final class ChaosRun {
         OperatorConfig limits = new OperatorConfig(5, 2, 2, Duration.ofSeconds(30));
         Sandbox.Options options = Sandbox.Options.defaults(runDir).withCopyTime(settings.copyTime())
                 .withHeartbeat(Duration.ofMillis(500)).withOperatorConfig(limits).withLeaderElection(true)
-                .withWorld(NODES, sf, world);
+                .withWorld(NODES, sf, world).withControlPlane(settings.controlPlane());
         Instant start = Instant.now();
         try (Sandbox sandbox = Sandbox.start(options, meters)) {
+            progress.println("API: " + sandbox.api().describe());
             SandboxCommand.awaitWorldReady(sandbox.client(), Duration.ofSeconds(60));
             // Evacuations get the same short deadlines as the run's own migrations.
             sandbox.useEvacuationConfig(EvacuationConfig.defaults().withMigrationOptions(chaosOptions()));

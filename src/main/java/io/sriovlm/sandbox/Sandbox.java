@@ -11,7 +11,6 @@ import io.sriovlm.agent.hostnet.OvsCli;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
-import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
@@ -21,6 +20,8 @@ import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.OperatorRole;
 import io.sriovlm.sandbox.api.CrdLoader;
 import io.sriovlm.sandbox.api.EmbeddedApiServer;
+import io.sriovlm.sandbox.api.SandboxApi;
+import io.sriovlm.sandbox.controlplane.ControlPlaneApi;
 import io.sriovlm.sandbox.host.FakeHostCommands;
 import io.sriovlm.sandbox.host.FakeOvs;
 import io.sriovlm.sandbox.host.FakeSysfsTree;
@@ -67,32 +68,51 @@ public final class Sandbox implements AutoCloseable {
      */
     public record Options(int port, List<String> nodes, Duration copyTime, Duration heartbeat,
             OperatorConfig operatorConfig, Path workDir, int vfsPerNode, Map<String, Map<String, Integer>> vms,
-            boolean leaderElection) {
+            boolean leaderElection, ControlPlane controlPlane, boolean operator) {
         public static Options defaults(Path workDir) {
             return new Options(0, List.of("hv1", "hv2"), Duration.ofMillis(300), Duration.ofSeconds(2),
-                    OperatorConfig.defaults(), workDir, VFS_PER_NODE, null, false);
+                    OperatorConfig.defaults(), workDir, VFS_PER_NODE, null, false, null, true);
+        }
+
+        /** Without the in-process operator: the agents and hosts only (the operator then runs elsewhere). */
+        public Options withoutOperator() {
+            return new Options(port, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms,
+                    leaderElection, controlPlane, false);
+        }
+
+        /**
+         * Runs on a real control plane built from {@code bin} (hack/build-control-plane.sh), the product installed
+         * from {@code config}, instead of the embedded API server; {@code port} is then ignored.
+         */
+        public Options withControlPlane(ControlPlane c) {
+            return new Options(port, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms,
+                    leaderElection, c, operator);
         }
 
         public Options withPort(int p) {
-            return new Options(p, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms, leaderElection);
+            return new Options(p, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms, leaderElection,
+                    controlPlane, operator);
         }
 
         public Options withCopyTime(Duration d) {
-            return new Options(port, nodes, d, heartbeat, operatorConfig, workDir, vfsPerNode, vms, leaderElection);
+            return new Options(port, nodes, d, heartbeat, operatorConfig, workDir, vfsPerNode, vms, leaderElection,
+                    controlPlane, operator);
         }
 
         public Options withHeartbeat(Duration d) {
-            return new Options(port, nodes, copyTime, d, operatorConfig, workDir, vfsPerNode, vms, leaderElection);
+            return new Options(port, nodes, copyTime, d, operatorConfig, workDir, vfsPerNode, vms, leaderElection,
+                    controlPlane, operator);
         }
 
         public Options withOperatorConfig(OperatorConfig c) {
-            return new Options(port, nodes, copyTime, heartbeat, c, workDir, vfsPerNode, vms, leaderElection);
+            return new Options(port, nodes, copyTime, heartbeat, c, workDir, vfsPerNode, vms, leaderElection,
+                    controlPlane, operator);
         }
 
         /** N nodes with {@code vfsPerNode} VFs each, seeded with exactly these VMs (node -> VM -> SF index). */
         public Options withWorld(List<String> nodeNames, int vfs, Map<String, Map<String, Integer>> vmsByNode) {
             return new Options(port, nodeNames, copyTime, heartbeat, operatorConfig, workDir, vfs, vmsByNode,
-                    leaderElection);
+                    leaderElection, controlPlane, operator);
         }
 
         /**
@@ -101,9 +121,20 @@ public final class Sandbox implements AutoCloseable {
          * replica starts, as the process exit and the Deployment's restart do in a cluster.
          */
         public Options withLeaderElection(boolean on) {
-            return new Options(port, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms, on);
+            return new Options(port, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms, on,
+                    controlPlane, operator);
         }
     }
+
+    /**
+     * Where the sandbox finds a real control plane: the binaries' folder, the kustomize bases it installs the product
+     * from, and whether the API server keeps an audit log of the product's requests.
+     */
+    public record ControlPlane(Path binaries, Path config, boolean audit) {
+    }
+
+    /** The operator's namespace (config/default): its Lease, and the evacuations' migrations and drain guards. */
+    public static final String OPERATOR_NAMESPACE = EvacuationConfig.DEFAULT_NAMESPACE;
 
     /** The operator's Lease, as {@code Main} names it. */
     public static final String LEASE = "sriovlm-operator";
@@ -112,7 +143,10 @@ public final class Sandbox implements AutoCloseable {
     static final Duration RENEW_DEADLINE = Duration.ofMillis(1500);
     static final Duration RETRY_PERIOD = Duration.ofMillis(250);
 
-    private final EmbeddedApiServer api;
+    private final SandboxApi api;
+    private final SimulatedKubelets kubelets;
+    /** The client each running agent and the operator use, closed with them. */
+    private final Map<Operator, KubernetesClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
     private final SimulatedFabric fabric = new SimulatedFabric();
     private final Map<String, SimulatedHypervisor> hosts = new LinkedHashMap<>();
     private final Map<String, FakeSysfsTree> sysfs = new LinkedHashMap<>();
@@ -132,15 +166,23 @@ public final class Sandbox implements AutoCloseable {
     private Sandbox(Options options, MeterRegistry meters) {
         this.options = options;
         this.meters = meters;
-        this.api = EmbeddedApiServer.start("127.0.0.1", options.port(), CrdLoader.fromClasspath(CRD_RESOURCES));
+        ControlPlane cp = options.controlPlane();
+        this.api = cp == null
+                ? EmbeddedApiServer.start("127.0.0.1", options.port(), CrdLoader.fromClasspath(CRD_RESOURCES))
+                : ControlPlaneApi.start(cp.binaries(), options.workDir().resolve("control-plane"), cp.config(),
+                        cp.audit());
+        this.kubelets = new SimulatedKubelets(api.client());
     }
 
     /** Starts the API, seeds the default world, then the operator and one agent per node. */
     public static Sandbox start(Options options, MeterRegistry meters) {
         Sandbox sandbox = new Sandbox(options, meters);
         try {
+            sandbox.kubelets.start();
             sandbox.seed();
-            sandbox.startOperator();
+            if (options.operator()) {
+                sandbox.startOperator();
+            }
             for (String node : options.nodes()) {
                 sandbox.startAgent(node);
             }
@@ -151,7 +193,7 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    public EmbeddedApiServer api() {
+    public SandboxApi api() {
         return api;
     }
 
@@ -187,10 +229,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** Stops and starts a node's agent, as a crash and a DaemonSet restart would. */
     public void restartAgent(String node) {
-        Operator old = agents.remove(node);
-        if (old != null) {
-            old.stop();
-        }
+        stopAgent(node);
         startAgent(node);
     }
 
@@ -198,7 +237,19 @@ public final class Sandbox implements AutoCloseable {
     public void stopAgent(String node) {
         Operator old = agents.remove(node);
         if (old != null) {
-            old.stop();
+            stop(old);
+        }
+    }
+
+    /** Stops an operator or agent and closes the client it used. */
+    private void stop(Operator o) {
+        try {
+            o.stop();
+        } finally {
+            KubernetesClient c = clients.remove(o);
+            if (c != null) {
+                c.close();
+            }
         }
     }
 
@@ -217,7 +268,7 @@ public final class Sandbox implements AutoCloseable {
     /** Stops and starts the operator. */
     public synchronized void restartOperator() {
         operatorIdentity = null; // a deliberate stop: the leadership it gives up is no loss
-        operator.stop();
+        stop(operator);
         startOperator();
     }
 
@@ -246,7 +297,7 @@ public final class Sandbox implements AutoCloseable {
         // The leader renews the same Lease every few hundred ms: an edit can lose that race (409); take it again.
         for (int attempt = 1; ; attempt++) {
             try {
-                client().leases().inNamespace("default").withName(LEASE).edit(l -> {
+                client().leases().inNamespace(OPERATOR_NAMESPACE).withName(LEASE).edit(l -> {
                     l.getSpec().setHolderIdentity(intruder);
                     l.getSpec().setAcquireTime(now);
                     l.getSpec().setRenewTime(now);
@@ -266,23 +317,25 @@ public final class Sandbox implements AutoCloseable {
 
     /** The holder of the operator's Lease, empty before the first election. */
     public java.util.Optional<String> leaseHolder() {
-        var lease = client().leases().inNamespace("default").withName(LEASE).get();
+        var lease = client().leases().inNamespace(OPERATOR_NAMESPACE).withName(LEASE).get();
         return java.util.Optional.ofNullable(lease == null || lease.getSpec() == null ? null
                 : lease.getSpec().getHolderIdentity());
     }
 
     private synchronized void startOperator() {
         String identity = "sandbox-operator-" + operatorReplicas.incrementAndGet();
-        operator = OperatorRole.create(api.newClient(), options.operatorConfig(), evacuation, meters, Clock.systemUTC(), o -> {
+        KubernetesClient client = api.operatorClient();
+        operator = OperatorRole.create(client, options.operatorConfig(), evacuation, meters, Clock.systemUTC(), o -> {
             if (options.leaderElection()) {
                 // JOSDK exits the JVM on a lost leadership unless told not to; here the "process" is this replica.
                 o.withLeaderElectionConfiguration(new io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration(
-                        LEASE, "default", LEASE_DURATION, RENEW_DEADLINE, RETRY_PERIOD, identity,
+                        LEASE, OPERATOR_NAMESPACE, LEASE_DURATION, RENEW_DEADLINE, RETRY_PERIOD, identity,
                         new io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks(() -> {
                         }, () -> onStoppedLeading(identity), leader -> {
                         }), false));
             }
         });
+        clients.put(operator, client);
         operatorIdentity = identity;
         operator.start();
     }
@@ -297,7 +350,7 @@ public final class Sandbox implements AutoCloseable {
                 leadershipLosses.incrementAndGet();
                 LOG.infof("operator %s lost its leadership: replacing it", identity);
                 operatorIdentity = null;
-                safely(operator::stop);
+                safely(() -> stop(operator));
                 try {
                     startOperator();
                 } catch (RuntimeException e) {
@@ -323,19 +376,7 @@ public final class Sandbox implements AutoCloseable {
         if (!ready) {
             stopAgent(node);
         }
-        String now = io.sriovlm.common.Timestamps.format(java.time.Instant.now());
-        client().nodes().withName(node).editStatus(n -> {
-            if (n.getStatus() == null) {
-                n.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
-            }
-            n.getStatus().getConditions().removeIf(c -> "Ready".equals(c.getType()));
-            n.getStatus().getConditions().add(new io.fabric8.kubernetes.api.model.NodeConditionBuilder()
-                    .withType("Ready").withStatus(ready ? "True" : "Unknown")
-                    .withReason(ready ? "KubeletReady" : "NodeStatusUnknown")
-                    .withMessage(ready ? "kubelet is posting ready status" : "Kubelet stopped posting node status.")
-                    .withLastHeartbeatTime(now).withLastTransitionTime(now).build());
-            return n;
-        });
+        kubelets.setReady(node, ready);
         if (ready) {
             resumeAgent(node);
         }
@@ -350,8 +391,10 @@ public final class Sandbox implements AutoCloseable {
         RecordingCommandRunner commands = this.commands.computeIfAbsent(node,
                 n -> new RecordingCommandRunner(new FakeHostCommands(tree, ovs.computeIfAbsent(n, x -> new FakeOvs()))));
         NicProvisioner provisioner = new NicProvisioner(tree.hostNetwork(), commands, OvsCli.system());
-        Operator agent = AgentRole.create(api.newClient(), config, hosts.get(node),
-                tree.hostNetwork(), provisioner, Clock.systemUTC());
+        KubernetesClient client = api.agentClient(node);
+        Operator agent = AgentRole.create(client, config, hosts.get(node), tree.hostNetwork(), provisioner,
+                Clock.systemUTC());
+        clients.put(agent, client);
         agent.start();
         agents.put(node, agent);
     }
@@ -406,6 +449,7 @@ public final class Sandbox implements AutoCloseable {
             client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node)
                     .addToLabels("kubernetes.io/hostname", node).addToLabels("sriovlm.io/hypervisor", "true")
                     .endMetadata().withNewSpec().endSpec().build()).create();
+            kubelets.setReady(node, true);
             client.resource(hypervisorNic(node, bonds, vfs)).create();
         }
         VfPool pool = new VfPool();
@@ -421,9 +465,9 @@ public final class Sandbox implements AutoCloseable {
     }
 
     static HypervisorNic hypervisorNic(String node, List<FakeSysfsTree.BondDef> bonds, int vfs) {
+        // As a user writes it (config/samples): no sriovlm.io/node label, which the operator adds for the agents.
         HypervisorNic nic = new HypervisorNic();
         nic.getMetadata().setName(node + "-" + PF);
-        nic.getMetadata().setLabels(Map.of(Labels.NODE, node));
         HypervisorNicSpec spec = new HypervisorNicSpec();
         spec.nodeName = node;
         spec.pf = new HypervisorNicSpec.PhysicalFunction();
@@ -492,11 +536,12 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        agents.values().forEach(a -> safely(a::stop));
+        agents.values().forEach(a -> safely(() -> stop(a)));
         agents.clear();
         if (operator != null) {
-            safely(operator::stop);
+            safely(() -> stop(operator));
         }
+        safely(kubelets::close);
         safely(fabric::close);
         safely(api::close);
     }

@@ -8,6 +8,7 @@ import io.sriovlm.api.v1alpha1.PhaseTimestamp;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.Timestamps;
+import io.sriovlm.sandbox.controlplane.RealControlPlane;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -39,8 +40,10 @@ public final class SandboxCommand {
         int outbound = 2;
         Duration heartbeat = io.sriovlm.agent.AgentConfig.DEFAULT_HEARTBEAT_INTERVAL;
         Path workDir = Path.of("target", "sandbox");
-        String usage = "usage: sandbox.sh [--demo] [--port N] [--copy-ms N] [--workdir DIR] | --bench N [--warmup M]"
-                + " | --evacuation-bench N [--copy-ms T] [--outbound P] [--heartbeat-ms H] | --chaos N [--seed S] [--copy-ms T]";
+        boolean embedded = false;
+        String usage = "usage: sandbox.sh [--embedded] [--demo] [--port N] [--copy-ms N] [--workdir DIR]"
+                + " | --bench N [--warmup M] | --evacuation-bench N [--copy-ms T] [--outbound P] [--heartbeat-ms H]"
+                + " | --chaos N [--seed S] [--copy-ms T] [--embedded]";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--demo" -> demo = true;
@@ -57,6 +60,7 @@ public final class SandboxCommand {
                 case "--chaos" -> chaos = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--workdir" -> workDir = Path.of(args[++i]);
+                case "--embedded" -> embedded = true;
                 default -> {
                     System.err.println("unknown argument " + args[i] + "; " + usage);
                     return 2;
@@ -64,11 +68,15 @@ public final class SandboxCommand {
             }
         }
         Files.createDirectories(workDir);
+        // A real control plane when its binaries are given (hack/sandbox.sh and hack/chaos.sh pass them once
+        // hack/build-control-plane.sh has built them), unless --embedded asks for the in-process API server.
+        Sandbox.ControlPlane controlPlane = embedded ? null : RealControlPlane.configuredBinaries()
+                .map(bin -> new Sandbox.ControlPlane(bin, Path.of("config"), false)).orElse(null);
         if (chaos != null) {
             // Issue 8's chaos run: N migrations under random faults from a seed (printed; given to replay).
             long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
             ChaosRun.Report report = ChaosRun.run(workDir, new ChaosRun.Settings(s, chaos,
-                    Duration.ofMillis(copyGiven ? copyMs : ChaosRun.DEFAULT_COPY_MS)), meters, System.err);
+                    Duration.ofMillis(copyGiven ? copyMs : ChaosRun.DEFAULT_COPY_MS), controlPlane), meters, System.err);
             report.print(System.out);
             return report.violations().isEmpty() ? 0 : 1;
         }
@@ -89,10 +97,11 @@ public final class SandboxCommand {
         }
         PrintStream out = System.out;
         try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults(workDir).withPort(port)
-                .withCopyTime(Duration.ofMillis(copyMs)), meters)) {
+                .withCopyTime(Duration.ofMillis(copyMs)).withControlPlane(controlPlane), meters)) {
             Path kubeconfig = workDir.resolve("kubeconfig");
             sandbox.api().writeKubeconfig(kubeconfig);
             out.println("sriovlm sandbox: API at " + sandbox.api().url() + ", hypervisors hv1 and hv2, pool pool-a");
+            out.println("  on the " + sandbox.api().describe());
             out.println("  kubectl --kubeconfig " + kubeconfig + " get hypervisornics,vfpools,sriovmigrations");
             if (!demo) {
                 out.println("  kubectl --kubeconfig " + kubeconfig + " apply -f config/samples/sriovmigration.yaml");

@@ -105,7 +105,7 @@ class HelmChartTest {
         assertThat(lease.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(lease.getRules()).isEqualTo(one(kustomize, Role.class, lease.getMetadata().getName()).getRules());
         assertThat(grants(lease.getRules()))
-                .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("create", "get", "update")));
+                .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("create", "get", "patch", "update")));
         // The verbs, spelled out: a change here is a security review, not a refactoring.
         assertThat(grants(one(chart, ClusterRole.class, "sriovlm-agent").getRules())).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "sriovlm.io/hypervisornics", Set.of("get", "list", "watch"),

@@ -240,7 +240,7 @@ class KustomizeTest {
                 .orElseThrow();
         assertThat(lease.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(grants(lease.getRules())).isEqualTo(documented("Role `sriovlm-operator-leader-election`"))
-                .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("create", "get", "update")));
+                .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("create", "get", "patch", "update")));
 
         Role evacuation = rendered.stream().filter(Role.class::isInstance).map(Role.class::cast)
                 .filter(r -> r.getMetadata().getName().equals("sriovlm-operator-evacuation")).findFirst()

@@ -20,7 +20,7 @@ class ChaosSandboxTest {
     @Test
     void hundredMigrationsUnderRandomFaultsLeaveNoViolation(@TempDir Path dir) throws InterruptedException {
         long seed = Long.getLong("chaos.seed", 20261124L);
-        ChaosRun.Report report = ChaosRun.run(dir, new ChaosRun.Settings(seed, 100, Duration.ofMillis(100)),
+        ChaosRun.Report report = ChaosRun.run(dir, new ChaosRun.Settings(seed, 100, Duration.ofMillis(100), null),
                 new SimpleMeterRegistry(), System.out);
         report.print(System.out);
 

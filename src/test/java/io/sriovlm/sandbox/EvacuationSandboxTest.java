@@ -1,5 +1,6 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.sandbox.api.Kubectl;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -13,7 +14,6 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.operator.EvacuationConfig;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.reconciler.EvacuationReconciler;
-import io.sriovlm.testing.Kubectl;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;

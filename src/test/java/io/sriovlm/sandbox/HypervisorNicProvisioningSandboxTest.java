@@ -1,11 +1,11 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.sandbox.api.Kubectl;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.operator.placement.NicHealth;
-import io.sriovlm.testing.Kubectl;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

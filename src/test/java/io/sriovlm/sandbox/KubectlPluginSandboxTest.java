@@ -1,8 +1,8 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.sandbox.api.Kubectl;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.testing.Kubectl;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;

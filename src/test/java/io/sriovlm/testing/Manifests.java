@@ -2,6 +2,7 @@ package io.sriovlm.testing;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.sriovlm.sandbox.api.Kubectl;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -21,11 +21,11 @@ final class ApiDispatcher extends Dispatcher {
     private final OpenApiStub openApi;
     private final StrictWrites writes;
     private final CrdRegistry crds;
-    private final ApiFaults faults;
+    private final MockFaults faults;
 
     ApiDispatcher(Store store, CrdRegistry crds, ApiFaults faults) {
         this.store = store;
-        this.faults = faults;
+        this.faults = new MockFaults(faults);
         this.crds = crds;
         this.discovery = new Discovery(crds);
         this.openApi = new OpenApiStub(discovery);

@@ -3,24 +3,17 @@ package io.sriovlm.sandbox.api;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-import io.fabric8.mockwebserver.dsl.HttpMethod;
-import io.fabric8.mockwebserver.http.ByteString;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.fabric8.mockwebserver.http.Response;
-import io.fabric8.mockwebserver.http.WebSocket;
-import io.fabric8.mockwebserver.http.WebSocketListener;
-
 /**
- * The embedded API server's fault injector: answers chosen requests with an error instead of serving them, closes the
- * open watches of a resource (its informers must watch again and catch up), and tells observers about each write
- * before it is applied (the hook a test or a chaos runner uses to act "when a migration enters phase X").
+ * The sandbox's API fault injector, the same whichever API server is behind it: answers chosen requests with an error
+ * instead of serving them, closes the open watches of a resource (its informers must watch again and catch up), and
+ * tells observers about each write before it is applied (the hook a test or a chaos runner uses to act "when a
+ * migration enters phase X"). The embedded API server applies it in its dispatcher ({@code MockFaults}); in front of a
+ * real kube-apiserver the {@code FaultProxy} applies it to every request it forwards.
  * <p>
  * A {@link Rule} matches by verb ({@code get list watch create update patch delete}), resource (plural) and
  * subresource, and fires a given number of times or with a probability drawn from a seeded {@link Random}, so a run
@@ -78,9 +71,25 @@ public final class ApiFaults {
         }
     }
 
+    /** An error answered instead of serving a request: an HTTP status and a Kubernetes Status body. */
+    public record Injected(int code, String reason, String message) {
+        /** The {@code Status} object a kube-apiserver would answer with. */
+        public String statusJson() {
+            return Json.statusBody(code, reason, message, null).toString();
+        }
+    }
+
+    /** The open watches of an API server, by resource, for {@link #dropWatches}. */
+    public interface Watches {
+        /** Closes the open watches on {@code resource} (null: on every resource); returns how many. */
+        int drop(String resource);
+
+        int open(String resource);
+    }
+
     private final List<Armed> rules = new ArrayList<>();
     private final List<Consumer<Request>> writeObservers = new CopyOnWriteArrayList<>();
-    private final Map<String, Set<WebSocket>> watches = new ConcurrentHashMap<>();
+    private final List<Watches> watches = new CopyOnWriteArrayList<>();
     private Random random = new Random(0);
     private int injected;
 
@@ -117,64 +126,60 @@ public final class ApiFaults {
         writeObservers.remove(observer);
     }
 
+    /** Registers where this server's watches are: the embedded server's WebSockets, a proxy's connections. */
+    public void trackWatches(Watches w) {
+        watches.add(w);
+    }
+
     /**
      * Closes every open watch on {@code resource} (plural; null: on every resource), as an API server restart or a
      * load balancer does; the clients watch again and get the current objects. Returns how many were closed.
      */
     public int dropWatches(String resource) {
-        int n = 0;
-        for (Map.Entry<String, Set<WebSocket>> e : watches.entrySet()) {
-            if (resource != null && !resource.equals(e.getKey())) {
-                continue;
-            }
-            for (WebSocket ws : List.copyOf(e.getValue())) {
-                e.getValue().remove(ws);
-                ws.close(1001, "sandbox: watch dropped");
-                n++;
-            }
-        }
-        return n;
+        return watches.stream().mapToInt(w -> w.drop(resource)).sum();
     }
 
     /** Open watches on a resource. */
     public int openWatches(String resource) {
-        return watches.getOrDefault(resource, Set.of()).size();
+        return watches.stream().mapToInt(w -> w.open(resource)).sum();
     }
 
-    static String verbOf(RecordedRequest req, ApiPath p) {
-        HttpMethod m = req.method();
-        if (m == HttpMethod.GET) {
-            String w = p.query().get("watch");
-            if ("true".equals(w) || "1".equals(w)) {
-                return "watch";
+    /**
+     * The API verb of a request on a resource path: {@code watch}, {@code get} or {@code list} for a GET (by the
+     * {@code watch} parameter and whether it names an object), else {@code create update patch delete} by method.
+     */
+    public static String verbOf(String method, boolean named, Map<String, String> query) {
+        return switch (method) {
+            case "GET" -> {
+                String w = query.get("watch");
+                yield "true".equals(w) || "1".equals(w) ? "watch" : named ? "get" : "list";
             }
-            return p.name() == null ? "list" : "get";
-        }
-        return switch (m) {
-            case POST -> "create";
-            case PUT -> "update";
-            case PATCH -> "patch";
-            case DELETE -> "delete";
-            default -> m.name().toLowerCase(java.util.Locale.ROOT);
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> named ? "delete" : "deletecollection";
+            default -> method.toLowerCase(java.util.Locale.ROOT);
         };
     }
 
-    /** The injected answer for this request, or null to serve it. Observers of writes run before. */
-    MockResponse before(RecordedRequest req, ApiPath p, String body) {
-        Request r = new Request(verbOf(req, p), p.group(), p.plural(), p.namespace(), p.name(), p.subresource(), body);
-        MockResponse fault = fault(r);
+    /**
+     * What to do with a resource request: the injected error to answer instead, or empty to serve it. Observers of
+     * writes are told before it is served.
+     */
+    public Optional<Injected> intercept(Request r) {
+        Injected fault = fault(r);
         if (fault != null) {
-            return fault;
+            return Optional.of(fault);
         }
         if (!"get".equals(r.verb()) && !"list".equals(r.verb()) && !"watch".equals(r.verb())) {
             for (Consumer<Request> o : writeObservers) {
                 o.accept(r);
             }
         }
-        return null;
+        return Optional.empty();
     }
 
-    private synchronized MockResponse fault(Request r) {
+    private synchronized Injected fault(Request r) {
         for (Armed a : rules) {
             if (a.left == 0 || !a.rule.matches(r)) {
                 continue;
@@ -189,70 +194,16 @@ public final class ApiFaults {
             String what = r.verb() + " " + r.resource() + (r.subresource() == null ? "" : "/" + r.subresource())
                     + (r.name() == null ? "" : " " + r.name());
             return switch (a.rule.code()) {
-                case 409 -> Json.status(409, "Conflict", "Operation cannot be fulfilled on " + what
+                case 409 -> new Injected(409, "Conflict", "Operation cannot be fulfilled on " + what
                         + ": the object has been modified; please apply your changes to the latest version and try"
-                        + " again (injected by the sandbox)", null);
-                case 410 -> Json.status(410, "Expired", "too old resource version (injected by the sandbox)", null);
-                case 429 -> Json.status(429, "TooManyRequests", "the server has received too many requests"
-                        + " (injected by the sandbox)", null);
-                default -> Json.status(a.rule.code(), a.rule.code() == 500 ? "InternalError" : "ServiceUnavailable",
-                        "Internal error occurred: " + what + " (injected by the sandbox)", null);
+                        + " again (injected by the sandbox)");
+                case 410 -> new Injected(410, "Expired", "too old resource version (injected by the sandbox)");
+                case 429 -> new Injected(429, "TooManyRequests", "the server has received too many requests"
+                        + " (injected by the sandbox)");
+                default -> new Injected(a.rule.code(), a.rule.code() == 500 ? "InternalError" : "ServiceUnavailable",
+                        "Internal error occurred: " + what + " (injected by the sandbox)");
             };
         }
         return null;
-    }
-
-    /** Wraps a watch's WebSocket so that {@link #dropWatches} can close it. */
-    MockResponse track(String resource, MockResponse r) {
-        WebSocketListener inner = r.getWebSocketListener();
-        if (inner == null) {
-            return r;
-        }
-        Set<WebSocket> open = watches.computeIfAbsent(resource, k -> ConcurrentHashMap.newKeySet());
-        return r.withWebSocketUpgrade(new WebSocketListener() {
-            @Override
-            public void onBeforeAccept(WebSocket ws, Response response) {
-                inner.onBeforeAccept(ws, response);
-            }
-
-            @Override
-            public void onOpen(WebSocket ws, Response response) {
-                open.add(ws);
-                inner.onOpen(ws, response);
-            }
-
-            @Override
-            public void onMessage(WebSocket ws, String text) {
-                inner.onMessage(ws, text);
-            }
-
-            @Override
-            public void onMessage(WebSocket ws, ByteString bytes) {
-                inner.onMessage(ws, bytes);
-            }
-
-            @Override
-            public void onMessage(WebSocket ws, byte[] bytes) {
-                inner.onMessage(ws, bytes);
-            }
-
-            @Override
-            public void onClosing(WebSocket ws, int code, String reason) {
-                open.remove(ws);
-                inner.onClosing(ws, code, reason);
-            }
-
-            @Override
-            public void onClosed(WebSocket ws, int code, String reason) {
-                open.remove(ws);
-                inner.onClosed(ws, code, reason);
-            }
-
-            @Override
-            public void onFailure(WebSocket ws, Throwable t, Response response) {
-                open.remove(ws);
-                inner.onFailure(ws, t, response);
-            }
-        });
     }
 }

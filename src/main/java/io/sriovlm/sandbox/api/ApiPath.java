@@ -10,11 +10,11 @@ import java.util.Map;
  * {@code /api/v1[/namespaces/NS]/PLURAL[/NAME[/SUB]]} or {@code /apis/GROUP/VERSION[/namespaces/NS]/PLURAL[/NAME[/SUB]]}.
  * The group is "" for the core API.
  */
-record ApiPath(String group, String version, String namespace, String plural, String name, String subresource,
+public record ApiPath(String group, String version, String namespace, String plural, String name, String subresource,
         String rawPath, Map<String, String> query) {
 
     /** Parses {@code pathAndQuery}; null when it is not a resource path (discovery, openapi, anything else). */
-    static ApiPath parse(String pathAndQuery) {
+    public static ApiPath parse(String pathAndQuery) {
         String path = stripQuery(pathAndQuery);
         Map<String, String> query = query(pathAndQuery);
         String[] s = path.replaceAll("^/+|/+$", "").split("/");

@@ -3,17 +3,13 @@ package io.sriovlm.sandbox.api;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -27,7 +23,7 @@ import io.fabric8.mockwebserver.MockWebServer;
  * Plain HTTP, no authentication. Watches are WebSocket only (fabric8 clients and informers work; {@code kubectl get -w}
  * does not).
  */
-public final class EmbeddedApiServer implements AutoCloseable {
+public final class EmbeddedApiServer implements SandboxApi {
     private final KubernetesMockServer server;
     private final String host;
     private final KubernetesClient admin;
@@ -73,23 +69,44 @@ public final class EmbeddedApiServer implements AutoCloseable {
     }
 
     /** Errors, dropped watches and write observers to inject into this server (see {@link ApiFaults}). */
+    @Override
     public ApiFaults faults() {
         return faults;
     }
 
     /** A client pointed at this server (namespace {@code default}); the server keeps and closes this one. */
+    @Override
     public KubernetesClient client() {
         return admin;
     }
 
     /** An independent client: each operator or agent gets its own. The caller closes it. */
     public KubernetesClient newClient() {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url()).withNamespace("default")
-                .withOauthToken("dummy").withTrustCerts(true).withRequestTimeout(10_000).build();
-        return new KubernetesClientBuilder().withConfig(config).build();
+        return kubeconfig().client();
+    }
+
+    /** No authentication here: every identity is the same anonymous one. */
+    @Override
+    public KubernetesClient operatorClient() {
+        return newClient();
+    }
+
+    @Override
+    public KubernetesClient agentClient(String node) {
+        return newClient();
+    }
+
+    @Override
+    public String describe() {
+        return "embedded API server (fabric8 mock, in this process; no RBAC, no admission webhooks or policies)";
+    }
+
+    private Kubeconfig kubeconfig() {
+        return new Kubeconfig(url(), null, "dummy", "default");
     }
 
     /** {@code http://HOST:PORT} */
+    @Override
     public String url() {
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + server.getPort();
     }
@@ -99,32 +116,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
     }
 
     /** Writes a kubeconfig for kubectl: this server, token {@code dummy}, context {@code sandbox}, namespace default. */
+    @Override
     public void writeKubeconfig(Path file) {
-        String yaml = "apiVersion: v1\n"
-                + "kind: Config\n"
-                + "clusters:\n"
-                + "- name: sandbox\n"
-                + "  cluster:\n"
-                + "    server: " + url() + "\n"
-                + "users:\n"
-                + "- name: sandbox\n"
-                + "  user:\n"
-                + "    token: dummy\n"
-                + "contexts:\n"
-                + "- name: sandbox\n"
-                + "  context:\n"
-                + "    cluster: sandbox\n"
-                + "    user: sandbox\n"
-                + "    namespace: default\n"
-                + "current-context: sandbox\n";
-        try {
-            if (file.getParent() != null) {
-                Files.createDirectories(file.getParent());
-            }
-            Files.writeString(file, yaml);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        kubeconfig().write(file);
     }
 
     @Override

@@ -44,6 +44,11 @@ final class Json {
 
     /** A {@code meta/v1 Status} failure as the API server writes it. */
     static MockResponse status(int code, String reason, String message, ObjectNode details) {
+        return response(code, statusBody(code, reason, message, details));
+    }
+
+    /** A {@code Status} object as a kube-apiserver answers an error with. */
+    static ObjectNode statusBody(int code, String reason, String message, ObjectNode details) {
         ObjectNode s = object();
         s.put("kind", "Status").put("apiVersion", "v1");
         s.putObject("metadata");
@@ -52,7 +57,7 @@ final class Json {
             s.set("details", details);
         }
         s.put("code", code);
-        return response(code, s);
+        return s;
     }
 
     static ObjectNode details(String name, String group, String kind) {

@@ -1,6 +1,5 @@
 package io.sriovlm.sandbox.api;
 
-import io.sriovlm.testing.Kubectl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
