@@ -58,6 +58,11 @@ final class ApiDispatcher extends Dispatcher {
             MockResponse fault = faults.before(req, p, null);
             return fault != null ? fault : read(req, p);
         }
+        if (p.query().containsKey("dryRun")) {
+            // The mock would carry a dry run out for real (kubectl diff once created the object it diffed).
+            return Json.status(400, "BadRequest", "the sandbox's embedded API server has no server-side dry run"
+                    + " (kubectl diff, --dry-run=server): run the sandbox on the real control plane for it", null);
+        }
         String body = req.getUtf8Body(); // reading consumes the request's buffer: read it once
         MockResponse fault = faults.before(req, p, body);
         if (fault != null) {

@@ -75,6 +75,15 @@ class KubectlSandboxTest {
     }
 
     @Test
+    void aServerSideDryRunIsRefusedAndCreatesNothing() throws Exception {
+        Kubectl.Run r = kubectl("diff", "-f", manifest("diff.yaml", MIGRATION.replace("move-vm-01", "diff-only"))
+                .toString());
+        assertThat(r.rc()).as(r.all()).isGreaterThan(1); // 1 means "differences found"; above, an error
+        assertThat(r.err()).contains("no server-side dry run");
+        assertThat(client.resources(SriovMigration.class).withName("diff-only").get()).isNull();
+    }
+
+    @Test
     void applyGetDescribeDeleteASriovMigration() throws Exception {
         Kubectl.Run r = kubectl("apply", "-f", manifest("m.yaml", MIGRATION).toString());
         assertThat(r.rc()).as(r.all()).isZero();
