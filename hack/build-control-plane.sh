@@ -8,8 +8,8 @@
 #
 # Cached twice: Go's module and build caches, and the build folder
 # ${SRIOVLM_CACHE_DIR:-~/.cache/sriovlm}/control-plane/<kubernetes version>-<hash of go.mod, go.sum and flags>, so a
-# second run (also from another clone) builds nothing. A first build on 2 cores with empty Go caches takes about
-# 9 minutes (module downloads included); with Go's caches warm, about 1 minute.
+# second run (also from another clone) builds nothing. A first build on 2 cores with empty Go caches took 4 min 26 s
+# (module downloads included; 3.6 GB of Go caches after); with Go's caches warm, about 10 s (a relink).
 set -euo pipefail
 cd "$(dirname "$0")/controlplane"
 

@@ -45,10 +45,21 @@ public final class AgentRole {
      */
     public static Operator create(KubernetesClient client, AgentConfig config, Hypervisor hypervisor,
             HostNetwork network, NicProvisioner provisioner, Clock clock) {
-        Operator operator = new Operator(o -> o.withKubernetesClient(client)
-                .withCloseClientOnStop(false)
-                .withUseSSAToPatchPrimaryResource(false)
-                .withStopOnInformerErrorDuringStartup(true));
+        return create(client, config, hypervisor, network, provisioner, clock, o -> {
+        });
+    }
+
+    /** @param extra JOSDK settings on top of the agent's own (the sandbox hosts several agents in one process) */
+    public static Operator create(KubernetesClient client, AgentConfig config, Hypervisor hypervisor,
+            HostNetwork network, NicProvisioner provisioner, Clock clock,
+            java.util.function.Consumer<io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider> extra) {
+        Operator operator = new Operator(o -> {
+            o.withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    .withUseSSAToPatchPrimaryResource(false)
+                    .withStopOnInformerErrorDuringStartup(true);
+            extra.accept(o);
+        });
         EventRecorder events = new EventRecorder(client, "sriovlm-agent/" + config.nodeName(), clock);
         MigrationStatusWriter writer = new MigrationStatusWriter(client, events, clock);
         MigrationSourceReconciler source = new MigrationSourceReconciler(config, writer);

@@ -76,9 +76,10 @@ public final class ChaosRun {
     /** What a run found: the violations (goal: none), the outcome counts and the time each migration took to end. */
     public record Report(long seed, int migrations, int waves, Map<String, Integer> outcomes,
             Map<String, Integer> reasons, Map<String, List<String>> failedExamples, Map<String, Integer> faults,
-            List<String> violations, LatencyStats timeToTerminalMs, Duration elapsed) {
+            List<String> violations, LatencyStats timeToTerminalMs, Duration elapsed, boolean realControlPlane) {
         public void print(PrintStream out) {
-            out.printf("chaos run, seed %d: %d migrations in %d waves, %.1f s%n", seed, migrations, waves,
+            out.printf("chaos run, seed %d, %s: %d migrations in %d waves, %.1f s%n", seed,
+                    realControlPlane ? "real control plane" : "embedded API server", migrations, waves,
                     elapsed.toMillis() / 1000.0);
             out.println("outcomes: " + outcomes);
             out.println("why the others ended so: " + reasons);
@@ -93,7 +94,8 @@ public final class ChaosRun {
             }
             out.println("violations: " + violations.size() + " (goal 0)");
             violations.forEach(v -> out.println("  " + v));
-            out.println("replay: hack/chaos.sh " + migrations + " --seed " + seed);
+            out.println("replay: hack/chaos.sh " + migrations + " --seed " + seed
+                    + (realControlPlane ? " --real-control-plane" : ""));
         }
     }
 
@@ -173,6 +175,7 @@ public final class ChaosRun {
             }
             return run.report(Duration.between(start, Instant.now()));
         } finally {
+            keepControlPlaneLogs(runDir, workDir.resolve("control-plane-logs"), progress);
             try (var paths = Files.walk(runDir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException e) {
@@ -181,12 +184,29 @@ public final class ChaosRun {
         }
     }
 
+    /** The real control plane's logs (and audit log) outlive the run's scratch folder, for whoever reads a failure. */
+    private static void keepControlPlaneLogs(Path runDir, Path keep, PrintStream progress) {
+        Path logs = runDir.resolve("control-plane").resolve("logs");
+        if (!Files.isDirectory(logs)) {
+            return;
+        }
+        try (var files = Files.list(logs)) {
+            Files.createDirectories(keep);
+            for (Path f : files.toList()) {
+                Files.copy(f, keep.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            progress.println("control plane logs: " + keep);
+        } catch (IOException e) {
+            progress.println("cannot keep the control plane logs: " + e);
+        }
+    }
+
     private Report report(Duration elapsed) {
         LatencyStats stats = timesToTerminal.isEmpty() ? null
                 : new LatencyStats(timesToTerminal.stream().mapToLong(Long::longValue).toArray());
         return new Report(settings.seed(), ended, wave, new TreeMap<>(outcomes), new TreeMap<>(reasons),
                 new TreeMap<>(failedExamples), new TreeMap<>(faults),
-                List.copyOf(violations), stats, elapsed);
+                List.copyOf(violations), stats, elapsed, settings.controlPlane() != null);
     }
 
     /** One wave: plan, start, fire faults, await the end, heal, check the world at rest, clean up. */

@@ -326,6 +326,12 @@ public final class Sandbox implements AutoCloseable {
         String identity = "sandbox-operator-" + operatorReplicas.incrementAndGet();
         KubernetesClient client = api.operatorClient();
         operator = OperatorRole.create(client, options.operatorConfig(), evacuation, meters, Clock.systemUTC(), o -> {
+            o.withInformerStoppedHandler((informer, e) -> {
+                if (e != null) {
+                    onInformerFailed("operator " + identity, () -> identity.equals(operatorIdentity),
+                            this::restartOperator, e);
+                }
+            });
             if (options.leaderElection()) {
                 // JOSDK exits the JVM on a lost leadership unless told not to; here the "process" is this replica.
                 o.withLeaderElectionConfiguration(new io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration(
@@ -338,6 +344,29 @@ public final class Sandbox implements AutoCloseable {
         clients.put(operator, client);
         operatorIdentity = identity;
         operator.start();
+    }
+
+    /**
+     * JOSDK exits the process when an informer dies, so that the pod restarts; here one process hosts every "pod".
+     * An informer of an operator or agent stopped on purpose dies with the client closed under it: nothing to do. One
+     * of a running instance means that pod would restart: restart that instance.
+     */
+    private void onInformerFailed(String who, java.util.function.BooleanSupplier stillCurrent, Runnable restart,
+            Throwable e) {
+        if (closed || !stillCurrent.getAsBoolean()) {
+            LOG.debugf(e, "an informer of %s, stopped already, ended", who);
+            return;
+        }
+        LOG.warnf(e, "an informer of %s failed: restarting it, as its pod would be", who);
+        Thread t = new Thread(() -> {
+            synchronized (this) {
+                if (!closed && stillCurrent.getAsBoolean()) {
+                    restart.run();
+                }
+            }
+        }, "sandbox-restart-after-informer-failure");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** What the process exit and the Deployment's restart do in a cluster: this replica goes, a new one starts. */
@@ -392,8 +421,15 @@ public final class Sandbox implements AutoCloseable {
                 n -> new RecordingCommandRunner(new FakeHostCommands(tree, ovs.computeIfAbsent(n, x -> new FakeOvs()))));
         NicProvisioner provisioner = new NicProvisioner(tree.hostNetwork(), commands, OvsCli.system());
         KubernetesClient client = api.agentClient(node);
+        var self = new java.util.concurrent.atomic.AtomicReference<Operator>();
         Operator agent = AgentRole.create(client, config, hosts.get(node), tree.hostNetwork(), provisioner,
-                Clock.systemUTC());
+                Clock.systemUTC(), o -> o.withInformerStoppedHandler((informer, e) -> {
+                    if (e != null) {
+                        onInformerFailed("the agent of " + node, () -> agents.get(node) == self.get(),
+                                () -> restartAgent(node), e);
+                    }
+                }));
+        self.set(agent);
         clients.put(agent, client);
         agent.start();
         agents.put(node, agent);

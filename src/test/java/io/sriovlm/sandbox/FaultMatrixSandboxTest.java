@@ -66,7 +66,7 @@ class FaultMatrixSandboxTest {
     @TestFactory
     List<DynamicNode> matrix() {
         List<DynamicNode> faults = new ArrayList<>();
-        for (Fault fault : Fault.values()) {
+        for (Fault fault : faults()) {
             AtomicReference<Sandbox> world = new AtomicReference<>();
             // A node that was NotReady may leave the VM on the target's standby path (Failed): give each of its cells
             // a fresh world. The other faults' cells share one, moving vm-01 back and forth.
@@ -101,13 +101,27 @@ class FaultMatrixSandboxTest {
         return faults;
     }
 
-    private static Sandbox startWorld(Fault fault) throws IOException {
-        Path work = Files.createTempDirectory("sriovlm-matrix");
+    private Sandbox startWorld(Fault fault) throws IOException {
+        Path work = Files.createTempDirectory(workDirPrefix());
         work.toFile().deleteOnExit();
-        Sandbox s = Sandbox.start(Sandbox.Options.defaults(work).withCopyTime(Duration.ofMillis(300))
-                .withLeaderElection(fault == Fault.LEADERSHIP_LOST), new SimpleMeterRegistry());
+        Sandbox s = Sandbox.start(onApi(Sandbox.Options.defaults(work).withCopyTime(Duration.ofMillis(300))
+                .withLeaderElection(fault == Fault.LEADERSHIP_LOST)), new SimpleMeterRegistry());
         SandboxFixture.awaitReady(s.client());
         return s;
+    }
+
+    /** The rows of the matrix this class runs: all of them. */
+    List<Fault> faults() {
+        return List.of(Fault.values());
+    }
+
+    /** Which API server the worlds run on: here the embedded one; FaultMatrixControlPlaneIT puts them on a real one. */
+    Sandbox.Options onApi(Sandbox.Options options) {
+        return options;
+    }
+
+    String workDirPrefix() {
+        return "sriovlm-matrix";
     }
 
     private void runCell(Sandbox sandbox, Fault fault, MigrationPhase phase) throws Exception {

@@ -54,9 +54,7 @@ class MigrationSandboxTest {
         SriovMigration done = awaitTerminal(client, "move-vm-01", Duration.ofSeconds(30));
         var s = done.getStatus();
         assertThat(s.phase).as(s.message).isEqualTo(MigrationPhase.Succeeded);
-        assertThat(s.phaseTimestamps).extracting(p -> p.phase).containsExactly(MigrationPhase.Pending,
-                MigrationPhase.Scheduling, MigrationPhase.Preparing, MigrationPhase.SwitchingToStandby,
-                MigrationPhase.Migrating, MigrationPhase.RestoringFastPath, MigrationPhase.Succeeded);
+        assertThat(s.phaseTimestamps).extracting(p -> p.phase).containsExactlyElementsOf(SandboxFixture.EVERY_PHASE);
         assertThat(s.sourceNode).isEqualTo("hv1");
         assertThat(s.targetNode).isEqualTo("hv2");
         assertThat(s.sourceVf).isEqualTo("0000:06:00.1");

@@ -42,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RbacControlPlaneIT {
     /** The test classes whose audit logs together make the tier's record. */
     static final List<String> TIER = List.of(MigrationControlPlaneIT.class.getSimpleName(),
-            LeaderElectionControlPlaneIT.class.getSimpleName(), EvacuationControlPlaneIT.class.getSimpleName());
+            LeaderElectionControlPlaneIT.class.getSimpleName(), EvacuationControlPlaneIT.class.getSimpleName(),
+            ChaosControlPlaneIT.class.getSimpleName());
     static final String OPERATOR = "system:serviceaccount:sriovlm-system:sriovlm-operator";
     static final String AGENT = "system:serviceaccount:sriovlm-system:sriovlm-agent";
 

@@ -19,6 +19,10 @@ import static org.awaitility.Awaitility.await;
 final class SandboxFixture {
     static final Set<MigrationPhase> TERMINAL = Set.of(MigrationPhase.Succeeded, MigrationPhase.RolledBack,
             MigrationPhase.Failed, MigrationPhase.Cancelled);
+    /** The phases of a migration that succeeds with nothing in its way, in order. */
+    static final java.util.List<MigrationPhase> EVERY_PHASE = java.util.List.of(MigrationPhase.Pending,
+            MigrationPhase.Scheduling, MigrationPhase.Preparing, MigrationPhase.SwitchingToStandby,
+            MigrationPhase.Migrating, MigrationPhase.RestoringFastPath, MigrationPhase.Succeeded);
 
     private SandboxFixture() {
     }

@@ -9,7 +9,6 @@ import io.sriovlm.sandbox.api.ApiFaults;
 import io.sriovlm.sandbox.api.Kubeconfig;
 import io.sriovlm.sandbox.api.Kubectl;
 import io.sriovlm.sandbox.api.SandboxApi;
-import org.jboss.logging.Logger;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -36,7 +35,6 @@ import java.util.Optional;
  * more, and they reach the API server through a {@link FaultProxy}, so that the sandbox's faults apply to them.
  */
 public final class ControlPlaneApi implements SandboxApi {
-    private static final Logger LOG = Logger.getLogger(ControlPlaneApi.class);
     public static final String NAMESPACE = "sriovlm-system";
     public static final String OPERATOR_ACCOUNT = "sriovlm-operator";
     public static final String AGENT_ACCOUNT = "sriovlm-agent";
