@@ -84,6 +84,14 @@ class AgentNodePolicyTest {
     }
 
     @Test
+    void aTokenWithNoExtraAtAllGetsThePolicysMessageNotAnEvaluationError() {
+        // Seen on a real API server (1.28): without has(), "no such key: extra" answered instead of the message.
+        Map<String, Object> request = agent("hv1");
+        userInfo(request).remove("extra");
+        assertThat(admit(request, "hypervisornics", nic("hv1"), nic("hv1"))).contains("names no node");
+    }
+
+    @Test
     void sourceAndTargetAgentsWriteTheirMigrationsAndNoOneElses() {
         Map<String, Object> m = migration("hv1", "hv2");
         assertThat(admit(agent("hv1"), "sriovmigrations", m, m)).isNull();

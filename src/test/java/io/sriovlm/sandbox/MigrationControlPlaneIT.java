@@ -276,6 +276,15 @@ class MigrationControlPlaneIT {
         }
         assertThat(client.resources(HypervisorNic.class).withName("hv1-ens2").get().getStatus().lastSyncError)
                 .isNotEqualTo("forged by the agent of hv2");
+        // A token of the agents' ServiceAccount that names no node (not bound to an agent pod): the policy's message.
+        try (KubernetesClient unbound = world.api().unboundAgentKubeconfig().client()) {
+            HypervisorNic own = unbound.resources(HypervisorNic.class).withName("hv2-ens2").get();
+            assertThatThrownBy(() -> unbound.resource(own).updateStatus())
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                        assertThat(e.getCode()).isEqualTo(403);
+                        assertThat(e.getMessage()).contains("the agent's token names no node");
+                    });
+        }
     }
 
     @Test

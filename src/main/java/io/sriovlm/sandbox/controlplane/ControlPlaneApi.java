@@ -144,6 +144,14 @@ public final class ControlPlaneApi implements SandboxApi {
                 .getToken()).withNamespace(NAMESPACE);
     }
 
+    /**
+     * An agent's token that names no node (requested for the ServiceAccount itself, bound to no pod), straight to the
+     * API server: what the admission policy refuses.
+     */
+    public Kubeconfig unboundAgentKubeconfig() {
+        return controlPlane.admin().withToken(new Tokens(AGENT_ACCOUNT, null).getToken()).withNamespace(NAMESPACE);
+    }
+
     /** The agent DaemonSet's pod on {@code node}, once the DaemonSet controller made it and it was bound there. */
     private Pod agentPod(String node, Duration timeout) {
         Instant until = Instant.now().plus(timeout);
