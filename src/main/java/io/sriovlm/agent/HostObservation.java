@@ -1,5 +1,7 @@
 package io.sriovlm.agent;
 
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.HostNetworkException;
 import io.sriovlm.agent.libvirt.Hypervisor;
@@ -16,7 +18,6 @@ import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
-import io.sriovlm.operator.placement.NicHealth;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -131,8 +132,8 @@ public final class HostObservation {
             }
             status.bonds.add(bondStatus);
         }
-        Conditions.set(status.conditions, NicHealth.AGENT_READY, problems.isEmpty(),
-                problems.isEmpty() ? "HostReady" : "HostNotReady",
+        Conditions.set(status.conditions, ConditionTypes.AGENT_READY, problems.isEmpty(),
+                problems.isEmpty() ? Reasons.HOST_READY : Reasons.HOST_NOT_READY,
                 problems.isEmpty() ? "PF, VFs, SF netdevs and bonds present" : String.join("; ", problems), null, now);
         return status;
     }

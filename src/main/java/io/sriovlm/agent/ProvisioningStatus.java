@@ -1,5 +1,7 @@
 package io.sriovlm.agent;
 
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.agent.hostnet.NicInventory;
 import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.agent.hostnet.OvsCli;
@@ -13,7 +15,6 @@ import io.sriovlm.api.v1alpha1.HypervisorNicStatus.OvsPortStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.OvsStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.SfStatus;
 import io.sriovlm.common.Conditions;
-import io.sriovlm.operator.placement.NicHealth;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,9 +37,9 @@ public final class ProvisioningStatus {
             Conditions.set(status.conditions, c.type(), c.status(), c.reason(), c.message(), generation, now);
         }
         if (report.failed()) {
-            String before = Conditions.isTrue(status.conditions, NicHealth.AGENT_READY) ? null
-                    : Conditions.find(status.conditions, NicHealth.AGENT_READY).map(c -> c.getMessage()).orElse(null);
-            Conditions.set(status.conditions, NicHealth.AGENT_READY, false, "ProvisioningFailed",
+            String before = Conditions.isTrue(status.conditions, ConditionTypes.AGENT_READY) ? null
+                    : Conditions.find(status.conditions, ConditionTypes.AGENT_READY).map(c -> c.getMessage()).orElse(null);
+            Conditions.set(status.conditions, ConditionTypes.AGENT_READY, false, Reasons.PROVISIONING_FAILED,
                     "provisioning failed: " + report.lastSyncError() + (before == null ? "" : "; " + before), null, now);
         }
         NicInventory inv = report.inventory();

@@ -1,5 +1,7 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -423,7 +425,7 @@ public final class ChaosRun {
 
     private void startEvacuation(String node) {
         client.nodes().withName(node).edit(n -> {
-            n.getMetadata().getLabels().put(EvacuationReconciler.EVACUATE, EvacuationReconciler.ON_CORDON);
+            n.getMetadata().getLabels().put(Labels.EVACUATE, Labels.ON_CORDON);
             n.getSpec().setUnschedulable(true);
             return n;
         });
@@ -439,7 +441,7 @@ public final class ChaosRun {
                     .stream().filter(m -> wanted.contains(m.getMetadata().getName())).collect(Collectors.toList());
             List<SriovMigration> evacuation = evacuated == null ? List.of()
                     : client.resources(SriovMigration.class).inNamespace(EvacuationConfig.DEFAULT_NAMESPACE)
-                            .withLabel(EvacuationReconciler.EVACUATION, evacuated).list().getItems();
+                            .withLabel(Labels.EVACUATION, evacuated).list().getItems();
             if (!evacuationDone) {
                 // Over when the node is empty, or when every VM left on it is reported blocked by a migration that
                 // ended (the evacuation does not retry those: a human looks at them).
@@ -474,7 +476,7 @@ public final class ChaosRun {
         if (n == null || n.getStatus() == null || n.getStatus().getConditions() == null) {
             return null;
         }
-        return n.getStatus().getConditions().stream().filter(c -> EvacuationReconciler.CONDITION.equals(c.getType()))
+        return n.getStatus().getConditions().stream().filter(c -> ConditionTypes.SRIOV_EVACUATED.equals(c.getType()))
                 .map(c -> c.getReason()).findFirst().orElse(null);
     }
 
@@ -488,7 +490,7 @@ public final class ChaosRun {
         }
         if (evacuated != null) {
             client.nodes().withName(evacuated).edit(n -> {
-                n.getMetadata().getLabels().remove(EvacuationReconciler.EVACUATE);
+                n.getMetadata().getLabels().remove(Labels.EVACUATE);
                 n.getSpec().setUnschedulable(false);
                 return n;
             });

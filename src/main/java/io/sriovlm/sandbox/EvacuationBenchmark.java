@@ -1,5 +1,7 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -68,13 +70,13 @@ public final class EvacuationBenchmark {
             // The migrations are watched (an informer), not listed in a loop: a LIST of N migrations every few ms
             // would load the one-threaded API server (and the 2 CPUs) that the evacuation itself runs on.
             var informer = client.resources(SriovMigration.class).inNamespace(EvacuationConfig.DEFAULT_NAMESPACE)
-                    .withLabel(EvacuationReconciler.EVACUATION, "src").inform();
+                    .withLabel(Labels.EVACUATION, "src").inform();
             // The clock starts before the cordon is sent; it stops at the last Succeeded timestamp the target agents
             // wrote (same process, same wall clock, ms precision), not when this loop notices it.
             long startWall = System.currentTimeMillis();
             long start = System.nanoTime();
             client.nodes().withName("src").edit(n -> {
-                n.getMetadata().getLabels().put(EvacuationReconciler.EVACUATE, EvacuationReconciler.ON_CORDON);
+                n.getMetadata().getLabels().put(Labels.EVACUATE, Labels.ON_CORDON);
                 n.getSpec().setUnschedulable(true);
                 return n;
             });
@@ -108,7 +110,7 @@ public final class EvacuationBenchmark {
             while (System.nanoTime() < deadline && evacuated == 0) {
                 Node node = client.nodes().withName("src").get();
                 if (node.getStatus() != null && node.getStatus().getConditions() != null && node.getStatus().getConditions()
-                        .stream().anyMatch(c -> EvacuationReconciler.CONDITION.equals(c.getType())
+                        .stream().anyMatch(c -> ConditionTypes.SRIOV_EVACUATED.equals(c.getType())
                                 && "True".equals(c.getStatus()))) {
                     evacuated = System.nanoTime();
                 }

@@ -5,19 +5,20 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sriovlm.agent.AgentConfig;
-import io.sriovlm.agent.AgentRole;
+import io.sriovlm.roles.AgentRole;
 import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.agent.hostnet.OvsCli;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
+import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolSpec;
 import io.sriovlm.operator.EvacuationConfig;
 import io.sriovlm.operator.OperatorConfig;
-import io.sriovlm.operator.OperatorRole;
+import io.sriovlm.roles.OperatorRole;
 import io.sriovlm.sandbox.api.CrdLoader;
 import io.sriovlm.sandbox.api.EmbeddedApiServer;
 import io.sriovlm.sandbox.api.SandboxApi;
@@ -483,7 +484,7 @@ public final class Sandbox implements AutoCloseable {
                 }
             }
             client.nodes().resource(new NodeBuilder().withNewMetadata().withName(node)
-                    .addToLabels("kubernetes.io/hostname", node).addToLabels("sriovlm.io/hypervisor", "true")
+                    .addToLabels("kubernetes.io/hostname", node).addToLabels(Labels.HYPERVISOR, "true")
                     .endMetadata().withNewSpec().endSpec().build()).create();
             kubelets.setReady(node, true);
             client.resource(hypervisorNic(node, bonds, vfs)).create();
@@ -491,7 +492,7 @@ public final class Sandbox implements AutoCloseable {
         VfPool pool = new VfPool();
         pool.getMetadata().setName(POOL);
         pool.setSpec(new VfPoolSpec());
-        pool.getSpec().nodeSelector = Map.of("sriovlm.io/hypervisor", "true");
+        pool.getSpec().nodeSelector = Map.of(Labels.HYPERVISOR, "true");
         pool.getSpec().pfName = PF;
         client.resource(pool).create();
     }

@@ -6,7 +6,7 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
-import io.sriovlm.migration.Reasons;
+import io.sriovlm.api.v1alpha1.Reasons;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -13,8 +13,8 @@ import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolSpec;
 import io.sriovlm.common.Conditions;
-import io.sriovlm.migration.ConditionTypes;
-import io.sriovlm.migration.Reasons;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.operator.placement.NicHealth;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -139,7 +139,7 @@ class BadInputSandboxTest {
     void aTargetThatIsNotReadyIsWaitedForAndSaysWhy() throws Exception {
         Files.delete(world.sandbox().sysfs("hv2").root().resolve("class/net/meth3"));
         await().atMost(Duration.ofSeconds(10)).until(() -> !Conditions.isTrue(world.client().resources(HypervisorNic.class)
-                .withName("hv2-ens2").get().getStatus().conditions, NicHealth.READY));
+                .withName("hv2-ens2").get().getStatus().conditions, ConditionTypes.READY));
         create(world.client(), "m", "vm-01", "hv2");
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
             SriovMigration m = get(world.client(), "m");
@@ -197,7 +197,7 @@ class BadInputSandboxTest {
         world.client().resource(orphan).create();
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
             HypervisorNic nic = world.client().resources(HypervisorNic.class).withName("hv9-ens2").get();
-            Condition ready = Conditions.find(nic.getStatus().conditions, NicHealth.READY).orElseThrow();
+            Condition ready = Conditions.find(nic.getStatus().conditions, ConditionTypes.READY).orElseThrow();
             assertThat(ready.getStatus()).isEqualTo("False");
             assertThat(ready.getReason()).isEqualTo("NodeNotFound");
             assertThat(ready.getMessage()).contains("hv9").contains("does not exist");

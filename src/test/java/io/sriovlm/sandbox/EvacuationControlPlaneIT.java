@@ -1,5 +1,7 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -62,7 +64,7 @@ class EvacuationControlPlaneIT {
     @Test
     @Order(1)
     void kubectlDrainIsHeldWhileTeamedVmsRemainAndCompletesOnceTheyHaveMoved() throws Exception {
-        ok(kubectl.run("label", "node", "hv1", EvacuationReconciler.EVACUATE + "=" + EvacuationReconciler.ON_CORDON));
+        ok(kubectl.run("label", "node", "hv1", Labels.EVACUATE + "=" + Labels.ON_CORDON));
         // The guard runs (the simulated kubelet) and the disruption controller counts it: no disruption allowed.
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             Pod guard = guardPod("hv1");
@@ -111,7 +113,7 @@ class EvacuationControlPlaneIT {
     @Order(2)
     void uncordonCancelsWhatHasNotStartedAndCordoningAgainStartsItOver() throws Exception {
         ok(kubectl.run("uncordon", "hv1"));
-        ok(kubectl.run("label", "node", "hv2", EvacuationReconciler.EVACUATE + "=" + EvacuationReconciler.ON_CORDON));
+        ok(kubectl.run("label", "node", "hv2", Labels.EVACUATE + "=" + Labels.ON_CORDON));
         ok(kubectl.run("cordon", "hv2"));
         // Outbound limit 1: one VM copies for 2 s while the other two wait for their slot.
         await().atMost(Duration.ofSeconds(30)).until(() -> evacuationMigrations("hv2").size() == 3);
@@ -152,7 +154,7 @@ class EvacuationControlPlaneIT {
 
     private static List<SriovMigration> evacuationMigrations(String node) {
         return client.resources(SriovMigration.class).inNamespace(NS)
-                .withLabel(EvacuationReconciler.EVACUATION, node).list().getItems();
+                .withLabel(Labels.EVACUATION, node).list().getItems();
     }
 
     private static Pod guardPod(String node) {
@@ -166,7 +168,7 @@ class EvacuationControlPlaneIT {
 
     private static NodeCondition condition(String node) {
         return client.nodes().withName(node).get().getStatus().getConditions().stream()
-                .filter(c -> EvacuationReconciler.CONDITION.equals(c.getType())).findFirst().orElseThrow();
+                .filter(c -> ConditionTypes.SRIOV_EVACUATED.equals(c.getType())).findFirst().orElseThrow();
     }
 
     private static void ok(Kubectl.Run run) {

@@ -1,5 +1,7 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.sandbox.api.Kubectl;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
@@ -77,7 +79,7 @@ class EvacuationSandboxTest {
         PodDisruptionBudget pdb = client.policy().v1().podDisruptionBudget().inNamespace(NS)
                 .withName("sriovlm-evacuation-guard-hv1").get();
         assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
-        assertThat(pdb.getSpec().getSelector().getMatchLabels()).containsEntry(EvacuationReconciler.GUARD, "hv1");
+        assertThat(pdb.getSpec().getSelector().getMatchLabels()).containsEntry(Labels.EVACUATION_GUARD, "hv1");
         assertThat(evacuationMigrations("hv1")).isEmpty();
 
         ok("cordon", "hv1");
@@ -187,7 +189,7 @@ class EvacuationSandboxTest {
 
     private static List<SriovMigration> evacuationMigrations(String node) {
         return client.resources(SriovMigration.class).inNamespace(NS)
-                .withLabel(EvacuationReconciler.EVACUATION, node).list().getItems();
+                .withLabel(Labels.EVACUATION, node).list().getItems();
     }
 
     private static MigrationPhase phase(SriovMigration m) {
@@ -197,6 +199,6 @@ class EvacuationSandboxTest {
     private static NodeCondition condition(String node) {
         Node n = client.nodes().withName(node).get();
         return n.getStatus() == null || n.getStatus().getConditions() == null ? null : n.getStatus().getConditions()
-                .stream().filter(c -> EvacuationReconciler.CONDITION.equals(c.getType())).findFirst().orElse(null);
+                .stream().filter(c -> ConditionTypes.SRIOV_EVACUATED.equals(c.getType())).findFirst().orElse(null);
     }
 }

@@ -211,7 +211,7 @@ class FaultMatrixSandboxTest {
     private static void phasesWithinDeadlines(SriovMigration m) {
         var stamps = m.getStatus().phaseTimestamps;
         for (int i = 0; i + 1 < stamps.size(); i++) {
-            var limit = io.sriovlm.migration.Deadlines.limitFor(stamps.get(i).phase, m.getSpec());
+            var limit = io.sriovlm.statemachine.Deadlines.limitFor(stamps.get(i).phase, m.getSpec());
             if (limit.isEmpty()) {
                 continue; // Pending and Scheduling wait without a deadline (for a slot, a VF, a Ready target)
             }

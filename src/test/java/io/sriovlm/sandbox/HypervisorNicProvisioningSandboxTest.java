@@ -1,5 +1,6 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.sandbox.api.Kubectl;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
@@ -55,7 +56,7 @@ class HypervisorNicProvisioningSandboxTest {
                 HypervisorNicStatus s = status(client, node);
                 assertThat(s.syncStatus).as(node + ": " + s.lastSyncError).isEqualTo("Succeeded");
                 assertThat(s.syncedGeneration).isNotNull();
-                assertThat(Conditions.isTrue(s.conditions, NicHealth.READY)).isTrue();
+                assertThat(Conditions.isTrue(s.conditions, ConditionTypes.READY)).isTrue();
                 assertThat(Conditions.isTrue(s.conditions, "Provisioned")).isTrue();
                 assertThat(s.ovs.ports).extracting(p -> p.name).contains("ens2", "bond0", "bond3");
             });
@@ -100,7 +101,7 @@ class HypervisorNicProvisioningSandboxTest {
             assertThat(Conditions.find(s.conditions, "Drifted").orElseThrow().getStatus()).isEqualTo("True");
         });
         assertThat(sandbox.ovs("hv2").hasPort("ovs-sriov", "bond2")).isFalse();
-        assertThat(Conditions.isTrue(status(client, "hv2").conditions, NicHealth.READY)).isTrue();
+        assertThat(Conditions.isTrue(status(client, "hv2").conditions, ConditionTypes.READY)).isTrue();
     }
 
     @Test
@@ -115,7 +116,7 @@ class HypervisorNicProvisioningSandboxTest {
             assertThat(s.syncStatus).isEqualTo("Failed");
             assertThat(s.lastSyncError).contains("spec.numVfs 20 exceeds sriov_totalvfs 16 of PF ens2");
             assertThat(Conditions.find(s.conditions, "Provisioned").orElseThrow().getReason()).isEqualTo("InvalidSpec");
-            assertThat(Conditions.isTrue(s.conditions, NicHealth.READY)).isFalse();
+            assertThat(Conditions.isTrue(s.conditions, ConditionTypes.READY)).isFalse();
         });
         Kubectl.Run get = kubectl.run("get", "hypervisornics");
         assertThat(get.out()).containsPattern("hv1-ens2\\s+hv1\\s+ens2\\s+4\\s+False\\s+Failed");
@@ -125,7 +126,7 @@ class HypervisorNicProvisioningSandboxTest {
         await().atMost(Duration.ofSeconds(20)).ignoreExceptions().untilAsserted(() -> {
             HypervisorNicStatus s = status(client, "hv1");
             assertThat(s.syncStatus).isEqualTo("Succeeded");
-            assertThat(Conditions.isTrue(s.conditions, NicHealth.READY)).isTrue();
+            assertThat(Conditions.isTrue(s.conditions, ConditionTypes.READY)).isTrue();
         });
     }
 }

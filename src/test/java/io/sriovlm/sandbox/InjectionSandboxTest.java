@@ -1,5 +1,6 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.api.v1alpha1.MigrationTransport;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Taint;
@@ -52,7 +53,7 @@ class InjectionSandboxTest {
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
 
         MigrationRequest r = lastRequestOf("hv1");
-        assertThat(r.transport()).isEqualTo(new Hypervisor.Transport(true, false, false));
+        assertThat(r.transport()).isEqualTo(new MigrationTransport(true, false, false));
         assertThat(r.destinationUri()).isEqualTo("qemu+tls://hv2/system");
     }
 
@@ -66,7 +67,7 @@ class InjectionSandboxTest {
         });
         SriovMigration m = awaitTerminal(world.client(), "explicit", Duration.ofSeconds(30));
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
-        assertThat(lastRequestOf("hv1").transport()).isEqualTo(new Hypervisor.Transport(false, true, true));
+        assertThat(lastRequestOf("hv1").transport()).isEqualTo(new MigrationTransport(false, true, true));
     }
 
     @Test

@@ -8,7 +8,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
-import io.sriovlm.migration.Reasons;
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.operator.placement.VfLedger;
 import io.sriovlm.sandbox.api.ApiFaults;
 import io.sriovlm.sandbox.api.Kubectl;

@@ -1,5 +1,6 @@
 package io.sriovlm.testing;
 
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
@@ -81,7 +82,7 @@ public final class Objects {
             status.vfs.get(sf).attachedTo = vm;
         });
         status.totalVfs = 4;
-        Conditions.set(status.conditions, NicHealth.AGENT_READY, true, "HostReady", "ok", 1L, NOW);
+        Conditions.set(status.conditions, ConditionTypes.AGENT_READY, true, "HostReady", "ok", 1L, NOW);
         nic.setSpec(spec);
         nic.setStatus(status);
         return nic;

@@ -1,5 +1,8 @@
 package io.sriovlm.agent.hostnet;
 
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.agent.hostnet.CommandRunner.CommandResult;
 import io.sriovlm.agent.hostnet.NicPlanner.StepPlan;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
@@ -33,25 +36,6 @@ import java.util.stream.Collectors;
  */
 public final class NicProvisioner {
 
-    public static final String SYNC_IN_PROGRESS = "InProgress";
-    public static final String SYNC_SUCCEEDED = "Succeeded";
-    public static final String SYNC_FAILED = "Failed";
-
-    /** Condition types this engine sets. */
-    public static final String PROVISIONED = "Provisioned";
-    public static final String CHANGE_REFUSED = "ChangeRefused";
-    public static final String DRIFTED = "Drifted";
-
-    /** Step results in status.steps. */
-    public static final String UNCHANGED = "Unchanged";
-    public static final String APPLIED = "Applied";
-    public static final String FAILED = "Failed";
-    public static final String NOT_RUN = "NotRun";
-    public static final String REFUSED = "Refused";
-    public static final String DRIFT = "Drift";
-    public static final String VALIDATED = "Validated";
-    public static final String DIFFERS = "Differs";
-
     private static final int SF_ROUNDS = 3;
 
     /**
@@ -71,7 +55,7 @@ public final class NicProvisioner {
     public record Report(String syncStatus, String lastSyncError, Long syncedGeneration, List<StepStatus> steps,
             List<String> drift, NicInventory inventory, List<ConditionUpdate> conditions) {
         public boolean failed() {
-            return SYNC_FAILED.equals(syncStatus);
+            return HypervisorNicStatus.SYNC_FAILED.equals(syncStatus);
         }
     }
 
@@ -97,15 +81,15 @@ public final class NicProvisioner {
         List<String> invalid = NicPlanner.validate(spec);
         if (!invalid.isEmpty()) {
             String msg = "invalid spec: " + String.join("; ", invalid);
-            return failedBeforeSteps(ctx, null, "InvalidSpec", msg);
+            return failedBeforeSteps(ctx, null, Reasons.INVALID_SPEC, msg);
         }
         NicInventory inv = discovery.discover(spec);
         if (inv.pf() == null) {
-            return failedBeforeSteps(ctx, inv, "PfNotFound", inv.pfProblem());
+            return failedBeforeSteps(ctx, inv, Reasons.PF_NOT_FOUND, inv.pfProblem());
         }
         List<String> hostInvalid = NicPlanner.validate(spec, inv);
         if (!hostInvalid.isEmpty()) {
-            return failedBeforeSteps(ctx, inv, "InvalidSpec", "invalid spec for this host: " + String.join("; ", hostInvalid));
+            return failedBeforeSteps(ctx, inv, Reasons.INVALID_SPEC, "invalid spec for this host: " + String.join("; ", hostInvalid));
         }
 
         Map<ProvisioningStep, StepPlan> preview = new EnumMap<>(ProvisioningStep.class);
@@ -117,19 +101,19 @@ public final class NicProvisioner {
 
         if (Boolean.TRUE.equals(spec.externallyManaged)) {
             List<StepStatus> steps = new ArrayList<>();
-            preview.forEach((step, plan) -> steps.add(step(step, plan.inSync() ? VALIDATED : DIFFERS,
+            preview.forEach((step, plan) -> steps.add(step(step, plan.inSync() ? StepStatus.VALIDATED : StepStatus.DIFFERS,
                     plan.actions(), plan.problem() != null ? plan.problem()
                             : plan.inSync() ? null : "would run " + plan.actions().size() + " action(s)")));
             if (differences.isEmpty()) {
-                return new Report(SYNC_SUCCEEDED, null, ctx.generation(), steps, List.of(), inv, List.of(
-                        new ConditionUpdate(PROVISIONED, true, "ExternallyManaged",
+                return new Report(HypervisorNicStatus.SYNC_SUCCEEDED, null, ctx.generation(), steps, List.of(), inv, List.of(
+                        new ConditionUpdate(ConditionTypes.PROVISIONED, true, Reasons.EXTERNALLY_MANAGED,
                                 "externally managed: the host matches the spec; nothing was changed"),
                         noRefusal(), noDrift()));
             }
             String msg = "externally managed: the host differs from the spec and the agent changes nothing: "
                     + String.join("; ", differences);
-            return new Report(SYNC_FAILED, msg, ctx.syncedGeneration(), steps, differences, inv, List.of(
-                    new ConditionUpdate(PROVISIONED, false, "ExternallyManagedDiffers", msg), noRefusal(), noDrift()));
+            return new Report(HypervisorNicStatus.SYNC_FAILED, msg, ctx.syncedGeneration(), steps, differences, inv, List.of(
+                    new ConditionUpdate(ConditionTypes.PROVISIONED, false, Reasons.EXTERNALLY_MANAGED_DIFFERS, msg), noRefusal(), noDrift()));
         }
 
         boolean synced = ctx.generation() != null && Objects.equals(ctx.generation(), ctx.syncedGeneration());
@@ -147,27 +131,27 @@ public final class NicProvisioner {
 
         if (differences.isEmpty() && activeDrift.isEmpty()) {
             List<StepStatus> steps = new ArrayList<>();
-            preview.forEach((step, plan) -> steps.add(step(step, UNCHANGED, List.of(), null)));
-            return new Report(SYNC_SUCCEEDED, null, ctx.generation(), steps, List.of(), inv, List.of(
-                    new ConditionUpdate(PROVISIONED, true, "UpToDate", "the host matches the spec"), noRefusal(), noDrift()));
+            preview.forEach((step, plan) -> steps.add(step(step, StepStatus.UNCHANGED, List.of(), null)));
+            return new Report(HypervisorNicStatus.SYNC_SUCCEEDED, null, ctx.generation(), steps, List.of(), inv, List.of(
+                    new ConditionUpdate(ConditionTypes.PROVISIONED, true, Reasons.UP_TO_DATE, "the host matches the spec"), noRefusal(), noDrift()));
         }
         if (synced && !Boolean.TRUE.equals(spec.repair)) {
             List<StepStatus> steps = new ArrayList<>();
-            preview.forEach((step, plan) -> steps.add(step(step, plan.problem() != null ? FAILED
-                    : plan.inSync() ? UNCHANGED : DRIFT, plan.actions(), plan.problem())));
+            preview.forEach((step, plan) -> steps.add(step(step, plan.problem() != null ? StepStatus.FAILED
+                    : plan.inSync() ? StepStatus.UNCHANGED : StepStatus.DRIFT, plan.actions(), plan.problem())));
             var broken = preview.entrySet().stream().filter(e -> e.getValue().problem() != null).findFirst();
             if (broken.isPresent()) {
                 // Not drift but a host that cannot be read or changed any more (OVS down, devlink gone): a failure.
                 String error = "step " + broken.get().getKey().statusName() + ": " + broken.get().getValue().problem();
-                return new Report(SYNC_FAILED, error, ctx.syncedGeneration(), steps, drift, inv, List.of(
-                        new ConditionUpdate(PROVISIONED, false, "StepFailed", error), noRefusal(),
-                        new ConditionUpdate(DRIFTED, true, "DriftFound", String.join("; ", drift))));
+                return new Report(HypervisorNicStatus.SYNC_FAILED, error, ctx.syncedGeneration(), steps, drift, inv, List.of(
+                        new ConditionUpdate(ConditionTypes.PROVISIONED, false, Reasons.STEP_FAILED, error), noRefusal(),
+                        new ConditionUpdate(ConditionTypes.DRIFTED, true, Reasons.DRIFT_FOUND, String.join("; ", drift))));
             }
             String msg = "the host drifted from the spec after it was provisioned: " + String.join("; ", drift)
                     + "; not repaired (set spec.repair: true to repair)";
-            return new Report(SYNC_SUCCEEDED, null, ctx.syncedGeneration(), steps, drift, inv, List.of(
-                    new ConditionUpdate(PROVISIONED, true, "DriftNotRepaired", msg), noRefusal(),
-                    new ConditionUpdate(DRIFTED, true, "DriftFound", msg)));
+            return new Report(HypervisorNicStatus.SYNC_SUCCEEDED, null, ctx.syncedGeneration(), steps, drift, inv, List.of(
+                    new ConditionUpdate(ConditionTypes.PROVISIONED, true, Reasons.DRIFT_NOT_REPAIRED, msg), noRefusal(),
+                    new ConditionUpdate(ConditionTypes.DRIFTED, true, Reasons.DRIFT_FOUND, msg)));
         }
 
         // Something is to change: refuse what is unsafe before touching anything.
@@ -177,7 +161,7 @@ public final class NicProvisioner {
         if (!inFlight.isEmpty()) {
             String msg = "not changing the host while migrations are in flight on this node (" + String.join(", ", inFlight)
                     + "); pending: " + String.join("; ", drift);
-            return refused(preview, ctx, inv, drift, "MigrationsInFlight", msg, synced);
+            return refused(preview, ctx, inv, drift, Reasons.MIGRATIONS_IN_FLIGHT, msg, synced);
         }
         StepPlan numVfs = preview.get(ProvisioningStep.NUM_VFS);
         if (!numVfs.actions().isEmpty() && !attachedPcis.isEmpty()) {
@@ -186,7 +170,7 @@ public final class NicProvisioner {
             String msg = "not changing sriov_numvfs of " + inv.pf().name() + " from " + inv.pf().numVfs() + " to "
                     + spec.numVfs + ": the kernel removes every VF to change the count, and VFs " + holders
                     + " are attached to running VMs; migrate or stop those VMs first";
-            return refused(preview, ctx, inv, drift, "VfsInUse", msg, synced);
+            return refused(preview, ctx, inv, drift, Reasons.VFS_IN_USE, msg, synced);
         }
 
         // Apply, in the runbook's order.
@@ -210,36 +194,36 @@ public final class NicProvisioner {
                 failure = plan.problem();
             }
             if (failure != null) {
-                steps.add(step(step, FAILED, ran, failure));
+                steps.add(step(step, StepStatus.FAILED, ran, failure));
                 List<String> notRun = new ArrayList<>();
                 for (int j = i + 1; j < order.length; j++) {
-                    steps.add(step(order[j], NOT_RUN, List.of(), null));
+                    steps.add(step(order[j], StepStatus.NOT_RUN, List.of(), null));
                     notRun.add(order[j].statusName());
                 }
                 String error = "step " + step.statusName() + ": " + failure;
                 String msg = error + "; applied before it: " + (applied.isEmpty() ? "nothing" : String.join(", ", applied))
                         + "; not run: " + (notRun.isEmpty() ? "nothing" : String.join(", ", notRun));
-                return new Report(SYNC_FAILED, error, ctx.syncedGeneration(), steps, drift, current, List.of(
-                        new ConditionUpdate(PROVISIONED, false, "StepFailed", msg), noRefusal(),
-                        synced ? new ConditionUpdate(DRIFTED, true, "DriftFound", String.join("; ", drift)) : noDrift()));
+                return new Report(HypervisorNicStatus.SYNC_FAILED, error, ctx.syncedGeneration(), steps, drift, current, List.of(
+                        new ConditionUpdate(ConditionTypes.PROVISIONED, false, Reasons.STEP_FAILED, msg), noRefusal(),
+                        synced ? new ConditionUpdate(ConditionTypes.DRIFTED, true, Reasons.DRIFT_FOUND, String.join("; ", drift)) : noDrift()));
             }
             if (ran.isEmpty()) {
-                steps.add(step(step, UNCHANGED, List.of(), null));
+                steps.add(step(step, StepStatus.UNCHANGED, List.of(), null));
             } else {
-                steps.add(step(step, APPLIED, ran, null));
+                steps.add(step(step, StepStatus.APPLIED, ran, null));
                 applied.add(step.statusName());
             }
         }
         if (!activeDrift.isEmpty()) {
             List<HostAction> ran = new ArrayList<>();
             String failure = repairActiveSlaves(spec, activeDrift, ran);
-            steps.add(step("activeSlave", failure == null ? APPLIED : FAILED, ran, failure));
+            steps.add(step("activeSlave", failure == null ? StepStatus.APPLIED : StepStatus.FAILED, ran, failure));
             current = discovery.discover(spec);
             if (failure != null) {
                 String error = "step activeSlave: " + failure;
-                return new Report(SYNC_FAILED, error, ctx.syncedGeneration(), steps, drift, current, List.of(
-                        new ConditionUpdate(PROVISIONED, false, "StepFailed", error), noRefusal(),
-                        new ConditionUpdate(DRIFTED, true, "DriftFound", String.join("; ", drift))));
+                return new Report(HypervisorNicStatus.SYNC_FAILED, error, ctx.syncedGeneration(), steps, drift, current, List.of(
+                        new ConditionUpdate(ConditionTypes.PROVISIONED, false, Reasons.STEP_FAILED, error), noRefusal(),
+                        new ConditionUpdate(ConditionTypes.DRIFTED, true, Reasons.DRIFT_FOUND, String.join("; ", drift))));
             }
             applied.add("activeSlave");
         }
@@ -248,9 +232,9 @@ public final class NicProvisioner {
         if (!hints.isEmpty()) {
             msg += "; " + String.join("; ", hints);
         }
-        return new Report(SYNC_SUCCEEDED, null, ctx.generation(), steps, synced ? drift : List.of(), current, List.of(
-                new ConditionUpdate(PROVISIONED, true, synced ? "DriftRepaired" : "Applied", msg), noRefusal(),
-                synced ? new ConditionUpdate(DRIFTED, false, "DriftRepaired", "repaired: " + String.join("; ", drift))
+        return new Report(HypervisorNicStatus.SYNC_SUCCEEDED, null, ctx.generation(), steps, synced ? drift : List.of(), current, List.of(
+                new ConditionUpdate(ConditionTypes.PROVISIONED, true, synced ? Reasons.DRIFT_REPAIRED : Reasons.APPLIED, msg), noRefusal(),
+                synced ? new ConditionUpdate(ConditionTypes.DRIFTED, false, Reasons.DRIFT_REPAIRED, "repaired: " + String.join("; ", drift))
                         : noDrift()));
     }
 
@@ -295,29 +279,29 @@ public final class NicProvisioner {
     private Report refused(Map<ProvisioningStep, StepPlan> preview, Context ctx, NicInventory inv, List<String> drift,
             String reason, String msg, boolean synced) {
         List<StepStatus> steps = new ArrayList<>();
-        preview.forEach((step, plan) -> steps.add(step(step, plan.inSync() ? UNCHANGED : REFUSED, plan.actions(),
+        preview.forEach((step, plan) -> steps.add(step(step, plan.inSync() ? StepStatus.UNCHANGED : StepStatus.REFUSED, plan.actions(),
                 plan.problem())));
-        return new Report(SYNC_IN_PROGRESS, null, ctx.syncedGeneration(), steps, synced ? drift : List.of(), inv, List.of(
-                new ConditionUpdate(PROVISIONED, synced, "Refused", msg),
-                new ConditionUpdate(CHANGE_REFUSED, true, reason, msg),
-                synced ? new ConditionUpdate(DRIFTED, true, "DriftFound", String.join("; ", drift)) : noDrift()));
+        return new Report(HypervisorNicStatus.SYNC_IN_PROGRESS, null, ctx.syncedGeneration(), steps, synced ? drift : List.of(), inv, List.of(
+                new ConditionUpdate(ConditionTypes.PROVISIONED, synced, "Refused", msg),
+                new ConditionUpdate(ConditionTypes.CHANGE_REFUSED, true, reason, msg),
+                synced ? new ConditionUpdate(ConditionTypes.DRIFTED, true, Reasons.DRIFT_FOUND, String.join("; ", drift)) : noDrift()));
     }
 
     private static Report failedBeforeSteps(Context ctx, NicInventory inv, String reason, String msg) {
         List<StepStatus> steps = new ArrayList<>();
         for (ProvisioningStep step : ProvisioningStep.values()) {
-            steps.add(step(step, NOT_RUN, List.of(), null));
+            steps.add(step(step, StepStatus.NOT_RUN, List.of(), null));
         }
-        return new Report(SYNC_FAILED, msg, ctx.syncedGeneration(), steps, List.of(), inv, List.of(
-                new ConditionUpdate(PROVISIONED, false, reason, msg), noRefusal(), noDrift()));
+        return new Report(HypervisorNicStatus.SYNC_FAILED, msg, ctx.syncedGeneration(), steps, List.of(), inv, List.of(
+                new ConditionUpdate(ConditionTypes.PROVISIONED, false, reason, msg), noRefusal(), noDrift()));
     }
 
     private static ConditionUpdate noRefusal() {
-        return new ConditionUpdate(CHANGE_REFUSED, false, "NothingRefused", "no change refused");
+        return new ConditionUpdate(ConditionTypes.CHANGE_REFUSED, false, Reasons.NOTHING_REFUSED, "no change refused");
     }
 
     private static ConditionUpdate noDrift() {
-        return new ConditionUpdate(DRIFTED, false, "NoDrift", "no drift found");
+        return new ConditionUpdate(ConditionTypes.DRIFTED, false, Reasons.NO_DRIFT, "no drift found");
     }
 
     private static List<String> describe(Map<ProvisioningStep, StepPlan> plans) {

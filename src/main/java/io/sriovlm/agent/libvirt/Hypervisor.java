@@ -1,5 +1,7 @@
 package io.sriovlm.agent.libvirt;
 
+import io.sriovlm.api.v1alpha1.MigrationTransport;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -82,24 +84,14 @@ public interface Hypervisor extends AutoCloseable {
 
     /**
      * What a migration needs: where to, libvirt's tuning knobs, and how it travels. Implementations refuse a
-     * destination that {@link io.sriovlm.migration.MigrationTransport#problem} refuses.
+     * destination that {@link MigrationTransport#problem} refuses.
      */
     record MigrationRequest(String destinationUri, Integer maxDowntimeMs, Integer bandwidthMiBps, boolean autoConverge,
             boolean postCopy, boolean persistDestination, boolean undefineSource, String destinationXml,
-            Transport transport) {
+            MigrationTransport transport) {
         public MigrationRequest {
-            transport = transport == null ? Transport.DEFAULT : transport;
+            transport = transport == null ? MigrationTransport.DEFAULT : transport;
         }
-    }
-
-    /**
-     * How a migration travels, as {@code virsh migrate} says it: {@code --tls} (a qemu+tls destination, and QEMU's
-     * stream encrypted), {@code --p2p} (the source libvirtd connects to the destination's; otherwise this process
-     * opens the destination connection and drives the migration), {@code --unsafe}.
-     */
-    record Transport(boolean tls, boolean peerToPeer, boolean unsafe) {
-        /** TLS, client-managed, safe: what a migration gets unless its spec says otherwise. */
-        public static final Transport DEFAULT = new Transport(true, false, false);
     }
 
     /** How a migration job ended. */

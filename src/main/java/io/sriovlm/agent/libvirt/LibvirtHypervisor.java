@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import io.sriovlm.migration.MigrationTransport;
+import io.sriovlm.api.v1alpha1.MigrationTransport;
 import org.jboss.logging.Logger;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
@@ -440,7 +440,7 @@ public final class LibvirtHypervisor implements Hypervisor {
      */
     static int migrationFlags(MigrationRequest request) {
         int flags = Domain.MigrateFlags.LIVE;
-        Transport transport = request.transport();
+        MigrationTransport transport = request.transport();
         if (transport.tls()) {
             flags |= Domain.MigrateFlags.TLS;
         }

@@ -1,5 +1,6 @@
 package io.sriovlm.agent.reconciler;
 
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.agent.FastPathGuard;
 import io.sriovlm.common.EventRecorder;
@@ -15,7 +16,6 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.Conditions;
-import io.sriovlm.operator.placement.NicHealth;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -195,7 +195,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         if (guard != null) {
             for (String repair : guard.enforce(nic.getSpec(), vmsMoving)) {
                 LOG.warnf("%s: %s", config.nodeName(), repair);
-                events.record(nic, EventRecorder.WARNING, "FastPathRepaired", repair);
+                events.record(nic, EventRecorder.WARNING, Reasons.FAST_PATH_REPAIRED, repair);
             }
         }
         HypervisorNicStatus status = host.observe(nic.getSpec(), clock.instant());

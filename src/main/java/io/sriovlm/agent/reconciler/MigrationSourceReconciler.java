@@ -9,10 +9,10 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.sriovlm.agent.AgentConfig;
-import io.sriovlm.agent.migration.SourceAgentSteps;
+import io.sriovlm.agent.steps.SourceAgentSteps;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.statemachine.MigrationStatusWriter;
 
 import java.util.List;
 

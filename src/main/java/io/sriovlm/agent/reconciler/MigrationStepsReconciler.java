@@ -3,10 +3,10 @@ package io.sriovlm.agent.reconciler;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.sriovlm.agent.migration.StepResult;
+import io.sriovlm.agent.steps.StepResult;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.statemachine.MigrationStatusWriter;
 
 import java.time.Duration;
 import java.util.Optional;

@@ -6,10 +6,10 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.sriovlm.agent.AgentConfig;
-import io.sriovlm.agent.migration.TargetAgentSteps;
+import io.sriovlm.agent.steps.TargetAgentSteps;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.statemachine.MigrationStatusWriter;
 
 /**
  * The agent's target-side migration controller. Its informer sees only migrations labelled

@@ -13,6 +13,11 @@ import java.util.Map;
 /** What the node agent observed on its host. Written by the agent only. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HypervisorNicStatus {
+    /** Values of {@code syncStatus}. */
+    public static final String SYNC_IN_PROGRESS = "InProgress";
+    public static final String SYNC_SUCCEEDED = "Succeeded";
+    public static final String SYNC_FAILED = "Failed";
+
     public Long observedGeneration;
 
     @JsonPropertyDescription("Last time the agent reported (RFC 3339). The operator treats a stale heartbeat as NotReady.")
@@ -113,9 +118,19 @@ public class HypervisorNicStatus {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class StepStatus {
+        /** Values of {@code result}. */
+        public static final String UNCHANGED = "Unchanged";
+        public static final String APPLIED = "Applied";
+        public static final String FAILED = "Failed";
+        public static final String NOT_RUN = "NotRun";
+        public static final String REFUSED = "Refused";
+        public static final String DRIFT = "Drift";
+        public static final String VALIDATED = "Validated";
+        public static final String DIFFERS = "Differs";
+
         @JsonPropertyDescription("numVfs, eswitch, hwTcOffload, sfs, renames, bonds, ovs, drift.")
         public String name;
-        @JsonPropertyDescription("Unchanged, Applied, Failed, Refused, Skipped, Validated or Invalid.")
+        @JsonPropertyDescription("Unchanged, Applied, Failed, NotRun, Refused, Drift, Validated or Differs.")
         public String result;
         @JsonPropertyDescription("What ran, one argv per entry (sysfs writes as 'write FILE VALUE').")
         public List<String> commands;

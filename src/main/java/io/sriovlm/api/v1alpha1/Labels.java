@@ -1,6 +1,6 @@
 package io.sriovlm.api.v1alpha1;
 
-/** Label and annotation keys of the sriovlm.io API. */
+/** The label keys (and their values) and the taint key of the sriovlm.io API, defined once here. */
 public final class Labels {
     public static final String GROUP = "sriovlm.io";
     /** On a SriovMigration: the node the VM leaves. Agents select their source work with it (equality selector). */
@@ -11,8 +11,18 @@ public final class Labels {
     public static final String VM = GROUP + "/vm";
     /** On a HypervisorNic: the node it describes, so an agent can select its own objects. */
     public static final String NODE = GROUP + "/node";
-    /** Finalizer that makes a deleted migration roll back before it goes away. */
-    public static final String FINALIZER = GROUP + "/rollback";
+    /**
+     * On a Node: value {@link #ON_CORDON} opts it in to evacuation when cordoned. Also the key of a taint that starts
+     * an evacuation by itself (docs/decisions/007-evacuation.md).
+     */
+    public static final String EVACUATE = GROUP + "/evacuate";
+    public static final String ON_CORDON = "on-cordon";
+    /** On an evacuation's SriovMigrations: the node being emptied. */
+    public static final String EVACUATION = GROUP + "/evacuation";
+    /** On the drain guard's Pod and PodDisruptionBudget: the node they hold. */
+    public static final String EVACUATION_GUARD = GROUP + "/evacuation-guard";
+    /** On every Node the agent DaemonSet and a VfPool's default selector pick. */
+    public static final String HYPERVISOR = GROUP + "/hypervisor";
 
     private Labels() {
     }

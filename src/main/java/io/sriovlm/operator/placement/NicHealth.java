@@ -1,5 +1,6 @@
 package io.sriovlm.operator.placement;
 
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.common.Conditions;
@@ -11,11 +12,6 @@ import java.util.Optional;
 
 /** Whether a node can take part in a migration, judged from its HypervisorNic and Node. Pure. */
 public final class NicHealth {
-    /** Condition the agent sets on its HypervisorNic: its host looks as the spec wants. */
-    public static final String AGENT_READY = "AgentReady";
-    /** Condition the operator sets: agent alive, host ready, node exists. */
-    public static final String READY = "Ready";
-
     private NicHealth() {
     }
 
@@ -45,8 +41,8 @@ public final class NicHealth {
             return Optional.of("the node agent on " + name + " last reported at " + nic.getStatus().heartbeatTime
                     + " (more than " + staleAfter.toSeconds() + "s ago); check the sriovlm-agent pod on that node");
         }
-        if (!Conditions.isTrue(nic.getStatus().conditions, AGENT_READY)) {
-            String why = Conditions.find(nic.getStatus().conditions, AGENT_READY).map(c -> c.getMessage())
+        if (!Conditions.isTrue(nic.getStatus().conditions, ConditionTypes.AGENT_READY)) {
+            String why = Conditions.find(nic.getStatus().conditions, ConditionTypes.AGENT_READY).map(c -> c.getMessage())
                     .orElse("the agent has not reported its host ready");
             return Optional.of(why);
         }

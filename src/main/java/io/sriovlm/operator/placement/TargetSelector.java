@@ -1,5 +1,6 @@
 package io.sriovlm.operator.placement;
 
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
@@ -49,18 +50,18 @@ public final class TargetSelector {
 
     public static Result select(Request request) {
         if (request.pools().isEmpty()) {
-            return new Refusal(io.sriovlm.migration.Reasons.POOL_NOT_FOUND,
+            return new Refusal(io.sriovlm.api.v1alpha1.Reasons.POOL_NOT_FOUND,
                     "no VfPool covers the VM's nodes; create a VfPool or set spec.vfPool", false);
         }
         List<String> candidates = new ArrayList<>(new TreeSet<>(request.nics().keySet()));
         if (request.requestedTarget() != null) {
             if (request.requestedTarget().equals(request.sourceNode())) {
-                return new Refusal(io.sriovlm.migration.Reasons.SOURCE_IS_TARGET, "spec.targetNode "
+                return new Refusal(io.sriovlm.api.v1alpha1.Reasons.SOURCE_IS_TARGET, "spec.targetNode "
                         + request.requestedTarget() + " is the node " + request.vm()
                         + " already runs on; choose another node or leave targetNode empty", false);
             }
             if (!request.nics().containsKey(request.requestedTarget())) {
-                return new Refusal(io.sriovlm.migration.Reasons.TARGET_NOT_FOUND, "spec.targetNode "
+                return new Refusal(io.sriovlm.api.v1alpha1.Reasons.TARGET_NOT_FOUND, "spec.targetNode "
                         + request.requestedTarget() + " has no HypervisorNic (known nodes: "
                         + String.join(", ", candidates) + "); fix spec.targetNode", false);
             }
@@ -86,14 +87,14 @@ public final class TargetSelector {
         if (qualified.isEmpty()) {
             String reason;
             if (rejections.isEmpty()) {
-                reason = io.sriovlm.migration.Reasons.NO_TARGET;
+                reason = io.sriovlm.api.v1alpha1.Reasons.NO_TARGET;
                 rejections.add("no node other than the source " + request.sourceNode() + " has a HypervisorNic");
             } else if (onlyPoolExhausted) {
-                reason = io.sriovlm.migration.Reasons.POOL_EXHAUSTED;
+                reason = io.sriovlm.api.v1alpha1.Reasons.POOL_EXHAUSTED;
             } else if (request.requestedTarget() != null) {
-                reason = io.sriovlm.migration.Reasons.TARGET_NOT_READY;
+                reason = io.sriovlm.api.v1alpha1.Reasons.TARGET_NOT_READY;
             } else {
-                reason = io.sriovlm.migration.Reasons.NO_TARGET;
+                reason = io.sriovlm.api.v1alpha1.Reasons.NO_TARGET;
             }
             return new Refusal(reason, "no target for " + request.vm() + ": " + String.join("; ", rejections),
                     anyRetryable);

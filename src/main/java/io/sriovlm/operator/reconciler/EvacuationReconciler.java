@@ -1,5 +1,8 @@
 package io.sriovlm.operator.reconciler;
 
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.Labels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
@@ -53,14 +56,6 @@ import java.util.stream.Collectors;
  */
 public class EvacuationReconciler implements Reconciler<Node> {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(EvacuationReconciler.class);
-    /** Label (value {@link #ON_CORDON}) opting a node in to evacuation on cordon, or the key of a taint that starts it. */
-    public static final String EVACUATE = "sriovlm.io/evacuate";
-    public static final String ON_CORDON = "on-cordon";
-    /** On an evacuation's SriovMigrations: the node being emptied. */
-    public static final String EVACUATION = "sriovlm.io/evacuation";
-    /** On the guard Pod and PDB: the node they hold. */
-    public static final String GUARD = "sriovlm.io/evacuation-guard";
-    public static final String CONDITION = "SriovEvacuated";
 
     private final KubernetesClient client;
     private final EvacuationConfig config;
@@ -85,9 +80,9 @@ public class EvacuationReconciler implements Reconciler<Node> {
                 .withSecondaryToPrimaryMapper((HypervisorNic n) -> n.getSpec() == null || n.getSpec().nodeName == null
                         ? Set.of() : Set.of(new ResourceID(n.getSpec().nodeName)))
                 .build(), context);
-        migrations = labelled(SriovMigration.class, EVACUATION, context);
-        guardPods = labelled(Pod.class, GUARD, context);
-        guardBudgets = labelled(PodDisruptionBudget.class, GUARD, context);
+        migrations = labelled(SriovMigration.class, Labels.EVACUATION, context);
+        guardPods = labelled(Pod.class, Labels.EVACUATION_GUARD, context);
+        guardBudgets = labelled(PodDisruptionBudget.class, Labels.EVACUATION_GUARD, context);
         return List.of(nics, migrations, guardPods, guardBudgets);
     }
 
@@ -110,12 +105,12 @@ public class EvacuationReconciler implements Reconciler<Node> {
 
     static boolean optedIn(Node node) {
         var labels = node.getMetadata().getLabels();
-        return labels != null && ON_CORDON.equals(labels.get(EVACUATE));
+        return labels != null && Labels.ON_CORDON.equals(labels.get(Labels.EVACUATE));
     }
 
     static boolean tainted(Node node) {
         List<Taint> taints = node.getSpec() == null ? null : node.getSpec().getTaints();
-        return taints != null && taints.stream().anyMatch(t -> EVACUATE.equals(t.getKey()));
+        return taints != null && taints.stream().anyMatch(t -> Labels.EVACUATE.equals(t.getKey()));
     }
 
     @Override
@@ -141,7 +136,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
                     reportedAt.putIfAbsent(vm.name, Timestamps.parse(n.getStatus().heartbeatTime));
                 }));
         Map<String, SriovMigration> mine = migrations.list()
-                .filter(m -> name.equals(m.getMetadata().getLabels().get(EVACUATION)) && m.getSpec() != null)
+                .filter(m -> name.equals(m.getMetadata().getLabels().get(Labels.EVACUATION)) && m.getSpec() != null)
                 .collect(Collectors.toMap(m -> m.getSpec().vmName, m -> m, (a, b) -> a));
         if (!io.sriovlm.common.InformerCaches.stillRunning(nics, migrations, guardPods, guardBudgets)) {
             // Shutting down: the emptied caches would read as "no VM left" and release the drain guard.
@@ -164,7 +159,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
             }
             cancelled.sort(null);
             if (currentCondition(node) != null) {
-                setCondition(node, false, "NotEvacuating", cancelled.isEmpty()
+                setCondition(node, false, Reasons.NOT_EVACUATING, cancelled.isEmpty()
                         ? "evacuation stopped: the node is schedulable again"
                         : "evacuation stopped: the node is schedulable again; cancelled the migrations of "
                                 + String.join(", ", cancelled));
@@ -173,7 +168,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         }
 
         if (vms.isEmpty()) {
-            setCondition(node, true, "Evacuated", "no teamed VM remains on " + name);
+            setCondition(node, true, Reasons.EVACUATED, "no teamed VM remains on " + name);
             return UpdateControl.noUpdate();
         }
         List<String> blocked = new ArrayList<>();
@@ -206,10 +201,10 @@ public class EvacuationReconciler implements Reconciler<Node> {
             }
         }
         if (!blocked.isEmpty()) {
-            setCondition(node, false, "Blocked", "cannot move: " + String.join("; ", blocked)
+            setCondition(node, false, Reasons.EVACUATION_BLOCKED_CONDITION, "cannot move: " + String.join("; ", blocked)
                     + (moving.isEmpty() ? "" : "; still moving: " + String.join(", ", moving)));
         } else {
-            setCondition(node, false, "Evacuating", vms.size() + " teamed VM(s) left: " + String.join(", ", moving));
+            setCondition(node, false, Reasons.EVACUATING, vms.size() + " teamed VM(s) left: " + String.join(", ", moving));
         }
         return UpdateControl.<Node>noUpdate().rescheduleAfter(Duration.ofSeconds(10));
     }
@@ -248,7 +243,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         SriovMigration m = new SriovMigration();
         m.getMetadata().setName(migrationName(nodeName, vm));
         m.getMetadata().setNamespace(config.namespace());
-        m.getMetadata().setLabels(Map.of(EVACUATION, nodeName));
+        m.getMetadata().setLabels(Map.of(Labels.EVACUATION, nodeName));
         m.getMetadata().setOwnerReferences(List.of(ownedBy(node, false)));
         m.setSpec(new SriovMigrationSpec());
         m.getSpec().vmName = vm;
@@ -268,21 +263,21 @@ public class EvacuationReconciler implements Reconciler<Node> {
     private void syncGuard(Node node, boolean wanted) {
         String nodeName = node.getMetadata().getName();
         String guardName = "sriovlm-evacuation-guard-" + nodeName;
-        boolean podThere = guardPods.list().anyMatch(p -> nodeName.equals(p.getMetadata().getLabels().get(GUARD)));
-        boolean pdbThere = guardBudgets.list().anyMatch(p -> nodeName.equals(p.getMetadata().getLabels().get(GUARD)));
+        boolean podThere = guardPods.list().anyMatch(p -> nodeName.equals(p.getMetadata().getLabels().get(Labels.EVACUATION_GUARD)));
+        boolean pdbThere = guardBudgets.list().anyMatch(p -> nodeName.equals(p.getMetadata().getLabels().get(Labels.EVACUATION_GUARD)));
         if (wanted) {
             if (!pdbThere) {
                 createIgnoringConflict(new PodDisruptionBudgetBuilder().withNewMetadata().withName(guardName)
-                        .withNamespace(config.namespace()).addToLabels(GUARD, nodeName)
+                        .withNamespace(config.namespace()).addToLabels(Labels.EVACUATION_GUARD, nodeName)
                         .withOwnerReferences(ownedBy(node, true)).endMetadata()
                         // minAvailable 1 rather than maxUnavailable 0: the disruption controller counts pods for an
                         // integer minAvailable without looking up a scalable controller, which a Node is not.
                         .withNewSpec().withMinAvailable(new IntOrString(1))
-                        .withNewSelector().addToMatchLabels(GUARD, nodeName).endSelector().endSpec().build());
+                        .withNewSelector().addToMatchLabels(Labels.EVACUATION_GUARD, nodeName).endSelector().endSpec().build());
             }
             if (!podThere) {
                 createIgnoringConflict(new PodBuilder().withNewMetadata().withName(guardName)
-                        .withNamespace(config.namespace()).addToLabels(GUARD, nodeName)
+                        .withNamespace(config.namespace()).addToLabels(Labels.EVACUATION_GUARD, nodeName)
                         // A controller reference: `kubectl drain` evicts controlled pods instead of refusing them, and
                         // the eviction is what the PDB refuses while teamed VMs remain.
                         .withOwnerReferences(ownedBy(node, true)).endMetadata()
@@ -293,13 +288,13 @@ public class EvacuationReconciler implements Reconciler<Node> {
                         .withNewResources().addToRequests("cpu", new Quantity("1m"))
                         .addToRequests("memory", new Quantity("8Mi")).endResources().endContainer()
                         .endSpec().build());
-                events.normal(node, "EvacuationGuardCreated", "pod and PodDisruptionBudget " + config.namespace() + "/"
+                events.normal(node, Reasons.EVACUATION_GUARD_CREATED, "pod and PodDisruptionBudget " + config.namespace() + "/"
                         + guardName + " hold `kubectl drain` while teamed VMs remain on " + nodeName);
             }
         } else if (podThere || pdbThere) {
             client.pods().inNamespace(config.namespace()).withName(guardName).delete();
             client.policy().v1().podDisruptionBudget().inNamespace(config.namespace()).withName(guardName).delete();
-            events.normal(node, "EvacuationGuardRemoved", "no teamed VM remains on " + nodeName
+            events.normal(node, Reasons.EVACUATION_GUARD_REMOVED, "no teamed VM remains on " + nodeName
                     + "; the drain guard is gone");
         }
     }
@@ -316,7 +311,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
 
     private static io.fabric8.kubernetes.api.model.NodeCondition currentCondition(Node node) {
         return node.getStatus() == null || node.getStatus().getConditions() == null ? null
-                : node.getStatus().getConditions().stream().filter(c -> CONDITION.equals(c.getType())).findFirst()
+                : node.getStatus().getConditions().stream().filter(c -> ConditionTypes.SRIOV_EVACUATED.equals(c.getType())).findFirst()
                         .orElse(null);
     }
 
@@ -339,8 +334,8 @@ public class EvacuationReconciler implements Reconciler<Node> {
         }
         List<io.fabric8.kubernetes.api.model.NodeCondition> conditions = new ArrayList<>(
                 copy.getStatus().getConditions() == null ? List.of() : copy.getStatus().getConditions());
-        conditions.removeIf(c -> CONDITION.equals(c.getType()));
-        conditions.add(new io.fabric8.kubernetes.api.model.NodeConditionBuilder().withType(CONDITION).withStatus(s)
+        conditions.removeIf(c -> ConditionTypes.SRIOV_EVACUATED.equals(c.getType()));
+        conditions.add(new io.fabric8.kubernetes.api.model.NodeConditionBuilder().withType(ConditionTypes.SRIOV_EVACUATED).withStatus(s)
                 .withReason(reason).withMessage(message).withLastHeartbeatTime(now).withLastTransitionTime(transition)
                 .build());
         copy.getStatus().setConditions(conditions);
@@ -354,12 +349,12 @@ public class EvacuationReconciler implements Reconciler<Node> {
         }
         if (current == null || !reason.equals(current.getReason())) {
             String eventReason = switch (reason) {
-                case "Evacuated" -> "Evacuated";
-                case "Blocked" -> "EvacuationBlocked";
-                case "Evacuating" -> "EvacuationStarted";
-                default -> "EvacuationStopped";
+                case Reasons.EVACUATED -> Reasons.EVACUATED;
+                case Reasons.EVACUATION_BLOCKED_CONDITION -> Reasons.EVACUATION_BLOCKED;
+                case Reasons.EVACUATING -> Reasons.EVACUATION_STARTED;
+                default -> Reasons.EVACUATION_STOPPED;
             };
-            events.record(node, reason.equals("Blocked") ? EventRecorder.WARNING : EventRecorder.NORMAL, eventReason,
+            events.record(node, reason.equals(Reasons.EVACUATION_BLOCKED_CONDITION) ? EventRecorder.WARNING : EventRecorder.NORMAL, eventReason,
                     message);
         }
     }

@@ -1,5 +1,7 @@
 package io.sriovlm.operator.reconciler;
 
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -73,12 +75,13 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
             return UpdateControl.noUpdate(); // shutting down: an emptied cache would call the node gone
         }
         Optional<String> problem = NicHealth.problem(nic, node, now, config.heartbeatStaleAfter());
-        String reason = problem.isEmpty() ? "AgentReporting" : node == null ? "NodeNotFound"
-                : nic.getStatus() == null || nic.getStatus().heartbeatTime == null ? "AgentNotReporting"
-                        : Conditions.isTrue(nic.getStatus().conditions, NicHealth.AGENT_READY) ? "HeartbeatStale" : "HostNotReady";
+        String reason = problem.isEmpty() ? Reasons.AGENT_REPORTING : node == null ? Reasons.NODE_NOT_FOUND
+                : nic.getStatus() == null || nic.getStatus().heartbeatTime == null ? Reasons.AGENT_NOT_REPORTING
+                        : Conditions.isTrue(nic.getStatus().conditions, ConditionTypes.AGENT_READY)
+                                ? Reasons.HEARTBEAT_STALE : Reasons.HOST_NOT_READY;
         String message = problem.orElse("agent on " + nodeName + " reports a ready host");
         var current = nic.getStatus() == null ? null
-                : Conditions.find(nic.getStatus().conditions, NicHealth.READY).orElse(null);
+                : Conditions.find(nic.getStatus().conditions, ConditionTypes.READY).orElse(null);
         boolean changed = current == null || !reason.equals(current.getReason())
                 || !(problem.isEmpty() ? Conditions.TRUE : Conditions.FALSE).equals(current.getStatus());
         if (changed) {
@@ -86,7 +89,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
             if (copy.getStatus() == null) {
                 copy.setStatus(new io.sriovlm.api.v1alpha1.HypervisorNicStatus());
             }
-            Conditions.set(copy.getStatus().conditions, NicHealth.READY, problem.isEmpty(), reason, message,
+            Conditions.set(copy.getStatus().conditions, ConditionTypes.READY, problem.isEmpty(), reason, message,
                     nic.getMetadata().getGeneration(), now);
             try {
                 client.resource(copy).updateStatus();

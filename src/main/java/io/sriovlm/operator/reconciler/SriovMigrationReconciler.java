@@ -1,5 +1,6 @@
 package io.sriovlm.operator.reconciler;
 
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -21,15 +22,15 @@ import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolStatus;
 import io.sriovlm.metrics.MigrationMetrics;
-import io.sriovlm.migration.MigrationStatusWriter;
-import io.sriovlm.migration.Reasons;
-import io.sriovlm.migration.Transition;
+import io.sriovlm.statemachine.MigrationStatusWriter;
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.OperatorConfig;
-import io.sriovlm.operator.migration.ClusterView;
-import io.sriovlm.operator.migration.Decision;
-import io.sriovlm.operator.migration.Oversight;
-import io.sriovlm.operator.migration.PendingHandler;
-import io.sriovlm.operator.migration.SchedulingHandler;
+import io.sriovlm.operator.phases.ClusterView;
+import io.sriovlm.operator.phases.Decision;
+import io.sriovlm.operator.phases.Oversight;
+import io.sriovlm.operator.phases.PendingHandler;
+import io.sriovlm.operator.phases.SchedulingHandler;
 import io.sriovlm.operator.placement.VfLedger;
 import org.jboss.logging.Logger;
 
@@ -174,7 +175,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     /** A Pending migration whose last word is that it waits for a concurrency slot. */
     static boolean waitsForSlot(SriovMigration m) {
         return m.getStatus() != null && io.sriovlm.common.Conditions.find(m.getStatus().conditions,
-                io.sriovlm.migration.ConditionTypes.SCHEDULED).map(c -> Reasons.WAITING_FOR_SLOT.equals(c.getReason())
+                io.sriovlm.api.v1alpha1.ConditionTypes.SCHEDULED).map(c -> Reasons.WAITING_FOR_SLOT.equals(c.getReason())
                         && "False".equals(c.getStatus())).orElse(false);
     }
 

@@ -1,5 +1,7 @@
 package io.sriovlm.operator.reconciler;
 
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,7 +20,7 @@ import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolStatus;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.EventRecorder;
-import io.sriovlm.operator.migration.ClusterView;
+import io.sriovlm.operator.phases.ClusterView;
 import io.sriovlm.operator.placement.PoolMembership;
 import io.sriovlm.operator.placement.VfLedger;
 
@@ -36,7 +38,6 @@ import java.util.stream.Collectors;
  * dropped here, so none outlives its migration.
  */
 public class VfPoolReconciler implements Reconciler<VfPool> {
-    public static final String READY = "Ready";
 
     private final KubernetesClient client;
     private final EventRecorder events;
@@ -84,13 +85,13 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
                 : selected == 0 ? "spec.nodeSelector " + pool.getSpec().nodeSelector
                         + " matches no Node; fix the selector or label the hypervisor nodes"
                         : "no selected node has a HypervisorNic with VFs in this pool (spec.pfName, spec.vfIndices)";
-        String reason = ready ? "VfsAvailable" : selected == 0 ? "NoMatchingNodes" : "NoVfs";
-        Conditions.set(next.conditions, READY, ready, reason, message, pool.getMetadata().getGeneration(), clock.instant());
+        String reason = ready ? Reasons.VFS_AVAILABLE : selected == 0 ? Reasons.NO_MATCHING_NODES : Reasons.NO_VFS;
+        Conditions.set(next.conditions, ConditionTypes.READY, ready, reason, message, pool.getMetadata().getGeneration(), clock.instant());
         if (sameLedger(pool.getStatus(), next)) {
             return UpdateControl.noUpdate();
         }
         boolean becameUnready = pool.getStatus() == null
-                || Conditions.find(pool.getStatus().conditions, READY).map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(true);
+                || Conditions.find(pool.getStatus().conditions, ConditionTypes.READY).map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(true);
         VfPool copy = io.fabric8.kubernetes.client.utils.Serialization.clone(pool);
         copy.setStatus(next);
         try {

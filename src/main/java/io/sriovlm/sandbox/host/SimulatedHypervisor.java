@@ -4,7 +4,7 @@ import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.HypervisorException;
 import io.sriovlm.agent.libvirt.UnplugPendingException;
 import io.sriovlm.api.v1alpha1.ApiPatterns;
-import io.sriovlm.migration.MigrationTransport;
+import io.sriovlm.api.v1alpha1.MigrationTransport;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 

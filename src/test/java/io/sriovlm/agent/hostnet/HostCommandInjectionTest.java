@@ -1,5 +1,7 @@
 package io.sriovlm.agent.hostnet;
 
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.agent.hostnet.CommandRunner.CommandResult;
 import io.sriovlm.agent.hostnet.NicProvisioner.Report;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
@@ -63,8 +65,8 @@ class HostCommandInjectionTest {
                 runner.clear();
                 Report r = provisioner.provision(spec, NicProvisionerTest.first());
                 String at = field.getKey() + " = " + hostile.replace("\n", "\\n");
-                assertThat(r.syncStatus()).as(at).isEqualTo(NicProvisioner.SYNC_FAILED);
-                assertThat(NicProvisionerTest.condition(r, NicProvisioner.PROVISIONED).reason()).as(at)
+                assertThat(r.syncStatus()).as(at).isEqualTo(HypervisorNicStatus.SYNC_FAILED);
+                assertThat(NicProvisionerTest.condition(r, ConditionTypes.PROVISIONED).reason()).as(at)
                         .isEqualTo("InvalidSpec");
                 assertThat(r.lastSyncError()).as(at).contains(field.getKey());
                 assertThat(runner.calls()).as("commands run for " + at).isEmpty();
@@ -76,7 +78,7 @@ class HostCommandInjectionTest {
     @Test
     void theValidSpecStillRunsSoTheRefusalsAboveAreAboutTheNames() {
         Report r = provisioner.provision(NicProvisionerTest.runbookSpec(), NicProvisionerTest.first());
-        assertThat(r.syncStatus()).as(r.lastSyncError()).isEqualTo(NicProvisioner.SYNC_SUCCEEDED);
+        assertThat(r.syncStatus()).as(r.lastSyncError()).isEqualTo(HypervisorNicStatus.SYNC_SUCCEEDED);
         assertThat(runner.calls()).isNotEmpty();
         // every command is an argv of one program, never a shell
         assertThat(runner.calls()).allSatisfy(argv -> assertThat(argv.get(0))

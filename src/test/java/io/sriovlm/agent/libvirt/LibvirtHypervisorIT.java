@@ -1,5 +1,6 @@
 package io.sriovlm.agent.libvirt;
 
+import io.sriovlm.api.v1alpha1.MigrationTransport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,7 +40,7 @@ class LibvirtHypervisorIT {
      * Explicitly peer-to-peer without TLS: only the hosts' libvirtds can route to each other (this JVM sits outside
      * their network namespaces), and they listen on plain TCP without certificates. Production asks for neither.
      */
-    private static final Hypervisor.Transport PLAIN_PEER_TO_PEER = new Hypervisor.Transport(false, true, false);
+    private static final MigrationTransport PLAIN_PEER_TO_PEER = new MigrationTransport(false, true, false);
 
     private static final EmulatedVfStandIn STAND_IN = new EmulatedVfStandIn(RealHosts.BRIDGE);
     private static final String VF = "0000:06:00.1";

@@ -1,5 +1,6 @@
 package io.sriovlm.agent.libvirt;
 
+import io.sriovlm.api.v1alpha1.MigrationTransport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
@@ -150,7 +151,7 @@ class LibvirtHypervisorTest {
             assertThatThrownBy(() -> hv.checkReachable(hostile)).as(hostile)
                     .isInstanceOf(HypervisorException.class).hasMessageContaining("not one sriovlm opens");
             MigrationRequest plain = new MigrationRequest(hostile, null, null, false, false, true, true, null,
-                    new Hypervisor.Transport(false, false, false));
+                    new MigrationTransport(false, false, false));
             assertThatThrownBy(() -> hv.startMigration("any-vm", plain)).as(hostile)
                     .isInstanceOf(HypervisorException.class).hasMessageContaining("not one sriovlm opens");
         }
@@ -270,14 +271,14 @@ class LibvirtHypervisorTest {
     }
 
     /** Explicitly peer-to-peer without TLS, as the real-hypervisor tier needs it. */
-    static final Hypervisor.Transport P2P_PLAIN = new Hypervisor.Transport(false, true, false);
+    static final MigrationTransport P2P_PLAIN = new MigrationTransport(false, true, false);
 
     @Test
     void withoutPeerToPeerTheAgentOpensTheDestinationItselfAndSaysWhenItCannot() throws Exception {
         define("teamed-vm01.xml", true);
         // client-managed: this process opens the destination (nothing listens on port 1), libvirtd does not
         MigrationRequest clientManaged = new MigrationRequest("qemu+tcp://127.0.0.1:1/system", null, 0, false, false,
-                true, true, null, new Hypervisor.Transport(false, false, false));
+                true, true, null, new MigrationTransport(false, false, false));
         MigrationResult result = hv.startMigration(name, clientManaged).toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertThat(result.succeeded()).isFalse();
         assertThat(result.error()).contains(name, "(client-managed)", "cannot open qemu+tcp://127.0.0.1:1/system");
@@ -288,7 +289,7 @@ class LibvirtHypervisorTest {
     void theDefaultTransportRefusesADestinationWithoutTlsBeforeLibvirtIsAsked() throws Exception {
         define("teamed-vm01.xml", true);
         MigrationRequest plainTcp = new MigrationRequest("qemu+tcp://hv2/system", null, 0, false, false, true, true,
-                null, Hypervisor.Transport.DEFAULT);
+                null, MigrationTransport.DEFAULT);
         assertThatThrownBy(() -> hv.startMigration(name, plainTcp)).isInstanceOf(HypervisorException.class)
                 .hasMessageContaining("spec.options.tls is true").hasMessageContaining("qemu+tcp://hv2/system");
         // nothing started: a second, acceptable request is not refused as "already running"
@@ -314,7 +315,7 @@ class LibvirtHypervisorTest {
     void theDefaultTransportIsTlsClientManagedAndSafe() {
         MigrationRequest byDefault = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, false,
                 false, null, null);
-        assertThat(byDefault.transport()).isEqualTo(Hypervisor.Transport.DEFAULT);
+        assertThat(byDefault.transport()).isEqualTo(MigrationTransport.DEFAULT);
         assertThat(LibvirtHypervisor.migrationFlags(byDefault))
                 .isEqualTo(Domain.MigrateFlags.LIVE | Domain.MigrateFlags.TLS);
     }
@@ -325,7 +326,7 @@ class LibvirtHypervisorTest {
             for (boolean p2p : new boolean[] { false, true }) {
                 for (boolean unsafe : new boolean[] { false, true }) {
                     MigrationRequest r = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, false,
-                            false, null, new Hypervisor.Transport(tls, p2p, unsafe));
+                            false, null, new MigrationTransport(tls, p2p, unsafe));
                     int flags = LibvirtHypervisor.migrationFlags(r);
                     assertThat((flags & Domain.MigrateFlags.TLS) != 0).as("TLS %s %s %s", tls, p2p, unsafe)
                             .isEqualTo(tls);
@@ -342,7 +343,7 @@ class LibvirtHypervisorTest {
     @Test
     void migrationFlagsAndParameters() {
         MigrationRequest all = new MigrationRequest("qemu+tls://hv2/system", 300, 500, true, true, true, true, "<d/>",
-                new Hypervisor.Transport(true, true, true));
+                new MigrationTransport(true, true, true));
         int flags = LibvirtHypervisor.migrationFlags(all);
         assertThat(flags & Domain.MigrateFlags.LIVE).isNotZero();
         assertThat(flags & Domain.MigrateFlags.PEER2PEER).isNotZero();
@@ -354,7 +355,7 @@ class LibvirtHypervisorTest {
                 .containsExactly("bandwidth=500", "destination_xml=<d/>");
 
         MigrationRequest none = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, false, false,
-                null, new Hypervisor.Transport(false, false, false));
+                null, new MigrationTransport(false, false, false));
         assertThat(LibvirtHypervisor.migrationFlags(none)).isEqualTo(Domain.MigrateFlags.LIVE);
         assertThat(LibvirtHypervisor.migrationParameters(none)).extracting(p -> p.field + "=" + p.getValueAsString())
                 .containsExactly("bandwidth=0");
@@ -363,7 +364,7 @@ class LibvirtHypervisorTest {
     @Test
     void undefineSourceIsDoneAfterTheJobNotByLibvirtSoThatTheDowntimeCanBeRead() {
         MigrationRequest undefine = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, true, true,
-                null, Hypervisor.Transport.DEFAULT);
+                null, MigrationTransport.DEFAULT);
         assertThat(LibvirtHypervisor.libvirtFlags(undefine) & Domain.MigrateFlags.UNDEFINE_SOURCE).isZero();
         assertThat(LibvirtHypervisor.libvirtFlags(undefine)).isEqualTo(Domain.MigrateFlags.LIVE
                 | Domain.MigrateFlags.TLS | Domain.MigrateFlags.PERSIST_DEST);

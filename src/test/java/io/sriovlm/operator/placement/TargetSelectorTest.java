@@ -3,7 +3,7 @@ package io.sriovlm.operator.placement;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.VfPool;
-import io.sriovlm.migration.Reasons;
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.operator.placement.TargetSelector.Choice;
 import io.sriovlm.operator.placement.TargetSelector.Refusal;
 import io.sriovlm.common.Timestamps;

@@ -1,5 +1,6 @@
 package io.sriovlm.sandbox.host;
 
+import io.sriovlm.api.v1alpha1.MigrationTransport;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DeviceEvent;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
@@ -48,7 +49,7 @@ class SimulatedHypervisorTest {
 
     static MigrationRequest to(String host, String destXml) {
         return new MigrationRequest(SimulatedFabric.uriOf(host), 300, null, false, false, true, true, destXml,
-                Hypervisor.Transport.DEFAULT);
+                MigrationTransport.DEFAULT);
     }
 
     SimulatedFabric fabric;
@@ -235,7 +236,7 @@ class SimulatedHypervisorTest {
         hv1.setCopyTime(Duration.ZERO);
         hv1.define(domainXml("vm-01", UUID1, STANDBY), true);
         MigrationRequest keep = new MigrationRequest(SimulatedFabric.uriOf("hv2"), null, null, false, false, false,
-                false, null, Hypervisor.Transport.DEFAULT);
+                false, null, MigrationTransport.DEFAULT);
         assertThat(hv1.startMigration("vm-01", keep).toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded())
                 .isTrue();
         assertThat(hv1.domain("vm-01").orElseThrow().state()).isEqualTo(DomainState.SHUTOFF);

@@ -1,5 +1,6 @@
-package io.sriovlm.migration;
+package io.sriovlm.statemachine;
 
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;

@@ -1,12 +1,12 @@
-package io.sriovlm.operator.migration;
+package io.sriovlm.operator.phases;
 
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
-import io.sriovlm.migration.ConditionTypes;
-import io.sriovlm.migration.Reasons;
-import io.sriovlm.migration.Transition;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Transition;
 
 import java.time.Duration;
 import java.time.Instant;

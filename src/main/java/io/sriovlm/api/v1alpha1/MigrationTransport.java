@@ -1,31 +1,29 @@
-package io.sriovlm.migration;
-
-import io.sriovlm.agent.libvirt.Hypervisor.Transport;
-import io.sriovlm.api.v1alpha1.ApiPatterns;
-import io.sriovlm.api.v1alpha1.MigrationOptions;
+package io.sriovlm.api.v1alpha1;
 
 import java.util.Optional;
 
 /**
- * Which destination URI a migration may use. Checked by the operator when it admits a migration (a refusal fails it
- * before anything on a host changes), by the source agent before it starts the job, and by the hypervisor
- * implementations before libvirt opens the URI: the URI comes from the target agent's HypervisorNic status, so every
- * reader checks it again rather than trusting the writer.
+ * How a migration travels, as {@code virsh migrate} says it: {@code --tls} (a qemu+tls destination, and QEMU's stream
+ * encrypted), {@code --p2p} (the source libvirtd connects to the destination's; otherwise the source agent opens the
+ * destination connection and drives the migration), {@code --unsafe}; and which destination URI a migration may use.
+ * The URI is checked by the operator when it admits a migration (a refusal fails it before anything on a host
+ * changes), by the source agent before it starts the job, and by the hypervisor implementations before libvirt opens
+ * it: it comes from the target agent's HypervisorNic status, so every reader checks it again rather than trusting the
+ * writer.
  */
-public final class MigrationTransport {
+public record MigrationTransport(boolean tls, boolean peerToPeer, boolean unsafe) {
+    /** TLS, client-managed, safe: what a migration gets unless its spec says otherwise. */
+    public static final MigrationTransport DEFAULT = new MigrationTransport(true, false, false);
     private static final String TLS_SCHEME = "qemu+tls://";
 
-    private MigrationTransport() {
-    }
-
     /** The transport a migration's spec asks for: TLS unless turned off, p2p and unsafe only when turned on. */
-    public static Transport of(MigrationOptions options) {
+    public static MigrationTransport of(MigrationOptions options) {
         MigrationOptions o = options == null ? new MigrationOptions() : options;
-        return new Transport(o.tlsRequested(), o.peerToPeerRequested(), o.unsafeRequested());
+        return new MigrationTransport(o.tlsRequested(), o.peerToPeerRequested(), o.unsafeRequested());
     }
 
     /** Why {@code uri} must not be used with {@code transport}, or empty when it may. */
-    public static Optional<String> problem(String uri, Transport transport) {
+    public static Optional<String> problem(String uri, MigrationTransport transport) {
         Optional<String> shape = uriProblem(uri);
         if (shape.isPresent()) {
             return shape;

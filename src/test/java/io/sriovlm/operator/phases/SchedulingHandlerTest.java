@@ -1,9 +1,10 @@
-package io.sriovlm.operator.migration;
+package io.sriovlm.operator.phases;
 
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPool;
-import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.statemachine.MigrationStatusWriter;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.placement.VfLedger;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class SchedulingHandlerTest {
                 List.of(pool), List.of(), OperatorConfig.defaults(), NOW);
         var status = MigrationStatusWriter.applyLocally(scheduling(),
                 SchedulingHandler.decide(scheduling(), withoutVm).transition().orElseThrow(), NOW).getStatus();
-        assertThat(status.failureReason).isEqualTo(io.sriovlm.migration.Reasons.VM_NOT_FOUND);
+        assertThat(status.failureReason).isEqualTo(io.sriovlm.api.v1alpha1.Reasons.VM_NOT_FOUND);
     }
 
     @Test

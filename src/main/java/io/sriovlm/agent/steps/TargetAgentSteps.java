@@ -1,4 +1,4 @@
-package io.sriovlm.agent.migration;
+package io.sriovlm.agent.steps;
 
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.HostObservation;
@@ -18,9 +18,9 @@ import io.sriovlm.api.v1alpha1.TeamingSummary;
 import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
-import io.sriovlm.migration.ConditionTypes;
-import io.sriovlm.migration.Reasons;
-import io.sriovlm.migration.Transition;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Transition;
 
 import java.time.Clock;
 import java.time.Duration;

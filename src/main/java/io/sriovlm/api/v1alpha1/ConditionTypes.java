@@ -1,7 +1,11 @@
-package io.sriovlm.migration;
+package io.sriovlm.api.v1alpha1;
 
-/** Condition types a SriovMigration carries. Each answers one question a user asks about the migration. */
+/**
+ * The condition types of the sriovlm.io resources (and the one sriovlm sets on Nodes), defined once here: the operator,
+ * the agents, the docs and the tests use these. Each answers one question a user asks about the object.
+ */
 public final class ConditionTypes {
+    // --- SriovMigration
     /** Is the spec usable: VM found, teaming valid, nodes known? */
     public static final String VALID = "Valid";
     /** Has a target been chosen and a VF reserved there? False while waiting (pool exhausted, no slot). */
@@ -35,6 +39,24 @@ public final class ConditionTypes {
     public static final String PREFLIGHT_BOND = "PreflightBond";
     /** Preflight: libvirt on the source can reach the target's libvirt. */
     public static final String PREFLIGHT_LIBVIRT = "PreflightLibvirtReachable";
+
+    // --- HypervisorNic
+    /** Set by the agent: does its host look as the spec wants (PF, VFs, SF netdevs, bonds present)? */
+    public static final String AGENT_READY = "AgentReady";
+    /** Set by the operator: can the node take part in migrations (agent alive, host ready, node exists)? */
+    public static final String READY = "Ready";
+    /** Set by the agent: has the host been provisioned as the spec says? */
+    public static final String PROVISIONED = "Provisioned";
+    /** Set by the agent: did it refuse a change the spec asks for (VFs in use, migrations in flight)? */
+    public static final String CHANGE_REFUSED = "ChangeRefused";
+    /** Set by the agent: does the host differ from what it last provisioned? */
+    public static final String DRIFTED = "Drifted";
+
+    // --- VfPool: READY (are there VFs in the pool?)
+
+    // --- Node
+    /** Set by the operator on a Node being evacuated: has every teamed VM left it? */
+    public static final String SRIOV_EVACUATED = "SriovEvacuated";
 
     private ConditionTypes() {
     }

@@ -1,9 +1,9 @@
-package io.sriovlm.operator.migration;
+package io.sriovlm.operator.phases;
 
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.common.Timestamps;
-import io.sriovlm.migration.Reasons;
+import io.sriovlm.api.v1alpha1.Reasons;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -44,7 +44,7 @@ class OversightTest {
         var t = Oversight.decide(m, false, NOW).transition().orElseThrow();
         assertThat(t.to()).isEqualTo(MigrationPhase.RestoringFastPath);
         assertThat(t.reason()).isEqualTo(Reasons.CANCEL_TOO_LATE);
-        var after = io.sriovlm.migration.MigrationStatusWriter.applyLocally(m, t, NOW);
+        var after = io.sriovlm.statemachine.MigrationStatusWriter.applyLocally(m, t, NOW);
         assertThat(Oversight.decide(after, false, NOW).transition()).isEmpty();
     }
 

@@ -1,4 +1,4 @@
-package io.sriovlm.migration;
+package io.sriovlm.statemachine;
 
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;

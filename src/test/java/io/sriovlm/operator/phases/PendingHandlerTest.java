@@ -1,14 +1,14 @@
-package io.sriovlm.operator.migration;
+package io.sriovlm.operator.phases;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
-import io.sriovlm.migration.ConditionTypes;
-import io.sriovlm.migration.MigrationStatusWriter;
-import io.sriovlm.migration.Reasons;
-import io.sriovlm.migration.Transition;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.statemachine.MigrationStatusWriter;
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.common.Conditions;
 import org.junit.jupiter.api.BeforeEach;

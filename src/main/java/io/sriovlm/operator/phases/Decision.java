@@ -1,6 +1,6 @@
-package io.sriovlm.operator.migration;
+package io.sriovlm.operator.phases;
 
-import io.sriovlm.migration.Transition;
+import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.TargetSelector.Choice;
 
 import java.time.Duration;

@@ -1,13 +1,14 @@
-package io.sriovlm.agent.migration;
+package io.sriovlm.agent.steps;
 
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.hostnet.SysfsHostNetwork;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.migration.MigrationStatusWriter;
-import io.sriovlm.migration.Transition;
+import io.sriovlm.statemachine.MigrationStatusWriter;
+import io.sriovlm.statemachine.Transition;
 import io.sriovlm.sandbox.Sandbox;
 import io.sriovlm.sandbox.host.FakeSysfsTree;
 import io.sriovlm.sandbox.host.SimulatedFabric;
@@ -263,7 +264,7 @@ class StepRerunSandboxTest {
         hv1.failNextAborts(1, null);
         Transition retry = transitionOf(source(jobs).step(rollingBack));
         assertThat(retry.to()).isEqualTo(MigrationPhase.RollingBack);
-        assertThat(retry.reason()).isEqualTo(io.sriovlm.migration.Reasons.ABORT_FAILED);
+        assertThat(retry.reason()).isEqualTo(io.sriovlm.api.v1alpha1.Reasons.ABORT_FAILED);
         SriovMigration retried = MigrationStatusWriter.applyLocally(rollingBack, retry, java.time.Instant.now());
         assertThat(retried.getStatus().failureReason).isEqualTo("Cancelled");
         assertThat(retried.getStatus().conditions).anyMatch(c -> "AbortFailed".equals(c.getReason()));
@@ -290,7 +291,7 @@ class StepRerunSandboxTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> hv2.isRunning("vm-01"));
         Transition t = transitionOf(source(new MigrationJobs()).step(rollingBack));
         assertThat(t.to()).isEqualTo(MigrationPhase.RestoringFastPath);
-        assertThat(t.reason()).isEqualTo(io.sriovlm.migration.Reasons.ROLLBACK_TOO_LATE);
+        assertThat(t.reason()).isEqualTo(io.sriovlm.api.v1alpha1.Reasons.ROLLBACK_TOO_LATE);
     }
 
     /**

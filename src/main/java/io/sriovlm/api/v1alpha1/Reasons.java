@@ -1,7 +1,11 @@
-package io.sriovlm.migration;
+package io.sriovlm.api.v1alpha1;
 
-/** Machine-readable reasons, used in conditions, Events and status.failureReason. */
+/**
+ * The machine-readable reasons of the sriovlm.io resources' conditions, Events and {@code status.failureReason},
+ * defined once here, grouped by the object they are about.
+ */
 public final class Reasons {
+    // --- SriovMigration
     public static final String ACCEPTED = "Accepted";
     public static final String VM_NOT_FOUND = "VmNotFound";
     public static final String VM_ON_SEVERAL_NODES = "VmOnSeveralNodes";
@@ -48,6 +52,49 @@ public final class Reasons {
     public static final String NO_ANSWER = "NoAnswer";
     /** The source host's libvirt cannot open the target's migration URI. */
     public static final String LIBVIRT_UNREACHABLE = "LibvirtUnreachable";
+
+    // --- HypervisorNic: Ready (operator)
+    public static final String AGENT_REPORTING = "AgentReporting";
+    public static final String NODE_NOT_FOUND = "NodeNotFound";
+    public static final String AGENT_NOT_REPORTING = "AgentNotReporting";
+    public static final String HEARTBEAT_STALE = "HeartbeatStale";
+    public static final String HOST_NOT_READY = "HostNotReady";
+    // --- HypervisorNic: AgentReady (agent)
+    public static final String HOST_READY = "HostReady";
+    public static final String PROVISIONING_FAILED = "ProvisioningFailed";
+    // --- HypervisorNic: Provisioned, ChangeRefused, Drifted (agent)
+    public static final String INVALID_SPEC = "InvalidSpec";
+    public static final String PF_NOT_FOUND = "PfNotFound";
+    public static final String EXTERNALLY_MANAGED = "ExternallyManaged";
+    public static final String EXTERNALLY_MANAGED_DIFFERS = "ExternallyManagedDiffers";
+    public static final String UP_TO_DATE = "UpToDate";
+    public static final String APPLIED = "Applied";
+    public static final String STEP_FAILED = "StepFailed";
+    public static final String DRIFT_FOUND = "DriftFound";
+    public static final String DRIFT_NOT_REPAIRED = "DriftNotRepaired";
+    public static final String DRIFT_REPAIRED = "DriftRepaired";
+    public static final String NO_DRIFT = "NoDrift";
+    public static final String MIGRATIONS_IN_FLIGHT = "MigrationsInFlight";
+    public static final String VFS_IN_USE = "VfsInUse";
+    public static final String NOTHING_REFUSED = "NothingRefused";
+    /** Event: the agent put a VM's VF and bond back as the guest uses them, outside any migration. */
+    public static final String FAST_PATH_REPAIRED = "FastPathRepaired";
+
+    // --- VfPool: Ready
+    public static final String VFS_AVAILABLE = "VfsAvailable";
+    public static final String NO_MATCHING_NODES = "NoMatchingNodes";
+    public static final String NO_VFS = "NoVfs";
+
+    // --- Node: SriovEvacuated, and the evacuation's Events
+    public static final String EVACUATED = "Evacuated";
+    public static final String EVACUATING = "Evacuating";
+    public static final String EVACUATION_BLOCKED_CONDITION = "Blocked";
+    public static final String NOT_EVACUATING = "NotEvacuating";
+    public static final String EVACUATION_STARTED = "EvacuationStarted";
+    public static final String EVACUATION_BLOCKED = "EvacuationBlocked";
+    public static final String EVACUATION_STOPPED = "EvacuationStopped";
+    public static final String EVACUATION_GUARD_CREATED = "EvacuationGuardCreated";
+    public static final String EVACUATION_GUARD_REMOVED = "EvacuationGuardRemoved";
 
     private Reasons() {
     }

@@ -1,4 +1,4 @@
-package io.sriovlm.agent.migration;
+package io.sriovlm.agent.steps;
 
 import io.sriovlm.agent.libvirt.Hypervisor.MigrationResult;
 

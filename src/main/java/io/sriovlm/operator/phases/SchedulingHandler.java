@@ -1,4 +1,4 @@
-package io.sriovlm.operator.migration;
+package io.sriovlm.operator.phases;
 
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
@@ -6,9 +6,9 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.Conditions;
-import io.sriovlm.migration.ConditionTypes;
-import io.sriovlm.migration.Reasons;
-import io.sriovlm.migration.Transition;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.TargetSelector;
 import io.sriovlm.operator.placement.TargetSelector.Choice;
 import io.sriovlm.operator.placement.VfLedger;

@@ -1,4 +1,4 @@
-package io.sriovlm.operator.migration;
+package io.sriovlm.operator.phases;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;

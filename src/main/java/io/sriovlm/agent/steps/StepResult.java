@@ -1,6 +1,6 @@
-package io.sriovlm.agent.migration;
+package io.sriovlm.agent.steps;
 
-import io.sriovlm.migration.Transition;
+import io.sriovlm.statemachine.Transition;
 
 import java.time.Duration;
 import java.util.Optional;

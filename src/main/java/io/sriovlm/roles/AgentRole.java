@@ -1,5 +1,12 @@
-package io.sriovlm.agent;
+package io.sriovlm.roles;
 
+import io.sriovlm.agent.FastPathGuard;
+
+import io.sriovlm.agent.HostObservation;
+
+import io.sriovlm.agent.AgentConfig;
+
+import io.sriovlm.api.v1alpha1.Finalizers;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -7,16 +14,16 @@ import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.agent.libvirt.Hypervisor;
-import io.sriovlm.agent.migration.MigrationJobs;
-import io.sriovlm.agent.migration.SourceAgentSteps;
-import io.sriovlm.agent.migration.TargetAgentSteps;
+import io.sriovlm.agent.steps.MigrationJobs;
+import io.sriovlm.agent.steps.SourceAgentSteps;
+import io.sriovlm.agent.steps.TargetAgentSteps;
 import io.sriovlm.agent.reconciler.HypervisorNicReporter;
 import io.sriovlm.agent.reconciler.MigrationSourceReconciler;
 import io.sriovlm.agent.reconciler.MigrationTargetReconciler;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.EventRecorder;
-import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.statemachine.MigrationStatusWriter;
 
 import java.time.Clock;
 import java.util.List;
@@ -84,9 +91,9 @@ public final class AgentRole {
         // not, or its own write of the heartbeat would wake it to write again, in a loop as fast as the API answers.
         operator.register(reporter, o -> o.withName("hypervisornic-reporter").withGenerationAware(true)
                 .withLabelSelector(reporter.labelSelector()));
-        operator.register(source, o -> o.withName("migration-source").withGenerationAware(false).withFinalizer(Labels.FINALIZER)
+        operator.register(source, o -> o.withName("migration-source").withGenerationAware(false).withFinalizer(Finalizers.ROLLBACK)
                 .withLabelSelector(source.labelSelector()).watchingAllNamespaces());
-        operator.register(target, o -> o.withName("migration-target").withGenerationAware(false).withFinalizer(Labels.FINALIZER)
+        operator.register(target, o -> o.withName("migration-target").withGenerationAware(false).withFinalizer(Finalizers.ROLLBACK)
                 .withLabelSelector(target.labelSelector()).watchingAllNamespaces());
         return operator;
     }

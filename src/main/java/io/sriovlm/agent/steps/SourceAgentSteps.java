@@ -1,4 +1,4 @@
-package io.sriovlm.agent.migration;
+package io.sriovlm.agent.steps;
 
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.HostObservation;
@@ -24,10 +24,10 @@ import io.sriovlm.api.v1alpha1.TeamingSummary;
 import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
-import io.sriovlm.migration.ConditionTypes;
-import io.sriovlm.migration.MigrationTransport;
-import io.sriovlm.migration.Reasons;
-import io.sriovlm.migration.Transition;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.MigrationTransport;
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Transition;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -262,7 +262,7 @@ public final class SourceAgentSteps {
                     "target " + m.getStatus().targetNode + " reported no migration URI; check its sriovlm-agent"));
         }
         MigrationOptions options = m.getSpec().optionsOrDefaults();
-        Hypervisor.Transport transport = MigrationTransport.of(options);
+        MigrationTransport transport = MigrationTransport.of(options);
         Optional<String> refused = MigrationTransport.problem(m.getStatus().targetMigrationUri, transport);
         if (refused.isPresent()) {
             // The operator checked this at admission; the target's agent may have published another URI since.

@@ -1,6 +1,6 @@
-package io.sriovlm.migration;
+package io.sriovlm.statemachine;
 
-import io.sriovlm.agent.libvirt.Hypervisor.Transport;
+import io.sriovlm.api.v1alpha1.MigrationTransport;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import org.junit.jupiter.api.Test;
 
@@ -13,17 +13,17 @@ class MigrationTransportTest {
 
     @Test
     void tlsUnlessTurnedOffPeerToPeerAndUnsafeOnlyWhenTurnedOn() {
-        assertThat(MigrationTransport.of(null)).isEqualTo(Transport.DEFAULT);
-        assertThat(MigrationTransport.of(new MigrationOptions())).isEqualTo(new Transport(true, false, false));
+        assertThat(MigrationTransport.of(null)).isEqualTo(MigrationTransport.DEFAULT);
+        assertThat(MigrationTransport.of(new MigrationOptions())).isEqualTo(new MigrationTransport(true, false, false));
         MigrationOptions o = new MigrationOptions();
         o.tls = false;
         o.peerToPeer = true;
         o.unsafe = true;
-        assertThat(MigrationTransport.of(o)).isEqualTo(new Transport(false, true, true));
+        assertThat(MigrationTransport.of(o)).isEqualTo(new MigrationTransport(false, true, true));
         o.tls = true;
         o.peerToPeer = false;
         o.unsafe = false;
-        assertThat(MigrationTransport.of(o)).isEqualTo(Transport.DEFAULT);
+        assertThat(MigrationTransport.of(o)).isEqualTo(MigrationTransport.DEFAULT);
     }
 
     @Test
@@ -39,17 +39,17 @@ class MigrationTransportTest {
                 "qemu+tls://`id`/system", "qemu+tls://-oProxyCommand=x/system", "qemu+ssh://-oProxyCommand=x@hv2/system",
                 "qemu+tls://hv2/system\n", "qemu+tls://hv2/system#x", "qemu+tls://<hv2>/system", "xen+tls://hv2/system")) {
             assertThat(MigrationTransport.uriProblem(bad)).as(bad).isPresent();
-            assertThat(MigrationTransport.problem(bad, new Transport(false, true, true))).as(bad).isPresent();
+            assertThat(MigrationTransport.problem(bad, new MigrationTransport(false, true, true))).as(bad).isPresent();
         }
         assertThat(MigrationTransport.uriProblem(null)).isPresent();
     }
 
     @Test
     void tlsNeedsAQemuTlsDestinationAndSaysHowToProceed() {
-        assertThat(MigrationTransport.problem("qemu+tls://hv2/system", Transport.DEFAULT)).isEmpty();
-        assertThat(MigrationTransport.problem("qemu+tcp://hv2/system", Transport.DEFAULT)).hasValueSatisfying(p ->
+        assertThat(MigrationTransport.problem("qemu+tls://hv2/system", MigrationTransport.DEFAULT)).isEmpty();
+        assertThat(MigrationTransport.problem("qemu+tcp://hv2/system", MigrationTransport.DEFAULT)).hasValueSatisfying(p ->
                 assertThat(p).contains("qemu+tcp://hv2/system", "sriovlm.agent.migration-uri", "spec.options.tls: false"));
-        assertThat(MigrationTransport.problem("qemu+ssh://hv2/system", Transport.DEFAULT)).isPresent();
-        assertThat(MigrationTransport.problem("qemu+tcp://hv2/system", new Transport(false, false, false))).isEmpty();
+        assertThat(MigrationTransport.problem("qemu+ssh://hv2/system", MigrationTransport.DEFAULT)).isPresent();
+        assertThat(MigrationTransport.problem("qemu+tcp://hv2/system", new MigrationTransport(false, false, false))).isEmpty();
     }
 }

@@ -1,12 +1,17 @@
-package io.sriovlm.operator;
+package io.sriovlm.roles;
 
+import io.sriovlm.operator.EvacuationConfig;
+
+import io.sriovlm.operator.OperatorConfig;
+
+import io.sriovlm.api.v1alpha1.Finalizers;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.metrics.MigrationMetrics;
-import io.sriovlm.migration.MigrationStatusWriter;
+import io.sriovlm.statemachine.MigrationStatusWriter;
 import io.sriovlm.operator.reconciler.EvacuationReconciler;
 import io.sriovlm.operator.reconciler.HypervisorNicReconciler;
 import io.sriovlm.operator.reconciler.SriovMigrationReconciler;
@@ -41,7 +46,7 @@ public final class OperatorRole {
         EventRecorder events = new EventRecorder(client, COMPONENT, clock);
         MigrationStatusWriter writer = new MigrationStatusWriter(client, events, clock);
         operator.register(new SriovMigrationReconciler(client, config, writer, new MigrationMetrics(meters), clock),
-                o -> o.withName("sriovmigration").withFinalizer(Labels.FINALIZER).withGenerationAware(false)
+                o -> o.withName("sriovmigration").withFinalizer(Finalizers.ROLLBACK).withGenerationAware(false)
                         .watchingAllNamespaces());
         operator.register(new VfPoolReconciler(client, events, clock),
                 o -> o.withName("vfpool").withGenerationAware(false));
