@@ -15,16 +15,16 @@ stop_leftovers
 trap 'rc=$?; stop_leftovers; exit $rc' EXIT
 trap 'exit 130' INT TERM
 # The leader-election test runs operator replicas from the product's jar: build it when the sources are newer.
-jar=target/quarkus-app/quarkus-run.jar
-if [[ ! -f "$jar" || -n "$(find src pom.xml crds -newer "$jar" -print -quit)" ]]; then
+jar=src/product/target/quarkus-app/quarkus-run.jar
+if [[ ! -f "$jar" || -n "$(find src pom.xml crds -name target -prune -o -newer "$jar" -print -quit)" ]]; then
     echo "e2e-control-plane: building sriovlm (mvn package -DskipTests)" >&2
     mvn -B -q package -DskipTests >&2
 fi
 rm -rf target/control-plane-it
 mkdir -p target/control-plane-it
 set +e
-mvn -B -o -Dtest='**/*ControlPlaneIT' -Dsurefire.failIfNoSpecifiedTests=false -Dsriovlm.controlplane.bin="$bin" \
-    test "$@" > target/control-plane-it/e2e.log 2>&1
+mvn -B -o -pl src/sandbox -am -Dtest='**/*ControlPlaneIT' -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dsriovlm.controlplane.bin="$bin" test "$@" > target/control-plane-it/e2e.log 2>&1
 rc=$?
 set -e
 grep -E 'Tests run:|FAIL|BUILD' target/control-plane-it/e2e.log || true

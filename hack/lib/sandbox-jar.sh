@@ -1,5 +1,5 @@
-# Sourced by the sandbox-role scripts (sandbox, benchmarks, chaos run): builds the fast-jar when the sources are newer,
-# then replaces the shell with the jar in the sandbox role.
+# Sourced by the sandbox scripts (sandbox, benchmarks, chaos run): builds the sandbox artifact (src/sandbox, with the
+# product it runs) when the sources are newer, then replaces the shell with it.
 #   control_plane_args auto|yes|no     choose the API: the real control plane when built (auto), built now if
 #                                      missing (yes), or the embedded API server (no)
 #   sandbox_jar LOG_LEVEL_OF_IO_SRIOVLM ARG...
@@ -21,12 +21,10 @@ control_plane_args() {
 sandbox_jar() {
   local level="$1"
   shift
-  local jar=target/quarkus-app/quarkus-run.jar
-  if [[ ! -f "$jar" || -n "$(find src pom.xml crds -newer "$jar" -print -quit)" ]]; then
-    echo "building sriovlm (mvn package -DskipTests)..." >&2
+  local jar=src/sandbox/target/sriovlm-sandbox.jar
+  if [[ ! -f "$jar" || -n "$(find src pom.xml crds -name target -prune -o -newer "$jar" -print -quit)" ]]; then
+    echo "building sriovlm and its sandbox (mvn package -DskipTests)..." >&2
     mvn -B -q package -DskipTests >&2
   fi
-  exec java "${SANDBOX_JAVA_OPTS[@]}" -Dsriovlm.role=sandbox -Dquarkus.banner.enabled=false -Dquarkus.http.port=0 \
-    -Dquarkus.log.level=WARN -Dquarkus.log.category.\"io.sriovlm\".level="$level" -Dquarkus.log.console.stderr=true \
-    -jar "$jar" "$@"
+  exec java "${SANDBOX_JAVA_OPTS[@]}" -Dsriovlm.log="$level" -jar "$jar" "$@"
 }
