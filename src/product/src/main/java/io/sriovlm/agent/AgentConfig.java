@@ -5,7 +5,8 @@ import io.sriovlm.agent.libvirt.PrimaryDevice;
 import java.time.Duration;
 
 /**
- * The node agent's settings.
+ * The node agent's configuration, as its code uses it: from {@link AgentSettings} in a cluster, set by hand in the
+ * sandbox.
  *
  * @param nodeName          this node (from the downward API in the DaemonSet)
  * @param migrationUri      libvirt URI other hosts migrate to this one with (e.g. qemu+tls://hv2.example/system)
@@ -18,9 +19,6 @@ import java.time.Duration;
 public record AgentConfig(String nodeName, String migrationUri, Duration heartbeatInterval, Duration progressInterval,
         Duration maxStepWait, PrimaryDevice primaryDevice) {
 
-    /** How often an agent reports its host unless told otherwise ({@code sriovlm.agent.heartbeat-interval}). */
-    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(10);
-
     public AgentConfig {
         primaryDevice = primaryDevice == null ? PrimaryDevice.VF_HOSTDEV : primaryDevice;
     }
@@ -31,8 +29,9 @@ public record AgentConfig(String nodeName, String migrationUri, Duration heartbe
         this(nodeName, migrationUri, heartbeatInterval, progressInterval, maxStepWait, PrimaryDevice.VF_HOSTDEV);
     }
 
-    public static AgentConfig forNode(String nodeName, String migrationUri) {
-        return new AgentConfig(nodeName, migrationUri, Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(10));
+    /** The defaults of {@link AgentSettings} for {@code nodeName}. */
+    public static AgentConfig defaults(String nodeName, String migrationUri) {
+        return AgentSettings.defaults().config(nodeName, migrationUri);
     }
 
     /** The same settings with another primary device (the real-hypervisor tier's VF stand-in). */

@@ -12,11 +12,9 @@ import io.sriovlm.api.v1alpha1.MigrationOptions;
  *                   for the CRD's defaults
  */
 public record EvacuationConfig(String namespace, String guardImage, MigrationOptions migrationOptions) {
-    public static final String DEFAULT_NAMESPACE = "sriovlm-system";
-    public static final String DEFAULT_GUARD_IMAGE = "registry.k8s.io/pause:3.10";
-
+    /** The defaults of {@link OperatorSettings}. */
     public static EvacuationConfig defaults() {
-        return new EvacuationConfig(DEFAULT_NAMESPACE, DEFAULT_GUARD_IMAGE, null);
+        return OperatorSettings.defaults().evacuation();
     }
 
     public EvacuationConfig withMigrationOptions(MigrationOptions options) {

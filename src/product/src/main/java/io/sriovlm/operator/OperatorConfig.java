@@ -3,7 +3,7 @@ package io.sriovlm.operator;
 import java.time.Duration;
 
 /**
- * The operator's tunables.
+ * The operator's limits, as its code uses them: from {@link OperatorSettings} ({@link OperatorSettings#limits}).
  *
  * @param maxInFlight          migrations past Pending at once, cluster-wide (KubeVirt's default: 5)
  * @param maxOutboundPerNode   migrations leaving one node at once, from Scheduling until the domain has left it
@@ -14,7 +14,8 @@ import java.time.Duration;
 public record OperatorConfig(int maxInFlight, int maxOutboundPerNode, int maxInboundPerNode,
         Duration heartbeatStaleAfter) {
 
+    /** The defaults of {@link OperatorSettings}. */
     public static OperatorConfig defaults() {
-        return new OperatorConfig(5, 2, 2, Duration.ofSeconds(30));
+        return OperatorSettings.defaults().limits();
     }
 }

@@ -27,11 +27,6 @@ public final class OperatorRole {
     private OperatorRole() {
     }
 
-    public static Operator create(KubernetesClient client, OperatorConfig config, MeterRegistry meters, Clock clock,
-            Consumer<io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider> extra) {
-        return create(client, config, EvacuationConfig.defaults(), meters, clock, extra);
-    }
-
     public static Operator create(KubernetesClient client, OperatorConfig config, EvacuationConfig evacuation,
             MeterRegistry meters, Clock clock,
             Consumer<io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider> extra) {

@@ -136,7 +136,7 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** The operator's namespace (config/default): its Lease, and the evacuations' migrations and drain guards. */
-    public static final String OPERATOR_NAMESPACE = EvacuationConfig.DEFAULT_NAMESPACE;
+    public static final String OPERATOR_NAMESPACE = EvacuationConfig.defaults().namespace();
 
     /** The operator's Lease, as {@code Main} names it. */
     public static final String LEASE = "sriovlm-operator";

@@ -39,7 +39,7 @@ import static org.awaitility.Awaitility.await;
 @Tag("control-plane")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EvacuationControlPlaneIT {
-    static final String NS = EvacuationConfig.DEFAULT_NAMESPACE;
+    static final String NS = Sandbox.OPERATOR_NAMESPACE;
     static ControlPlaneWorld world;
     static KubernetesClient client;
     static Kubectl kubectl;

@@ -41,7 +41,7 @@ import static org.awaitility.Awaitility.await;
 @Tag("sandbox")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EvacuationSandboxTest {
-    static final String NS = EvacuationConfig.DEFAULT_NAMESPACE;
+    static final String NS = Sandbox.OPERATOR_NAMESPACE;
     @TempDir
     static Path work;
     static Sandbox sandbox;

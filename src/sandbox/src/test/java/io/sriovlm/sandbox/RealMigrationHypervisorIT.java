@@ -113,7 +113,7 @@ class RealMigrationHypervisorIT {
                     RealHosts.STANDBY_ALIAS, null));
             hosts.awaitSerial("failover primary slave", mark, Duration.ofSeconds(30));
 
-            operator = OperatorRole.create(api.newClient(), OperatorConfig.defaults(), new SimpleMeterRegistry(),
+            operator = OperatorRole.create(api.newClient(), OperatorConfig.defaults(), io.sriovlm.operator.EvacuationConfig.defaults(), new SimpleMeterRegistry(),
                     Clock.systemUTC(), o -> {
                     });
             operator.start();

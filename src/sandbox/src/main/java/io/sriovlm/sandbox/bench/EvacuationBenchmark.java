@@ -70,7 +70,7 @@ public final class EvacuationBenchmark {
                     outbound, heartbeat.toMillis());
             // The migrations are watched (an informer), not listed in a loop: a LIST of N migrations every few ms
             // would load the one-threaded API server (and the 2 CPUs) that the evacuation itself runs on.
-            var informer = client.resources(SriovMigration.class).inNamespace(EvacuationConfig.DEFAULT_NAMESPACE)
+            var informer = client.resources(SriovMigration.class).inNamespace(Sandbox.OPERATOR_NAMESPACE)
                     .withLabel(Labels.EVACUATION, "src").inform();
             // The clock starts before the cordon is sent; it stops at the last Succeeded timestamp the target agents
             // wrote (same process, same wall clock, ms precision), not when this loop notices it.

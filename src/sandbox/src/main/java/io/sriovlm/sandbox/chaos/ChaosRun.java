@@ -239,8 +239,8 @@ public final class ChaosRun {
             for (Map.Entry<String, String> vm : whereVmsRun.entrySet()) {
                 if (vm.getValue().equals(evacuated)) {
                     String name = EvacuationReconciler.migrationName(evacuated, vm.getKey());
-                    aims.put(EvacuationConfig.DEFAULT_NAMESPACE + "/" + name,
-                            new Aim(EvacuationConfig.DEFAULT_NAMESPACE, name, vm.getKey(), evacuated, null));
+                    aims.put(Sandbox.OPERATOR_NAMESPACE + "/" + name,
+                            new Aim(Sandbox.OPERATOR_NAMESPACE, name, vm.getKey(), evacuated, null));
                 }
             }
         }
@@ -443,7 +443,7 @@ public final class ChaosRun {
             List<SriovMigration> mine = client.resources(SriovMigration.class).inNamespace("default").list().getItems()
                     .stream().filter(m -> wanted.contains(m.getMetadata().getName())).collect(Collectors.toList());
             List<SriovMigration> evacuation = evacuated == null ? List.of()
-                    : client.resources(SriovMigration.class).inNamespace(EvacuationConfig.DEFAULT_NAMESPACE)
+                    : client.resources(SriovMigration.class).inNamespace(Sandbox.OPERATOR_NAMESPACE)
                             .withLabel(Labels.EVACUATION, evacuated).list().getItems();
             if (!evacuationDone) {
                 // Over when the node is empty, or when every VM left on it is reported blocked by a migration that

@@ -48,7 +48,7 @@ public final class SandboxMain {
         Integer chaos = null;
         Long seed = null;
         int outbound = 2;
-        Duration heartbeat = io.sriovlm.agent.AgentConfig.DEFAULT_HEARTBEAT_INTERVAL;
+        Duration heartbeat = io.sriovlm.agent.AgentSettings.defaults().heartbeatInterval();
         Path workDir = Path.of("target", "sandbox");
         boolean embedded = false;
         String usage = "usage: sandbox.sh [--embedded] [--demo] [--port N] [--copy-ms N] [--workdir DIR]"

@@ -78,13 +78,13 @@ class StepRerunSandboxTest {
 
     private SourceAgentSteps source(MigrationJobs jobs) {
         return new SourceAgentSteps(hv1, new SysfsHostNetwork(sys1.root()), () -> Optional.of(spec), jobs,
-                AgentConfig.forNode("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
+                AgentConfig.defaults("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
                 m -> jobDone.incrementAndGet(), () -> { });
     }
 
     private TargetAgentSteps target() {
         return new TargetAgentSteps(hv2, new SysfsHostNetwork(sys2.root()), () -> Optional.of(spec),
-                AgentConfig.forNode("hv2", SimulatedFabric.uriOf("hv2")), Clock.systemUTC(), () -> { });
+                AgentConfig.defaults("hv2", SimulatedFabric.uriOf("hv2")), Clock.systemUTC(), () -> { });
     }
 
     private SriovMigration migration(MigrationPhase phase) {
@@ -234,12 +234,12 @@ class StepRerunSandboxTest {
     @Test
     void aStepRunBeforeTheAgentSeesItsHypervisorNicWaitsRatherThanFailing() {
         TargetAgentSteps blindTarget = new TargetAgentSteps(hv2, new SysfsHostNetwork(sys2.root()), Optional::empty,
-                AgentConfig.forNode("hv2", SimulatedFabric.uriOf("hv2")), Clock.systemUTC(), () -> { });
+                AgentConfig.defaults("hv2", SimulatedFabric.uriOf("hv2")), Clock.systemUTC(), () -> { });
         StepResult preparing = blindTarget.step(migration(MigrationPhase.Preparing));
         assertThat(preparing.transition()).isEmpty();
         assertThat(preparing.recheckAfter()).isPresent();
         SourceAgentSteps blindSource = new SourceAgentSteps(hv1, new SysfsHostNetwork(sys1.root()), Optional::empty,
-                new MigrationJobs(), AgentConfig.forNode("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
+                new MigrationJobs(), AgentConfig.defaults("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
                 m -> { }, () -> { });
         StepResult switching = blindSource.step(migration(MigrationPhase.SwitchingToStandby));
         assertThat(switching.transition()).isEmpty();
