@@ -23,7 +23,7 @@ import io.sriovlm.agent.reconciler.MigrationTargetReconciler;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.EventRecorder;
-import io.sriovlm.statemachine.MigrationStatusWriter;
+import io.sriovlm.status.MigrationStatusWriter;
 
 import java.time.Clock;
 import java.util.List;
@@ -68,7 +68,7 @@ public final class AgentRole {
             extra.accept(o);
         });
         EventRecorder events = new EventRecorder(client, "sriovlm-agent/" + config.nodeName(), clock);
-        MigrationStatusWriter writer = new MigrationStatusWriter(client, events, clock);
+        MigrationStatusWriter writer = MigrationStatusWriter.forAgent(client, config.nodeName(), events, clock);
         MigrationSourceReconciler source = new MigrationSourceReconciler(config, writer);
         MigrationTargetReconciler[] targetRef = new MigrationTargetReconciler[1];
         HypervisorNicReporter reporter = new HypervisorNicReporter(client, config,

@@ -8,13 +8,13 @@ import io.sriovlm.api.v1alpha1.Finalizers;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.metrics.MigrationMetrics;
-import io.sriovlm.statemachine.MigrationStatusWriter;
+import io.sriovlm.status.MigrationStatusWriter;
 import io.sriovlm.operator.reconciler.EvacuationReconciler;
 import io.sriovlm.operator.reconciler.HypervisorNicReconciler;
 import io.sriovlm.operator.reconciler.SriovMigrationReconciler;
+import io.sriovlm.operator.reconciler.VfPoolLedgerWriter;
 import io.sriovlm.operator.reconciler.VfPoolReconciler;
 
 import java.time.Clock;
@@ -33,17 +33,18 @@ public final class OperatorRole {
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
-                    // Status is written by our own PUTs with resourceVersion, never by SSA (DESIGN: optimistic concurrency).
+                    // Status is written by our own PUTs with resourceVersion (io.sriovlm.status), never by SSA.
                     .withUseSSAToPatchPrimaryResource(false)
                     .withStopOnInformerErrorDuringStartup(true);
             extra.accept(o);
         });
         EventRecorder events = new EventRecorder(client, COMPONENT, clock);
-        MigrationStatusWriter writer = new MigrationStatusWriter(client, events, clock);
-        operator.register(new SriovMigrationReconciler(client, config, writer, new MigrationMetrics(meters), clock),
+        MigrationStatusWriter writer = MigrationStatusWriter.forOperator(client, events, clock);
+        VfPoolLedgerWriter ledger = new VfPoolLedgerWriter(client, clock);
+        operator.register(new SriovMigrationReconciler(config, writer, ledger, new MigrationMetrics(meters), clock),
                 o -> o.withName("sriovmigration").withFinalizer(Finalizers.ROLLBACK).withGenerationAware(false)
                         .watchingAllNamespaces());
-        operator.register(new VfPoolReconciler(client, events, clock),
+        operator.register(new VfPoolReconciler(ledger, events, clock),
                 o -> o.withName("vfpool").withGenerationAware(false));
         operator.register(new HypervisorNicReconciler(client, config, events, clock),
                 o -> o.withName("hypervisornic").withGenerationAware(false));

@@ -1,29 +1,33 @@
 package io.sriovlm.agent.reconciler;
 
-import io.sriovlm.api.v1alpha1.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.sriovlm.agent.FastPathGuard;
-import io.sriovlm.common.EventRecorder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.sriovlm.agent.AgentConfig;
+import io.sriovlm.agent.FastPathGuard;
 import io.sriovlm.agent.HostObservation;
 import io.sriovlm.agent.ProvisioningStatus;
 import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.Labels;
-import io.sriovlm.common.Conditions;
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.common.EventRecorder;
+import io.sriovlm.common.InformerCaches;
+import io.sriovlm.status.HypervisorNicStatusWriter;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Reports this node's host into its HypervisorNic's status: a heartbeat, the VFs and which domain holds each, the
@@ -39,7 +43,8 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private final AgentConfig config;
     private final HostObservation host;
     private final Clock clock;
-    private final AtomicReference<HypervisorNic> latest = new AtomicReference<>();
+    private final HypervisorNicStatusWriter writer;
+    private IndexedResourceCache<HypervisorNic> nics;
     private final NicProvisioner provisioner;
     private final Supplier<List<String>> migrationsInFlight;
     private final FastPathGuard guard;
@@ -68,6 +73,13 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         this.guard = guard;
         this.vmsMoving = vmsMoving;
         this.events = new EventRecorder(client, "sriovlm-agent/" + config.nodeName(), clock);
+        this.writer = new HypervisorNicStatusWriter(client);
+    }
+
+    @Override
+    public List<EventSource<?, HypervisorNic>> prepareEventSources(EventSourceContext<HypervisorNic> context) {
+        nics = context.getPrimaryCache();
+        return List.of();
     }
 
     public String labelSelector() {
@@ -75,20 +87,20 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     }
 
     /**
-     * This node's HypervisorNic as last seen, for the migration steps (bonds, PF). Right after the agent started, a
-     * migration step can run before this reporter's first reconcile: then it is read from the API once, rather than
-     * having the step see no bonds and roll back a healthy migration.
+     * This node's HypervisorNic as last seen or written, for the migration steps (bonds, PF). Right after the agent
+     * started, a migration step can run before this reporter's informer has synced: then it is read from the API,
+     * rather than having the step see no bonds and roll back a healthy migration.
      */
     public Optional<HypervisorNic> currentNic() {
-        HypervisorNic seen = latest.get();
-        if (seen != null) {
-            return Optional.of(seen);
+        Optional<HypervisorNic> cached = InformerCaches.listIfRunning(nics).flatMap(all -> all.stream()
+                .filter(n -> config.nodeName().equals(n.getSpec().nodeName)).findFirst());
+        if (cached.isPresent()) {
+            return cached.map(writer::freshest);
         }
         try {
-            Optional<HypervisorNic> read = client.resources(HypervisorNic.class).withLabel(Labels.NODE, config.nodeName())
-                    .list().getItems().stream().filter(n -> config.nodeName().equals(n.getSpec().nodeName)).findFirst();
-            read.ifPresent(n -> latest.compareAndSet(null, n));
-            return read;
+            return client.resources(HypervisorNic.class).withLabel(Labels.NODE, config.nodeName()).list().getItems()
+                    .stream().filter(n -> config.nodeName().equals(n.getSpec().nodeName)).findFirst()
+                    .map(writer::freshest);
         } catch (KubernetesClientException e) {
             return Optional.empty();
         }
@@ -100,7 +112,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
             return UpdateControl.noUpdate();
         }
         // Our own last write may be newer than the informer's copy: report on top of it rather than lose a 409.
-        report(latest.accumulateAndGet(nic, (ours, cached) -> ours != null && newer(ours, cached) ? ours : cached));
+        report(writer.freshest(nic));
         return UpdateControl.<HypervisorNic>noUpdate().rescheduleAfter(config.heartbeatInterval());
     }
 
@@ -114,14 +126,14 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         // Synchronized with the other writes of this reporter: two steps ending together (two jobs of one source
         // leaving at once, as in an evacuation) each report in turn on the version the other just wrote, instead
         // of both starting from the same one and the second losing a 409 and a GET (measured: 1-2.5 s of retries).
-        HypervisorNic nic = latest.get();
+        HypervisorNic nic = currentNic().orElse(null);
         if (nic == null) {
             return;
         }
         // First on the version we last wrote or saw (no GET: usually nobody wrote since); a conflict means read.
         HypervisorNic base = nic;
         for (int attempt = 1; attempt <= REPORT_NOW_ATTEMPTS; attempt++) {
-            if (base == null || reportInventory(base) != Outcome.CONFLICT) {
+            if (base == null || reportInventory(base) != WriteResult.CONFLICT) {
                 return;
             }
             base = client.resource(nic).get();
@@ -130,18 +142,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
                 nic.getMetadata().getName(), REPORT_NOW_ATTEMPTS);
     }
 
-    /** Whether {@code a} is a later version of the same object than {@code b} (integer resourceVersions). */
-    static boolean newer(HypervisorNic a, HypervisorNic b) {
-        try {
-            return a.getMetadata().getUid() != null && a.getMetadata().getUid().equals(b.getMetadata().getUid())
-                    && Long.parseLong(a.getMetadata().getResourceVersion())
-                            > Long.parseLong(b.getMetadata().getResourceVersion());
-        } catch (NumberFormatException | NullPointerException e) {
-            return false;
-        }
-    }
-
-    private enum Outcome {
+    private enum WriteResult {
         WRITTEN, CONFLICT, FAILED
     }
 
@@ -150,12 +151,11 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
      * slaves), on top of the status as last reported. It does not provision: that is the heartbeat's and a spec
      * change's work, and it would cost two LISTs of SriovMigrations (migrations in flight) on the migration's path.
      */
-    private synchronized Outcome reportInventory(HypervisorNic nic) {
-        HypervisorNic copy = io.fabric8.kubernetes.client.utils.Serialization.clone(nic);
-        if (copy.getStatus() == null) {
+    private synchronized WriteResult reportInventory(HypervisorNic nic) {
+        if (nic.getStatus() == null) {
             return report(nic);
         }
-        HypervisorNicStatus status = copy.getStatus();
+        HypervisorNicStatus status = Serialization.clone(nic).getStatus();
         HypervisorNicStatus observed = host.observe(nic.getSpec(), clock.instant());
         status.heartbeatTime = observed.heartbeatTime;
         status.vms = observed.vms;
@@ -169,17 +169,10 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         java.util.Map<String, String> active = new java.util.HashMap<>();
         observed.bonds.stream().filter(b -> b.activeSlave != null).forEach(b -> active.put(b.name, b.activeSlave));
         status.bonds.forEach(b -> b.activeSlave = active.getOrDefault(b.name, b.activeSlave));
-        try {
-            latest.set(client.resource(copy).updateStatus());
-            return Outcome.WRITTEN;
-        } catch (KubernetesClientException e) {
-            LOG.debugf("inventory of %s not written: %s", nic.getMetadata().getName(), e.getMessage());
-            return e.getCode() == 409 ? Outcome.CONFLICT : Outcome.FAILED;
-        }
+        return write(nic, status, "inventory");
     }
 
-    private synchronized Outcome report(HypervisorNic nic) {
-        HypervisorNic copy = io.fabric8.kubernetes.client.utils.Serialization.clone(nic);
+    private synchronized WriteResult report(HypervisorNic nic) {
         HypervisorNicStatus previous = nic.getStatus() == null ? new HypervisorNicStatus() : nic.getStatus();
         NicProvisioner.Report provisioned = null;
         if (provisioner != null) {
@@ -204,24 +197,16 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         }
         status.migrationUri = config.migrationUri();
         status.observedGeneration = nic.getMetadata().getGeneration();
-        // Keep the operator's conditions (Ready); set ours.
-        previous.conditions.stream().filter(c -> status.conditions.stream().noneMatch(o -> o.getType().equals(c.getType())))
-                .forEach(status.conditions::add);
-        for (var now : status.conditions) {
-            Conditions.find(previous.conditions, now.getType()).ifPresent(old -> {
-                if (old != now && old.getStatus().equals(now.getStatus()) && old.getLastTransitionTime() != null) {
-                    now.setLastTransitionTime(old.getLastTransitionTime());
-                }
-            });
-        }
-        copy.setStatus(status);
+        // A conflict: someone else (the operator's Ready) wrote first; the next heartbeat reports again.
+        return write(nic, status, "heartbeat");
+    }
+
+    private WriteResult write(HypervisorNic base, HypervisorNicStatus status, String what) {
         try {
-            latest.set(client.resource(copy).updateStatus());
-            return Outcome.WRITTEN;
+            return writer.report(base, status).isPresent() ? WriteResult.WRITTEN : WriteResult.CONFLICT;
         } catch (KubernetesClientException e) {
-            // Someone else (the operator's Ready) wrote first; the next heartbeat reports again.
-            LOG.debugf("heartbeat of %s not written: %s", nic.getMetadata().getName(), e.getMessage());
-            return e.getCode() == 409 ? Outcome.CONFLICT : Outcome.FAILED;
+            LOG.debugf("%s of %s not written: %s", what, base.getMetadata().getName(), e.getMessage());
+            return WriteResult.FAILED;
         }
     }
 }

@@ -12,7 +12,7 @@ import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.steps.SourceAgentSteps;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.statemachine.MigrationStatusWriter;
+import io.sriovlm.status.MigrationStatusWriter;
 
 import java.util.List;
 
@@ -44,7 +44,7 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
     /** This node's migrations on this side as the informer holds them; empty unless the controller runs. */
     public java.util.Optional<java.util.stream.Stream<SriovMigration>> cached() {
         // A stopping agent's emptied cache would say nothing is in flight here: then the caller asks the API.
-        return io.sriovlm.common.InformerCaches.listIfRunning(cache).map(java.util.List::stream);
+        return io.sriovlm.common.InformerCaches.listIfRunning(cache).map(l -> writer.freshest(l.stream()));
     }
 
     public String labelSelector() {
@@ -58,13 +58,12 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
     }
 
     @Override
-    public UpdateControl<SriovMigration> reconcile(SriovMigration m, Context<SriovMigration> context) {
+    public UpdateControl<SriovMigration> reconcile(SriovMigration cached, Context<SriovMigration> context) {
+        SriovMigration m = writer.freshest(cached);
         if (m.getStatus() == null || !config.nodeName().equals(m.getStatus().sourceNode)) {
             return UpdateControl.noUpdate();
         }
-        if (!writer.isKnownStale(m)) {
-            steps.forgetFinishedJob(m);
-        }
+        steps.forgetFinishedJob(m);
         return MigrationStepsReconciler.run(m, writer, steps::step);
     }
 

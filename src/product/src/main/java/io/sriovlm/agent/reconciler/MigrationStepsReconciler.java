@@ -3,10 +3,10 @@ package io.sriovlm.agent.reconciler;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.sriovlm.agent.steps.StepResult;
+import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.statemachine.MigrationStatusWriter;
+import io.sriovlm.status.MigrationStatusWriter;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -19,20 +19,19 @@ final class MigrationStepsReconciler {
     private MigrationStepsReconciler() {
     }
 
+    /**
+     * @param m the migration as fresh as this agent knows it ({@link MigrationStatusWriter#freshest}): woken (e.g.
+     *          by a job's end) on a cached copy older than its own last write, the step would act on old status and
+     *          its write would lose
+     */
     static UpdateControl<SriovMigration> run(SriovMigration m, MigrationStatusWriter writer,
-            Function<SriovMigration, StepResult> step) {
+            Function<SriovMigration, Outcome> step) {
         if (m.getStatus() == null || m.getStatus().phase == null || m.getStatus().phase.isTerminal()) {
             return UpdateControl.noUpdate();
         }
-        if (writer.isKnownStale(m)) {
-            // Woken (e.g. by a job's end) on a cached copy older than our own last status write: the step would act
-            // on old status and its write would lose. The informer's delivery of our write runs the step again; the
-            // reschedule is only a safety net.
-            return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
-        }
         SriovMigration current = m;
         for (int steps = 1; ; steps++) {
-            StepResult result = step.apply(current);
+            Outcome result = step.apply(current);
             if (result.transition().isEmpty()) {
                 return recheck(result);
             }
@@ -58,7 +57,7 @@ final class MigrationStepsReconciler {
 
     private static final int MAX_CHAINED = 3;
 
-    private static UpdateControl<SriovMigration> recheck(StepResult result) {
+    private static UpdateControl<SriovMigration> recheck(Outcome result) {
         return result.recheckAfter().map(d -> UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(d))
                 .orElseGet(UpdateControl::noUpdate);
     }

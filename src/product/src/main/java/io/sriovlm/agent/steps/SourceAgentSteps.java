@@ -1,5 +1,6 @@
 package io.sriovlm.agent.steps;
 
+import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.HostObservation;
 import io.sriovlm.agent.hostnet.HostNetwork;
@@ -91,13 +92,13 @@ public final class SourceAgentSteps {
         }
     }
 
-    public StepResult step(SriovMigration m) {
+    public Outcome step(SriovMigration m) {
         MigrationPhase phase = m.getStatus().phase;
         if ((phase == MigrationPhase.SwitchingToStandby || phase == MigrationPhase.RollingBack)
                 && nicSpec.get().isEmpty()) {
             // A just-started agent may run a step before its HypervisorNic informer has synced: that is not the
             // host failing. Look again; the phase deadline bounds the wait.
-            return StepResult.again(SOON);
+            return Outcome.recheckAfter(SOON);
         }
         try {
             return switch (m.getStatus().phase) {
@@ -105,14 +106,14 @@ public final class SourceAgentSteps {
                 case Migrating -> migrate(m);
                 case RollingBack -> rollBack(m);
                 case Pending -> dryRunReachability(m);
-                default -> StepResult.idle();
+                default -> Outcome.nothing();
             };
         } catch (HypervisorException | HostNetworkException e) {
             if (interrupted(e)) {
                 // The agent is shutting down (its step thread interrupted): the host did not fail. Decide nothing;
                 // the next agent re-runs the step.
                 Thread.currentThread().interrupt();
-                return StepResult.again(SOON);
+                return Outcome.recheckAfter(SOON);
             }
             return onError(m, e);
         }
@@ -146,11 +147,11 @@ public final class SourceAgentSteps {
      * migration URI? Read-only; answered once, as the PreflightLibvirtReachable condition, with the migration's
      * resourceVersion (a 409 means look again). The operator then ends the dry run.
      */
-    StepResult dryRunReachability(SriovMigration m) {
+    Outcome dryRunReachability(SriovMigration m) {
         if (!m.getSpec().dryRunRequested() || m.getStatus().targetMigrationUri == null
                 || !Conditions.find(m.getStatus().conditions, ConditionTypes.PREFLIGHT_LIBVIRT)
                         .map(c -> Reasons.CHECKING.equals(c.getReason())).orElse(false)) {
-            return StepResult.idle();
+            return Outcome.nothing();
         }
         String uri = m.getStatus().targetMigrationUri;
         boolean reachable;
@@ -168,24 +169,24 @@ public final class SourceAgentSteps {
         String said = message;
         Long generation = m.getMetadata().getGeneration();
         Instant now = clock.instant();
-        return StepResult.done(Transition.to(MigrationPhase.Pending, reason, null).with(s -> Conditions.set(
+        return Outcome.write(Transition.to(MigrationPhase.Pending, reason, null).with(s -> Conditions.set(
                 s.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, status, reason, said, generation, now)));
     }
 
-    StepResult switchToStandby(SriovMigration m) throws HypervisorException, HostNetworkException {
+    Outcome switchToStandby(SriovMigration m) throws HypervisorException, HostNetworkException {
         String vm = m.getSpec().vmName;
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
         if (domain.isEmpty()) {
-            return StepResult.done(Transition.failure(MigrationPhase.Failed, Reasons.VM_NOT_FOUND, "VM " + vm
+            return Outcome.write(Transition.failure(MigrationPhase.Failed, Reasons.VM_NOT_FOUND, "VM " + vm
                     + " is not running on " + config.nodeName() + "; nothing was changed"));
         }
         TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
         if (!teaming.valid()) {
             String problems = String.join("; ", teaming.problems());
             return teaming.primaryAttached()
-                    ? StepResult.done(Transition.failure(MigrationPhase.Failed, Reasons.TEAMING_INVALID,
+                    ? Outcome.write(Transition.failure(MigrationPhase.Failed, Reasons.TEAMING_INVALID,
                             "VM " + vm + " has no valid teaming pair: " + problems + "; nothing was changed"))
-                    : StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.TEAMING_INVALID,
+                    : Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.TEAMING_INVALID,
                             "VM " + vm + " has no valid teaming pair: " + problems));
         }
         BondSpec bond = bondFor(teaming.standbyDevice());
@@ -197,7 +198,7 @@ public final class SourceAgentSteps {
             // QEMU unplugs the transient VF when the migration starts; the bond follows its device-removed event.
             String message = "automatic VF handoff: QEMU unplugs the VF from " + vm + " when the migration starts;"
                     + " bond " + bond.name + " follows libvirt's device-removed event";
-            return StepResult.done(Transition.to(MigrationPhase.Migrating, Reasons.ON_STANDBY, message).with(s -> {
+            return Outcome.write(Transition.to(MigrationPhase.Migrating, Reasons.ON_STANDBY, message).with(s -> {
                 if (s.teaming == null) {
                     s.teaming = teaming.toSummary();
                 }
@@ -214,7 +215,7 @@ public final class SourceAgentSteps {
             Optional<Instant> removed = hypervisor.awaitDeviceRemoved(vm, teaming.primaryAlias(), waitBudget(m));
             if (removed.isEmpty()) {
                 // The guest has not released the VF yet; look again (the phase deadline bounds the wait).
-                return StepResult.again(SOON);
+                return Outcome.recheckAfter(SOON);
             }
             removedAt = removed.get();
         } else {
@@ -224,7 +225,7 @@ public final class SourceAgentSteps {
         Instant switched = network.setActiveSlave(bond.name, bond.sfRepresentor);
         long lag = Math.max(0, Duration.between(removedAt, switched).toMillis());
         String message = "VF detached from " + vm + "; bond " + bond.name + " on SF representor " + bond.sfRepresentor;
-        return StepResult.done(Transition.to(MigrationPhase.Migrating, Reasons.ON_STANDBY, message).with(s -> {
+        return Outcome.write(Transition.to(MigrationPhase.Migrating, Reasons.ON_STANDBY, message).with(s -> {
             s.standbyStartedAt = Timestamps.format(removedAt);
             s.bondSwitchLagMs = max(s.bondSwitchLagMs, lag);
             if (s.teaming == null) {
@@ -235,7 +236,7 @@ public final class SourceAgentSteps {
         }));
     }
 
-    StepResult migrate(SriovMigration m) throws HypervisorException {
+    Outcome migrate(SriovMigration m) throws HypervisorException {
         String uid = m.getMetadata().getUid();
         String vm = m.getSpec().vmName;
         Optional<MigrationJobs.Job> job = jobs.get(uid);
@@ -255,10 +256,10 @@ public final class SourceAgentSteps {
         }
         if (hypervisor.jobStats(vm).isPresent()) {
             // A job from before an agent restart is still running: wait for it rather than start another.
-            return StepResult.again(config.progressInterval());
+            return Outcome.recheckAfter(config.progressInterval());
         }
         if (m.getStatus().targetMigrationUri == null) {
-            return StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED,
+            return Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED,
                     "target " + m.getStatus().targetNode + " reported no migration URI; check its sriovlm-agent"));
         }
         MigrationOptions options = m.getSpec().optionsOrDefaults();
@@ -266,7 +267,7 @@ public final class SourceAgentSteps {
         Optional<String> refused = MigrationTransport.problem(m.getStatus().targetMigrationUri, transport);
         if (refused.isPresent()) {
             // The operator checked this at admission; the target's agent may have published another URI since.
-            return StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.TRANSPORT_REFUSED,
+            return Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.TRANSPORT_REFUSED,
                     "not migrating " + vm + " to " + m.getStatus().targetNode + ": " + refused.get()));
         }
         String destinationXml = null;
@@ -279,7 +280,7 @@ public final class SourceAgentSteps {
                 try {
                     bond = bondFor(teaming.standbyDevice());
                 } catch (HostNetworkException e) {
-                    return StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.BOND_SWITCH_FAILED,
+                    return Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.BOND_SWITCH_FAILED,
                             e.getMessage() + "; the migration did not start"));
                 }
                 automatic.put(vm, new AutoHandoff(teaming.primaryAlias(), bond,
@@ -293,11 +294,11 @@ public final class SourceAgentSteps {
         jobs.register(uid, vm, clock.instant(), hypervisor.startMigration(vm, request),
                 () -> onJobDone.accept(m));
         String message = "migrating " + vm + " to " + m.getStatus().targetNode + " (" + request.destinationUri() + ")";
-        return StepResult.update(Transition.to(MigrationPhase.Migrating, Reasons.MIGRATION_STARTED, message),
+        return Outcome.writeAndRecheck(Transition.to(MigrationPhase.Migrating, Reasons.MIGRATION_STARTED, message),
                 config.progressInterval());
     }
 
-    private StepResult progress(SriovMigration m, MigrationJobs.Job job) throws HypervisorException {
+    private Outcome progress(SriovMigration m, MigrationJobs.Job job) throws HypervisorException {
         Optional<Hypervisor.JobStats> stats;
         try {
             stats = hypervisor.jobStats(job.domain());
@@ -309,7 +310,7 @@ public final class SourceAgentSteps {
                 return migrationEnded(m, job.outcome().get());
             }
             if (hypervisor.domain(job.domain()).isEmpty()) {
-                return StepResult.again(SOON);
+                return Outcome.recheckAfter(SOON);
             }
             throw e;
         }
@@ -318,10 +319,10 @@ public final class SourceAgentSteps {
         Instant last = previous == null ? job.startedAt() : Timestamps.parse(previous.updatedAt);
         Instant now = clock.instant();
         if (stats.isEmpty() || (last != null && Duration.between(last, now).compareTo(config.progressInterval()) < 0)) {
-            return StepResult.again(config.progressInterval());
+            return Outcome.recheckAfter(config.progressInterval());
         }
         Hypervisor.JobStats s = stats.get();
-        return StepResult.update(Transition.to(MigrationPhase.Migrating, Reasons.MIGRATION_STARTED, null).with(st -> {
+        return Outcome.writeAndRecheck(Transition.to(MigrationPhase.Migrating, Reasons.MIGRATION_STARTED, null).with(st -> {
             MigrationProgress p = new MigrationProgress();
             p.percent = s.percent();
             p.dataTotalBytes = s.dataTotalBytes();
@@ -334,7 +335,7 @@ public final class SourceAgentSteps {
         }), config.progressInterval());
     }
 
-    private StepResult migrationEnded(SriovMigration m, MigrationResult result) {
+    private Outcome migrationEnded(SriovMigration m, MigrationResult result) {
         String vm = m.getSpec().vmName;
         if (result.succeeded()) {
             // The VM and its VF left this host: say so now, not at the next heartbeat, so the ledger and a next
@@ -344,7 +345,7 @@ public final class SourceAgentSteps {
             AutoHandoff handoff = automatic.remove(vm);
             Instant removedAt = handoff == null ? null : handoff.removedAt().get();
             Instant switchedAt = handoff == null ? null : handoff.switchedAt().get();
-            return StepResult.done(Transition.to(MigrationPhase.RestoringFastPath, Reasons.MIGRATED, message).with(s -> {
+            return Outcome.write(Transition.to(MigrationPhase.RestoringFastPath, Reasons.MIGRATED, message).with(s -> {
                 if (removedAt != null && s.standbyStartedAt == null) {
                     s.standbyStartedAt = Timestamps.format(removedAt);
                     if (switchedAt != null) {
@@ -364,12 +365,12 @@ public final class SourceAgentSteps {
         automatic.remove(vm);
         String message = "libvirt could not migrate " + vm + " to " + m.getStatus().targetNode + ": " + result.error()
                 + "; rolling back to " + config.nodeName();
-        return StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED, message).with(s ->
+        return Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED, message).with(s ->
                 Conditions.set(s.conditions, ConditionTypes.MIGRATED, false, Reasons.MIGRATION_FAILED, message,
                         s.observedGeneration, clock.instant())));
     }
 
-    StepResult rollBack(SriovMigration m) throws HypervisorException, HostNetworkException {
+    Outcome rollBack(SriovMigration m) throws HypervisorException, HostNetworkException {
         String uid = m.getMetadata().getUid();
         String vm = m.getSpec().vmName;
         automatic.remove(vm);
@@ -384,7 +385,7 @@ public final class SourceAgentSteps {
                 return retryRollback(m, Reasons.ABORT_FAILED, "aborting the migration job of " + vm
                         + " failed, retrying: " + e.getMessage());
             }
-            return StepResult.again(SOON);
+            return Outcome.recheckAfter(SOON);
         }
         boolean migrated = job.flatMap(MigrationJobs.Job::outcome).map(MigrationResult::succeeded).orElse(false);
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
@@ -393,7 +394,7 @@ public final class SourceAgentSteps {
             reportInventory.run();
             String message = "rollback too late: libvirt finished moving " + vm + " to " + m.getStatus().targetNode
                     + " before the abort; completing the migration there";
-            return StepResult.done(Transition.failure(MigrationPhase.RestoringFastPath, Reasons.ROLLBACK_TOO_LATE, message));
+            return Outcome.write(Transition.failure(MigrationPhase.RestoringFastPath, Reasons.ROLLBACK_TOO_LATE, message));
         }
         TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
         TeamingSummary wanted = m.getStatus().teaming;
@@ -416,7 +417,7 @@ public final class SourceAgentSteps {
         long lag = Math.max(0, Duration.between(attachedAt, switched).toMillis());
         String message = vm + " stays on " + config.nodeName() + " with its VF " + m.getStatus().sourceVf
                 + " and bond " + bond.name + " on " + slave;
-        return StepResult.done(Transition.to(MigrationPhase.RolledBack, Reasons.ROLLED_BACK, message).with(s -> {
+        return Outcome.write(Transition.to(MigrationPhase.RolledBack, Reasons.ROLLED_BACK, message).with(s -> {
             s.fastPathRestoredAt = Timestamps.format(switched);
             if (s.standbyStartedAt != null) {
                 s.standbyWindowMs = Timestamps.millisBetween(s.standbyStartedAt, switched);
@@ -427,14 +428,14 @@ public final class SourceAgentSteps {
         }));
     }
 
-    private StepResult onError(SriovMigration m, Exception e) {
+    private Outcome onError(SriovMigration m, Exception e) {
         MigrationPhase phase = m.getStatus().phase;
         String message = e.getMessage();
         return switch (phase) {
-            case SwitchingToStandby -> StepResult.done(Transition.failure(MigrationPhase.RollingBack,
+            case SwitchingToStandby -> Outcome.write(Transition.failure(MigrationPhase.RollingBack,
                     e instanceof HostNetworkException ? Reasons.BOND_SWITCH_FAILED : Reasons.DETACH_FAILED,
                     message + "; rolling back"));
-            case Migrating -> StepResult.done(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED,
+            case Migrating -> Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED,
                     message + "; rolling back"));
             default -> retryRollback(m, e instanceof HostNetworkException ? Reasons.BOND_SWITCH_FAILED
                     : Reasons.ATTACH_FAILED, "rollback step failed, retrying: " + message);
@@ -446,8 +447,8 @@ public final class SourceAgentSteps {
      * message and the FastPathRestored condition; failureReason keeps the cause of the rollback (the cancel, the
      * deadline, libvirt's error), which is what the migration ends with.
      */
-    private StepResult retryRollback(SriovMigration m, String reason, String why) {
-        return StepResult.update(Transition.to(m.getStatus().phase, reason, why).with(s -> Conditions.set(
+    private Outcome retryRollback(SriovMigration m, String reason, String why) {
+        return Outcome.writeAndRecheck(Transition.to(m.getStatus().phase, reason, why).with(s -> Conditions.set(
                 s.conditions, ConditionTypes.FAST_PATH_RESTORED, false, reason, why, s.observedGeneration,
                 clock.instant())), Duration.ofSeconds(1));
     }

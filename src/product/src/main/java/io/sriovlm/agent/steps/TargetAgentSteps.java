@@ -1,5 +1,6 @@
 package io.sriovlm.agent.steps;
 
+import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.HostObservation;
 import io.sriovlm.agent.hostnet.HostNetwork;
@@ -90,21 +91,21 @@ public final class TargetAgentSteps {
         }
     }
 
-    public StepResult step(SriovMigration m) {
+    public Outcome step(SriovMigration m) {
         MigrationPhase phase = m.getStatus().phase;
         if ((phase == MigrationPhase.Preparing || phase == MigrationPhase.RestoringFastPath) && nicSpec.get().isEmpty()) {
             // A just-started agent may run a step before its HypervisorNic informer has synced: that is not the
             // host failing. Look again; the phase deadline bounds the wait.
-            return StepResult.again(SOON);
+            return Outcome.recheckAfter(SOON);
         }
         return switch (phase) {
             case Preparing -> prepare(m);
             case RestoringFastPath -> restoreFastPath(m);
-            default -> StepResult.idle();
+            default -> Outcome.nothing();
         };
     }
 
-    StepResult prepare(SriovMigration m) {
+    Outcome prepare(SriovMigration m) {
         String standbyDevice = m.getStatus().teaming == null ? null : m.getStatus().teaming.standbyDevice;
         String vf = m.getStatus().targetVf;
         try {
@@ -134,26 +135,26 @@ public final class TargetAgentSteps {
             }
             String message = config.nodeName() + " ready: SF netdev " + standbyDevice + ", bond " + bond.name
                     + " on SF representor " + bond.sfRepresentor + ", VF " + vf + " free";
-            return StepResult.done(Transition.to(MigrationPhase.SwitchingToStandby, Reasons.PREPARED, message).with(s ->
+            return Outcome.write(Transition.to(MigrationPhase.SwitchingToStandby, Reasons.PREPARED, message).with(s ->
                     Conditions.set(s.conditions, ConditionTypes.TARGET_PREPARED, true, Reasons.PREPARED, message,
                             s.observedGeneration, clock.instant())));
         } catch (HostNetworkException e) {
             String message = "target " + config.nodeName() + " is not ready for " + m.getSpec().vmName + ": "
                     + e.getMessage() + "; nothing was changed";
-            return StepResult.done(Transition.failure(MigrationPhase.Failed, Reasons.TARGET_NOT_PREPARED, message).with(s ->
+            return Outcome.write(Transition.failure(MigrationPhase.Failed, Reasons.TARGET_NOT_PREPARED, message).with(s ->
                     Conditions.set(s.conditions, ConditionTypes.TARGET_PREPARED, false, Reasons.TARGET_NOT_PREPARED,
                             message, s.observedGeneration, clock.instant())));
         }
     }
 
-    StepResult restoreFastPath(SriovMigration m) {
+    Outcome restoreFastPath(SriovMigration m) {
         String vm = m.getSpec().vmName;
         String uid = m.getMetadata().getUid();
         try {
             Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
             if (domain.isEmpty()) {
                 // libvirt is still finishing the switchover on this side.
-                return StepResult.again(SOON);
+                return Outcome.recheckAfter(SOON);
             }
             TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
             TeamingSummary wanted = m.getStatus().teaming;
@@ -190,7 +191,7 @@ public final class TargetAgentSteps {
             long lag = Math.max(0, Duration.between(attachedAt, switched).toMillis());
             String message = vm + " runs on " + config.nodeName() + " with VF " + vf + " and bond " + bond.name
                     + " on VF representor " + bond.vfRepresentor;
-            return StepResult.done(Transition.to(MigrationPhase.Succeeded, Reasons.FAST_PATH_RESTORED, message).with(s -> {
+            return Outcome.write(Transition.to(MigrationPhase.Succeeded, Reasons.FAST_PATH_RESTORED, message).with(s -> {
                 s.fastPathRestoredAt = Timestamps.format(switched);
                 if (s.standbyStartedAt != null) {
                     s.standbyWindowMs = Timestamps.millisBetween(s.standbyStartedAt, switched);
@@ -208,7 +209,7 @@ public final class TargetAgentSteps {
             // A retry, not a verdict: failureReason stays as it is (a Succeeded migration does not carry it); the
             // cause is in the message and the FastPathRestored condition, which a deadline's Failed points to.
             String reason = e instanceof HostNetworkException ? Reasons.BOND_SWITCH_FAILED : Reasons.ATTACH_FAILED;
-            return StepResult.update(Transition.to(MigrationPhase.RestoringFastPath, reason, message)
+            return Outcome.writeAndRecheck(Transition.to(MigrationPhase.RestoringFastPath, reason, message)
                     .with(s -> Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, false,
                             reason, message, s.observedGeneration, clock.instant())), backoff);
         }

@@ -11,6 +11,7 @@ import io.sriovlm.common.Conditions;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.MigrationTransport;
 import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.NicHealth;
 import io.sriovlm.operator.placement.TargetSelector;
@@ -57,7 +58,7 @@ public final class DryRunHandler {
     /** How often the operator looks again while the source agent tests libvirt reachability. */
     static final java.time.Duration SOURCE_POLL = java.time.Duration.ofSeconds(1);
 
-    public static Decision decide(SriovMigration m, ClusterView view) {
+    public static Outcome decide(SriovMigration m, ClusterView view) {
         Evaluation e = evaluate(m, view);
         List<Check> checks = new ArrayList<>(e.checks());
         boolean operatorFailed = checks.stream().anyMatch(c -> Conditions.FALSE.equals(c.status()));
@@ -77,7 +78,7 @@ public final class DryRunHandler {
                 java.time.Instant since = answer.getLastTransitionTime() == null ? view.now()
                         : io.sriovlm.common.Timestamps.parse(answer.getLastTransitionTime());
                 if (view.now().isBefore(since.plusSeconds(limit))) {
-                    return Decision.recheckAfter(SOURCE_POLL);
+                    return Outcome.recheckAfter(SOURCE_POLL);
                 }
                 checks.set(checks.size() - 1, Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.NO_ANSWER,
                         "the agent of " + e.source() + " did not answer within " + limit + "s whether its libvirt can "
@@ -95,10 +96,10 @@ public final class DryRunHandler {
      * {@code status.sourceNode}/{@code status.targetMigrationUri} say where it runs and what to open. No target label:
      * the target agent has nothing to do for a dry run.
      */
-    private static Decision askSource(SriovMigration m, ClusterView view, Evaluation e) {
+    private static Outcome askSource(SriovMigration m, ClusterView view, Evaluation e) {
         String message = "dry run: operator checks passed; asking the agent of " + e.source()
                 + " whether its libvirt can open " + e.destinationUri();
-        return Decision.waitFor(Transition.to(MigrationPhase.Pending, Reasons.CHECKING, message).with(s -> {
+        return Outcome.writeAndRecheck(Transition.to(MigrationPhase.Pending, Reasons.CHECKING, message).with(s -> {
             s.sourceNode = e.source();
             s.targetMigrationUri = e.destinationUri();
             Conditions.set(s.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, Conditions.UNKNOWN, Reasons.CHECKING,
@@ -107,7 +108,7 @@ public final class DryRunHandler {
         }), SOURCE_POLL);
     }
 
-    private static Decision finish(SriovMigration m, ClusterView view, List<Check> checks) {
+    private static Outcome finish(SriovMigration m, ClusterView view, List<Check> checks) {
         List<String> failed = checks.stream().filter(c -> Conditions.FALSE.equals(c.status())).map(Check::type).toList();
         List<String> unknown = checks.stream().filter(c -> Conditions.UNKNOWN.equals(c.status()))
                 .filter(c -> !Reasons.PREFLIGHT_SKIPPED.equals(c.reason())).map(Check::type).toList();
@@ -119,7 +120,7 @@ public final class DryRunHandler {
         Transition t = wouldGo ? Transition.to(MigrationPhase.Succeeded, Reasons.DRY_RUN, summary)
                 : Transition.failure(MigrationPhase.Failed, Reasons.PREFLIGHT_FAILED, summary);
         Long generation = m.getMetadata().getGeneration();
-        return Decision.move(t.with(s -> {
+        return Outcome.write(t.with(s -> {
             for (Check c : checks) {
                 Conditions.set(s.conditions, c.type(), c.status(), c.reason(), c.message(), generation, view.now());
             }

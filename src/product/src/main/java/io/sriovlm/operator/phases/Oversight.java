@@ -6,6 +6,7 @@ import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 
 import java.time.Duration;
@@ -24,7 +25,7 @@ public final class Oversight {
     /**
      * @param deleting true when the object is being deleted (the finalizer path)
      */
-    public static Decision decide(SriovMigration m, boolean deleting, Instant now) {
+    public static Outcome decide(SriovMigration m, boolean deleting, Instant now) {
         MigrationPhase phase = m.getStatus().phase;
         boolean stop = deleting || m.getSpec().cancelRequested();
         String stopReason = deleting ? Reasons.DELETED : Reasons.CANCELLED;
@@ -32,16 +33,16 @@ public final class Oversight {
         if (stop) {
             switch (phase) {
                 case Pending, Scheduling, Preparing:
-                    return Decision.move(Transition.to(MigrationPhase.Cancelled, stopReason,
+                    return Outcome.write(Transition.to(MigrationPhase.Cancelled, stopReason,
                             "cancelled before the source was touched: " + stopWhy));
                 case SwitchingToStandby, Migrating:
-                    return Decision.move(Transition.failure(MigrationPhase.RollingBack, stopReason,
+                    return Outcome.write(Transition.failure(MigrationPhase.RollingBack, stopReason,
                             "rolling back because " + stopWhy + "; the VM stays on " + m.getStatus().sourceNode));
                 case RestoringFastPath:
                     if (!Conditions.find(m.getStatus().conditions, Reasons.CANCEL_TOO_LATE).isPresent()) {
                         String message = "cancel ignored: " + m.getSpec().vmName + " already runs on "
                                 + m.getStatus().targetNode + "; the migration completes there";
-                        return Decision.move(Transition.to(phase, Reasons.CANCEL_TOO_LATE, message).with(s -> Conditions
+                        return Outcome.write(Transition.to(phase, Reasons.CANCEL_TOO_LATE, message).with(s -> Conditions
                                 .set(s.conditions, Reasons.CANCEL_TOO_LATE, true, Reasons.CANCEL_TOO_LATE, message,
                                         s.observedGeneration, now)));
                     }
@@ -52,22 +53,22 @@ public final class Oversight {
         }
         Instant deadline = Timestamps.parse(m.getStatus().phaseDeadline);
         if (deadline == null) {
-            return Decision.nothing();
+            return Outcome.nothing();
         }
         if (now.isBefore(deadline)) {
-            return Decision.recheckAfter(Duration.between(now, deadline).plusMillis(50));
+            return Outcome.recheckAfter(Duration.between(now, deadline).plusMillis(50));
         }
         String late = phase + " did not finish by its deadline " + m.getStatus().phaseDeadline;
         return switch (phase) {
-            case Preparing, SwitchingToStandby, Migrating -> Decision.move(Transition.failure(MigrationPhase.RollingBack,
+            case Preparing, SwitchingToStandby, Migrating -> Outcome.write(Transition.failure(MigrationPhase.RollingBack,
                     Reasons.DEADLINE_EXCEEDED, late + "; rolling back, the VM stays on " + m.getStatus().sourceNode));
-            case RestoringFastPath -> Decision.move(Transition.failure(MigrationPhase.Failed,
+            case RestoringFastPath -> Outcome.write(Transition.failure(MigrationPhase.Failed,
                     Reasons.FAST_PATH_NOT_RESTORED, late + "; " + m.getSpec().vmName + " runs on "
                             + m.getStatus().targetNode + " on its standby path (working, without the VF);"
                             + " see the FastPathRestored condition for the cause").with(s -> Conditions.set(s.conditions,
                                     ConditionTypes.FAST_PATH_RESTORED, false, Reasons.FAST_PATH_NOT_RESTORED, late,
                                     s.observedGeneration, now)));
-            default -> Decision.nothing();
+            default -> Outcome.nothing();
         };
     }
 
@@ -79,7 +80,7 @@ public final class Oversight {
      * concurrency: whichever loses looks again (a migration that reached SwitchingToStandby is failed by the source
      * agent instead).
      */
-    public static Optional<Decision> vmVanished(SriovMigration m, ClusterView view) {
+    public static Optional<Outcome> vmVanished(SriovMigration m, ClusterView view) {
         String vm = m.getSpec().vmName;
         if (!view.nicsByNode().containsKey(m.getStatus().sourceNode)) {
             // No report of the source node in view at all: an operator that just started and has not synced its

@@ -9,6 +9,7 @@ import io.sriovlm.common.Conditions;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.MigrationTransport;
 import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.NicHealth;
 import io.sriovlm.operator.placement.TargetSelector;
@@ -32,37 +33,37 @@ public final class PendingHandler {
         SriovMigrationSpec spec = m.getSpec();
         String vm = spec.vmName;
         if (spec.dryRunRequested()) {
-            return DryRunHandler.decide(m, view);
+            return Decision.of(DryRunHandler.decide(m, view));
         }
         Optional<SriovMigration> earlier = earlierActiveMigrationOf(m, view);
         if (earlier.isPresent()) {
             String other = earlier.get().getMetadata().getNamespace() + "/" + earlier.get().getMetadata().getName();
-            return fail(view, Reasons.ALREADY_MIGRATING, "VM " + vm + " is already being moved by SriovMigration " + other
-                    + "; wait for it to finish (or cancel it), then create a new SriovMigration");
+            return Decision.of(fail(view, Reasons.ALREADY_MIGRATING, "VM " + vm + " is already being moved by SriovMigration " + other
+                    + "; wait for it to finish (or cancel it), then create a new SriovMigration"));
         }
         List<String> nodesWithVm = view.nicsByNode().keySet().stream().sorted()
                 .filter(node -> view.vmOn(node, vm).isPresent()).toList();
         String source;
         if (spec.sourceNode != null) {
             if (!view.nicsByNode().containsKey(spec.sourceNode)) {
-                return fail(view, Reasons.VM_NOT_FOUND, "spec.sourceNode " + spec.sourceNode
+                return Decision.of(fail(view, Reasons.VM_NOT_FOUND, "spec.sourceNode " + spec.sourceNode
                         + " has no HypervisorNic, so no agent reports VMs there; fix spec.sourceNode"
-                        + (nodesWithVm.isEmpty() ? "" : " (" + vm + " runs on " + String.join(", ", nodesWithVm) + ")"));
+                        + (nodesWithVm.isEmpty() ? "" : " (" + vm + " runs on " + String.join(", ", nodesWithVm) + ")")));
             }
             if (!nodesWithVm.contains(spec.sourceNode)) {
-                return fail(view, Reasons.VM_NOT_FOUND, "VM " + vm + " is not running on " + spec.sourceNode
+                return Decision.of(fail(view, Reasons.VM_NOT_FOUND, "VM " + vm + " is not running on " + spec.sourceNode
                         + (nodesWithVm.isEmpty() ? " nor on any other node with a HypervisorNic"
                                 : "; it runs on " + String.join(", ", nodesWithVm))
-                        + "; fix spec.vmName or spec.sourceNode");
+                        + "; fix spec.vmName or spec.sourceNode"));
             }
             source = spec.sourceNode;
         } else if (nodesWithVm.isEmpty()) {
-            return fail(view, Reasons.VM_NOT_FOUND, "VM " + vm + " is not running on any node with a HypervisorNic (checked "
+            return Decision.of(fail(view, Reasons.VM_NOT_FOUND, "VM " + vm + " is not running on any node with a HypervisorNic (checked "
                     + String.join(", ", view.nicsByNode().keySet().stream().sorted().toList())
-                    + "); fix spec.vmName or start the VM");
+                    + "); fix spec.vmName or start the VM"));
         } else if (nodesWithVm.size() > 1) {
-            return fail(view, Reasons.VM_ON_SEVERAL_NODES, "VM " + vm + " is reported on " + String.join(" and ", nodesWithVm)
-                    + "; set spec.sourceNode, and check that only one copy of the domain runs");
+            return Decision.of(fail(view, Reasons.VM_ON_SEVERAL_NODES, "VM " + vm + " is reported on " + String.join(" and ", nodesWithVm)
+                    + "; set spec.sourceNode, and check that only one copy of the domain runs"));
         } else {
             source = nodesWithVm.get(0);
         }
@@ -70,18 +71,18 @@ public final class PendingHandler {
         Optional<String> sourceProblem = NicHealth.problem(sourceNic, view.nodes().get(source), view.now(),
                 view.config().heartbeatStaleAfter());
         if (sourceProblem.isPresent()) {
-            return waitWith(view, m, ConditionTypes.VALID, Reasons.SOURCE_NOT_READY, "source " + source + " is not Ready: "
-                    + sourceProblem.get());
+            return Decision.of(waitWith(view, m, ConditionTypes.VALID, Reasons.SOURCE_NOT_READY, "source " + source + " is not Ready: "
+                    + sourceProblem.get()));
         }
         VmStatus vmStatus = view.vmOn(source, vm).orElseThrow();
         if (!Boolean.TRUE.equals(vmStatus.teamingValid)) {
-            return fail(view, Reasons.TEAMING_INVALID, "VM " + vm + " on " + source + " has no valid teaming pair: "
+            return Decision.of(fail(view, Reasons.TEAMING_INVALID, "VM " + vm + " on " + source + " has no valid teaming pair: "
                     + String.join("; ", vmStatus.problems == null ? List.of("unknown problem") : vmStatus.problems)
-                    + ". Fix the domain XML (see docs/troubleshooting.md)");
+                    + ". Fix the domain XML (see docs/troubleshooting.md)"));
         }
         if (spec.targetNode != null && spec.targetNode.equals(source)) {
-            return fail(view, Reasons.SOURCE_IS_TARGET, "spec.targetNode " + spec.targetNode + " is the node " + vm
-                    + " already runs on; choose another node or leave targetNode empty");
+            return Decision.of(fail(view, Reasons.SOURCE_IS_TARGET, "spec.targetNode " + spec.targetNode + " is the node " + vm
+                    + " already runs on; choose another node or leave targetNode empty"));
         }
         // The VF is reserved as the migration leaves Pending, under the same admission decision that gives it a
         // slot: a migration admitted on a VF that another one then reserves would hold a slot while it waits.
@@ -90,26 +91,26 @@ public final class PendingHandler {
                 .orElseGet(() -> SchedulingHandler.select(m, source, vmStatus, view));
         if (placement instanceof TargetSelector.Refusal refusal) {
             if (!refusal.retryable()) {
-                return fail(view, refusal.reason(), refusal.message());
+                return Decision.of(fail(view, refusal.reason(), refusal.message()));
             }
-            return waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(), refusal.message()
-                    + "; the migration waits and retries");
+            return Decision.of(waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(), refusal.message()
+                    + "; the migration waits and retries"));
         }
         Optional<String> transport = transportProblem(m, ((TargetSelector.Choice) placement).node(), view);
         if (transport.isPresent()) {
-            return fail(view, Reasons.TRANSPORT_REFUSED, transport.get());
+            return Decision.of(fail(view, Reasons.TRANSPORT_REFUSED, transport.get()));
         }
         long inFlight = view.inFlight().size();
         if (inFlight >= view.config().maxInFlight()) {
-            return waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, inFlight
+            return Decision.of(waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, inFlight
                     + " migrations are in flight (the cluster limit is " + view.config().maxInFlight()
-                    + "); waiting for a slot");
+                    + "); waiting for a slot"));
         }
         long outbound = view.outboundFrom(source);
         if (outbound >= view.config().maxOutboundPerNode()) {
-            return waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, outbound
+            return Decision.of(waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, outbound
                     + " migrations are leaving " + source + " (the per-node limit is "
-                    + view.config().maxOutboundPerNode() + "); waiting for a slot");
+                    + view.config().maxOutboundPerNode() + "); waiting for a slot"));
         }
         String message = "VM " + vm + " found on " + source + " with a valid teaming pair";
         Transition next = Transition.to(MigrationPhase.Scheduling, Reasons.ACCEPTED, message).with(s -> {
@@ -122,7 +123,7 @@ public final class PendingHandler {
             Conditions.set(s.conditions, ConditionTypes.VALID, true, Reasons.ACCEPTED, message,
                     m.getMetadata().getGeneration(), view.now());
         });
-        return held.isPresent() ? Decision.move(next)
+        return held.isPresent() ? Decision.of(Outcome.write(next))
                 : Decision.reserveAndMove((TargetSelector.Choice) placement, next);
     }
 
@@ -156,21 +157,21 @@ public final class PendingHandler {
                 .min(age);
     }
 
-    static Decision fail(ClusterView view, String reason, String message) {
-        return Decision.move(Transition.failure(MigrationPhase.Failed, reason, message).with(s -> Conditions.set(
+    static Outcome fail(ClusterView view, String reason, String message) {
+        return Outcome.write(Transition.failure(MigrationPhase.Failed, reason, message).with(s -> Conditions.set(
                 s.conditions, reason.equals(Reasons.POOL_NOT_FOUND) || reason.equals(Reasons.NO_TARGET)
                         ? ConditionTypes.SCHEDULED : ConditionTypes.VALID,
                 false, reason, message, s.observedGeneration, view.now())));
     }
 
     /** Stay in the current phase and say why, writing only when the reason or message changed. */
-    static Decision waitWith(ClusterView view, SriovMigration m, String conditionType, String reason, String message) {
+    static Outcome waitWith(ClusterView view, SriovMigration m, String conditionType, String reason, String message) {
         boolean unchanged = Conditions.find(m.getStatus().conditions, conditionType)
                 .map(c -> reason.equals(c.getReason()) && message.equals(c.getMessage())).orElse(false);
         if (unchanged) {
-            return Decision.recheckAfter(RECHECK);
+            return Outcome.recheckAfter(RECHECK);
         }
-        return Decision.waitFor(Transition.to(m.getStatus().phase, reason, message).with(s -> Conditions.set(
+        return Outcome.writeAndRecheck(Transition.to(m.getStatus().phase, reason, message).with(s -> Conditions.set(
                 s.conditions, conditionType, false, reason, message, m.getMetadata().getGeneration(),
                 view.now())), RECHECK);
     }

@@ -8,6 +8,7 @@ import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.TargetSelector;
 import io.sriovlm.operator.placement.TargetSelector.Choice;
@@ -31,22 +32,22 @@ public final class SchedulingHandler {
         if (!view.nicsByNode().containsKey(m.getStatus().sourceNode)) {
             // The source's HypervisorNic is not in view (an operator that just restarted has not synced it yet):
             // no evidence about the VM either way. Look again shortly rather than fail a healthy migration.
-            return Decision.recheckAfter(java.time.Duration.ofMillis(500));
+            return Decision.of(Outcome.recheckAfter(java.time.Duration.ofMillis(500)));
         }
         VmStatus vm = view.vmOn(m.getStatus().sourceNode, m.getSpec().vmName).orElse(null);
         if (vm == null) {
-            return PendingHandler.fail(view, Reasons.VM_NOT_FOUND, "VM " + m.getSpec().vmName + " is no longer reported on "
-                    + m.getStatus().sourceNode + "; nothing was changed. Create a new SriovMigration once it runs again");
+            return Decision.of(PendingHandler.fail(view, Reasons.VM_NOT_FOUND, "VM " + m.getSpec().vmName + " is no longer reported on "
+                    + m.getStatus().sourceNode + "; nothing was changed. Create a new SriovMigration once it runs again"));
         }
         Optional<Choice> held = heldReservation(m, view);
         TargetSelector.Result result = held.<TargetSelector.Result>map(c -> c).orElseGet(
                 () -> select(m, m.getStatus().sourceNode, vm, view));
         if (result instanceof TargetSelector.Refusal refusal) {
             if (!refusal.retryable()) {
-                return PendingHandler.fail(view, refusal.reason(), refusal.message());
+                return Decision.of(PendingHandler.fail(view, refusal.reason(), refusal.message()));
             }
-            return PendingHandler.waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(),
-                    refusal.message() + "; the migration waits and retries");
+            return Decision.of(PendingHandler.waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(),
+                    refusal.message() + "; the migration waits and retries"));
         }
         Choice choice = (Choice) result;
         HypervisorNic targetNic = view.nicsByNode().get(choice.node());
@@ -63,7 +64,7 @@ public final class SchedulingHandler {
             Conditions.set(s.conditions, ConditionTypes.SCHEDULED, true, Reasons.SCHEDULED, message,
                     m.getMetadata().getGeneration(), view.now());
         });
-        return held.isPresent() ? Decision.move(next) : Decision.reserveAndMove(choice, next);
+        return held.isPresent() ? Decision.of(Outcome.write(next)) : Decision.reserveAndMove(choice, next);
     }
 
     /** Placement as Pending pre-checks it and Scheduling decides it. */

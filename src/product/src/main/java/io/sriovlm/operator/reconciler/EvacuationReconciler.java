@@ -58,6 +58,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(EvacuationReconciler.class);
 
     private final KubernetesClient client;
+    private final NodeConditionWriter nodeConditions;
     private final EvacuationConfig config;
     private final EventRecorder events;
     private final Clock clock;
@@ -68,6 +69,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
 
     public EvacuationReconciler(KubernetesClient client, EvacuationConfig config, EventRecorder events, Clock clock) {
         this.client = client;
+        this.nodeConditions = new NodeConditionWriter(client);
         this.config = config;
         this.events = events;
         this.clock = clock;
@@ -116,7 +118,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
     @Override
     public UpdateControl<Node> reconcile(Node node, Context<Node> context) {
         try {
-            return reconcileNode(node);
+            return reconcileNode(nodeConditions.freshest(node));
         } catch (ConflictRetry e) {
             return UpdateControl.<Node>noUpdate().rescheduleAfter(Duration.ofMillis(200));
         } catch (RuntimeException e) {
@@ -315,7 +317,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
                         .orElse(null);
     }
 
-    /** Strategic-merge patch of the one condition (merged by type), and an Event when its reason or status changes. */
+    /** Writes our one Node condition when it changed, and an Event when its reason changes. */
     private void setCondition(Node node, boolean status, String reason, String message) {
         var current = currentCondition(node);
         String s = status ? "True" : "False";
@@ -326,26 +328,10 @@ public class EvacuationReconciler implements Reconciler<Node> {
         String now = Timestamps.format(clock.instant());
         String transition = current != null && s.equals(current.getStatus()) && current.getLastTransitionTime() != null
                 ? current.getLastTransitionTime() : now;
-        // A status PUT with the cached resourceVersion (decision 002): it replaces only our condition in the node's
-        // list, and a kubelet status update in between is a 409, retried on the next reconcile, never a lost write.
-        Node copy = Serialization.clone(node);
-        if (copy.getStatus() == null) {
-            copy.setStatus(new io.fabric8.kubernetes.api.model.NodeStatus());
-        }
-        List<io.fabric8.kubernetes.api.model.NodeCondition> conditions = new ArrayList<>(
-                copy.getStatus().getConditions() == null ? List.of() : copy.getStatus().getConditions());
-        conditions.removeIf(c -> ConditionTypes.SRIOV_EVACUATED.equals(c.getType()));
-        conditions.add(new io.fabric8.kubernetes.api.model.NodeConditionBuilder().withType(ConditionTypes.SRIOV_EVACUATED).withStatus(s)
-                .withReason(reason).withMessage(message).withLastHeartbeatTime(now).withLastTransitionTime(transition)
-                .build());
-        copy.getStatus().setConditions(conditions);
-        try {
-            client.resource(copy).updateStatus();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                throw new ConflictRetry();
-            }
-            throw e;
+        if (nodeConditions.set(node, new io.fabric8.kubernetes.api.model.NodeConditionBuilder()
+                .withType(ConditionTypes.SRIOV_EVACUATED).withStatus(s).withReason(reason).withMessage(message)
+                .withLastHeartbeatTime(now).withLastTransitionTime(transition).build()).isEmpty()) {
+            throw new ConflictRetry();
         }
         if (current == null || !reason.equals(current.getReason())) {
             String eventReason = switch (reason) {

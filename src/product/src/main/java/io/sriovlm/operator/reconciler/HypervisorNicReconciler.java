@@ -4,7 +4,6 @@ import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -22,6 +21,7 @@ import io.sriovlm.common.EventRecorder;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.placement.NicHealth;
+import io.sriovlm.status.HypervisorNicStatusWriter;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +36,7 @@ import java.util.stream.Collectors;
  */
 public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
     private final KubernetesClient client;
+    private final HypervisorNicStatusWriter writer;
     private final OperatorConfig config;
     private final EventRecorder events;
     private final Clock clock;
@@ -43,6 +44,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
 
     public HypervisorNicReconciler(KubernetesClient client, OperatorConfig config, EventRecorder events, Clock clock) {
         this.client = client;
+        this.writer = new HypervisorNicStatusWriter(client);
         this.config = config;
         this.events = events;
         this.clock = clock;
@@ -69,6 +71,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
                     "{\"metadata\":{\"labels\":{\"" + Labels.NODE + "\":\"" + nodeName + "\"}}}");
             return UpdateControl.noUpdate();
         }
+        nic = writer.freshest(nic);
         Instant now = clock.instant();
         Node node = nodes.get(new ResourceID(nodeName)).orElse(null);
         if (!io.sriovlm.common.InformerCaches.stillRunning(nodes)) {
@@ -85,19 +88,8 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         boolean changed = current == null || !reason.equals(current.getReason())
                 || !(problem.isEmpty() ? Conditions.TRUE : Conditions.FALSE).equals(current.getStatus());
         if (changed) {
-            HypervisorNic copy = io.fabric8.kubernetes.client.utils.Serialization.clone(nic);
-            if (copy.getStatus() == null) {
-                copy.setStatus(new io.sriovlm.api.v1alpha1.HypervisorNicStatus());
-            }
-            Conditions.set(copy.getStatus().conditions, ConditionTypes.READY, problem.isEmpty(), reason, message,
-                    nic.getMetadata().getGeneration(), now);
-            try {
-                client.resource(copy).updateStatus();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 409) {
-                    return UpdateControl.<HypervisorNic>noUpdate().rescheduleAfter(Duration.ofMillis(200));
-                }
-                throw e;
+            if (writer.setReady(nic, problem.isEmpty(), reason, message, now).isEmpty()) {
+                return UpdateControl.<HypervisorNic>noUpdate().rescheduleAfter(Duration.ofMillis(200));
             }
             if (problem.isPresent()) {
                 events.warning(nic, reason, message);

@@ -4,8 +4,6 @@ import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -39,14 +37,14 @@ import java.util.stream.Collectors;
  */
 public class VfPoolReconciler implements Reconciler<VfPool> {
 
-    private final KubernetesClient client;
+    private final VfPoolLedgerWriter ledger;
     private final EventRecorder events;
     private final Clock clock;
     private ClusterCaches<VfPool> caches;
     private InformerEventSource<SriovMigration, VfPool> migrations;
 
-    public VfPoolReconciler(KubernetesClient client, EventRecorder events, Clock clock) {
-        this.client = client;
+    public VfPoolReconciler(VfPoolLedgerWriter ledger, EventRecorder events, Clock clock) {
+        this.ledger = ledger;
         this.events = events;
         this.clock = clock;
     }
@@ -66,7 +64,8 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
     }
 
     @Override
-    public UpdateControl<VfPool> reconcile(VfPool pool, Context<VfPool> context) {
+    public UpdateControl<VfPool> reconcile(VfPool cached, Context<VfPool> context) {
+        VfPool pool = ledger.freshest(cached);
         Map<String, Node> nodes = caches.nodesByName();
         List<VfLedger.LiveMigration> live = migrations.list().filter(ClusterView::isActive)
                 .map(m -> new VfLedger.LiveMigration(m.getMetadata().getUid(),
@@ -92,15 +91,8 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         }
         boolean becameUnready = pool.getStatus() == null
                 || Conditions.find(pool.getStatus().conditions, ConditionTypes.READY).map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(true);
-        VfPool copy = io.fabric8.kubernetes.client.utils.Serialization.clone(pool);
-        copy.setStatus(next);
-        try {
-            client.resource(copy).updateStatus();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                return UpdateControl.<VfPool>noUpdate().rescheduleAfter(Duration.ofMillis(200));
-            }
-            throw e;
+        if (ledger.rebuild(pool, next).isEmpty()) {
+            return UpdateControl.<VfPool>noUpdate().rescheduleAfter(Duration.ofMillis(200));
         }
         if (!ready && becameUnready) {
             events.warning(pool, reason, message);

@@ -44,7 +44,7 @@ class OversightTest {
         var t = Oversight.decide(m, false, NOW).transition().orElseThrow();
         assertThat(t.to()).isEqualTo(MigrationPhase.RestoringFastPath);
         assertThat(t.reason()).isEqualTo(Reasons.CANCEL_TOO_LATE);
-        var after = io.sriovlm.statemachine.MigrationStatusWriter.applyLocally(m, t, NOW);
+        var after = t.applyTo(m, NOW);
         assertThat(Oversight.decide(after, false, NOW).transition()).isEmpty();
     }
 

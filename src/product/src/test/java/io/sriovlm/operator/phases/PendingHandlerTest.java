@@ -6,7 +6,6 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
-import io.sriovlm.statemachine.MigrationStatusWriter;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.OperatorConfig;
@@ -45,8 +44,8 @@ class PendingHandlerTest {
 
     private SriovMigrationStatus decideAndApply(SriovMigration m) {
         Decision decision = PendingHandler.decide(m, view());
-        Transition t = decision.transition().orElseThrow();
-        return MigrationStatusWriter.applyLocally(m, t, NOW).getStatus();
+        Transition t = decision.outcome().transition().orElseThrow();
+        return t.applyTo(m, NOW).getStatus();
     }
 
     @Test
@@ -64,7 +63,7 @@ class PendingHandlerTest {
     void admissionReservesTheVfSoThatNoAdmittedMigrationWaitsForOne() {
         SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
         Decision decision = PendingHandler.decide(m, view());
-        assertThat(decision.transition().orElseThrow().to()).isEqualTo(MigrationPhase.Scheduling);
+        assertThat(decision.outcome().transition().orElseThrow().to()).isEqualTo(MigrationPhase.Scheduling);
         assertThat(decision.reservation().orElseThrow().node()).isEqualTo("hv2");
         assertThat(decision.reservation().orElseThrow().vfPciAddress()).isEqualTo(vfPci(0));
     }
@@ -75,7 +74,7 @@ class PendingHandlerTest {
         m.getSpec().dryRun = true;
         Decision decision = PendingHandler.decide(m, view());
         assertThat(decision.reservation()).isEmpty();
-        SriovMigrationStatus status = MigrationStatusWriter.applyLocally(m, decision.transition().orElseThrow(), NOW)
+        SriovMigrationStatus status = decision.outcome().transition().orElseThrow().applyTo(m, NOW)
                 .getStatus();
         // These unit-test NICs publish no SF or bond inventory: the target agent's checks fail, and say so.
         assertThat(status.phase).isEqualTo(MigrationPhase.Failed);
@@ -149,7 +148,7 @@ class PendingHandlerTest {
 
         // Asked again before the answer: nothing to write, look again soon.
         m.setStatus(status);
-        assertThat(PendingHandler.decide(m, view()).transition()).isEmpty();
+        assertThat(PendingHandler.decide(m, view()).outcome().transition()).isEmpty();
 
         // The source agent's answer ends the dry run with it.
         Conditions.set(status.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, "False", Reasons.LIBVIRT_UNREACHABLE,
@@ -239,8 +238,8 @@ class PendingHandlerTest {
         m.getSpec().targetNode = "hv2";
         nics.get("hv2").getStatus().heartbeatTime = io.sriovlm.common.Timestamps.format(NOW.minusSeconds(300));
         Decision decision = PendingHandler.decide(m, view());
-        assertThat(decision.recheckAfter()).isPresent();
-        SriovMigrationStatus status = MigrationStatusWriter.applyLocally(m, decision.transition().orElseThrow(), NOW).getStatus();
+        assertThat(decision.outcome().recheckAfter()).isPresent();
+        SriovMigrationStatus status = decision.outcome().transition().orElseThrow().applyTo(m, NOW).getStatus();
         assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
         var scheduled = Conditions.find(status.conditions, ConditionTypes.SCHEDULED).orElseThrow();
         assertThat(scheduled.getReason()).isEqualTo(Reasons.TARGET_NOT_READY);
@@ -277,13 +276,13 @@ class PendingHandlerTest {
         migrations.add(running);
         SriovMigration waiting = migration("waiting", "vm-01", MigrationPhase.Pending);
         Decision decision = PendingHandler.decide(waiting, view());
-        SriovMigrationStatus status = MigrationStatusWriter.applyLocally(waiting, decision.transition().orElseThrow(), NOW).getStatus();
+        SriovMigrationStatus status = decision.outcome().transition().orElseThrow().applyTo(waiting, NOW).getStatus();
         assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
         assertThat(Conditions.find(status.conditions, ConditionTypes.SCHEDULED).orElseThrow().getReason())
                 .isEqualTo(Reasons.WAITING_FOR_SLOT);
         // Nothing changed: the same wait is not written again.
-        assertThat(PendingHandler.decide(MigrationStatusWriter.applyLocally(waiting, decision.transition().get(), NOW), view())
-                .transition()).isEmpty();
+        assertThat(PendingHandler.decide(decision.outcome().transition().get().applyTo(waiting, NOW), view())
+                .outcome().transition()).isEmpty();
     }
 
     @Test
@@ -294,15 +293,15 @@ class PendingHandlerTest {
         migrations.add(leaving);
         SriovMigration waiting = migration("waiting", "vm-01", MigrationPhase.Pending);
         Decision decision = PendingHandler.decide(waiting, view());
-        assertThat(MigrationStatusWriter.applyLocally(waiting, decision.transition().orElseThrow(), NOW).getStatus().message)
+        assertThat(decision.outcome().transition().orElseThrow().applyTo(waiting, NOW).getStatus().message)
                 .contains("leaving hv1");
         // Migrating -> RestoringFastPath: the domain has left hv1; the rest is the target's work (inbound limit).
         leaving.getStatus().phase = MigrationPhase.RestoringFastPath;
-        assertThat(PendingHandler.decide(waiting, view()).transition().orElseThrow().to())
+        assertThat(PendingHandler.decide(waiting, view()).outcome().transition().orElseThrow().to())
                 .isEqualTo(MigrationPhase.Scheduling);
         assertThat(view().inFlight()).hasSize(1);
         config = new OperatorConfig(1, 1, 2, java.time.Duration.ofSeconds(30));
-        assertThat(MigrationStatusWriter.applyLocally(waiting, PendingHandler.decide(waiting, view()).transition()
-                .orElseThrow(), NOW).getStatus().message).contains("1 migrations are in flight");
+        assertThat(PendingHandler.decide(waiting, view()).outcome().transition()
+                .orElseThrow().applyTo(waiting, NOW).getStatus().message).contains("1 migrations are in flight");
     }
 }

@@ -4,7 +4,6 @@ import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPool;
-import io.sriovlm.statemachine.MigrationStatusWriter;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.placement.VfLedger;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,7 @@ class SchedulingHandlerTest {
     void reservesThePairedVfAndHandsOverToTheTarget() {
         Decision decision = SchedulingHandler.decide(scheduling(), view());
         assertThat(decision.reservation().orElseThrow().vfPciAddress()).isEqualTo(vfPci(0));
-        var status = MigrationStatusWriter.applyLocally(scheduling(), decision.transition().orElseThrow(), NOW).getStatus();
+        var status = decision.outcome().transition().orElseThrow().applyTo(scheduling(), NOW).getStatus();
         assertThat(status.phase).isEqualTo(MigrationPhase.Preparing);
         assertThat(status.targetNode).isEqualTo("hv2");
         assertThat(status.targetVf).isEqualTo(vfPci(0));
@@ -55,13 +54,12 @@ class SchedulingHandlerTest {
         // Just restarted: its HypervisorNic cache is still empty. Not seeing the VM is no evidence it is gone.
         ClusterView unsynced = new ClusterView(Map.of(), nodes, List.of(pool), List.of(), OperatorConfig.defaults(), NOW);
         Decision decision = SchedulingHandler.decide(scheduling(), unsynced);
-        assertThat(decision.transition()).isEmpty();
-        assertThat(decision.recheckAfter()).isPresent();
+        assertThat(decision.outcome().transition()).isEmpty();
+        assertThat(decision.outcome().recheckAfter()).isPresent();
         // With the source node's report in view and no VM in it, the VM is gone: VmNotFound, as before.
         ClusterView withoutVm = new ClusterView(Map.of("hv1", nic("hv1", Map.of()), "hv2", nics.get("hv2")), nodes,
                 List.of(pool), List.of(), OperatorConfig.defaults(), NOW);
-        var status = MigrationStatusWriter.applyLocally(scheduling(),
-                SchedulingHandler.decide(scheduling(), withoutVm).transition().orElseThrow(), NOW).getStatus();
+        var status = SchedulingHandler.decide(scheduling(), withoutVm).outcome().transition().orElseThrow().applyTo(scheduling(), NOW).getStatus();
         assertThat(status.failureReason).isEqualTo(io.sriovlm.api.v1alpha1.Reasons.VM_NOT_FOUND);
     }
 
@@ -72,7 +70,7 @@ class SchedulingHandlerTest {
                 new VfLedger.Holder("vm-01", "default/m1", m.getMetadata().getUid()), NOW);
         Decision rerun = SchedulingHandler.decide(m, view());
         assertThat(rerun.reservation()).as("no second reservation").isEmpty();
-        var status = MigrationStatusWriter.applyLocally(m, rerun.transition().orElseThrow(), NOW).getStatus();
+        var status = rerun.outcome().transition().orElseThrow().applyTo(m, NOW).getStatus();
         assertThat(status.targetNode).isEqualTo("hv2");
         assertThat(status.targetVf).isEqualTo(vfPci(0));
     }

@@ -1,5 +1,6 @@
 package io.sriovlm.agent.steps;
 
+import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.sandbox.faults.Fault;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.agent.AgentConfig;
@@ -8,7 +9,6 @@ import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.statemachine.MigrationStatusWriter;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.sandbox.Sandbox;
 import io.sriovlm.testing.host.FakeSysfsTree;
@@ -100,12 +100,12 @@ class StepRerunSandboxTest {
         return m;
     }
 
-    private static Transition transitionOf(StepResult result) {
+    private static Transition transitionOf(Outcome result) {
         return result.transition().orElseThrow(() -> new AssertionError("no transition: " + result));
     }
 
-    private static SriovMigration written(SriovMigration m, StepResult result) {
-        return MigrationStatusWriter.applyLocally(m, transitionOf(result), java.time.Instant.now());
+    private static SriovMigration written(SriovMigration m, Outcome result) {
+        return transitionOf(result).applyTo(m, java.time.Instant.now());
     }
 
     private boolean vfAttachedOn(SimulatedHypervisor host) {
@@ -125,9 +125,9 @@ class StepRerunSandboxTest {
     void switchingToStandbyTwiceDetachesOnce() {
         SriovMigration m = migration(MigrationPhase.SwitchingToStandby);
         SourceAgentSteps steps = source(new MigrationJobs());
-        StepResult first = steps.step(m);
+        Outcome first = steps.step(m);
         assertThat(transitionOf(first).to()).isEqualTo(MigrationPhase.Migrating);
-        StepResult rerun = source(new MigrationJobs()).step(m);
+        Outcome rerun = source(new MigrationJobs()).step(m);
         assertThat(transitionOf(rerun).to()).isEqualTo(MigrationPhase.Migrating);
         assertThat(vfAttachedOn(hv1)).isFalse();
         assertThat(sys1.activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
@@ -139,14 +139,14 @@ class StepRerunSandboxTest {
         hv1.setCopyTime(Duration.ofSeconds(3)); // long enough to still be running on a loaded machine
         SriovMigration m = written(migration(MigrationPhase.SwitchingToStandby),
                 source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby)));
-        StepResult started = source(new MigrationJobs()).step(m);
+        Outcome started = source(new MigrationJobs()).step(m);
         assertThat(started.recheckAfter()).isPresent();
         assertThat(hv1.jobStats("vm-01")).isPresent();
         // The agent restarts: its registry of jobs is gone, libvirt's job is not.
-        StepResult afterRestart = source(new MigrationJobs()).step(m);
+        Outcome afterRestart = source(new MigrationJobs()).step(m);
         assertThat(afterRestart.transition()).isEmpty();
         await().atMost(Duration.ofSeconds(15)).until(() -> hv2.domain("vm-01").isPresent());
-        StepResult ended = source(new MigrationJobs()).step(m);
+        Outcome ended = source(new MigrationJobs()).step(m);
         assertThat(transitionOf(ended).to()).isEqualTo(MigrationPhase.RestoringFastPath);
         assertThat(transitionOf(source(new MigrationJobs()).step(m)).to()).isEqualTo(MigrationPhase.RestoringFastPath);
         assertThat(hv1.domain("vm-01")).isEmpty();
@@ -170,7 +170,7 @@ class StepRerunSandboxTest {
         Transition retry = transitionOf(target().step(restoring));
         assertThat(retry.to()).isEqualTo(MigrationPhase.RestoringFastPath);
         assertThat(retry.warning()).isFalse();
-        SriovMigration retried = MigrationStatusWriter.applyLocally(restoring, retry, java.time.Instant.now());
+        SriovMigration retried = retry.applyTo(restoring, java.time.Instant.now());
         assertThat(retried.getStatus().conditions).anyMatch(c -> "FastPathRestored".equals(c.getType())
                 && "False".equals(c.getStatus()) && "AttachFailed".equals(c.getReason()));
         SriovMigration done = written(retried, target().step(retried));
@@ -182,9 +182,9 @@ class StepRerunSandboxTest {
     void restoringTheFastPathTwiceAttachesOnce() throws Exception {
         SriovMigration restoring = restoringOnHv2();
         assertThat(restoring.getStatus().phase).isEqualTo(MigrationPhase.RestoringFastPath);
-        StepResult first = target().step(restoring);
+        Outcome first = target().step(restoring);
         assertThat(transitionOf(first).to()).isEqualTo(MigrationPhase.Succeeded);
-        StepResult rerun = target().step(restoring);
+        Outcome rerun = target().step(restoring);
         assertThat(transitionOf(rerun).to()).isEqualTo(MigrationPhase.Succeeded);
         assertThat(vfAttachedOn(hv2)).isTrue();
         assertThat(sys2.activeSlave("bond0")).isEqualTo("ens2_0");
@@ -195,8 +195,8 @@ class StepRerunSandboxTest {
     void rollingBackTwiceReattachesOnce() {
         SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
                 source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby)));
-        SriovMigration rollingBack = MigrationStatusWriter.applyLocally(switched,
-                Transition.to(MigrationPhase.RollingBack, "Test", "roll back"), java.time.Instant.now());
+        SriovMigration rollingBack = Transition.to(MigrationPhase.RollingBack, "Test", "roll back")
+                .applyTo(switched, java.time.Instant.now());
         assertThat(transitionOf(source(new MigrationJobs()).step(rollingBack)).to()).isEqualTo(MigrationPhase.RolledBack);
         assertThat(transitionOf(source(new MigrationJobs()).step(rollingBack)).to()).isEqualTo(MigrationPhase.RolledBack);
         assertThat(vfAttachedOn(hv1)).isTrue();
@@ -235,13 +235,13 @@ class StepRerunSandboxTest {
     void aStepRunBeforeTheAgentSeesItsHypervisorNicWaitsRatherThanFailing() {
         TargetAgentSteps blindTarget = new TargetAgentSteps(hv2, new SysfsHostNetwork(sys2.root()), Optional::empty,
                 AgentConfig.defaults("hv2", SimulatedFabric.uriOf("hv2")), Clock.systemUTC(), () -> { });
-        StepResult preparing = blindTarget.step(migration(MigrationPhase.Preparing));
+        Outcome preparing = blindTarget.step(migration(MigrationPhase.Preparing));
         assertThat(preparing.transition()).isEmpty();
         assertThat(preparing.recheckAfter()).isPresent();
         SourceAgentSteps blindSource = new SourceAgentSteps(hv1, new SysfsHostNetwork(sys1.root()), Optional::empty,
                 new MigrationJobs(), AgentConfig.defaults("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
                 m -> { }, () -> { });
-        StepResult switching = blindSource.step(migration(MigrationPhase.SwitchingToStandby));
+        Outcome switching = blindSource.step(migration(MigrationPhase.SwitchingToStandby));
         assertThat(switching.transition()).isEmpty();
         assertThat(vfAttachedOn(hv1)).as("nothing was done on the source").isTrue();
     }
@@ -251,8 +251,8 @@ class StepRerunSandboxTest {
         SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
                 source(jobs).step(migration(MigrationPhase.SwitchingToStandby)));
         source(jobs).step(switched); // starts the libvirt job
-        return MigrationStatusWriter.applyLocally(switched, Transition.failure(MigrationPhase.RollingBack, cause,
-                "rolling back"), java.time.Instant.now());
+        return Transition.failure(MigrationPhase.RollingBack, cause,
+                "rolling back").applyTo(switched, java.time.Instant.now());
     }
 
     /** Fault matrix, ABORT_FAILS at RollingBack: the retry said AttachFailed and replaced the rollback's cause. */
@@ -266,7 +266,7 @@ class StepRerunSandboxTest {
         Transition retry = transitionOf(source(jobs).step(rollingBack));
         assertThat(retry.to()).isEqualTo(MigrationPhase.RollingBack);
         assertThat(retry.reason()).isEqualTo(io.sriovlm.api.v1alpha1.Reasons.ABORT_FAILED);
-        SriovMigration retried = MigrationStatusWriter.applyLocally(rollingBack, retry, java.time.Instant.now());
+        SriovMigration retried = retry.applyTo(rollingBack, java.time.Instant.now());
         assertThat(retried.getStatus().failureReason).isEqualTo("Cancelled");
         assertThat(retried.getStatus().conditions).anyMatch(c -> "AbortFailed".equals(c.getReason()));
         assertThat(source(jobs).step(retried).transition()).as("the abort asked again").isEmpty();
@@ -303,7 +303,7 @@ class StepRerunSandboxTest {
     @Test
     void aStepInterruptedByTheAgentsShutdownDecidesNothing() throws Exception {
         hv1.dropNextDeviceRemovedEvent();
-        java.util.concurrent.atomic.AtomicReference<StepResult> result = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Outcome> result = new java.util.concurrent.atomic.AtomicReference<>();
         Thread step = new Thread(() -> result.set(source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby))));
         step.start();
         await().atMost(Duration.ofSeconds(5)).until(() -> step.getState() == Thread.State.TIMED_WAITING);

@@ -1,0 +1,151 @@
+package io.sriovlm.status;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
+import io.sriovlm.common.Conditions;
+import io.sriovlm.common.EventRecorder;
+import io.sriovlm.sandbox.Sandbox;
+import io.sriovlm.sandbox.api.CrdLoader;
+import io.sriovlm.sandbox.api.EmbeddedApiServer;
+import io.sriovlm.statemachine.Transition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+
+import java.time.Clock;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Sandbox tier: the status writers against an API server. Phase changes use optimistic concurrency (a writer that
+ * decided on a stale object loses), each writer reads its own writes before an informer shows them, and each writes
+ * only the fields and phases its actor owns.
+ */
+@Tag("sandbox")
+class StatusWritersSandboxTest {
+    static EmbeddedApiServer api;
+    static KubernetesClient client;
+    static final Clock CLOCK = Clock.systemUTC();
+
+    @BeforeAll
+    static void start() {
+        api = EmbeddedApiServer.start("127.0.0.1", 0, CrdLoader.fromClasspath(Sandbox.CRD_RESOURCES));
+        client = api.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        api.close();
+    }
+
+    static SriovMigration created(String name) {
+        SriovMigration m = new SriovMigration();
+        m.getMetadata().setName(name);
+        m.getMetadata().setNamespace("default");
+        m.setSpec(new SriovMigrationSpec());
+        m.getSpec().vmName = "vm-01";
+        return client.resource(m).create();
+    }
+
+    static MigrationStatusWriter operator(String name) {
+        return MigrationStatusWriter.forOperator(client, new EventRecorder(client, name, CLOCK), CLOCK);
+    }
+
+    @Test
+    void aStaleStatusWriteLosesToAConcurrentOneAndChangesNothing() {
+        SriovMigration created = created("race");
+        // Two operator replicas, as around a leadership handover, decide on the same version.
+        MigrationStatusWriter leader = operator("op-1");
+        MigrationStatusWriter former = operator("op-2");
+        SriovMigration pending = leader.apply(created, Transition.to(MigrationPhase.Pending, "Accepted", "accepted"))
+                .orElseThrow();
+
+        var cancelled = leader.apply(pending, Transition.to(MigrationPhase.Cancelled, Reasons.CANCELLED, "cancel"));
+        var stale = former.apply(pending, Transition.to(MigrationPhase.Scheduling, Reasons.ACCEPTED, "stale"));
+
+        assertThat(cancelled).isPresent();
+        assertThat(stale).as("the stale write is refused").isEmpty();
+        SriovMigration stored = client.resources(SriovMigration.class).inNamespace("default").withName("race").get();
+        assertThat(stored.getStatus().phase).isEqualTo(MigrationPhase.Cancelled);
+        assertThat(stored.getStatus().phaseTimestamps).extracting(p -> p.phase)
+                .containsExactly(MigrationPhase.Pending, MigrationPhase.Cancelled);
+    }
+
+    @Test
+    void aWriterReadsItsOwnWriteUntilTheCacheShowsItOrALaterOne() {
+        SriovMigration created = created("ryow");
+        MigrationStatusWriter writer = operator("op");
+        SriovMigration pending = writer.apply(created, Transition.to(MigrationPhase.Pending, "Accepted", "accepted"))
+                .orElseThrow();
+
+        assertThat(writer.freshest(created)).as("a cached copy older than our write").isSameAs(pending);
+        assertThat(writer.isSuperseded(created)).isTrue();
+        assertThat(operator("other").freshest(created)).as("another process knows nothing of it").isSameAs(created);
+
+        SriovMigration later = client.resources(SriovMigration.class).inNamespace("default").withName("ryow").edit(m -> {
+            m.getMetadata().setLabels(java.util.Map.of("touched", "yes"));
+            return m;
+        });
+        assertThat(writer.freshest(later)).as("a later version than ours wins").isSameAs(later);
+        assertThat(writer.freshest(created)).as("and our write is forgotten once seen").isSameAs(created);
+    }
+
+    @Test
+    void anAgentCannotMoveAMigrationOutOfAPhaseItDoesNotOwn() {
+        SriovMigration created = created("owner");
+        SriovMigration pending = operator("op").apply(created, Transition.to(MigrationPhase.Pending, "Accepted",
+                "accepted").with(s -> s.sourceNode = "node-a")).orElseThrow();
+        MigrationStatusWriter sourceAgent = MigrationStatusWriter.forAgent(client, "node-a",
+                new EventRecorder(client, "agent", CLOCK), CLOCK);
+
+        assertThatThrownBy(() -> sourceAgent.apply(pending, Transition.to(MigrationPhase.SwitchingToStandby,
+                Reasons.PREPARED, "skips the target")))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("Pending belongs to the operator");
+        assertThat(client.resource(pending).get().getStatus().phase).isEqualTo(MigrationPhase.Pending);
+    }
+
+    @Test
+    void theAgentsHeartbeatKeepsTheOperatorsReadyConditionAndTheOperatorWritesOnlyThat() {
+        HypervisorNic nic = new HypervisorNic();
+        nic.getMetadata().setName("node-a-pf0");
+        nic.setSpec(new HypervisorNicSpec());
+        nic.getSpec().nodeName = "node-a";
+        nic.getSpec().pf = new HypervisorNicSpec.PhysicalFunction();
+        nic.getSpec().pf.name = "pf0";
+        nic = client.resource(nic).create();
+        HypervisorNicStatusWriter agent = new HypervisorNicStatusWriter(client);
+        HypervisorNicStatusWriter operator = new HypervisorNicStatusWriter(client);
+        Instant now = CLOCK.instant();
+
+        HypervisorNicStatus first = new HypervisorNicStatus();
+        first.heartbeatTime = "2026-01-01T00:00:00Z";
+        Conditions.set(first.conditions, ConditionTypes.AGENT_READY, true, "HostReady", "ok", 1L, now);
+        HypervisorNic reported = agent.report(nic, first).orElseThrow();
+        HypervisorNic judged = operator.setReady(reported, true, Reasons.AGENT_REPORTING, "fine", now).orElseThrow();
+        assertThat(judged.getStatus().heartbeatTime).as("the operator leaves the agent's fields").isEqualTo(
+                first.heartbeatTime);
+
+        assertThat(agent.report(reported, new HypervisorNicStatus())).as("decided before the operator wrote")
+                .isEmpty();
+        HypervisorNicStatus second = new HypervisorNicStatus();
+        second.heartbeatTime = "2026-01-01T00:00:10Z";
+        // An agent that claims the operator's condition does not get it written.
+        Conditions.set(second.conditions, ConditionTypes.READY, false, "Mine", "not the agent's to say", 1L, now);
+        HypervisorNic again = agent.report(judged, second).orElseThrow();
+        assertThat(Conditions.find(again.getStatus().conditions, ConditionTypes.READY).orElseThrow().getReason())
+                .isEqualTo(Reasons.AGENT_REPORTING);
+        assertThat(Conditions.find(again.getStatus().conditions, ConditionTypes.AGENT_READY)).as("kept when left out")
+                .isPresent();
+        assertThat(again.getStatus().heartbeatTime).isEqualTo(second.heartbeatTime);
+    }
+}
