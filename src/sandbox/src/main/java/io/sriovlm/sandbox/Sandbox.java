@@ -25,6 +25,7 @@ import io.sriovlm.sandbox.api.SandboxApi;
 import io.sriovlm.sandbox.controlplane.ControlPlaneApi;
 import io.sriovlm.testing.host.FakeHostCommands;
 import io.sriovlm.testing.host.FakeOvs;
+import io.sriovlm.testing.host.FakeNicNames;
 import io.sriovlm.testing.host.FakeSysfsTree;
 import io.sriovlm.testing.host.RecordingCommandRunner;
 import io.sriovlm.sandbox.host.SimulatedFabric;
@@ -520,7 +521,7 @@ public final class Sandbox implements AutoCloseable {
             for (Map.Entry<String, Integer> vm : vms.entrySet()) {
                 int sf = vm.getValue();
                 try {
-                    host.define(teamedDomain(vm.getKey(), sf, FakeSysfsTree.pciAddressOfVf(PF_PCI, sf),
+                    host.define(teamedDomain(vm.getKey(), sf, FakeNicNames.pciAddressOfVf(PF_PCI, sf),
                             macOf(vm.getKey(), sf)), true);
                 } catch (io.sriovlm.agent.libvirt.HypervisorException e) {
                     throw new IllegalStateException("cannot define " + vm.getKey() + " on " + node, e);

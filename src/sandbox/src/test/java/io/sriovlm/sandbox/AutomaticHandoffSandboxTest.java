@@ -49,7 +49,7 @@ class AutomaticHandoffSandboxTest {
 
     @Test
     void aGuestThatNeverUnplugsIsAbortedByTheDeadlineAndKeepsItsVf() {
-        world.sandbox().host("hv1").dropNextDeviceRemovedEvent();
+        world.sandbox().host("hv1").faults().dropNextDeviceRemovedEvent();
         create(world.client(), "auto-stuck", "vm-01", "hv2", spec -> {
             spec.vfHandoff = VfHandoff.Automatic;
             spec.options = new MigrationOptions();

@@ -88,7 +88,7 @@ class ChaosRegressionSandboxTest {
      */
     @Test
     void seed20261124_aVfReleasedAfterTheRollbackIsPluggedBackAndTheBondFollows() throws InterruptedException {
-        world.sandbox().host("hv1").delayNextDeviceRemovedEvent(Duration.ofSeconds(5));
+        world.sandbox().host("hv1").faults().delayNextDeviceRemovedEvent(Duration.ofSeconds(5));
         java.time.Instant asked = java.time.Instant.now();
         create(world.client(), "m", "vm-01", "hv2", spec -> {
             spec.options = new io.sriovlm.api.v1alpha1.MigrationOptions();

@@ -9,7 +9,7 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.operator.phases.DryRunHandler;
-import io.sriovlm.testing.host.FakeSysfsTree;
+import io.sriovlm.testing.host.FakeNicNames;
 import io.sriovlm.sandbox.host.SimulatedFabric;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -71,7 +71,7 @@ class DryRunSandboxTest {
     @Test
     void aDryRunToANodeWhoseVfPairedWithTheSfIsTakenReportsThatCheckFalse() throws Exception {
         // vm-02 uses SF netdev meth1, which pairs with VF 1; on hv2 another domain holds VF 1.
-        String vf1 = FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI, 1);
+        String vf1 = FakeNicNames.pciAddressOfVf(Sandbox.PF_PCI, 1);
         world.sandbox().host("hv2").define(Sandbox.teamedDomain("vm-07", 1, vf1), true);
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> pool(world.client()).nodes.stream()
                 .filter(n -> n.node.equals("hv2")).flatMap(n -> n.vfs.stream())
@@ -96,7 +96,7 @@ class DryRunSandboxTest {
     @Test
     void aDryRunWhoseSourceCannotReachTheTargetsLibvirtFailsThatCheckWithLibvirtsError() {
         String hv2 = SimulatedFabric.uriOf("hv2");
-        world.sandbox().host("hv1").makeUnreachable(hv2, "unable to connect to server at 'hv2:16514': No route to host");
+        world.sandbox().host("hv1").faults().makeUnreachable(hv2, "unable to connect to server at 'hv2:16514': No route to host");
         try {
             String xmlBefore = world.sandbox().host("hv1").domain("vm-01").orElseThrow().xml();
             create(world.client(), "dry-vm-01-cut", "vm-01", "hv2", spec -> spec.dryRun = true);
@@ -114,7 +114,7 @@ class DryRunSandboxTest {
             assertThat(world.sandbox().host("hv1").domain("vm-01").orElseThrow().xml()).isEqualTo(xmlBefore);
             assertThat(pool(world.client()).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
         } finally {
-            world.sandbox().host("hv1").makeReachable(hv2);
+            world.sandbox().host("hv1").faults().makeReachable(hv2);
         }
     }
 }

@@ -95,7 +95,7 @@ class FaultInjectorSandboxTest {
                 .hasMessageContaining("read back 'ens2_0'");
         i.heal();
         sandbox.sysfs("hv1").hostNetwork().setActiveSlave("bond0", "ens2_0");
-        assertThat(sandbox.sysfs("hv1").ignoredBondWritesLeft()).isZero();
+        assertThat(sandbox.sysfs("hv1").kernel().ignoredBondWritesLeft()).isZero();
     }
 
     @Test

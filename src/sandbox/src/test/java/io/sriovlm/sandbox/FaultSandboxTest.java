@@ -52,7 +52,7 @@ class FaultSandboxTest {
 
     @Test
     void aFailedLibvirtMigrationRollsBackToTheSource() {
-        world.sandbox().host("hv1").failNextMigrations(1, "injected: unable to connect to hv2");
+        world.sandbox().host("hv1").faults().failNextMigrations(1, "injected: unable to connect to hv2");
         create(world.client(), "m", "vm-01", "hv2");
         SriovMigration m = awaitTerminal(world.client(), "m", Duration.ofSeconds(30));
         assertRolledBackToHv1(m);
@@ -107,7 +107,7 @@ class FaultSandboxTest {
 
     @Test
     void aGuestThatNeverReleasesTheVfHitsTheDeadlineAndKeepsItsVf() {
-        world.sandbox().host("hv1").dropNextDeviceRemovedEvent();
+        world.sandbox().host("hv1").faults().dropNextDeviceRemovedEvent();
         create(world.client(), "m", "vm-01", "hv2", spec -> {
             spec.options = new MigrationOptions();
             spec.options.stepTimeoutSeconds = 2;

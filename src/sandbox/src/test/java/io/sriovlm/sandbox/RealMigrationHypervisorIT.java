@@ -29,6 +29,7 @@ import io.sriovlm.testing.realhv.RealHosts;
 import io.sriovlm.testing.realhv.RealHosts.Probe;
 import io.sriovlm.sandbox.api.CrdLoader;
 import io.sriovlm.sandbox.api.EmbeddedApiServer;
+import io.sriovlm.testing.host.FakeNicNames;
 import io.sriovlm.testing.host.FakeSysfsTree;
 
 import java.nio.file.Files;
@@ -108,7 +109,7 @@ class RealMigrationHypervisorIT {
             // the guest runs on hv1 with its primary (the stand-in for hv1's first VF) attached
             hosts.bootGuest("hv1", Duration.ofSeconds(90));
             long mark = hosts.serialSize();
-            String vf = FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI, 0);
+            String vf = FakeNicNames.pciAddressOfVf(Sandbox.PF_PCI, 0);
             hypervisors.get("hv1").attachDevice(VM, STAND_IN.deviceXml(RealHosts.GUEST_MAC, vf,
                     RealHosts.STANDBY_ALIAS, null));
             hosts.awaitSerial("failover primary slave", mark, Duration.ofSeconds(30));
@@ -268,7 +269,7 @@ class RealMigrationHypervisorIT {
      */
     private static void plugPrimary(String node) throws Exception {
         LibvirtHypervisor hv = hypervisors.get(node);
-        String xml = STAND_IN.deviceXml(RealHosts.GUEST_MAC, FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI, 0),
+        String xml = STAND_IN.deviceXml(RealHosts.GUEST_MAC, FakeNicNames.pciAddressOfVf(Sandbox.PF_PCI, 0),
                 RealHosts.STANDBY_ALIAS, null);
         long mark = hosts.serialSize();
         hv.attachDevice(VM, xml);
@@ -280,7 +281,7 @@ class RealMigrationHypervisorIT {
                     node);
         }
         hv.detachDevice(VM, xml);
-        assertThat(hv.awaitDeviceRemoved(VM, EmulatedVfStandIn.aliasFor(FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI,
+        assertThat(hv.awaitDeviceRemoved(VM, EmulatedVfStandIn.aliasFor(FakeNicNames.pciAddressOfVf(Sandbox.PF_PCI,
                 0)), Duration.ofSeconds(30))).isPresent();
         mark = hosts.serialSize();
         hv.attachDevice(VM, xml);

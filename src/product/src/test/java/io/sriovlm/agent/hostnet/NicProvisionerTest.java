@@ -9,6 +9,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.StepStatus;
 import io.sriovlm.testing.host.FakeHostCommands;
 import io.sriovlm.testing.host.FakeOvs;
+import io.sriovlm.testing.host.FakeNicNames;
 import io.sriovlm.testing.host.FakeSysfsTree;
 import io.sriovlm.testing.host.RecordingCommandRunner;
 import org.junit.jupiter.api.BeforeEach;
@@ -190,7 +191,7 @@ class NicProvisionerTest {
         HypervisorNicSpec spec = runbookSpec();
         provisioner.provision(spec, first());
         tree.forceActiveSlave("bond0", "ens2_0");
-        Context attached = new Context(1L, 1L, Map.of(FakeSysfsTree.pciAddressOfVf(PCI, 0), "vm-01"), List::of);
+        Context attached = new Context(1L, 1L, Map.of(FakeNicNames.pciAddressOfVf(PCI, 0), "vm-01"), List::of);
         assertThat(provisioner.provision(spec, attached).drift()).isEmpty();
         // the VF attached but the bond still on the standby path: drift the other way
         tree.forceActiveSlave("bond0", "en6s0f0pf0sf0");
@@ -224,7 +225,7 @@ class NicProvisionerTest {
         assertThat(condition(r, "Provisioned").reason()).isEqualTo("InvalidSpec");
         assertThat(r.lastSyncError()).contains("spec.numVfs 9 exceeds sriov_totalvfs 8 of PF ens2");
         assertThat(runner.changes()).isEmpty();
-        assertThat(tree.eswitchMode()).isEqualTo("legacy");
+        assertThat(tree.devlink().eswitchMode()).isEqualTo("legacy");
     }
 
     @Test
@@ -311,7 +312,7 @@ class NicProvisionerTest {
         assertThat(c.reason()).isEqualTo("MigrationsInFlight");
         assertThat(c.message()).contains("default/move-vm-01");
         assertThat(runner.changes()).isEmpty();
-        assertThat(tree.eswitchMode()).isEqualTo("legacy");
+        assertThat(tree.devlink().eswitchMode()).isEqualTo("legacy");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.StepStatus;
 import io.sriovlm.testing.host.FakeHostCommands;
+import io.sriovlm.testing.host.FakeNicNames;
 import io.sriovlm.testing.host.FakeSysfsTree;
 import io.sriovlm.testing.host.RecordingCommandRunner;
 import io.sriovlm.testing.OvsFixture;
@@ -161,7 +162,7 @@ class OvsProvisioningSandboxTest {
 
         // the VF of bond2 is attached to a running VM: the fast path should be active; the agent's repair moves it
         spec.repair = true;
-        Context attached = new Context(1L, 1L, Map.of(FakeSysfsTree.pciAddressOfVf("0000:06:00.0", 2), "vm-03"), List::of);
+        Context attached = new Context(1L, 1L, Map.of(FakeNicNames.pciAddressOfVf("0000:06:00.0", 2), "vm-03"), List::of);
         Report repaired = p.provision(spec, attached);
         assertThat(repaired.syncStatus()).as(repaired.lastSyncError()).isEqualTo("Succeeded");
         assertThat(repaired.drift()).singleElement().asString().contains("bond2").contains("should be ens2_2");

@@ -1,5 +1,6 @@
 package io.sriovlm.agent.hostnet;
 
+import io.sriovlm.testing.host.FakeNicNames;
 import io.sriovlm.testing.host.FakeSysfsTree;
 import io.sriovlm.testing.host.FakeSysfsTree.BondDef;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,7 +72,7 @@ class SysfsHostNetworkTest {
         FakeSysfsTree.create(other, "ens3", "0000:81:00.0", 9, List.of(), true);
         List<HostNetwork.VfInfo> vfs = new SysfsHostNetwork(other).listVfs("ens3");
         assertThat(vfs).hasSize(9);
-        assertThat(vfs.get(0)).isEqualTo(new HostNetwork.VfInfo(0, "0000:81:00.1", FakeSysfsTree.vfMac("0000:81:00.0", 0)));
+        assertThat(vfs.get(0)).isEqualTo(new HostNetwork.VfInfo(0, "0000:81:00.1", FakeNicNames.vfMac("0000:81:00.0", 0)));
         // past function 7 the kernel moves to the next slot
         assertThat(vfs.get(7).pciAddress()).isEqualTo("0000:81:01.0");
         assertThat(vfs.get(8).pciAddress()).isEqualTo("0000:81:01.1");
@@ -80,11 +81,11 @@ class SysfsHostNetworkTest {
 
     @Test
     void pciAddressOfVfFollowsTheRoutingId() {
-        assertThat(FakeSysfsTree.pciAddressOfVf("0000:06:00.0", 0)).isEqualTo("0000:06:00.1");
-        assertThat(FakeSysfsTree.pciAddressOfVf("0000:06:00.0", 6)).isEqualTo("0000:06:00.7");
-        assertThat(FakeSysfsTree.pciAddressOfVf("0000:06:00.0", 7)).isEqualTo("0000:06:01.0");
-        assertThat(FakeSysfsTree.pciAddressOfVf("0000:06:00.1", 0)).isEqualTo("0000:06:00.2");
-        assertThat(FakeSysfsTree.pciAddressOfVf("0000:06:1f.7", 0)).isEqualTo("0000:07:00.0");
+        assertThat(FakeNicNames.pciAddressOfVf("0000:06:00.0", 0)).isEqualTo("0000:06:00.1");
+        assertThat(FakeNicNames.pciAddressOfVf("0000:06:00.0", 6)).isEqualTo("0000:06:00.7");
+        assertThat(FakeNicNames.pciAddressOfVf("0000:06:00.0", 7)).isEqualTo("0000:06:01.0");
+        assertThat(FakeNicNames.pciAddressOfVf("0000:06:00.1", 0)).isEqualTo("0000:06:00.2");
+        assertThat(FakeNicNames.pciAddressOfVf("0000:06:1f.7", 0)).isEqualTo("0000:07:00.0");
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.sriovlm.testing.host;
 
 import io.sriovlm.agent.hostnet.CommandRunner;
-import io.sriovlm.testing.host.FakeSysfsTree.SfPort;
+import io.sriovlm.testing.host.FakeDevlink.SfPort;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -49,17 +49,17 @@ public final class FakeHostCommands implements CommandRunner {
         String sub = String.join(" ", a.subList(1, Math.min(a.size(), 4)));
         if (sub.equals("dev eswitch show")) {
             requireDev(a.get(4));
-            return CommandResult.ok("{\"dev\":{\"" + pciDev() + "\":{\"mode\":\"" + tree.eswitchMode()
+            return CommandResult.ok("{\"dev\":{\"" + pciDev() + "\":{\"mode\":\"" + tree.devlink().eswitchMode()
                     + "\",\"inline-mode\":\"none\",\"encap-mode\":\"basic\"}}}\n");
         }
         if (sub.equals("dev eswitch set")) {
             requireDev(a.get(4));
-            tree.setEswitchMode(a.get(a.indexOf("mode") + 1));
+            tree.devlink().setEswitchMode(a.get(a.indexOf("mode") + 1));
             return CommandResult.ok("");
         }
         if (a.get(1).equals("port") && a.get(2).equals("show")) {
             List<String> ports = new ArrayList<>();
-            for (SfPort p : tree.sfPorts()) {
+            for (SfPort p : tree.devlink().sfPorts()) {
                 ports.add("\"" + pciDev() + "/" + p.portIndex() + "\":{\"type\":\"eth\",\"netdev\":\"" + p.representor()
                         + "\",\"flavour\":\"pcisf\",\"controller\":0,\"pfnum\":" + p.pfNum() + ",\"sfnum\":" + p.sfNum()
                         + ",\"splittable\":false,\"function\":{\"hw_addr\":\"00:00:00:00:00:00\",\"state\":\"" + p.state()
@@ -69,11 +69,11 @@ public final class FakeHostCommands implements CommandRunner {
         }
         if (a.get(1).equals("port") && a.get(2).equals("add")) {
             requireDev(a.get(3));
-            if (!tree.eswitchMode().equals("switchdev")) {
+            if (!tree.devlink().eswitchMode().equals("switchdev")) {
                 return CommandResult.fail(1, "Error: mlx5_core: SF ports are only supported in eswitch switchdev mode.\n"
                         + "kernel answers: Operation not supported");
             }
-            SfPort p = tree.addSf(Integer.parseInt(a.get(a.indexOf("pfnum") + 1)), Integer.parseInt(a.get(a.indexOf("sfnum") + 1)));
+            SfPort p = tree.devlink().addSf(Integer.parseInt(a.get(a.indexOf("pfnum") + 1)), Integer.parseInt(a.get(a.indexOf("sfnum") + 1)));
             return CommandResult.ok(pciDev() + "/" + p.portIndex() + ": type eth netdev " + p.representor()
                     + " flavour pcisf controller 0 pfnum " + p.pfNum() + " sfnum " + p.sfNum() + " splittable false\n"
                     + "  function:\n    hw_addr 00:00:00:00:00:00 state inactive opstate detached\n");
@@ -83,7 +83,7 @@ public final class FakeHostCommands implements CommandRunner {
             if (!handle.startsWith(pciDev() + "/")) {
                 return CommandResult.fail(1, "devlink answers: No such device");
             }
-            tree.activateSf(Integer.parseInt(handle.substring(handle.lastIndexOf('/') + 1)));
+            tree.devlink().activateSf(Integer.parseInt(handle.substring(handle.lastIndexOf('/') + 1)));
             return CommandResult.ok("");
         }
         return CommandResult.fail(1, "fake devlink: unsupported " + String.join(" ", a));
@@ -102,10 +102,10 @@ public final class FakeHostCommands implements CommandRunner {
         }
         if (a.get(1).equals("-k")) {
             return CommandResult.ok("Features for " + dev + ":\nrx-checksumming: on\nhw-tc-offload: "
-                    + (tree.hwTcOffload() ? "on" : "off") + "\n");
+                    + (tree.devlink().hwTcOffload() ? "on" : "off") + "\n");
         }
         if (a.get(1).equals("-K") && a.get(3).equals("hw-tc-offload")) {
-            tree.setHwTcOffload(a.get(4).equals("on"));
+            tree.devlink().setHwTcOffload(a.get(4).equals("on"));
             return CommandResult.ok("");
         }
         return CommandResult.fail(1, "fake ethtool: unsupported " + String.join(" ", a));
@@ -119,7 +119,7 @@ public final class FakeHostCommands implements CommandRunner {
                 return CommandResult.fail(1, "Cannot find device \"" + dev + "\"");
             }
             if (a.get(5).equals("name")) {
-                tree.rename(dev, a.get(6));
+                tree.kernel().rename(dev, a.get(6));
             }
             return CommandResult.ok("");
         }

@@ -27,7 +27,7 @@ class FakeSysfsTreeKernelTest {
         assertThat(net.netdevExists("ens2_0")).as("no representors in legacy mode").isFalse();
         assertThatThrownBy(() -> net.write("class/net/ens2/device/sriov_numvfs", "2"))
                 .isInstanceOf(IOException.class).hasMessage("Device or resource busy");
-        tree.setEswitchMode("switchdev");
+        tree.devlink().setEswitchMode("switchdev");
         assertThat(net.netdevAttribute("ens2_2", "phys_port_name")).contains("pf0vf2");
         net.write("class/net/ens2/device/sriov_numvfs", "0");
         assertThat(net.listVfs("ens2")).isEmpty();
@@ -41,8 +41,8 @@ class FakeSysfsTreeKernelTest {
         FakeSysfsTree tree = FakeSysfsTree.createBare(root, "ens2", "0000:06:00.0", 4);
         SysfsHostNetwork net = tree.hostNetwork();
         net.write("class/net/ens2/device/sriov_numvfs", "1");
-        tree.setEswitchMode("switchdev");
-        tree.addSf(0, 0);
+        tree.devlink().setEswitchMode("switchdev");
+        tree.devlink().addSf(0, 0);
         net.write("class/net/bonding_masters", "+bond0");
         assertThat(net.mode("bond0")).contains("balance-rr 0");
         net.write("class/net/bond0/bonding/mode", "active-backup");

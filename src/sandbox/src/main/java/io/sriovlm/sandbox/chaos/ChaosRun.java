@@ -39,7 +39,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -488,7 +487,7 @@ public final class ChaosRun {
         for (String node : NODES) {
             sandbox.resumeAgent(node);
             for (String other : NODES) {
-                sandbox.host(node).makeReachable(io.sriovlm.sandbox.host.SimulatedFabric.uriOf(other));
+                sandbox.host(node).faults().makeReachable(io.sriovlm.sandbox.host.SimulatedFabric.uriOf(other));
             }
         }
         if (evacuated != null) {

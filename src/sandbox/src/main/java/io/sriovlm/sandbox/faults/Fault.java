@@ -59,9 +59,9 @@ public enum Fault {
     DETACH_REFUSED(false, "libvirt refuses the next detach on the source") {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
-            s.host(t.sourceNode()).failNextDetach("internal error: unable to execute QEMU command 'device_del':"
+            s.host(t.sourceNode()).faults().failNextDetach("internal error: unable to execute QEMU command 'device_del':"
                     + " injected: detach refused");
-            a.onHeal(() -> s.host(t.sourceNode()).clearDetachFault());
+            a.onHeal(() -> s.host(t.sourceNode()).faults().clearDetachFault());
         }
     },
     /**
@@ -71,10 +71,10 @@ public enum Fault {
     DEVICE_REMOVED_LOST(false, "the guest never releases the VF (no device-removed event)") {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
-            s.host(t.sourceNode()).dropNextDeviceRemovedEvent();
+            s.host(t.sourceNode()).faults().dropNextDeviceRemovedEvent();
             // Healing is the guest recovering: the unplug it never finished completes now, long after the rollback.
             a.onHeal(() -> {
-                s.host(t.sourceNode()).clearDropDeviceRemoved();
+                s.host(t.sourceNode()).faults().clearDropDeviceRemoved();
                 s.host(t.sourceNode()).completeAbandonedUnplugs();
             });
         }
@@ -86,8 +86,8 @@ public enum Fault {
     LATE_UNPLUG(false, "the guest releases the VF 5s after the detach, past the step deadline") {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
-            s.host(t.sourceNode()).delayNextDeviceRemovedEvent(LATE_UNPLUG_AFTER);
-            a.onHeal(() -> s.host(t.sourceNode()).delayNextDeviceRemovedEvent(null));
+            s.host(t.sourceNode()).faults().delayNextDeviceRemovedEvent(LATE_UNPLUG_AFTER);
+            a.onHeal(() -> s.host(t.sourceNode()).faults().delayNextDeviceRemovedEvent(null));
         }
     },
     /** The source's libvirt cannot open a connection to the target's (a route, a firewall, TLS). */
@@ -95,40 +95,40 @@ public enum Fault {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
             String uri = io.sriovlm.sandbox.host.SimulatedFabric.uriOf(t.targetNode());
-            s.host(t.sourceNode()).makeUnreachable(uri, "injected: no route to host " + t.targetNode());
-            a.onHeal(() -> s.host(t.sourceNode()).makeReachable(uri));
+            s.host(t.sourceNode()).faults().makeUnreachable(uri, "injected: no route to host " + t.targetNode());
+            a.onHeal(() -> s.host(t.sourceNode()).faults().makeReachable(uri));
         }
     },
     /** The next libvirt migration job fails at the end of its copy. */
     MIGRATION_FAILS(false, "the next libvirt migration job from the source fails") {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
-            s.host(t.sourceNode()).failNextMigrations(1, "operation failed: migration out job: injected failure");
-            a.onHeal(() -> s.host(t.sourceNode()).failNextMigrations(0, null));
+            s.host(t.sourceNode()).faults().failNextMigrations(1, "operation failed: migration out job: injected failure");
+            a.onHeal(() -> s.host(t.sourceNode()).faults().failNextMigrations(0, null));
         }
     },
     /** libvirt refuses the next abort of a running job once. */
     ABORT_FAILS(false, "libvirt refuses the next abort of the migration job once") {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
-            s.host(t.sourceNode()).failNextAborts(1, null);
-            a.onHeal(() -> s.host(t.sourceNode()).failNextAborts(0, null));
+            s.host(t.sourceNode()).faults().failNextAborts(1, null);
+            a.onHeal(() -> s.host(t.sourceNode()).faults().failNextAborts(0, null));
         }
     },
     /** libvirt refuses the next attach of a VF on the node owning the phase. */
     ATTACH_REFUSED(false, "libvirt refuses the next VF attach on the owner node") {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
-            s.host(t.ownerNode()).failNextAttaches(1, null);
-            a.onHeal(() -> s.host(t.ownerNode()).failNextAttaches(0, null));
+            s.host(t.ownerNode()).faults().failNextAttaches(1, null);
+            a.onHeal(() -> s.host(t.ownerNode()).faults().failNextAttaches(0, null));
         }
     },
     /** The next write of a bond's active slave on the owner node does not stick (the read-back differs). */
     BOND_WRITE_IGNORED(false, "the next bond active_slave write on the owner node does not stick") {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
-            s.sysfs(t.ownerNode()).ignoreNextBondWrites(1);
-            a.onHeal(() -> s.sysfs(t.ownerNode()).ignoreNextBondWrites(0));
+            s.sysfs(t.ownerNode()).kernel().ignoreNextBondWrites(1);
+            a.onHeal(() -> s.sysfs(t.ownerNode()).kernel().ignoreNextBondWrites(0));
         }
     },
     /** The API server answers the next two SriovMigration status updates with 409 Conflict. */

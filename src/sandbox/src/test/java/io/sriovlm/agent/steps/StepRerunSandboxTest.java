@@ -11,6 +11,7 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.sandbox.Sandbox;
+import io.sriovlm.testing.host.FakeNicNames;
 import io.sriovlm.testing.host.FakeSysfsTree;
 import io.sriovlm.sandbox.host.SimulatedFabric;
 import io.sriovlm.sandbox.host.SimulatedHypervisor;
@@ -39,7 +40,7 @@ import static org.awaitility.Awaitility.await;
  */
 @Tag("sandbox")
 class StepRerunSandboxTest {
-    private static final String VF = FakeSysfsTree.pciAddressOfVf(Sandbox.PF_PCI, 0);
+    private static final String VF = FakeNicNames.pciAddressOfVf(Sandbox.PF_PCI, 0);
 
     @TempDir
     Path work;
@@ -166,7 +167,7 @@ class StepRerunSandboxTest {
     @Test
     void aRetriedFastPathIsNotAFailure() {
         SriovMigration restoring = restoringOnHv2();
-        hv2.failNextAttaches(1, null);
+        hv2.faults().failNextAttaches(1, null);
         Transition retry = transitionOf(target().step(restoring));
         assertThat(retry.to()).isEqualTo(MigrationPhase.RestoringFastPath);
         assertThat(retry.warning()).isFalse();
@@ -262,7 +263,7 @@ class StepRerunSandboxTest {
         MigrationJobs jobs = new MigrationJobs();
         SriovMigration rollingBack = rollingBackDuringTheCopy(jobs, "Cancelled");
         assertThat(hv1.jobStats("vm-01")).isPresent();
-        hv1.failNextAborts(1, null);
+        hv1.faults().failNextAborts(1, null);
         Transition retry = transitionOf(source(jobs).step(rollingBack));
         assertThat(retry.to()).isEqualTo(MigrationPhase.RollingBack);
         assertThat(retry.reason()).isEqualTo(io.sriovlm.api.v1alpha1.Reasons.ABORT_FAILED);
@@ -302,7 +303,7 @@ class StepRerunSandboxTest {
      */
     @Test
     void aStepInterruptedByTheAgentsShutdownDecidesNothing() throws Exception {
-        hv1.dropNextDeviceRemovedEvent();
+        hv1.faults().dropNextDeviceRemovedEvent();
         java.util.concurrent.atomic.AtomicReference<Outcome> result = new java.util.concurrent.atomic.AtomicReference<>();
         Thread step = new Thread(() -> result.set(source(new MigrationJobs()).step(migration(MigrationPhase.SwitchingToStandby))));
         step.start();

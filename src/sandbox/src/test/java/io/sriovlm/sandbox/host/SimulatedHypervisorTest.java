@@ -1,7 +1,6 @@
 package io.sriovlm.sandbox.host;
 
 import io.sriovlm.api.v1alpha1.MigrationTransport;
-import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DeviceEvent;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainState;
@@ -128,10 +127,10 @@ class SimulatedHypervisorTest {
     @Test
     void detachFaults() throws Exception {
         hv1.define(domainXml("vm-01", UUID1, STANDBY, vf("0x1", true)), true);
-        hv1.failNextDetach("internal error: unable to execute QEMU command 'device_del': boom");
+        hv1.faults().failNextDetach("internal error: unable to execute QEMU command 'device_del': boom");
         assertThatThrownBy(() -> hv1.detachDevice("vm-01", vf("0x1", true))).hasMessageContaining("boom");
 
-        hv1.dropNextDeviceRemovedEvent();
+        hv1.faults().dropNextDeviceRemovedEvent();
         hv1.detachDevice("vm-01", vf("0x1", true));
         assertThat(hv1.awaitDeviceRemoved("vm-01", "hostdev0", Duration.ofMillis(150))).isEmpty();
         assertThat(xml(hv1, "vm-01")).contains("hostdev0");
@@ -267,7 +266,7 @@ class SimulatedHypervisorTest {
     void injectedFailuresKeepTheDomainOnTheSource() throws Exception {
         hv1.setCopyTime(Duration.ofMillis(5));
         hv1.define(domainXml("vm-01", UUID1, STANDBY), true);
-        hv1.failNextMigrations(2, "operation failed: migration out job: unexpectedly failed");
+        hv1.faults().failNextMigrations(2, "operation failed: migration out job: unexpectedly failed");
         for (int i = 0; i < 2; i++) {
             MigrationResult r = hv1.startMigration("vm-01", to("hv2", null)).toCompletableFuture()
                     .get(5, TimeUnit.SECONDS);
@@ -281,7 +280,7 @@ class SimulatedHypervisorTest {
 
         // a certain failure by probability, seeded
         hv2.setCopyTime(Duration.ZERO);
-        hv2.setMigrationFailureProbability(1.0, 7);
+        hv2.faults().setMigrationFailureProbability(1.0, 7);
         MigrationResult back = hv2.startMigration("vm-01", to("hv1", null)).toCompletableFuture()
                 .get(5, TimeUnit.SECONDS);
         assertThat(back.succeeded()).isFalse();
@@ -310,7 +309,7 @@ class SimulatedHypervisorTest {
     void automaticHandoffWaitsForTheGuestAndPlugsBackOnAbort() throws Exception {
         hv1.setCopyTime(Duration.ZERO);
         hv1.define(domainXml("vm-01", UUID1, STANDBY, vf("0x1", true)), true);
-        hv1.dropNextDeviceRemovedEvent(); // the guest never acknowledges the unplug: QEMU waits forever
+        hv1.faults().dropNextDeviceRemovedEvent(); // the guest never acknowledges the unplug: QEMU waits forever
         CompletableFuture<MigrationResult> done = hv1.startMigration("vm-01", to("hv2", null)).toCompletableFuture();
         Thread.sleep(100);
         assertThat(done).isNotDone();
@@ -321,7 +320,7 @@ class SimulatedHypervisorTest {
 
         // unplug done, then the copy fails: QEMU plugs the VF back on the source
         hv1.define(domainXml("vm-02", null, STANDBY.replace("ua-net0", "ua-net1"), vf("0x2", true)), true);
-        hv1.failNextMigrations(1, "operation failed: migration out job: unexpectedly failed");
+        hv1.faults().failNextMigrations(1, "operation failed: migration out job: unexpectedly failed");
         MigrationResult failed = hv1.startMigration("vm-02", to("hv2", null)).toCompletableFuture()
                 .get(5, TimeUnit.SECONDS);
         assertThat(failed.succeeded()).isFalse();
