@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The orchestration-overhead benchmark (DESIGN "Performance budget": p50 under 200 ms), see docs/benchmarks.md.
+# The orchestration-overhead benchmark (our budget: p50 under 200 ms, docs/architecture.md "Invariants and budgets"), see docs/benchmarks.md.
 # Starts the sandbox with a simulated hypervisor that takes 0 ms (copy, downtime, guest unplug), runs M warm-up
 # migrations and then N sequential migrations of vm-01 between hv1 and hv2, and prints p50/p90/p99/max of the
 # overhead per migration and the time per phase. The last line of stdout is machine-readable:

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * How long each phase may take. Operator-owned phases wait without a deadline (for a VF, a slot, a Ready target);
- * agent-owned phases have one, and past it the operator stops the migration (DESIGN.md: the operator decides rollback).
+ * agent-owned phases have one, and past it the operator stops the migration (docs/architecture.md, "The state machine").
  */
 public final class Deadlines {
     private Deadlines() {

@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
 
 /**
  * Reads the sandbox's world — API objects and every simulated hypervisor with its sysfs — and reports each violation
- * of the invariants DESIGN.md promises, by name:
+ * of the invariants docs/architecture.md promises ("Invariants and budgets"), by name:
  * <ol>
  * <li>each VM runs on exactly one node;</li>
  * <li>each VM has a working path: its VF attached with the bond on the VF representor, or the standby path with the

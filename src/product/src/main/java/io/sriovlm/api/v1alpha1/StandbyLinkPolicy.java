@@ -1,6 +1,6 @@
 package io.sriovlm.api.v1alpha1;
 
-/** What the agent does with the virtio standby NIC's link (DESIGN.md, "Standby link policy"). */
+/** What the agent does with the virtio standby NIC's link (docs/architecture.md, "Standby link policy"). */
 public enum StandbyLinkPolicy {
     /** The standby link stays up; the host bond decides which path carries traffic (NVIDIA's way). */
     AlwaysUp,

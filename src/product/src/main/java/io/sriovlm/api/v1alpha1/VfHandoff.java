@@ -1,6 +1,6 @@
 package io.sriovlm.api.v1alpha1;
 
-/** How the VF leaves the source and reaches the target (DESIGN.md, "Two ways to hand the VF over"). */
+/** How the VF leaves the source and reaches the target (docs/architecture.md, "Automatic VF handoff"). */
 public enum VfHandoff {
     /** The agents detach and attach the VF themselves around the migration (the runbooks' way). */
     Explicit,

@@ -37,7 +37,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
- * The orchestration-overhead benchmark (DESIGN "Performance budget": p50 under 200 ms). It starts a sandbox whose
+ * The orchestration-overhead benchmark (docs/architecture.md, "Invariants and budgets": p50 under
+ * 200 ms). It starts a sandbox whose
  * simulated hypervisors take no time at all (copy 0 ms, downtime 0 ms, guest unplug 0 ms), so that what a migration
  * costs is only orchestration: API round trips, informer propagation, JOSDK event scheduling and our own reconcile
  * work. It then moves vm-01 back and forth between hv1 and hv2, one migration at a time.

@@ -20,7 +20,7 @@ public record FaultTarget(String namespace, String migration, String vm, String 
     }
 
     /**
-     * The node whose agent owns {@link #phase} (DESIGN.md): the target for Preparing and RestoringFastPath, the source
+     * The node whose agent owns {@link #phase} ({@code MigrationPhase.PhaseOwner}): the target for Preparing and RestoringFastPath, the source
      * for SwitchingToStandby, Migrating and RollingBack; for the operator's phases (Pending, Scheduling) the target,
      * the node placement judges.
      */
