@@ -71,6 +71,17 @@ public final class MigrationMetrics {
         }
     }
 
+    /**
+     * Counts a finished migration the operator deleted by its history retention ({@code cause}: Expired or
+     * Superseded). sriovlm_migrations_total keeps counting it: it was counted when it finished.
+     */
+    public void recordDeleted(String cause) {
+        Counter.builder("sriovlm_migrations_deleted_total")
+                .description("Finished migrations deleted by history retention, by cause")
+                .tag("cause", cause)
+                .register(registry).increment();
+    }
+
     /** Counts {@code m} as in flight on its nodes, or stops counting it once it reached a terminal phase. */
     public void observe(SriovMigration m) {
         String key = key(m);

@@ -10,9 +10,19 @@ import java.time.Duration;
  *                             (KubeVirt's default: 2; docs/decisions/008-outbound-slot.md)
  * @param maxInboundPerNode    migrations arriving on one node at once
  * @param heartbeatStaleAfter  an agent whose last report is older is treated as NotReady
+ * @param history              how long finished migrations are kept
  */
 public record OperatorConfig(int maxInFlight, int maxOutboundPerNode, int maxInboundPerNode,
-        Duration heartbeatStaleAfter) {
+        Duration heartbeatStaleAfter, HistoryConfig history) {
+
+    /** These limits, with the default history retention. */
+    public OperatorConfig(int maxInFlight, int maxOutboundPerNode, int maxInboundPerNode, Duration heartbeatStaleAfter) {
+        this(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, HistoryConfig.defaults());
+    }
+
+    public OperatorConfig withHistory(HistoryConfig retention) {
+        return new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, retention);
+    }
 
     /** The defaults of {@link OperatorSettings}. */
     public static OperatorConfig defaults() {

@@ -32,6 +32,19 @@ public interface OperatorSettings {
     @WithDefault("30s")
     Duration heartbeatStaleAfter();
 
+    /**
+     * Finished SriovMigrations kept per VM, newest first; older ones are deleted (KubeVirt keeps 5). A node
+     * evacuation's migrations are kept until it is done. Negative: keep every one.
+     */
+    @WithDefault("5")
+    int historyPerVm();
+
+    /**
+     * Default of spec.ttlSecondsAfterFinished: a finished SriovMigration older than this is deleted, however few
+     * its VM has. Unset: no age limit.
+     */
+    Optional<Duration> historyTtlAfterFinished();
+
     /** Namespace of the evacuations' SriovMigrations and drain guards: the operator's own (POD_NAMESPACE). */
     @WithDefault("${POD_NAMESPACE:sriovlm-system}")
     String evacuationNamespace();
@@ -55,7 +68,13 @@ public interface OperatorSettings {
 
     /** The limits the SriovMigration controller enforces. */
     default OperatorConfig limits() {
-        return new OperatorConfig(maxInFlight(), maxOutboundPerNode(), maxInboundPerNode(), heartbeatStaleAfter());
+        return new OperatorConfig(maxInFlight(), maxOutboundPerNode(), maxInboundPerNode(), heartbeatStaleAfter(),
+                history());
+    }
+
+    /** How long finished migrations are kept. */
+    default HistoryConfig history() {
+        return new HistoryConfig(historyPerVm(), historyTtlAfterFinished());
     }
 
     /** Where evacuations keep their objects, and the deadlines of their migrations. */

@@ -13,6 +13,7 @@ import io.sriovlm.metrics.MigrationMetrics;
 import io.sriovlm.status.MigrationStatusWriter;
 import io.sriovlm.operator.reconciler.EvacuationReconciler;
 import io.sriovlm.operator.reconciler.HypervisorNicReconciler;
+import io.sriovlm.operator.reconciler.MigrationHistory;
 import io.sriovlm.operator.reconciler.SriovMigrationReconciler;
 import io.sriovlm.operator.reconciler.VfPoolLedgerWriter;
 import io.sriovlm.operator.reconciler.VfPoolReconciler;
@@ -41,7 +42,9 @@ public final class OperatorRole {
         EventRecorder events = new EventRecorder(client, COMPONENT, clock);
         MigrationStatusWriter writer = MigrationStatusWriter.forOperator(client, events, clock);
         VfPoolLedgerWriter ledger = new VfPoolLedgerWriter(client, clock);
-        operator.register(new SriovMigrationReconciler(config, writer, ledger, new MigrationMetrics(meters), clock),
+        MigrationMetrics metrics = new MigrationMetrics(meters);
+        operator.register(new SriovMigrationReconciler(config, writer, ledger,
+                new MigrationHistory(client, config.history(), metrics), metrics, clock),
                 o -> o.withName("sriovmigration").withFinalizer(Finalizers.ROLLBACK).withGenerationAware(false)
                         .watchingAllNamespaces());
         operator.register(new VfPoolReconciler(ledger, events, clock),

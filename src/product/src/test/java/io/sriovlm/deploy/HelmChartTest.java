@@ -114,7 +114,7 @@ class HelmChartTest {
                 "sriovlm.io/sriovmigrations/status", Set.of("update"),
                 "events", Set.of("create")));
         assertThat(grants(one(chart, ClusterRole.class, "sriovlm-operator").getRules())).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch"),
+                "sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch", "delete"),
                 "sriovlm.io/sriovmigrations/status", Set.of("update"),
                 "sriovlm.io/vfpools", Set.of("get", "list", "watch"),
                 "sriovlm.io/vfpools/status", Set.of("update"),

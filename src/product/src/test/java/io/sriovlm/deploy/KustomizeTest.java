@@ -224,7 +224,7 @@ class KustomizeTest {
         Map<String, Set<String>> cluster = grants(clusterRole("sriovlm-operator").getRules());
         assertThat(cluster).isEqualTo(documented("ClusterRole `sriovlm-operator`"));
         // The calls the operator code makes, spelled out, so that neither the doc nor the manifest can drop one.
-        assertThat(cluster).containsEntry("sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch"))
+        assertThat(cluster).containsEntry("sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch", "delete"))
                 .containsEntry("sriovlm.io/sriovmigrations/status", Set.of("update"))
                 .containsEntry("sriovlm.io/vfpools/status", Set.of("update"))
                 .containsEntry("sriovlm.io/hypervisornics", Set.of("list", "watch", "patch"))
@@ -232,8 +232,11 @@ class KustomizeTest {
                 .containsEntry("nodes", Set.of("list", "watch"))
                 .containsEntry("nodes/status", Set.of("update"))
                 .containsEntry("events", Set.of("create"));
-        assertThat(cluster.values()).allSatisfy(verbs -> assertThat(verbs).doesNotContain("*", "delete",
-                "deletecollection", "escalate", "bind", "impersonate"));
+        assertThat(cluster.values()).allSatisfy(verbs -> assertThat(verbs).doesNotContain("*", "deletecollection",
+                "escalate", "bind", "impersonate"));
+        // Cluster-wide delete only of finished SriovMigrations (history retention, docs/decisions/012).
+        assertThat(cluster.entrySet()).filteredOn(grant -> grant.getValue().contains("delete"))
+                .extracting(Map.Entry::getKey).containsExactly("sriovlm.io/sriovmigrations");
 
         Role lease = rendered.stream().filter(Role.class::isInstance).map(Role.class::cast)
                 .filter(r -> r.getMetadata().getName().equals("sriovlm-operator-leader-election")).findFirst()
@@ -248,7 +251,7 @@ class KustomizeTest {
         assertThat(evacuation.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(grants(evacuation.getRules())).isEqualTo(documented("Role `sriovlm-operator-evacuation`"))
                 .containsExactlyInAnyOrderEntriesOf(Map.of(
-                        "sriovlm.io/sriovmigrations", Set.of("create", "delete"),
+                        "sriovlm.io/sriovmigrations", Set.of("create"),
                         "pods", Set.of("list", "watch", "create", "delete"),
                         "policy/poddisruptionbudgets", Set.of("list", "watch", "create", "delete")));
     }

@@ -7,6 +7,7 @@ import io.smallrye.config.WithDefault;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.AgentSettings;
 import io.sriovlm.operator.EvacuationConfig;
+import io.sriovlm.operator.HistoryConfig;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.OperatorSettings;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class SettingsTest {
     void theConfigurationRecordsTakeTheMappingsDefaults() {
         OperatorSettings o = OperatorSettings.defaults();
         assertThat(OperatorConfig.defaults()).isEqualTo(new OperatorConfig(o.maxInFlight(), o.maxOutboundPerNode(),
-                o.maxInboundPerNode(), o.heartbeatStaleAfter()));
+                o.maxInboundPerNode(), o.heartbeatStaleAfter(), new HistoryConfig(5, java.util.Optional.empty())));
         assertThat(EvacuationConfig.defaults().namespace()).isEqualTo("sriovlm-system");
         assertThat(EvacuationConfig.defaults().migrationOptions()).isNull();
         assertThat(o.leaseNamespace()).as("no leader election outside a cluster").isEmpty();

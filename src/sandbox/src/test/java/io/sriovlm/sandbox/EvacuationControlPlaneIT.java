@@ -153,8 +153,7 @@ class EvacuationControlPlaneIT {
     }
 
     private static List<SriovMigration> evacuationMigrations(String node) {
-        return client.resources(SriovMigration.class).inNamespace(NS)
-                .withLabel(Labels.EVACUATION, node).list().getItems();
+        return SandboxFixture.evacuationMigrations(client, node);
     }
 
     private static Pod guardPod(String node) {

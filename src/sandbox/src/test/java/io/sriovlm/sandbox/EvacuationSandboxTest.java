@@ -188,12 +188,11 @@ class EvacuationSandboxTest {
     }
 
     private static List<SriovMigration> evacuationMigrations(String node) {
-        return client.resources(SriovMigration.class).inNamespace(NS)
-                .withLabel(Labels.EVACUATION, node).list().getItems();
+        return SandboxFixture.evacuationMigrations(client, node);
     }
 
     private static MigrationPhase phase(SriovMigration m) {
-        return m.getStatus() == null ? null : m.getStatus().phase;
+        return SandboxFixture.phase(m);
     }
 
     private static NodeCondition condition(String node) {

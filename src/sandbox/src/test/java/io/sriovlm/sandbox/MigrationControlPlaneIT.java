@@ -310,6 +310,22 @@ class MigrationControlPlaneIT {
         assertThat(world.sandbox().host("hv2").isRunning("vm-01")).isTrue();
     }
 
+    @Test
+    @Order(12)
+    void aFinishedMigrationGoesWhenItsTtlRunsOutAndTheTtlMayChangeAfterItFinished() throws Exception {
+        create(client, "ttl-vm-02", "vm-02", null, spec -> {
+            spec.dryRun = true;
+            spec.ttlSecondsAfterFinished = 3600;
+        });
+        SriovMigration done = awaitTerminal(client, "ttl-vm-02", Duration.ofSeconds(60));
+        assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+        // Like a Job's, the TTL stays mutable after the start: the CEL rule that freezes the spec lets it through.
+        ok(kubectl.run("patch", "sriovmigration", "ttl-vm-02", "-n", "default", "--type", "merge", "-p",
+                "{\"spec\":{\"ttlSecondsAfterFinished\":1}}"));
+        // The operator deletes it (the ClusterRole's delete on sriovmigrations, used here in a user's namespace).
+        await().atMost(Duration.ofSeconds(20)).until(() -> SandboxFixture.get(client, "ttl-vm-02") == null);
+    }
+
     private static List<Event> events(String migration) {
         return client.v1().events().inNamespace("default").list().getItems().stream()
                 .filter(e -> migration.equals(e.getInvolvedObject().getName())).toList();

@@ -10,6 +10,7 @@ import io.sriovlm.api.v1alpha1.VfPoolStatus;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -41,6 +42,17 @@ final class SandboxFixture {
         SriovMigration m = Sandbox.migration(name, vm, target);
         customize.accept(m.getSpec());
         return client.resource(m).create();
+    }
+
+    /** The migrations a node's evacuation created (in the operator's namespace). */
+    static List<SriovMigration> evacuationMigrations(KubernetesClient client, String node) {
+        return client.resources(SriovMigration.class).inNamespace(Sandbox.OPERATOR_NAMESPACE)
+                .withLabel(io.sriovlm.api.v1alpha1.Labels.EVACUATION, node).list().getItems();
+    }
+
+    /** The migration's phase, null before the operator accepted it. */
+    static MigrationPhase phase(SriovMigration m) {
+        return m.getStatus() == null ? null : m.getStatus().phase;
     }
 
     static SriovMigration get(KubernetesClient client, String name) {

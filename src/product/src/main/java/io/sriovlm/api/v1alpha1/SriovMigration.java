@@ -23,7 +23,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ValidationRule(value = SriovMigration.SPEC_FROZEN_RULE, message = SriovMigration.SPEC_FROZEN_MESSAGE, reason = "FieldValueForbidden")
 public class SriovMigration extends CustomResource<SriovMigrationSpec, SriovMigrationStatus> implements Namespaced {
 
-    /** Once the migration has left Pending, only spec.cancel may change (a transition rule: it sees oldSelf). */
+    /**
+     * Once the migration has left Pending, only spec.cancel and spec.ttlSecondsAfterFinished may change (a transition
+     * rule: it sees oldSelf). The TTL stays mutable as a Job's does: keeping a finished migration longer moves nothing.
+     */
     static final String SPEC_FROZEN_RULE = "!has(oldSelf.status) || !has(oldSelf.status.phase) || oldSelf.status.phase == 'Pending'"
             + " || (self.spec.vmName == oldSelf.spec.vmName"
             + " && (has(self.spec.sourceNode) ? self.spec.sourceNode : '') == (has(oldSelf.spec.sourceNode) ? oldSelf.spec.sourceNode : '')"
@@ -35,7 +38,7 @@ public class SriovMigration extends CustomResource<SriovMigrationSpec, SriovMigr
             + " && has(self.spec.options) == has(oldSelf.spec.options)"
             + " && (!has(self.spec.options) || self.spec.options == oldSelf.spec.options))";
     static final String SPEC_FROZEN_MESSAGE = "spec is immutable once the migration has started (status.phase is past Pending);"
-            + " only spec.cancel may change. Cancel it and create a new SriovMigration instead.";
+            + " only spec.cancel and spec.ttlSecondsAfterFinished may change. Cancel it and create a new SriovMigration instead.";
 
     @Override
     protected SriovMigrationSpec initSpec() {

@@ -3,6 +3,7 @@ package io.sriovlm.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -46,6 +47,13 @@ public class SriovMigrationSpec {
 
     @JsonPropertyDescription("Request cancellation. Before the source is touched the migration ends Cancelled; after, it rolls back.")
     public Boolean cancel;
+
+    @Min(0)
+    @JsonPropertyDescription("Delete this SriovMigration this many seconds after it finished (Succeeded, Failed, RolledBack or"
+            + " Cancelled), like a Job's. Unset: the operator's default (setting historyTtlAfterFinished; none unless set)."
+            + " Besides, the operator keeps only the newest few finished migrations per VM (setting historyPerVm, 5), and"
+            + " keeps a node evacuation's migrations until it is done.")
+    public Integer ttlSecondsAfterFinished;
 
     public boolean dryRunRequested() {
         return Boolean.TRUE.equals(dryRun);

@@ -105,6 +105,12 @@ public class EvacuationReconciler implements Reconciler<Node> {
         return tainted(node) || (cordoned && optedIn(node));
     }
 
+    /** Triggered and not yet done: the node's SriovEvacuated condition is not True. */
+    public static boolean underWay(Node node) {
+        var done = currentCondition(node);
+        return triggered(node) && (done == null || !"True".equals(done.getStatus()));
+    }
+
     static boolean optedIn(Node node) {
         var labels = node.getMetadata().getLabels();
         return labels != null && Labels.ON_CORDON.equals(labels.get(Labels.EVACUATE));

@@ -51,10 +51,13 @@ import java.util.stream.Collectors;
 public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cleaner<SriovMigration> {
     private static final Logger LOG = Logger.getLogger(SriovMigrationReconciler.class);
     private static final Duration CONFLICT_RETRY = Duration.ofMillis(200);
+    /** Index of the migrations cache: a migration's spec.vmName. */
+    private static final String BY_VM = "vm";
 
     private final OperatorConfig config;
     private final MigrationStatusWriter writer;
     private final VfPoolLedgerWriter ledger;
+    private final MigrationHistory history;
     private final MigrationMetrics metrics;
     private final Clock clock;
     private final Instant startedAt;
@@ -66,10 +69,11 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     private IndexerResourceCache<SriovMigration> migrations;
 
     public SriovMigrationReconciler(OperatorConfig config, MigrationStatusWriter writer, VfPoolLedgerWriter ledger,
-            MigrationMetrics metrics, Clock clock) {
+            MigrationHistory history, MigrationMetrics metrics, Clock clock) {
         this.config = config;
         this.writer = writer;
         this.ledger = ledger;
+        this.history = history;
         this.metrics = metrics;
         this.clock = clock;
         this.startedAt = clock.instant();
@@ -78,6 +82,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     @Override
     public List<EventSource<?, SriovMigration>> prepareEventSources(EventSourceContext<SriovMigration> context) {
         migrations = context.getPrimaryCache();
+        migrations.addIndexer(BY_VM, m -> m.getSpec() == null || m.getSpec().vmName == null ? List.of()
+                : List.of(m.getSpec().vmName));
         // A change of a node, NIC or pool can unblock the migrations that wait in Pending or Scheduling, and a NIC
         // report without the VM ends one in Preparing (Oversight.vmVanished).
         // A migration waiting only for a concurrency slot is not among them: a slot frees with a migration's own
@@ -142,7 +148,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         if (phase.isTerminal()) {
             ledger.release(pools(), m);
             recordOnce(m);
-            return UpdateControl.noUpdate();
+            return deleting ? UpdateControl.noUpdate() : pruneHistory(m);
         }
         Outcome oversight = Oversight.decide(m, deleting, clock.instant());
         if (oversight.transition().isEmpty() && (phase == MigrationPhase.Pending || phase == MigrationPhase.Scheduling)) {
@@ -226,6 +232,17 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
             wanted.put(Labels.TARGET_NODE, reservedOn.get());
         }
         return wanted;
+    }
+
+    /** Deletes the finished migrations of m's VM that history retention lets go, m itself included. */
+    private UpdateControl<SriovMigration> pruneHistory(SriovMigration m) {
+        List<SriovMigration> ofVm = writer.freshest(migrations.byIndex(BY_VM, m.getSpec().vmName).stream()).toList();
+        if (!caches.running() || !InformerCaches.stillRunning(migrations)) {
+            throw new ClusterCaches.CachesStopped(); // an emptied Node cache would release what evacuations hold
+        }
+        return history.prune(ofVm, caches.nodesByName(), clock.instant())
+                .map(d -> UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(d))
+                .orElseGet(UpdateControl::noUpdate);
     }
 
     private static UpdateControl<SriovMigration> recheck(Outcome outcome) {

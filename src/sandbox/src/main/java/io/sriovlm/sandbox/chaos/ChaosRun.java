@@ -21,6 +21,7 @@ import io.sriovlm.api.v1alpha1.PhaseTimestamp;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.EvacuationConfig;
+import io.sriovlm.operator.HistoryConfig;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.reconciler.EvacuationReconciler;
 
@@ -157,7 +158,9 @@ public final class ChaosRun {
             world.put(node, vms);
         }
         // Heartbeat staleness above the longest planned agent outage: a stopped agent's node must not look gone.
-        OperatorConfig limits = new OperatorConfig(5, 2, 2, Duration.ofSeconds(30));
+        // Every finished migration is kept: each wave reads all of its migrations back to judge them (history retention
+        // is proven by HistoryRetentionSandboxTest).
+        OperatorConfig limits = new OperatorConfig(5, 2, 2, Duration.ofSeconds(30)).withHistory(HistoryConfig.KEEP_ALL);
         Sandbox.Options options = Sandbox.Options.defaults(runDir).withCopyTime(settings.copyTime())
                 .withHeartbeat(Duration.ofMillis(500)).withOperatorConfig(limits).withLeaderElection(true)
                 .withWorld(NODES, sf, world).withControlPlane(settings.controlPlane());
