@@ -121,6 +121,12 @@ public final class EmbeddedApiServer implements SandboxApi {
         kubeconfig().write(file);
     }
 
+    /** No authentication here: the operator's kubeconfig is the administrator's (faults apply in-process). */
+    @Override
+    public void writeOperatorKubeconfig(Path file) {
+        kubeconfig().write(file);
+    }
+
     @Override
     public void close() {
         try {

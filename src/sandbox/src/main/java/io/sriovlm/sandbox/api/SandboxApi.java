@@ -31,6 +31,12 @@ public interface SandboxApi extends AutoCloseable {
     /** A kubeconfig for kubectl, as the administrator. */
     void writeKubeconfig(Path file);
 
+    /**
+     * A kubeconfig as the operator (its ServiceAccount's token on a real server), through the same fault layer as
+     * {@link #operatorClient()}: for an operator process of its own (the scale benchmark).
+     */
+    void writeOperatorKubeconfig(Path file);
+
     /** What this server is, for a run's first line: which API answered matters to every figure it prints. */
     String describe();
 

@@ -3,6 +3,7 @@ package io.sriovlm.sandbox.cli;
 import io.sriovlm.sandbox.Sandbox;
 import io.sriovlm.sandbox.bench.EvacuationBenchmark;
 import io.sriovlm.sandbox.bench.OverheadBenchmark;
+import io.sriovlm.sandbox.bench.ScaleBenchmark;
 import io.sriovlm.sandbox.chaos.ChaosRun;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +25,8 @@ import java.time.Instant;
  * {@code DIR/kubeconfig} (default target/sandbox) and runs until interrupted; with {@code --demo} it migrates vm-01
  * to hv2, prints the phase timeline and exits 0 only if the migration succeeded. With {@code --bench N [--warmup M]}
  * (see {@code hack/bench-overhead.sh}) it runs the {@link OverheadBenchmark} instead and exits with its code; with
- * {@code --chaos N [--seed S]} (see {@code hack/chaos.sh}) the {@link ChaosRun}, exiting 1 on any violation.
+ * {@code --chaos N [--seed S]} (see {@code hack/chaos.sh}) the {@link ChaosRun}, exiting 1 on any violation; with
+ * {@code --scale-bench NODES VFS MIGRATIONS} (see {@code hack/bench-scale.sh}) the {@link ScaleBenchmark}.
  */
 public final class SandboxMain {
     private SandboxMain() {
@@ -46,6 +48,9 @@ public final class SandboxMain {
         Integer warmup = null;
         Integer evacuationBench = null;
         Integer chaos = null;
+        int[] scale = null;
+        int inFlight = 100;
+        double rate = 20;
         Long seed = null;
         int outbound = 2;
         Duration heartbeat = io.sriovlm.agent.AgentSettings.defaults().heartbeatInterval();
@@ -53,7 +58,8 @@ public final class SandboxMain {
         boolean embedded = false;
         String usage = "usage: sandbox.sh [--embedded] [--demo] [--port N] [--copy-ms N] [--workdir DIR]"
                 + " | --bench N [--warmup M] | --evacuation-bench N [--copy-ms T] [--outbound P] [--heartbeat-ms H]"
-                + " | --chaos N [--seed S] [--copy-ms T] [--embedded]";
+                + " | --chaos N [--seed S] [--copy-ms T] [--embedded]"
+                + " | --scale-bench NODES VFS MIGRATIONS [--in-flight N] [--rate PER_S] [--copy-ms T] [--embedded]";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--demo" -> demo = true;
@@ -69,6 +75,10 @@ public final class SandboxMain {
                 case "--heartbeat-ms" -> heartbeat = Duration.ofMillis(Long.parseLong(args[++i]));
                 case "--chaos" -> chaos = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--scale-bench" -> scale = new int[] {Integer.parseInt(args[++i]), Integer.parseInt(args[++i]),
+                        Integer.parseInt(args[++i])};
+                case "--in-flight" -> inFlight = Integer.parseInt(args[++i]);
+                case "--rate" -> rate = Double.parseDouble(args[++i]);
                 case "--workdir" -> workDir = Path.of(args[++i]);
                 case "--embedded" -> embedded = true;
                 default -> {
@@ -89,6 +99,11 @@ public final class SandboxMain {
                     Duration.ofMillis(copyGiven ? copyMs : ChaosRun.DEFAULT_COPY_MS), controlPlane), meters, System.err);
             report.print(System.out);
             return report.violations().isEmpty() ? 0 : 1;
+        }
+        if (scale != null) {
+            // Issue 14's fleet benchmark: the operator from the product's jar against NODES simulated hypervisors.
+            return ScaleBenchmark.run(workDir, new ScaleBenchmark.Settings(scale[0], scale[1], scale[2], inFlight, rate,
+                    copyGiven ? copyMs : 500, controlPlane), System.out, System.err);
         }
         if (evacuationBench != null) {
             // Issue 6's benchmark: N VMs off one node, copy time --copy-ms (default 5 s), outbound limit --outbound,

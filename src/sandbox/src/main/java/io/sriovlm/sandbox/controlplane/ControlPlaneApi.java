@@ -228,6 +228,11 @@ public final class ControlPlaneApi implements SandboxApi {
     }
 
     @Override
+    public void writeOperatorKubeconfig(Path file) {
+        operatorKubeconfig().withServer(proxy.url()).write(file);
+    }
+
+    @Override
     public String describe() {
         return "real control plane: kube-apiserver " + controlPlane.version() + " + etcd + kube-controller-manager"
                 + " (RBAC and admission on; operator and agents with ServiceAccount tokens, through the fault proxy)";

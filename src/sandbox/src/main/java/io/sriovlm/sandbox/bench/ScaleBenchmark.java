@@ -1,0 +1,373 @@
+package io.sriovlm.sandbox.bench;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.sriovlm.agent.AgentSettings;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.PhaseTimestamp;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
+import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.common.Timestamps;
+import io.sriovlm.sandbox.LatencyStats;
+import io.sriovlm.sandbox.Sandbox;
+import io.sriovlm.sandbox.api.ApiFaults;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The fleet benchmark (issue 14; {@code hack/bench-scale.sh}): the operator, as its own process from the product's
+ * jar with the chart's memory (heap 70 % of 512 MiB), against a fleet of simulated hypervisors whose agents report
+ * their HypervisorNic at the production heartbeat; migrations created at a steady rate with a bounded number in
+ * flight. Measures the operator's heap after a full GC (at rest and at the peak of the run), the largest object
+ * written, API writes and bytes per migration, the operator's reaction time while the fleet heartbeats, and failures.
+ * A benchmark, not a test.
+ */
+public final class ScaleBenchmark {
+    /** The chart's operator container: memory limit 512 MiB, JAVA_TOOL_OPTIONS -XX:MaxRAMPercentage=70. */
+    static final long CHART_HEAP_MIB = 512L * 70 / 100;
+    static final Path OPERATOR_JAR = Path.of("src", "product", "target", "quarkus-app", "quarkus-run.jar");
+    /** A run in which no migration finishes for this long is stuck: it reports where and stops. */
+    private static final Duration STALL = Duration.ofSeconds(90);
+    private static final Pattern FULL_GC = Pattern.compile("Pause Full.* (\\d+)M->(\\d+)M\\(");
+
+    /**
+     * @param nodes       simulated hypervisors
+     * @param vfsPerNode  VFs per node; half of them hold a VM at the start (the other half of the SF indices on
+     *                    every other node)
+     * @param migrations  migrations to run
+     * @param inFlight    unfinished migrations at most (also the operator's maxInFlight)
+     * @param perSecond   creation rate
+     * @param copyMs      simulated memory copy time
+     */
+    public record Settings(int nodes, int vfsPerNode, int migrations, int inFlight, double perSecond, long copyMs,
+            Sandbox.ControlPlane controlPlane) {
+    }
+
+    /** Writes by resource: count, bytes, and the largest body. */
+    static final class WriteStats {
+        final Map<String, long[]> byResource = new ConcurrentHashMap<>();
+        volatile long largest;
+        volatile String largestWhat = "-";
+
+        void record(ApiFaults.Request r) {
+            String what = r.resource() + (r.subresource() == null || r.subresource().isEmpty() ? "" : "/" + r.subresource());
+            long bytes = r.body() == null ? 0 : r.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            long[] c = byResource.computeIfAbsent(what, k -> new long[2]);
+            synchronized (c) {
+                c[0]++;
+                c[1] += bytes;
+            }
+            synchronized (this) {
+                if (bytes > largest) {
+                    largest = bytes;
+                    largestWhat = r.verb() + " " + what + " " + r.name();
+                }
+            }
+        }
+
+        Map<String, long[]> snapshot() {
+            Map<String, long[]> copy = new TreeMap<>();
+            byResource.forEach((k, v) -> {
+                synchronized (v) {
+                    copy.put(k, v.clone());
+                }
+            });
+            return copy;
+        }
+    }
+
+    private ScaleBenchmark() {
+    }
+
+    public static int run(Path workDir, Settings s, PrintStream out, PrintStream progress) throws Exception {
+        if (!Files.exists(OPERATOR_JAR)) {
+            progress.println("no operator jar at " + OPERATOR_JAR + ": run mvn package first (hack/bench-scale.sh does)");
+            return 2;
+        }
+        Path runDir = Files.createTempDirectory(Files.createDirectories(workDir), "scale-");
+        List<String> nodes = new ArrayList<>();
+        Map<String, Map<String, Integer>> world = new LinkedHashMap<>();
+        Deque<String> idle = new ArrayDeque<>();
+        for (int n = 1; n <= s.nodes(); n++) {
+            String node = String.format("hv%04d", n);
+            nodes.add(node);
+            Map<String, Integer> vms = new LinkedHashMap<>();
+            // A VM's target VF is the one paired with its SF (docs/decisions/003): odd nodes hold the lower half of
+            // the SF indices, even nodes the upper half, so every VM has half the fleet to go to.
+            int half = s.vfsPerNode() / 2;
+            for (int k = 0; k < half; k++) {
+                int sf = (n % 2) * half + k;
+                String vm = String.format("vm-%04d-%02d", n, sf);
+                vms.put(vm, sf);
+                idle.add(vm);
+            }
+            world.put(node, vms);
+        }
+        Duration heartbeat = AgentSettings.defaults().heartbeatInterval();
+        Sandbox.Options options = Sandbox.Options.defaults(runDir).withoutOperator()
+                .withCopyTime(Duration.ofMillis(s.copyMs())).withHeartbeat(heartbeat)
+                .withWorld(nodes, s.vfsPerNode(), world).withControlPlane(s.controlPlane());
+        WriteStats writes = new WriteStats();
+        long startedAt = System.nanoTime();
+        try (Sandbox sandbox = Sandbox.start(options, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+            out.printf("fleet: %d nodes x %d VFs, %d VMs, agents' heartbeat %d s, on the %s (started in %.0f s)%n",
+                    s.nodes(), s.vfsPerNode(), idle.size(), heartbeat.toSeconds(), sandbox.api().describe(),
+                    (System.nanoTime() - startedAt) / 1e9);
+            sandbox.api().faults().onWrite(writes::record);
+            Path kubeconfig = runDir.resolve("operator.kubeconfig");
+            sandbox.api().writeOperatorKubeconfig(kubeconfig);
+            Process operator = startOperator(runDir, kubeconfig, s, s.controlPlane() != null);
+            try {
+                return measure(sandbox.client(), operator, runDir, s, idle, writes, out, progress);
+            } finally {
+                operator.destroy();
+                if (!operator.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    operator.destroyForcibly();
+                }
+            }
+        } finally {
+            try (var paths = Files.walk(runDir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                progress.println("could not remove " + runDir + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static Process startOperator(Path runDir, Path kubeconfig, Settings s, boolean leaderElected)
+            throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx" + CHART_HEAP_MIB + "m",
+                "-Xlog:gc:file=" + runDir.resolve("operator-gc.log"), "-jar", OPERATOR_JAR.toAbsolutePath().toString())
+                .redirectErrorStream(true).redirectOutput(runDir.resolve("operator.log").toFile());
+        pb.environment().put("SRIOVLM_ROLE", "operator");
+        pb.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+        pb.environment().put("SRIOVLM_OPERATOR_MAX_IN_FLIGHT", Integer.toString(s.inFlight()));
+        pb.environment().put("QUARKUS_HTTP_PORT", "0");
+        pb.environment().put("QUARKUS_LOG_CATEGORY__IO_SRIOVLM__LEVEL", "WARN");
+        if (leaderElected) {
+            pb.environment().put("POD_NAMESPACE", Sandbox.OPERATOR_NAMESPACE);
+            pb.environment().put("HOSTNAME", "operator-bench");
+        } else {
+            pb.environment().put("POD_NAMESPACE", "");
+        }
+        return pb.start();
+    }
+
+    private static int measure(KubernetesClient client, Process operator, Path runDir, Settings s, Deque<String> idle,
+            WriteStats writes, PrintStream out, PrintStream progress) throws Exception {
+        long wantVfs = (long) s.nodes() * s.vfsPerNode();
+        Instant readyBy = Instant.now().plus(Duration.ofSeconds(120 + s.nodes() / 5));
+        while (!poolCounts(client, wantVfs)) {
+            if (Instant.now().isAfter(readyBy) || !operator.isAlive()) {
+                progress.println("the pool did not count " + wantVfs + " VFs in time" + (operator.isAlive() ? ""
+                        : " (the operator exited: " + runDir.resolve("operator.log") + ")"));
+                return 1;
+            }
+            Thread.sleep(500);
+        }
+        // A heartbeat round at rest, then the heap after a full GC.
+        Thread.sleep(AgentSettings.defaults().heartbeatInterval().toMillis());
+        long restMib = heapAfterFullGc(operator, runDir);
+        out.printf("at rest: operator heap after full GC %d MiB (of %d)%n", restMib, CHART_HEAP_MIB);
+
+        Map<String, Long> createdAt = new ConcurrentHashMap<>();
+        Map<String, SriovMigration> finished = new ConcurrentHashMap<>();
+        Set<String> running = ConcurrentHashMap.newKeySet();
+        Map<String, String> vmOf = new ConcurrentHashMap<>();
+        SharedIndexInformer<SriovMigration> informer = client.resources(SriovMigration.class).inNamespace("default")
+                .inform(new ResourceEventHandler<>() {
+                    @Override
+                    public void onAdd(SriovMigration m) {
+                        onUpdate(null, m);
+                    }
+
+                    @Override
+                    public void onUpdate(SriovMigration old, SriovMigration m) {
+                        if (m.getStatus() != null && m.getStatus().phase != null && m.getStatus().phase.isTerminal()
+                                && running.remove(m.getMetadata().getName())) {
+                            finished.put(m.getMetadata().getName(), m);
+                            synchronized (idle) {
+                                idle.addLast(vmOf.get(m.getMetadata().getName()));
+                                idle.notifyAll();
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void onDelete(SriovMigration m, boolean unknown) {
+                        onUpdate(null, m);
+                    }
+                });
+        writes.byResource.clear();
+        writes.largest = 0;
+        long peakMib = restMib;
+        long first = System.currentTimeMillis();
+        long intervalNanos = (long) (1e9 / s.perSecond());
+        long next = System.nanoTime();
+        Set<Integer> sampleAt = Set.of(s.migrations() / 4, s.migrations() / 2, 3 * s.migrations() / 4);
+        for (int i = 0; i < s.migrations(); i++) {
+            if (sampleAt.contains(i) && i > 0) {
+                peakMib = Math.max(peakMib, heapAfterFullGc(operator, runDir));
+            }
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
+            next += intervalNanos;
+            String vm;
+            synchronized (idle) {
+                long waitingSince = System.nanoTime();
+                int finishedBefore = finished.size();
+                while (running.size() >= s.inFlight() || idle.isEmpty()) {
+                    idle.wait(1000);
+                    if (!operator.isAlive()) {
+                        progress.println("the operator exited: " + runDir.resolve("operator.log"));
+                        return 1;
+                    }
+                    if (finished.size() == finishedBefore && System.nanoTime() - waitingSince > STALL.toNanos()) {
+                        progress.println("no migration finished for " + STALL.toSeconds() + " s; the unfinished ones: "
+                                + phases(client, running));
+                        return 1;
+                    }
+                }
+                vm = idle.pollFirst();
+            }
+            String name = String.format("scale-%05d", i);
+            SriovMigration m = new SriovMigration();
+            m.getMetadata().setName(name);
+            m.getMetadata().setNamespace("default");
+            m.setSpec(new SriovMigrationSpec());
+            m.getSpec().vmName = vm;
+            m.getSpec().vfPool = Sandbox.POOL;
+            vmOf.put(name, vm);
+            running.add(name);
+            createdAt.put(name, System.currentTimeMillis());
+            client.resource(m).create();
+            if (i > 0 && i % 100 == 0) {
+                progress.printf("%d created, %d finished, %d in flight%n", i, finished.size(), running.size());
+            }
+        }
+        Instant until = Instant.now().plus(STALL);
+        while (!running.isEmpty() && Instant.now().isBefore(until)) {
+            Thread.sleep(200);
+        }
+        if (!running.isEmpty()) {
+            progress.println("unfinished after " + STALL.toSeconds() + " s: " + phases(client, running));
+        }
+        long last = System.currentTimeMillis();
+        informer.close();
+        Map<String, long[]> during = writes.snapshot();
+
+        List<Long> toPending = new ArrayList<>();
+        List<Long> toScheduling = new ArrayList<>();
+        long failed = running.size();
+        Map<String, Long> failures = new TreeMap<>();
+        for (SriovMigration m : finished.values()) {
+            if (m.getStatus().phase != MigrationPhase.Succeeded) {
+                failed++;
+                failures.merge(m.getStatus().phase + "/" + m.getStatus().failureReason, 1L, Long::sum);
+            }
+            Optional<Instant> pending = at(m, MigrationPhase.Pending);
+            Optional<Instant> scheduling = at(m, MigrationPhase.Scheduling);
+            pending.ifPresent(p -> toPending.add(p.toEpochMilli() - createdAt.get(m.getMetadata().getName())));
+            if (pending.isPresent() && scheduling.isPresent()) {
+                toScheduling.add(Duration.between(pending.get(), scheduling.get()).toMillis());
+            }
+        }
+        List<Long> reactions = new ArrayList<>(toPending);
+        reactions.addAll(toScheduling);
+        LatencyStats reaction = stats(reactions);
+        long totalWrites = during.values().stream().mapToLong(c -> c[0]).sum();
+        long totalBytes = during.values().stream().mapToLong(c -> c[1]).sum();
+        int done = Math.max(1, finished.size());
+        out.printf("%d migrations in %.0f s (%.1f/s), up to %d in flight, copy %d ms; failed %d %s%n", s.migrations(),
+                (last - first) / 1e3, s.migrations() * 1e3 / Math.max(1, last - first), s.inFlight(), s.copyMs(),
+                failed, failures);
+        out.printf("operator heap after full GC: %d MiB at rest, %d MiB at the peak (limit %d MiB)%n", restMib, peakMib,
+                CHART_HEAP_MIB);
+        out.printf("largest object written: %.1f KiB (%s)%n", writes.largest / 1024.0, writes.largestWhat);
+        out.printf("create -> Pending ms: %s; Pending -> Scheduling ms: %s%n", describe(stats(toPending)),
+                describe(stats(toScheduling)));
+        out.printf("API writes during the run: %d (%.1f per migration), %.1f MiB (%.1f KiB per migration)%n",
+                totalWrites, (double) totalWrites / done, totalBytes / 1048576.0, totalBytes / 1024.0 / done);
+        during.forEach((what, c) -> out.printf("  %-32s %8d writes %10.1f KiB  %7.2f writes/migration %8.1f KiB/migration%n",
+                what, c[0], c[1] / 1024.0, (double) c[0] / done, c[1] / 1024.0 / done));
+        out.printf("scale nodes=%d vfs=%d migrations=%d heap_mib=%d largest_object_kib=%d reaction_p50_ms=%d"
+                + " reaction_p99_ms=%d writes_per_migration=%.1f failed=%d%n", s.nodes(), s.vfsPerNode(),
+                s.migrations(), peakMib, Math.round(writes.largest / 1024.0), reaction.percentile(50),
+                reaction.percentile(99), (double) totalWrites / done, failed);
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** How many of {@code names} are in each phase (with the reason of their last condition), for a stalled run. */
+    private static Map<String, Long> phases(KubernetesClient client, Set<String> names) {
+        Map<String, Long> count = new TreeMap<>();
+        for (SriovMigration m : client.resources(SriovMigration.class).inNamespace("default").list().getItems()) {
+            if (names.contains(m.getMetadata().getName())) {
+                var st = m.getStatus();
+                String key = st == null || st.phase == null ? "none" : st.phase + (st.conditions.isEmpty() ? ""
+                        : "/" + st.conditions.get(st.conditions.size() - 1).getReason());
+                count.merge(key, 1L, Long::sum);
+            }
+        }
+        return count;
+    }
+
+    private static boolean poolCounts(KubernetesClient client, long wantVfs) {
+        VfPool pool = client.resources(VfPool.class).withName(Sandbox.POOL).get();
+        return pool != null && pool.getStatus() != null && pool.getStatus().totalVfs != null
+                && pool.getStatus().totalVfs >= wantVfs;
+    }
+
+    /** Asks the operator's JVM for a full GC and reads the heap it left from the GC log (-Xlog:gc). */
+    static long heapAfterFullGc(Process operator, Path runDir) throws IOException, InterruptedException {
+        Process jcmd = new ProcessBuilder("jcmd", Long.toString(operator.pid()), "GC.run").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        jcmd.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        Thread.sleep(500);
+        long after = -1;
+        for (String line : Files.readAllLines(runDir.resolve("operator-gc.log"))) {
+            Matcher m = FULL_GC.matcher(line);
+            if (m.find()) {
+                after = Long.parseLong(m.group(2));
+            }
+        }
+        if (after < 0) {
+            throw new UncheckedIOException(new IOException("no full GC in " + runDir.resolve("operator-gc.log")));
+        }
+        return after;
+    }
+
+    private static Optional<Instant> at(SriovMigration m, MigrationPhase phase) {
+        return m.getStatus().phaseTimestamps.stream().filter(t -> t.phase == phase).map(t -> t.at)
+                .map(Timestamps::parse).filter(java.util.Objects::nonNull).findFirst();
+    }
+
+    private static LatencyStats stats(List<Long> values) {
+        return new LatencyStats(values.isEmpty() ? new long[] {0} : values.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    private static String describe(LatencyStats s) {
+        return "p50 " + s.percentile(50) + ", p99 " + s.percentile(99) + ", max " + s.max() + " (n " + s.count() + ")";
+    }
+}
