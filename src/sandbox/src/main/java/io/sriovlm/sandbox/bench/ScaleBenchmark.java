@@ -104,6 +104,10 @@ public final class ScaleBenchmark {
             progress.println("no operator jar at " + OPERATOR_JAR + ": run mvn package first (hack/bench-scale.sh does)");
             return 2;
         }
+        if (s.nodes() < 2 || s.vfsPerNode() < 2 || s.migrations() < 1 || s.inFlight() < 1 || !(s.perSecond() > 0)) {
+            progress.println("at least 2 nodes with 2 VFs, 1 migration, 1 in flight and a positive rate");
+            return 2;
+        }
         Path runDir = Files.createTempDirectory(Files.createDirectories(workDir), "scale-");
         List<String> nodes = new ArrayList<>();
         Map<String, Map<String, Integer>> world = new LinkedHashMap<>();
@@ -136,9 +140,11 @@ public final class ScaleBenchmark {
             sandbox.api().faults().onWrite(writes::record);
             Path kubeconfig = runDir.resolve("operator.kubeconfig");
             sandbox.api().writeOperatorKubeconfig(kubeconfig);
-            Process operator = startOperator(runDir, kubeconfig, s, s.controlPlane() != null);
+            // The operator's log outlives the run's folder: it is where a failed run is explained.
+            Path operatorLog = workDir.resolve("scale-operator.log");
+            Process operator = startOperator(runDir, operatorLog, kubeconfig, s, s.controlPlane() != null);
             try {
-                return measure(sandbox.client(), operator, runDir, s, idle, writes, out, progress);
+                return measure(sandbox.client(), operator, runDir, operatorLog, s, idle, writes, out, progress);
             } finally {
                 operator.destroy();
                 if (!operator.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
@@ -154,11 +160,11 @@ public final class ScaleBenchmark {
         }
     }
 
-    private static Process startOperator(Path runDir, Path kubeconfig, Settings s, boolean leaderElected)
+    private static Process startOperator(Path runDir, Path log, Path kubeconfig, Settings s, boolean leaderElected)
             throws IOException {
         ProcessBuilder pb = new ProcessBuilder("java", "-Xmx" + CHART_HEAP_MIB + "m",
                 "-Xlog:gc:file=" + runDir.resolve("operator-gc.log"), "-jar", OPERATOR_JAR.toAbsolutePath().toString())
-                .redirectErrorStream(true).redirectOutput(runDir.resolve("operator.log").toFile());
+                .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("SRIOVLM_ROLE", "operator");
         pb.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
         pb.environment().put("SRIOVLM_OPERATOR_MAX_IN_FLIGHT", Integer.toString(s.inFlight()));
@@ -173,14 +179,14 @@ public final class ScaleBenchmark {
         return pb.start();
     }
 
-    private static int measure(KubernetesClient client, Process operator, Path runDir, Settings s, Deque<String> idle,
-            WriteStats writes, PrintStream out, PrintStream progress) throws Exception {
+    private static int measure(KubernetesClient client, Process operator, Path runDir, Path operatorLog, Settings s,
+            Deque<String> idle, WriteStats writes, PrintStream out, PrintStream progress) throws Exception {
         long wantVfs = (long) s.nodes() * s.vfsPerNode();
         Instant readyBy = Instant.now().plus(Duration.ofSeconds(120 + s.nodes() / 5));
         while (!poolCounts(client, wantVfs)) {
             if (Instant.now().isAfter(readyBy) || !operator.isAlive()) {
                 progress.println("the pool did not count " + wantVfs + " VFs in time" + (operator.isAlive() ? ""
-                        : " (the operator exited: " + runDir.resolve("operator.log") + ")"));
+                        : " (the operator exited: " + operatorLog + ")"));
                 return 1;
             }
             Thread.sleep(500);
@@ -241,7 +247,7 @@ public final class ScaleBenchmark {
                 while (running.size() >= s.inFlight() || idle.isEmpty()) {
                     idle.wait(1000);
                     if (!operator.isAlive()) {
-                        progress.println("the operator exited: " + runDir.resolve("operator.log"));
+                        progress.println("the operator exited: " + operatorLog);
                         return 1;
                     }
                     if (finished.size() == finishedBefore && System.nanoTime() - waitingSince > STALL.toNanos()) {
