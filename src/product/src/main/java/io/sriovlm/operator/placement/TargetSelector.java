@@ -158,6 +158,15 @@ public final class TargetSelector {
             return new Evaluation(new Choice(nodeName, pool.getMetadata().getName(), vf.get().pciAddress,
                     vf.get().index, bond.get(), null), null, false, false);
         }
+        // A pool that covers the VF but does not list it yet has not rebuilt its ledger since the node's first
+        // report (a fresh install, a new node): wait for it rather than fail the migration.
+        Optional<VfPool> catchingUp = request.pools().stream().filter(pool -> node != null
+                && PoolMembership.coversNode(pool, node) && PoolMembership.coversVf(pool, nic, vf.get())).findFirst();
+        if (catchingUp.isPresent()) {
+            return Evaluation.no("VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
+                    + " is not in the ledger of pool " + catchingUp.get().getMetadata().getName()
+                    + " yet (the pool controller has not counted " + nodeName + "'s report)", true);
+        }
         return Evaluation.no("VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
                 + " is in no VfPool the VM may use", false);
     }

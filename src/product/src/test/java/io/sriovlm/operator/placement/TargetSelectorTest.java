@@ -112,4 +112,19 @@ class TargetSelectorTest {
         assertThat(refusal.retryable()).isTrue();
         assertThat(refusal.message()).contains("inbound limit");
     }
+
+    @Test
+    void aVfThePoolCoversButHasNotCountedYetMakesTheMigrationWaitNotFail() {
+        // The pool's ledger was built when only hv1 had reported (a fresh install): hv2's VF is in no ledger yet.
+        pool = pool("pool-a", Map.of("hv1", nics.get("hv1")), nodes);
+        Refusal waiting = (Refusal) select("hv2");
+        assertThat(waiting.retryable()).as(waiting.message()).isTrue();
+        assertThat(waiting.message()).contains("not in the ledger of pool pool-a yet");
+
+        // A pool that does not cover hv2 at all: no pool the VM may use there, for good.
+        pool.getSpec().nodeSelector.put("rack", "r9");
+        Refusal refused = (Refusal) select("hv2");
+        assertThat(refused.retryable()).isFalse();
+        assertThat(refused.message()).contains("is in no VfPool the VM may use");
+    }
 }
