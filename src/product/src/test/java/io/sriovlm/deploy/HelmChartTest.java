@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import org.junit.jupiter.api.BeforeAll;
+import io.sriovlm.testing.Manifests;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -98,22 +99,22 @@ class HelmChartTest {
         for (String name : List.of("sriovlm-operator", "sriovlm-agent")) {
             List<PolicyRule> helm = one(chart, ClusterRole.class, name).getRules();
             List<PolicyRule> kust = one(kustomize, ClusterRole.class, name).getRules();
-            assertThat(grants(helm)).as("ClusterRole %s", name).isEqualTo(grants(kust));
+            assertThat(Manifests.grants(helm)).as("ClusterRole %s", name).isEqualTo(Manifests.grants(kust));
             assertThat(helm).as("ClusterRole %s, rule by rule", name).isEqualTo(kust);
         }
         Role lease = one(chart, Role.class, "sriovlm-operator-leader-election");
         assertThat(lease.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(lease.getRules()).isEqualTo(one(kustomize, Role.class, lease.getMetadata().getName()).getRules());
-        assertThat(grants(lease.getRules()))
+        assertThat(Manifests.grants(lease.getRules()))
                 .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("create", "get", "patch", "update")));
         // The verbs, spelled out: a change here is a security review, not a refactoring.
-        assertThat(grants(one(chart, ClusterRole.class, "sriovlm-agent").getRules())).containsExactlyInAnyOrderEntriesOf(Map.of(
+        assertThat(Manifests.grants(one(chart, ClusterRole.class, "sriovlm-agent").getRules())).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "sriovlm.io/hypervisornics", Set.of("get", "list", "watch"),
                 "sriovlm.io/hypervisornics/status", Set.of("update"),
                 "sriovlm.io/sriovmigrations", Set.of("list", "watch"),
                 "sriovlm.io/sriovmigrations/status", Set.of("update"),
                 "events", Set.of("create")));
-        assertThat(grants(one(chart, ClusterRole.class, "sriovlm-operator").getRules())).containsExactlyInAnyOrderEntriesOf(Map.of(
+        assertThat(Manifests.grants(one(chart, ClusterRole.class, "sriovlm-operator").getRules())).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch", "delete"),
                 "sriovlm.io/sriovmigrations/status", Set.of("update"),
                 "sriovlm.io/vfpools", Set.of("get", "list", "watch"),
@@ -394,17 +395,4 @@ class HelmChartTest {
         return mounts;
     }
 
-    /** "group/resource" (core group: just "resource") -> verbs. */
-    private static Map<String, Set<String>> grants(List<PolicyRule> rules) {
-        Map<String, Set<String>> grants = new TreeMap<>();
-        for (PolicyRule rule : rules) {
-            for (String group : rule.getApiGroups()) {
-                for (String resource : rule.getResources()) {
-                    grants.computeIfAbsent(group.isEmpty() ? resource : group + "/" + resource, k -> new TreeSet<>())
-                            .addAll(rule.getVerbs());
-                }
-            }
-        }
-        return grants;
-    }
 }

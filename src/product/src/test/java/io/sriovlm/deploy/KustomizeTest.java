@@ -26,6 +26,7 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfHandoff;
 import io.sriovlm.api.v1alpha1.VfPool;
 import org.junit.jupiter.api.BeforeAll;
+import io.sriovlm.testing.Manifests;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -213,15 +214,15 @@ class KustomizeTest {
             }
         });
         // And what it does get is the table in docs/rbac.md, which names the code path of each grant.
-        assertThat(grants(agent.getRules())).isEqualTo(documented("ClusterRole `sriovlm-agent`"));
-        assertThat(grants(agent.getRules())).containsOnlyKeys("sriovlm.io/hypervisornics",
+        assertThat(Manifests.grants(agent.getRules())).isEqualTo(documented("ClusterRole `sriovlm-agent`"));
+        assertThat(Manifests.grants(agent.getRules())).containsOnlyKeys("sriovlm.io/hypervisornics",
                 "sriovlm.io/hypervisornics/status", "sriovlm.io/sriovmigrations", "sriovlm.io/sriovmigrations/status",
                 "events");
     }
 
     @Test
     void operatorRolesGrantExactlyWhatDocsRbacMdLists() {
-        Map<String, Set<String>> cluster = grants(clusterRole("sriovlm-operator").getRules());
+        Map<String, Set<String>> cluster = Manifests.grants(clusterRole("sriovlm-operator").getRules());
         assertThat(cluster).isEqualTo(documented("ClusterRole `sriovlm-operator`"));
         // The calls the operator code makes, spelled out, so that neither the doc nor the manifest can drop one.
         assertThat(cluster).containsEntry("sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch", "delete"))
@@ -242,14 +243,14 @@ class KustomizeTest {
                 .filter(r -> r.getMetadata().getName().equals("sriovlm-operator-leader-election")).findFirst()
                 .orElseThrow();
         assertThat(lease.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
-        assertThat(grants(lease.getRules())).isEqualTo(documented("Role `sriovlm-operator-leader-election`"))
+        assertThat(Manifests.grants(lease.getRules())).isEqualTo(documented("Role `sriovlm-operator-leader-election`"))
                 .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("create", "get", "patch", "update")));
 
         Role evacuation = rendered.stream().filter(Role.class::isInstance).map(Role.class::cast)
                 .filter(r -> r.getMetadata().getName().equals("sriovlm-operator-evacuation")).findFirst()
                 .orElseThrow();
         assertThat(evacuation.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
-        assertThat(grants(evacuation.getRules())).isEqualTo(documented("Role `sriovlm-operator-evacuation`"))
+        assertThat(Manifests.grants(evacuation.getRules())).isEqualTo(documented("Role `sriovlm-operator-evacuation`"))
                 .containsExactlyInAnyOrderEntriesOf(Map.of(
                         "sriovlm.io/sriovmigrations", Set.of("create"),
                         "pods", Set.of("list", "watch", "create", "delete"),
@@ -399,20 +400,6 @@ class KustomizeTest {
         return volume.getHostPath().getPath();
     }
 
-    // --- RBAC as data: "group/resource" (core group: just "resource") -> verbs
-
-    private static Map<String, Set<String>> grants(List<PolicyRule> rules) {
-        Map<String, Set<String>> grants = new TreeMap<>();
-        for (PolicyRule rule : rules) {
-            for (String group : rule.getApiGroups()) {
-                for (String resource : rule.getResources()) {
-                    grants.computeIfAbsent(group.isEmpty() ? resource : group + "/" + resource, k -> new TreeSet<>())
-                            .addAll(rule.getVerbs());
-                }
-            }
-        }
-        return grants;
-    }
 
     /** The table under the docs/rbac.md heading that names {@code role}: API group | resource | verbs | ... */
     private static Map<String, Set<String>> documented(String role) {

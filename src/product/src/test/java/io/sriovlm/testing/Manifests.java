@@ -55,4 +55,19 @@ public final class Manifests {
         }
         return objects;
     }
+
+    /** RBAC rules as data: "group/resource" (core group: just "resource") -> verbs. */
+    public static java.util.Map<String, java.util.Set<String>> grants(
+            List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> rules) {
+        java.util.Map<String, java.util.Set<String>> grants = new java.util.TreeMap<>();
+        for (var rule : rules) {
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    grants.computeIfAbsent(group.isEmpty() ? resource : group + "/" + resource,
+                            k -> new java.util.TreeSet<>()).addAll(rule.getVerbs());
+                }
+            }
+        }
+        return grants;
+    }
 }
