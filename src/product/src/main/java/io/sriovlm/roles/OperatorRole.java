@@ -15,7 +15,8 @@ import io.sriovlm.operator.reconciler.EvacuationReconciler;
 import io.sriovlm.operator.reconciler.HypervisorNicReconciler;
 import io.sriovlm.operator.reconciler.MigrationHistory;
 import io.sriovlm.operator.reconciler.SriovMigrationReconciler;
-import io.sriovlm.operator.reconciler.VfPoolLedgerWriter;
+import io.sriovlm.operator.reconciler.VfClaims;
+import io.sriovlm.operator.reconciler.VfPoolStatusWriter;
 import io.sriovlm.operator.reconciler.VfPoolReconciler;
 
 import java.time.Clock;
@@ -41,13 +42,13 @@ public final class OperatorRole {
         });
         EventRecorder events = new EventRecorder(client, COMPONENT, clock);
         MigrationStatusWriter writer = MigrationStatusWriter.forOperator(client, events, clock);
-        VfPoolLedgerWriter ledger = new VfPoolLedgerWriter(client, clock);
+        VfClaims claims = new VfClaims(client, clock);
         MigrationMetrics metrics = new MigrationMetrics(meters);
-        operator.register(new SriovMigrationReconciler(config, writer, ledger,
+        operator.register(new SriovMigrationReconciler(config, writer, claims,
                 new MigrationHistory(client, config.history(), metrics), metrics, clock),
                 o -> o.withName("sriovmigration").withFinalizer(Finalizers.ROLLBACK).withGenerationAware(false)
                         .watchingAllNamespaces());
-        operator.register(new VfPoolReconciler(ledger, events, clock),
+        operator.register(new VfPoolReconciler(client, new VfPoolStatusWriter(client), claims, events, clock),
                 o -> o.withName("vfpool").withGenerationAware(false));
         operator.register(new HypervisorNicReconciler(client, config, events, clock),
                 o -> o.withName("hypervisornic").withGenerationAware(false));

@@ -71,7 +71,7 @@ class HelmChartTest {
     @Test
     void chartCrdsAreByteIdenticalToTheTopLevelCrds() throws IOException {
         Set<String> top = names(Path.of("crds"), ".sriovlm.io.yaml");
-        assertThat(names(CHART.resolve("crds"), ".yaml")).isEqualTo(top).hasSize(3);
+        assertThat(names(CHART.resolve("crds"), ".yaml")).isEqualTo(top).hasSize(4);
         for (String name : top) {
             assertThat(Files.readAllBytes(CHART.resolve("crds").resolve(name)))
                     .as("charts/sriovlm/crds/%s differs from crds/%s; run hack/update-crds.sh", name, name)
@@ -114,16 +114,17 @@ class HelmChartTest {
                 "sriovlm.io/sriovmigrations", Set.of("list", "watch"),
                 "sriovlm.io/sriovmigrations/status", Set.of("update"),
                 "events", Set.of("create")));
-        assertThat(Manifests.grants(one(chart, ClusterRole.class, "sriovlm-operator").getRules())).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch", "delete"),
-                "sriovlm.io/sriovmigrations/status", Set.of("update"),
-                "sriovlm.io/vfpools", Set.of("get", "list", "watch"),
-                "sriovlm.io/vfpools/status", Set.of("update"),
-                "sriovlm.io/hypervisornics", Set.of("list", "watch", "patch"),
-                "sriovlm.io/hypervisornics/status", Set.of("update"),
-                "nodes", Set.of("list", "watch"),
-                "nodes/status", Set.of("update"),
-                "events", Set.of("create")));
+        assertThat(Manifests.grants(one(chart, ClusterRole.class, "sriovlm-operator").getRules())).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+                Map.entry("sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch", "delete")),
+                Map.entry("sriovlm.io/sriovmigrations/status", Set.of("update")),
+                Map.entry("sriovlm.io/vfpools", Set.of("list", "watch")),
+                Map.entry("sriovlm.io/vfclaims", Set.of("get", "list", "watch", "create", "update", "delete")),
+                Map.entry("sriovlm.io/vfpools/status", Set.of("update")),
+                Map.entry("sriovlm.io/hypervisornics", Set.of("list", "watch", "patch")),
+                Map.entry("sriovlm.io/hypervisornics/status", Set.of("update")),
+                Map.entry("nodes", Set.of("list", "watch")),
+                Map.entry("nodes/status", Set.of("update")),
+                Map.entry("events", Set.of("create"))));
         Role evacuation = one(chart, Role.class, "sriovlm-operator-evacuation");
         assertThat(evacuation.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(evacuation.getRules()).isEqualTo(one(kustomize, Role.class, "sriovlm-operator-evacuation").getRules());

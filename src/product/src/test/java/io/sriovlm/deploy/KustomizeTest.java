@@ -68,11 +68,12 @@ class KustomizeTest {
     }
 
     @Test
-    void rendersTheNamespaceAndTheThreeCrds() {
+    void rendersTheNamespaceAndTheFourCrds() {
         assertThat(rendered).filteredOn(o -> o.getKind().equals("Namespace"))
                 .extracting(o -> o.getMetadata().getName()).containsExactly(NAMESPACE);
         assertThat(crds()).extracting(o -> o.getMetadata().getName()).containsExactlyInAnyOrder(
-                "hypervisornics.sriovlm.io", "sriovmigrations.sriovlm.io", "vfpools.sriovlm.io");
+                "hypervisornics.sriovlm.io", "sriovmigrations.sriovlm.io", "vfpools.sriovlm.io",
+                "vfclaims.sriovlm.io");
         assertThat(crds()).allSatisfy(crd -> assertThat(crd.getMetadata().getNamespace()).isNull());
     }
 
@@ -228,6 +229,7 @@ class KustomizeTest {
         assertThat(cluster).containsEntry("sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch", "delete"))
                 .containsEntry("sriovlm.io/sriovmigrations/status", Set.of("update"))
                 .containsEntry("sriovlm.io/vfpools/status", Set.of("update"))
+                .containsEntry("sriovlm.io/vfclaims", Set.of("get", "list", "watch", "create", "update", "delete"))
                 .containsEntry("sriovlm.io/hypervisornics", Set.of("list", "watch", "patch"))
                 .containsEntry("sriovlm.io/hypervisornics/status", Set.of("update"))
                 .containsEntry("nodes", Set.of("list", "watch"))
@@ -235,9 +237,11 @@ class KustomizeTest {
                 .containsEntry("events", Set.of("create"));
         assertThat(cluster.values()).allSatisfy(verbs -> assertThat(verbs).doesNotContain("*", "deletecollection",
                 "escalate", "bind", "impersonate"));
-        // Cluster-wide delete only of finished SriovMigrations (history retention, docs/decisions/012).
+        // Cluster-wide delete only of finished SriovMigrations (history retention, docs/decisions/012) and of the
+        // operator's own VfClaims (docs/decisions/013).
         assertThat(cluster.entrySet()).filteredOn(grant -> grant.getValue().contains("delete"))
-                .extracting(Map.Entry::getKey).containsExactly("sriovlm.io/sriovmigrations");
+                .extracting(Map.Entry::getKey).containsExactlyInAnyOrder("sriovlm.io/sriovmigrations",
+                        "sriovlm.io/vfclaims");
 
         Role lease = rendered.stream().filter(Role.class::isInstance).map(Role.class::cast)
                 .filter(r -> r.getMetadata().getName().equals("sriovlm-operator-leader-election")).findFirst()

@@ -15,12 +15,13 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
 import io.sriovlm.api.v1alpha1.TeamingSummary;
+import io.sriovlm.api.v1alpha1.VfClaim;
+import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolSpec;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.placement.NicHealth;
-import io.sriovlm.operator.placement.VfLedger;
 
 import java.time.Instant;
 import java.util.List;
@@ -98,14 +99,41 @@ public final class Objects {
         return t;
     }
 
-    /** A pool over every node, with its ledger computed from the NICs. */
-    public static VfPool pool(String name, Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
+    /** A pool over every node. */
+    public static VfPool pool(String name) {
         VfPool pool = new VfPool();
         pool.getMetadata().setName(name);
         pool.getMetadata().setGeneration(1L);
         pool.setSpec(new VfPoolSpec());
-        pool.setStatus(VfLedger.recompute(pool, nics, nodes, Set.of(), NOW));
         return pool;
+    }
+
+    /** What the operator decides on: these objects, the ledger derived from them, at {@link #NOW}. */
+    public static io.sriovlm.operator.phases.ClusterView view(Map<String, HypervisorNic> nics, Map<String, Node> nodes,
+            List<VfPool> pools, List<VfClaim> claims, List<SriovMigration> migrations,
+            io.sriovlm.operator.OperatorConfig config) {
+        var ledger = io.sriovlm.operator.placement.VfLedger.of(nics, nodes, claims, migrations.stream()
+                .filter(io.sriovlm.operator.phases.ClusterView::isActive)
+                .map(io.sriovlm.operator.placement.VfLedger.LiveMigration::of).toList());
+        return new io.sriovlm.operator.phases.ClusterView(nics, nodes, pools, ledger, migrations, config, NOW);
+    }
+
+    /** A claim of VF {@code index} of {@code node} by migration {@code migrationUid} for {@code vm}, in pool-a. */
+    public static VfClaim claim(String node, int index, String vm, String migrationUid, VfClaimSpec.State state) {
+        VfClaimSpec spec = new VfClaimSpec();
+        spec.node = node;
+        spec.pciAddress = vfPci(index);
+        spec.vfIndex = index;
+        spec.pool = "pool-a";
+        spec.vm = vm;
+        spec.migration = "default/" + migrationUid;
+        spec.migrationUid = migrationUid;
+        spec.state = state;
+        spec.since = Timestamps.format(NOW);
+        VfClaim claim = VfClaim.of(spec);
+        claim.getMetadata().setUid("claim-" + migrationUid);
+        claim.getMetadata().setResourceVersion("1");
+        return claim;
     }
 
     public static SriovMigration migration(String name, String vm, MigrationPhase phase) {

@@ -7,9 +7,8 @@ import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.api.v1alpha1.VfPool;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
+import io.sriovlm.api.v1alpha1.VfClaim;
+import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.sandbox.host.SimulatedHypervisor;
 
@@ -31,7 +30,7 @@ import java.util.stream.Collectors;
  * <li>each VM runs on exactly one node;</li>
  * <li>each VM has a working path: its VF attached with the bond on the VF representor, or the standby path with the
  * bond on the SF representor;</li>
- * <li>no VF is held twice (attached to two domains, or listed twice in a pool);</li>
+ * <li>no VF is held twice (attached to two domains, or claimed for one VM and attached to another);</li>
  * <li>no reservation outlives its migration;</li>
  * <li>no migration stays in a non-terminal phase past its deadline plus a margin.</li>
  * </ol>
@@ -84,24 +83,17 @@ public final class InvariantChecker {
         Set<String> live = migrations.stream()
                 .filter(m -> m.getStatus() == null || m.getStatus().phase == null || !m.getStatus().phase.isTerminal())
                 .map(m -> m.getMetadata().getUid()).collect(Collectors.toSet());
-        for (VfPool pool : client.resources(VfPool.class).list().getItems()) {
-            if (pool.getStatus() == null) {
-                continue;
+        // A claim's name is its VF, so the API already refuses a second holder; what remains to check is that the
+        // holder is right: a reservation's VF is attached to no other domain, and its migration is still live.
+        for (VfClaim claim : Ledgers.claims(client)) {
+            VfClaimSpec c = claim.getSpec();
+            String vf = c.node + "/" + c.pciAddress;
+            List<String> attached = holdersOfVf.getOrDefault(vf, List.of());
+            if (attached.stream().anyMatch(domain -> !domain.equals(c.vm))) {
+                violations.add("VF " + vf + " is claimed for " + c.vm + " but attached to " + attached);
             }
-            Map<String, Integer> listed = new HashMap<>();
-            pool.getStatus().nodes.forEach(n -> n.vfs.forEach(v -> listed.merge(n.node + "/" + v.pciAddress, 1, Integer::sum)));
-            listed.forEach((vf, times) -> {
-                if (times > 1) {
-                    violations.add("pool " + pool.getMetadata().getName() + " lists VF " + vf + " " + times + " times");
-                }
-            });
-            for (var node : pool.getStatus().nodes) {
-                for (VfEntry vf : node.vfs) {
-                    if (vf.state == VfState.Reserved && !live.contains(vf.migrationUid)) {
-                        violations.add("pool " + pool.getMetadata().getName() + " keeps VF " + node.node + "/"
-                                + vf.pciAddress + " reserved for " + vf.migration + ", which is finished or gone");
-                    }
-                }
+            if (c.state == VfClaimSpec.State.Reserved && !live.contains(c.migrationUid)) {
+                violations.add("VF " + vf + " stays reserved for " + c.migration + ", which is finished or gone");
             }
         }
         Instant now = Instant.now();

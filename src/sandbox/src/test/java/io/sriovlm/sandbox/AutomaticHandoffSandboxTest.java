@@ -1,11 +1,11 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.operator.placement.VfLedger;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfHandoff;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.api.v1alpha1.Reasons;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -39,12 +39,12 @@ class AutomaticHandoffSandboxTest {
         assertThat(s.standbyStartedAt).as("the device-removed event of QEMU's unplug").isNotNull();
         assertThat(s.bondSwitchLagMs).isNotNull();
         // The operator hands the reservation to the VM right after the phase change it reacts to.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(targetVfEntry().state)
-                .isEqualTo(VfState.Allocated));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(targetVfEntry().state())
+                .isEqualTo(io.sriovlm.operator.placement.VfLedger.State.Allocated));
     }
 
-    private io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry targetVfEntry() {
-        return io.sriovlm.operator.placement.VfLedger.find(pool(world.client()), "hv2", "0000:06:00.1").orElseThrow();
+    private io.sriovlm.operator.placement.VfLedger.Entry targetVfEntry() {
+        return Ledgers.find(world.client(), "hv2", "0000:06:00.1").orElseThrow();
     }
 
     @Test
@@ -62,7 +62,6 @@ class AutomaticHandoffSandboxTest {
         assertThat(TeamingXml.inspect(domain.xml()).primaryPciAddress()).isEqualTo("0000:06:00.1");
         assertThat(world.sandbox().host("hv2").domain("vm-01")).isEmpty();
         assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pool(world.client()).nodes.stream()
-                .flatMap(n -> n.vfs.stream()).noneMatch(v -> v.state == VfState.Reserved)).isTrue());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Ledgers.reservations(world.client())).isEmpty());
     }
 }

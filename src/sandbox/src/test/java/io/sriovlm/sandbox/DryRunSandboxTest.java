@@ -1,12 +1,12 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.operator.placement.VfLedger;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.operator.phases.DryRunHandler;
 import io.sriovlm.testing.host.FakeNicNames;
@@ -60,7 +60,7 @@ class DryRunSandboxTest {
         String xmlAfter = world.sandbox().host("hv1").domain("vm-01").orElseThrow().xml();
         assertThat(xmlAfter).isEqualTo(xmlBefore);
         assertThat(TeamingXml.inspect(xmlAfter).primaryPciAddress()).isEqualTo("0000:06:00.1");
-        assertThat(pool(world.client()).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
+        assertThat(Ledgers.reservations(world.client())).isEmpty();
         Map<String, String> labels = done.getMetadata().getLabels() == null ? Map.of() : done.getMetadata().getLabels();
         // Only the source agent was asked (for its libvirt check); no target label would wake the target agent.
         assertThat(labels).containsEntry(Labels.SOURCE_NODE, "hv1").doesNotContainKey(Labels.TARGET_NODE);
@@ -73,9 +73,8 @@ class DryRunSandboxTest {
         // vm-02 uses SF netdev meth1, which pairs with VF 1; on hv2 another domain holds VF 1.
         String vf1 = FakeNicNames.pciAddressOfVf(Sandbox.PF_PCI, 1);
         world.sandbox().host("hv2").define(Sandbox.teamedDomain("vm-07", 1, vf1), true);
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> pool(world.client()).nodes.stream()
-                .filter(n -> n.node.equals("hv2")).flatMap(n -> n.vfs.stream())
-                .anyMatch(v -> vf1.equals(v.pciAddress) && v.state == VfState.Allocated));
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> Ledgers.find(world.client(), "hv2", vf1)
+                .map(v -> v.state() == VfLedger.State.Allocated).orElse(false));
         create(world.client(), "dry-vm-02", "vm-02", "hv2", spec -> spec.dryRun = true);
         SriovMigration done = awaitTerminal(world.client(), "dry-vm-02", Duration.ofSeconds(20));
         assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Failed);
@@ -112,7 +111,7 @@ class DryRunSandboxTest {
             assertThat(c.get(ConditionTypes.PREFLIGHT).getStatus()).isEqualTo("False");
             assertThat(c.get(ConditionTypes.PREFLIGHT).getMessage()).contains(ConditionTypes.PREFLIGHT_LIBVIRT);
             assertThat(world.sandbox().host("hv1").domain("vm-01").orElseThrow().xml()).isEqualTo(xmlBefore);
-            assertThat(pool(world.client()).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
+            assertThat(Ledgers.reservations(world.client())).isEmpty();
         } finally {
             world.sandbox().host("hv1").faults().makeReachable(hv2);
         }

@@ -202,9 +202,7 @@ class FaultMatrixSandboxTest {
                 .untilAsserted(() -> assertThat(checker.violations()).isEmpty());
         // the next cell starts from a world at rest: the ledger settled, no VF reserved
         await().atMost(Duration.ofSeconds(15)).until(() -> {
-            var pool = SandboxFixture.pool(client);
-            return pool != null && pool.nodes.stream().flatMap(n -> n.vfs.stream())
-                    .noneMatch(v -> v.state == io.sriovlm.api.v1alpha1.VfPoolStatus.VfState.Reserved);
+            return Ledgers.reservations(client).isEmpty();
         });
     }
 

@@ -1,13 +1,12 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.operator.placement.VfLedger;
 import io.fabric8.kubernetes.api.model.Event;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.api.v1alpha1.Reasons;
-import io.sriovlm.operator.placement.VfLedger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -41,7 +40,7 @@ class FaultSandboxTest {
         assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
         assertThat(m.getStatus().standbyWindowMs).isNotNull();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                VfLedger.find(pool(world.client()), "hv2", m.getStatus().targetVf).orElseThrow().state).isEqualTo(VfState.Free));
+                Ledgers.find(world.client(), "hv2", m.getStatus().targetVf).orElseThrow().state()).isEqualTo(VfLedger.State.Free));
     }
 
     private boolean hasEvent(SriovMigration m, String reason) {
@@ -101,8 +100,7 @@ class FaultSandboxTest {
         assertThat(TeamingXml.inspect(domain.xml()).primaryPciAddress()).isEqualTo("0000:06:00.1");
         assertThat(world.sandbox().host("hv2").domain("vm-01")).isEmpty();
         assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isEqualTo("ens2_0");
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pool(world.client()).nodes.stream()
-                .flatMap(n -> n.vfs.stream()).noneMatch(v -> v.state == VfState.Reserved)).isTrue());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Ledgers.reservations(world.client())).isEmpty());
     }
 
     @Test
@@ -141,9 +139,9 @@ class FaultSandboxTest {
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
         // The operator hands the reservation to the VM when its informer shows Succeeded, just after we saw it.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            var entry = VfLedger.find(pool(world.client()), "hv2", m.getStatus().targetVf).orElseThrow();
-            assertThat(entry.state).isEqualTo(VfState.Allocated);
-            assertThat(entry.vm).isEqualTo("vm-01");
+            var entry = Ledgers.find(world.client(), "hv2", m.getStatus().targetVf).orElseThrow();
+            assertThat(entry.state()).isEqualTo(VfLedger.State.Allocated);
+            assertThat(entry.vm()).isEqualTo("vm-01");
         });
     }
 }

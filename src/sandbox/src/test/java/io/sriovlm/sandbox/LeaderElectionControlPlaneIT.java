@@ -1,11 +1,10 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.operator.placement.VfLedger;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
-import io.sriovlm.operator.placement.VfLedger;
 import io.sriovlm.sandbox.controlplane.ControlPlaneApi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -102,11 +101,11 @@ class LeaderElectionControlPlaneIT {
 
         SriovMigration done = awaitTerminal(client, "move-vm-01", Duration.ofSeconds(60));
         assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
-        // The ledger follows the Succeeded write: the new leader's VfPool controller writes it.
+        // The claim is handed to vm-01 with the Succeeded write (or by the new leader's pool controller after it).
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-            var entry = VfLedger.find(pool(client), "hv2", done.getStatus().targetVf).orElseThrow();
-            assertThat(entry.state).isEqualTo(VfState.Allocated);
-            assertThat(entry.vm).isEqualTo("vm-01");
+            var entry = Ledgers.find(client, "hv2", done.getStatus().targetVf).orElseThrow();
+            assertThat(entry.state()).isEqualTo(VfLedger.State.Allocated);
+            assertThat(entry.vm()).isEqualTo("vm-01");
         });
         // A migration created after the takeover: only the new leader can admit and schedule it.
         create(client, "move-vm-02", "vm-02", "hv2");

@@ -1,11 +1,10 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.api.v1alpha1.VfClaimSpec;
+import io.sriovlm.operator.placement.VfLedger;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.NodeVfs;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
@@ -33,9 +32,8 @@ class LeaseReleaseSandboxTest {
     @RegisterExtension
     static final SandboxExtension world = SandboxExtension.perClass(Duration.ofMillis(100));
 
-    private static Optional<VfEntry> reservationOf(String uid) {
-        return pool(world.client()).nodes.stream().flatMap(n -> n.vfs.stream()).filter(v -> uid.equals(v.migrationUid))
-                .findFirst();
+    private static Optional<VfClaimSpec> reservationOf(String uid) {
+        return Ledgers.reservationOf(world.client(), uid);
     }
 
     /** Waits in Preparing on hv2 (whose agent is stopped) with its VF reserved there. */
@@ -45,7 +43,7 @@ class LeaseReleaseSandboxTest {
         awaitPhase(world.client(), name, p -> p == MigrationPhase.Preparing, Duration.ofSeconds(15));
         String uid = m.getMetadata().getUid();
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .until(() -> reservationOf(uid).map(v -> v.state == VfState.Reserved).orElse(false));
+                .until(() -> reservationOf(uid).isPresent());
         return m;
     }
 
@@ -58,11 +56,10 @@ class LeaseReleaseSandboxTest {
 
             world.sandbox().host("hv1").destroy("vm-02");
 
-            // The ledger drops the stale lease as soon as hv1's agent stops reporting vm-02 ...
+            // The claim goes as soon as hv1's agent stops reporting vm-02 ...
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() ->
-                    reservationOf(m.getMetadata().getUid()).isEmpty() && pool(world.client()).nodes.stream()
-                            .filter(n -> n.node.equals("hv2")).flatMap(n -> n.vfs.stream())
-                            .anyMatch(v -> reserved.equals(v.pciAddress) && v.state == VfState.Free));
+                    reservationOf(m.getMetadata().getUid()).isEmpty() && Ledgers.find(world.client(), "hv2", reserved)
+                            .map(v -> v.state() == VfLedger.State.Free).orElse(false));
             // ... and the migration ends, saying why, well before its Preparing deadline.
             SriovMigration done = awaitTerminal(world.client(), "lease-vm-02", Duration.ofSeconds(15));
             assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Failed);
@@ -78,18 +75,16 @@ class LeaseReleaseSandboxTest {
     @Order(2)
     void aRemovedNodeDropsItsVfsAndTheReservationsOnIt() {
         SriovMigration m = waitingInPreparing("lease-vm-01", "vm-01");
-        assertThat(pool(world.client()).nodes).extracting(n -> n.node).contains("hv2");
+        assertThat(pool(world.client()).nodeCount).isEqualTo(2);
 
         assertThat(world.client().nodes().withName("hv2").delete()).isNotEmpty();
 
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() ->
-                pool(world.client()).nodes.stream().noneMatch(n -> n.node.equals("hv2")));
+                reservationOf(m.getMetadata().getUid()).isEmpty() && pool(world.client()).nodeCount == 1);
         var status = pool(world.client());
-        assertThat(reservationOf(m.getMetadata().getUid())).isEmpty();
-        assertThat(status.nodes).extracting(n -> n.node).containsExactly("hv1");
-        assertThat(status.totalVfs).isEqualTo(status.nodes.stream().mapToInt(n -> n.total).sum());
-        assertThat(status.nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
-        NodeVfs hv1 = status.nodes.get(0);
-        assertThat(hv1.total).isEqualTo(Sandbox.VFS_PER_NODE);
+        assertThat(Ledgers.claims(world.client())).isEmpty();
+        assertThat(status.totalVfs).isEqualTo(Sandbox.VFS_PER_NODE);
+        assertThat(status.reservedVfs).isZero();
+        assertThat(Ledgers.find(world.client(), "hv2", "0000:06:00.1")).isEmpty();
     }
 }

@@ -1,5 +1,6 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.operator.placement.VfLedger;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -7,9 +8,7 @@ import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.api.v1alpha1.Reasons;
-import io.sriovlm.operator.placement.VfLedger;
 import io.sriovlm.sandbox.api.ApiFaults;
 import io.sriovlm.testing.Kubectl;
 import io.sriovlm.sandbox.faults.PhaseTrigger;
@@ -82,9 +81,9 @@ class MigrationControlPlaneIT {
         assertThat(TeamingXml.inspect(world.sandbox().host("hv2").domain("vm-01").orElseThrow().xml())
                 .primaryPciAddress()).isEqualTo(s.targetVf);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            var entry = VfLedger.find(pool(client), "hv2", s.targetVf).orElseThrow();
-            assertThat(entry.state).isEqualTo(VfState.Allocated);
-            assertThat(entry.vm).isEqualTo("vm-01");
+            var entry = Ledgers.find(client, "hv2", s.targetVf).orElseThrow();
+            assertThat(entry.state()).isEqualTo(VfLedger.State.Allocated);
+            assertThat(entry.vm()).isEqualTo("vm-01");
         });
     }
 
@@ -113,7 +112,7 @@ class MigrationControlPlaneIT {
                 .isNotEmpty().allSatisfy(c -> assertThat(c.getStatus()).as(c.getMessage()).isEqualTo("True"));
         assertThat(world.sandbox().host("hv1").domain("vm-02").orElseThrow().xml()).isEqualTo(before);
         assertThat(world.sandbox().host("hv2").domain("vm-02")).isEmpty();
-        assertThat(pool(client).nodes).flatExtracting(n -> n.vfs).noneMatch(v -> v.state == VfState.Reserved);
+        assertThat(Ledgers.reservations(client)).isEmpty();
     }
 
     @Test
@@ -168,8 +167,8 @@ class MigrationControlPlaneIT {
         SriovMigration done = awaitTerminal(client, "ssa-vm-02", Duration.ofSeconds(60));
         assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
         // The ledger's last write lands after Succeeded; read once it has.
-        await().atMost(Duration.ofSeconds(10)).until(() -> VfLedger.find(pool(client), "hv2", done.getStatus().targetVf)
-                .map(e -> e.state == VfState.Allocated).orElse(false));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Ledgers.find(client, "hv2", done.getStatus().targetVf)
+                .map(e -> e.state() == VfLedger.State.Allocated).orElse(false));
         SriovMigration before = SandboxFixture.get(client, "ssa-vm-02");
 
         Kubectl.Run again = kubectl.run("apply", "--server-side", "--field-manager", "flux", "-f", manifest.toString());

@@ -1,11 +1,10 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.operator.placement.VfLedger;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
-import io.sriovlm.operator.placement.VfLedger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -70,9 +69,9 @@ class MigrationSandboxTest {
         assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
         // The ledger follows the Succeeded write asynchronously (the pool reconciler, on the migration's event).
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-            var entry = VfLedger.find(pool(client), "hv2", "0000:06:00.1").orElseThrow();
-            assertThat(entry.state).isEqualTo(VfState.Allocated);
-            assertThat(entry.vm).isEqualTo("vm-01");
+            var entry = Ledgers.find(client, "hv2", "0000:06:00.1").orElseThrow();
+            assertThat(entry.state()).isEqualTo(VfLedger.State.Allocated);
+            assertThat(entry.vm()).isEqualTo("vm-01");
         });
 
         var registry = sandbox.meters();

@@ -21,7 +21,8 @@ public class CrdPostProcessor implements CRDPostProcessor {
     private static final Map<String, Class<?>> KINDS = Map.of(
             "SriovMigration", SriovMigration.class,
             "HypervisorNic", HypervisorNic.class,
-            "VfPool", VfPool.class);
+            "VfPool", VfPool.class,
+            "VfClaim", VfClaim.class);
 
     @Override
     public HasMetadata process(HasMetadata crd, String crdSpecVersion) {

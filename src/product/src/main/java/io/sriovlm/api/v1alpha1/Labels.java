@@ -9,8 +9,10 @@ public final class Labels {
     public static final String TARGET_NODE = GROUP + "/target-node";
     /** On a SriovMigration: the VM it moves, so that "one active migration per VM" is a label lookup. */
     public static final String VM = GROUP + "/vm";
-    /** On a HypervisorNic: the node it describes, so an agent can select its own objects. */
+    /** On a HypervisorNic: the node it describes, so an agent can select its own objects. On a VfClaim: its VF's node. */
     public static final String NODE = GROUP + "/node";
+    /** On a VfClaim: the VfPool it was reserved from ({@code kubectl get vfclaims -l sriovlm.io/pool=...}). */
+    public static final String POOL = GROUP + "/pool";
     /**
      * On a Node: value {@link #ON_CORDON} opts it in to evacuation when cordoned. Also the key of a taint that starts
      * an evacuation by itself (docs/decisions/007-evacuation.md).

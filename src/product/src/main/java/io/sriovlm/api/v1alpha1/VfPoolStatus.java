@@ -7,40 +7,21 @@ import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The allocation ledger: who holds each VF of the pool. A VF never has two holders. */
+/**
+ * The pool's counts and conditions. Who holds which VF is not here: each held VF is a {@link VfClaim}, and the rest
+ * is in the nodes' HypervisorNics, so this object stays the same size whatever the fleet (docs/decisions/013).
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class VfPoolStatus {
     public Long observedGeneration;
+    @JsonPropertyDescription("Nodes that report VFs in this pool.")
+    public Integer nodeCount;
     public Integer totalVfs;
+    @JsonPropertyDescription("VFs neither attached to a domain nor claimed.")
     public Integer freeVfs;
-    public List<NodeVfs> nodes = new ArrayList<>();
+    @JsonPropertyDescription("VFs claimed by a migration in flight (kubectl get vfclaims).")
+    public Integer reservedVfs;
+    @JsonPropertyDescription("VFs attached to a domain, or kept for a VM that is being moved away or was just moved in.")
+    public Integer allocatedVfs;
     public List<Condition> conditions = new ArrayList<>();
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class NodeVfs {
-        public String node;
-        public Integer total;
-        public Integer free;
-        public Integer allocated;
-        public Integer reserved;
-        public List<VfEntry> vfs = new ArrayList<>();
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class VfEntry {
-        public String pciAddress;
-        public Integer index;
-        public VfState state;
-        @JsonPropertyDescription("Domain holding the VF (attached, or reserved for it).")
-        public String vm;
-        @JsonPropertyDescription("namespace/name of the migration that reserved the VF.")
-        public String migration;
-        @JsonPropertyDescription("UID of that migration, so a re-created migration of the same name never inherits the reservation.")
-        public String migrationUid;
-        public String since;
-    }
-
-    public enum VfState {
-        Free, Reserved, Allocated
-    }
 }

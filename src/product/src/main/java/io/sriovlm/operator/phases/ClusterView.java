@@ -7,6 +7,7 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.operator.placement.VfLedger;
 
 import java.time.Instant;
 import java.util.Collection;
@@ -16,7 +17,7 @@ import java.util.Optional;
 
 /** A snapshot of what the operator's informers hold, on which the pure phase handlers decide. */
 public record ClusterView(Map<String, HypervisorNic> nicsByNode, Map<String, Node> nodes, List<VfPool> pools,
-        Collection<SriovMigration> migrations, OperatorConfig config, Instant now) {
+        VfLedger ledger, Collection<SriovMigration> migrations, OperatorConfig config, Instant now) {
 
     public Optional<VmStatus> vmOn(String node, String vm) {
         HypervisorNic nic = nicsByNode.get(node);

@@ -74,8 +74,7 @@ public final class Oversight {
 
     /**
      * Preparing is the target agent's, but nothing on the source has changed yet: a VM that no agent reports any
-     * more (destroyed or undefined) will not be moved, and the ledger has already dropped its lease
-     * ({@code VfLedger.recompute}). Ends the migration with VmNotFound rather than waiting for the phase deadline,
+     * more (destroyed or undefined) will not be moved, and its VF claim is released ({@code VfLedger.fateOf}). Ends the migration with VmNotFound rather than waiting for the phase deadline,
      * which a stalled target agent would otherwise make it do. Races the target agent's own write with optimistic
      * concurrency: whichever loses looks again (a migration that reached SwitchingToStandby is failed by the source
      * agent instead).

@@ -12,7 +12,6 @@ import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.TargetSelector;
 import io.sriovlm.operator.placement.TargetSelector.Choice;
-import io.sriovlm.operator.placement.VfLedger;
 
 import java.util.HashMap;
 import java.util.List;
@@ -77,25 +76,19 @@ public final class SchedulingHandler {
         }
         String standbyDevice = vm.teaming == null ? null : vm.teaming.standbyDevice;
         return TargetSelector.select(new TargetSelector.Request(m.getSpec().vmName, standbyDevice, source,
-                m.getSpec().targetNode, pools, view.nicsByNode(), view.nodes(), inboundByNode(view),
+                m.getSpec().targetNode, pools, view.ledger(), view.nicsByNode(), view.nodes(), inboundByNode(view),
                 view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter()));
     }
 
+    /** The VF this migration already holds (a re-run after a crash, or the one reserved on admission). */
     static Optional<Choice> heldReservation(SriovMigration m, ClusterView view) {
-        String uid = m.getMetadata().getUid();
-        for (VfPool pool : view.pools()) {
-            var entry = VfLedger.reservationOf(pool.getStatus(), uid);
-            if (entry.isPresent()) {
-                String node = VfLedger.nodeOfReservation(pool.getStatus(), uid).orElseThrow();
-                HypervisorNic nic = view.nicsByNode().get(node);
-                var bond = nic == null ? null : nic.getSpec().bonds.stream()
-                        .filter(b -> entry.get().index != null && entry.get().index.equals(b.vfIndex)).findFirst().orElse(null);
-                return Optional.of(new Choice(node, pool.getMetadata().getName(), entry.get().pciAddress,
-                        entry.get().index == null ? -1 : entry.get().index, bond,
-                        "reservation already held in pool " + pool.getMetadata().getName()));
-            }
-        }
-        return Optional.empty();
+        return view.ledger().reservationOf(m.getMetadata().getUid()).map(claim -> {
+            HypervisorNic nic = view.nicsByNode().get(claim.node);
+            var bond = nic == null ? null : nic.getSpec().bonds.stream()
+                    .filter(b -> claim.vfIndex != null && claim.vfIndex.equals(b.vfIndex)).findFirst().orElse(null);
+            return new Choice(claim.node, claim.pool, claim.pciAddress, claim.vfIndex == null ? -1 : claim.vfIndex,
+                    bond, "reservation already held in pool " + claim.pool);
+        });
     }
 
     static Map<String, Integer> inboundByNode(ClusterView view) {

@@ -6,8 +6,6 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
 import io.sriovlm.api.v1alpha1.VfPool;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +26,7 @@ public final class TargetSelector {
 
     /** Everything the choice depends on. */
     public record Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
-            List<VfPool> pools, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
+            List<VfPool> pools, VfLedger ledger, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
             Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter) {
     }
 
@@ -146,26 +144,17 @@ public final class TargetSelector {
             return Evaluation.no("already receives " + request.maxInboundPerNode() + " migration(s) (the inbound limit)", true);
         }
         for (VfPool pool : request.pools()) {
-            Optional<VfEntry> entry = VfLedger.find(pool.getStatus(), nodeName, vf.get().pciAddress);
+            Optional<VfLedger.Entry> entry = request.ledger().find(pool, nodeName, vf.get().pciAddress);
             if (entry.isEmpty()) {
                 continue;
             }
-            if (entry.get().state != VfState.Free) {
+            if (entry.get().state() != VfLedger.State.Free) {
                 return new Evaluation(null, "VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
-                        + " in pool " + pool.getMetadata().getName() + " is " + entry.get().state + " by "
-                        + (entry.get().migration != null ? entry.get().migration : entry.get().vm), true, true);
+                        + " in pool " + pool.getMetadata().getName() + " is " + entry.get().state() + " by "
+                        + entry.get().holder(), true, true);
             }
             return new Evaluation(new Choice(nodeName, pool.getMetadata().getName(), vf.get().pciAddress,
                     vf.get().index, bond.get(), null), null, false, false);
-        }
-        // A pool that covers the VF but does not list it yet has not rebuilt its ledger since the node's first
-        // report (a fresh install, a new node): wait for it rather than fail the migration.
-        Optional<VfPool> catchingUp = request.pools().stream().filter(pool -> node != null
-                && PoolMembership.coversNode(pool, node) && PoolMembership.coversVf(pool, nic, vf.get())).findFirst();
-        if (catchingUp.isPresent()) {
-            return Evaluation.no("VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
-                    + " is not in the ledger of pool " + catchingUp.get().getMetadata().getName()
-                    + " yet (the pool controller has not counted " + nodeName + "'s report)", true);
         }
         return Evaluation.no("VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
                 + " is in no VfPool the VM may use", false);
@@ -173,6 +162,6 @@ public final class TargetSelector {
 
     private static int freeInPool(Request request, String pool, String node) {
         return request.pools().stream().filter(p -> p.getMetadata().getName().equals(pool)).findFirst()
-                .map(p -> VfLedger.freeCount(p.getStatus(), node)).orElse(0);
+                .map(p -> request.ledger().freeCount(p, node)).orElse(0);
     }
 }

@@ -3,262 +3,244 @@ package io.sriovlm.operator.placement;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfClaim;
+import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
-import io.sriovlm.api.v1alpha1.VfPoolStatus;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.NodeVfs;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfEntry;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.common.Timestamps;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The VF allocation ledger kept in {@code VfPool.status}. Pure functions over the status; the callers write the
- * result with optimistic concurrency, so two reservations of one VF cannot both land.
+ * The VF allocation ledger, derived rather than stored: a VF is Reserved while a {@link VfClaim} holds it for a
+ * migration, Allocated while its node's HypervisorNic reports it attached to a domain (or a claim hands it to the VM
+ * the migration moved there, or a migration in flight keeps it for the VM it moves away), and Free otherwise.
+ * Claims are the only stored part; their names make the API server refuse a second holder of one VF. Pure.
  * <p>
- * A VF is Allocated when an agent reports it attached to a domain, Reserved when a live migration holds it, and Free
- * otherwise. A reservation is only dropped by {@link #release} or when its migration is gone or finished
- * ({@link #recompute}), never because an inventory report did not mention it.
+ * Lookups walk one node's inventory at a time, so a decision costs the nodes it looks at, not the fleet.
  */
 public final class VfLedger {
-    private VfLedger() {
+    public enum State {
+        Free, Reserved, Allocated
     }
 
-    /** Who holds a reservation. */
-    public record Holder(String vm, String migration, String migrationUid) {
-    }
-
-    public static Optional<VfEntry> find(VfPoolStatus status, String node, String pciAddress) {
-        return nodeOf(status, node).flatMap(n -> n.vfs.stream().filter(v -> pciAddress.equals(v.pciAddress)).findFirst());
-    }
-
-    public static Optional<VfEntry> reservationOf(VfPoolStatus status, String migrationUid) {
-        if (status == null) {
-            return Optional.empty();
+    /** One VF of a pool, as the ledger sees it. {@code migration} is set when a migration holds it. */
+    public record Entry(String node, String pciAddress, Integer index, State state, String vm, String migration) {
+        /** Who holds it, for messages: the migration, else the VM. */
+        public String holder() {
+            return migration != null ? migration : vm;
         }
-        return status.nodes.stream().flatMap(n -> n.vfs.stream())
-                .filter(v -> v.state == VfState.Reserved && migrationUid.equals(v.migrationUid)).findFirst();
     }
 
-    public static Optional<String> nodeOfReservation(VfPoolStatus status, String migrationUid) {
-        return status.nodes.stream()
-                .filter(n -> n.vfs.stream().anyMatch(v -> v.state == VfState.Reserved && migrationUid.equals(v.migrationUid)))
-                .map(n -> n.node).findFirst();
-    }
-
-    public static boolean isFree(VfPoolStatus status, String node, String pciAddress) {
-        return find(status, node, pciAddress).map(v -> v.state == VfState.Free).orElse(false);
-    }
-
-    public static int freeCount(VfPoolStatus status, String node) {
-        return nodeOf(status, node).map(n -> (int) n.vfs.stream().filter(v -> v.state == VfState.Free).count()).orElse(0);
-    }
-
-    /**
-     * Reserves a free VF for a migration. Idempotent: reserving the VF this migration already holds changes nothing.
-     *
-     * @throws IllegalStateException when the VF is unknown or held by someone else
-     */
-    public static void reserve(VfPoolStatus status, String node, String pciAddress, Holder holder, Instant now) {
-        VfEntry entry = find(status, node, pciAddress).orElseThrow(() -> new IllegalStateException(
-                "VF " + pciAddress + " on " + node + " is not in the pool"));
-        if (entry.state == VfState.Reserved && holder.migrationUid().equals(entry.migrationUid)) {
-            return;
-        }
-        if (entry.state != VfState.Free) {
-            throw new IllegalStateException("VF " + pciAddress + " on " + node + " is " + entry.state + " by "
-                    + (entry.migration != null ? entry.migration : entry.vm));
-        }
-        entry.state = VfState.Reserved;
-        entry.vm = holder.vm();
-        entry.migration = holder.migration();
-        entry.migrationUid = holder.migrationUid();
-        entry.since = Timestamps.format(now);
-        recount(status);
-    }
-
-    /**
-     * Drops a migration's reservation. After a success the VF is handed to the VM (Allocated) rather than freed: the
-     * VM now uses it, and an agent inventory taken before the attach must not make it look free.
-     *
-     * @return true when the status changed
-     */
-    public static boolean release(VfPoolStatus status, String migrationUid, boolean handToVm, Instant now) {
-        boolean changed = false;
-        for (NodeVfs node : status.nodes) {
-            for (VfEntry entry : node.vfs) {
-                if (entry.state == VfState.Reserved && migrationUid.equals(entry.migrationUid)) {
-                    if (handToVm) {
-                        entry.state = VfState.Allocated;
-                        entry.since = Timestamps.format(now);
-                    } else {
-                        entry.state = VfState.Free;
-                        entry.vm = null;
-                        entry.since = null;
-                    }
-                    entry.migration = null;
-                    entry.migrationUid = null;
-                    changed = true;
-                }
-            }
-        }
-        if (changed) {
-            recount(status);
-        }
-        return changed;
+    public record Counts(int nodes, int total, int free, int reserved, int allocated) {
     }
 
     /**
      * A migration that is not finished, as the ledger needs it.
      *
-     * @param phase      null when unknown (its reservation is then always kept)
+     * @param phase      null when unknown (not yet accepted)
      * @param sourceNode the node the VM leaves, once resolved
      * @param sourceVf   the VF the VM holds there, once resolved
      */
-    public record LiveMigration(String uid, io.sriovlm.api.v1alpha1.MigrationPhase phase, String vm, String sourceNode,
-            String sourceVf) {
+    public record LiveMigration(String uid, MigrationPhase phase, String vm, String sourceNode, String sourceVf) {
+        public static LiveMigration of(SriovMigration m) {
+            var s = m.getStatus();
+            return new LiveMigration(m.getMetadata().getUid(), s == null ? null : s.phase, m.getSpec().vmName,
+                    s == null ? null : s.sourceNode, s == null ? null : s.sourceVf);
+        }
+
         /** Until libvirt has moved the VM, its source VF stays its own, attached or not (a rollback re-attaches it). */
         boolean holdsSourceVf() {
-            return phase == io.sriovlm.api.v1alpha1.MigrationPhase.SwitchingToStandby
-                    || phase == io.sriovlm.api.v1alpha1.MigrationPhase.Migrating
-                    || phase == io.sriovlm.api.v1alpha1.MigrationPhase.RollingBack;
-        }
-
-        /** Before SwitchingToStandby nothing on a host has changed, so a vanished VM means the lease is stale. */
-        boolean beforeTheSourceIsTouched() {
-            return phase == io.sriovlm.api.v1alpha1.MigrationPhase.Pending
-                    || phase == io.sriovlm.api.v1alpha1.MigrationPhase.Scheduling
-                    || phase == io.sriovlm.api.v1alpha1.MigrationPhase.Preparing;
+            return phase == MigrationPhase.SwitchingToStandby || phase == MigrationPhase.Migrating
+                    || phase == MigrationPhase.RollingBack;
         }
     }
 
-    /**
-     * Rebuilds a pool's ledger from the agents' inventories, keeping the reservations of live migrations.
-     *
-     * @param nics          every HypervisorNic, by node name
-     * @param nodes         every Node, by name
-     * @param liveMigrations UIDs of migrations that are not finished
-     */
-    public static VfPoolStatus recompute(VfPool pool, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
-            Set<String> liveMigrations, Instant now) {
-        return recompute(pool, nics, nodes, liveMigrations.stream()
-                .map(uid -> new LiveMigration(uid, null, null, null, null)).toList(), now);
+    private final Map<String, HypervisorNic> nics;
+    private final Map<String, Node> nodes;
+    /** By {@link VfClaim#nameFor}: the claim of each claimed VF. */
+    private final Map<String, VfClaimSpec> claims = new HashMap<>();
+    private final Map<String, VfClaimSpec> reservationsByMigration = new HashMap<>();
+    /** By {@link VfClaim#nameFor}: the source VFs that migrations in flight keep for their VM. */
+    private final Map<String, LiveMigration> sourceHolds = new HashMap<>();
+
+    private VfLedger(Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
+        this.nics = nics;
+        this.nodes = nodes;
     }
 
     /**
-     * Rebuilds a pool's ledger from the agents' inventories. This is also its garbage collector: a reservation is
-     * kept only while its migration is live; a reservation whose VM no agent reports any more, and whose migration
-     * has not touched the source yet, is dropped (the VM was deleted: nothing will use the VF); a removed node
-     * (no Node or no HypervisorNic) drops out with its reservations. The source VF of a migration that may still
-     * roll back stays Allocated to its VM even while detached, so that nobody reserves it under the VM.
+     * @param nics  every HypervisorNic, by node name
+     * @param nodes every Node, by name
+     * @param claims every VfClaim
+     * @param live  the migrations that are not finished
      */
-    public static VfPoolStatus recompute(VfPool pool, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
-            List<LiveMigration> liveMigrations, Instant now) {
-        VfPoolStatus previous = pool.getStatus() == null ? new VfPoolStatus() : pool.getStatus();
-        VfPoolStatus next = new VfPoolStatus();
-        next.observedGeneration = pool.getMetadata().getGeneration();
-        // Copies, so that setting a condition on the result cannot change the status it was computed from.
-        next.conditions = previous.conditions.stream()
-                .map(c -> new io.fabric8.kubernetes.api.model.ConditionBuilder(c).build())
-                .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
-        Set<String> reportedVms = new java.util.HashSet<>();
-        nics.values().stream().filter(n -> n.getStatus() != null)
-                .forEach(n -> n.getStatus().vms.forEach(v -> reportedVms.add(v.name)));
-        Map<String, LiveMigration> live = new java.util.HashMap<>();
-        for (LiveMigration m : liveMigrations) {
-            boolean vmGone = m.vm() != null && m.beforeTheSourceIsTouched() && !reportedVms.contains(m.vm());
-            if (!vmGone) {
-                live.put(m.uid(), m);
-            }
-        }
-        List<String> nodeNames = new ArrayList<>(nics.keySet());
-        nodeNames.sort(Comparator.naturalOrder());
-        for (String nodeName : nodeNames) {
-            Node node = nodes.get(nodeName);
-            HypervisorNic nic = nics.get(nodeName);
-            if (node == null || !PoolMembership.coversNode(pool, node) || nic.getStatus() == null) {
+    public static VfLedger of(Map<String, HypervisorNic> nics, Map<String, Node> nodes, Collection<VfClaim> claims,
+            Collection<LiveMigration> live) {
+        VfLedger ledger = new VfLedger(nics, nodes);
+        for (VfClaim claim : claims) {
+            VfClaimSpec spec = claim.getSpec();
+            if (spec == null || spec.node == null || spec.pciAddress == null) {
                 continue;
             }
-            NodeVfs nodeVfs = new NodeVfs();
-            nodeVfs.node = nodeName;
-            Instant inventoryTime = Timestamps.parse(nic.getStatus().heartbeatTime);
-            for (VfStatus vf : nic.getStatus().vfs) {
-                if (!PoolMembership.coversVf(pool, nic, vf)) {
-                    continue;
-                }
-                Optional<LiveMigration> sourceHold = live.values().stream().filter(LiveMigration::holdsSourceVf)
-                        .filter(m -> nodeName.equals(m.sourceNode()) && vf.pciAddress.equals(m.sourceVf())).findFirst();
-                nodeVfs.vfs.add(entryFor(vf, find(previous, nodeName, vf.pciAddress), live.keySet(), inventoryTime,
-                        sourceHold));
+            ledger.claims.put(VfClaim.nameFor(spec.node, spec.pciAddress), spec);
+            if (spec.state != VfClaimSpec.State.HandedOver && spec.migrationUid != null) {
+                ledger.reservationsByMigration.put(spec.migrationUid, spec);
             }
-            next.nodes.add(nodeVfs);
         }
-        recount(next);
-        return next;
+        for (LiveMigration m : live) {
+            if (m.holdsSourceVf() && m.sourceNode() != null && m.sourceVf() != null) {
+                ledger.sourceHolds.put(VfClaim.nameFor(m.sourceNode(), m.sourceVf()), m);
+            }
+        }
+        return ledger;
     }
 
-    private static VfEntry entryFor(VfStatus vf, Optional<VfEntry> before, Set<String> liveMigrations,
-            Instant inventoryTime, Optional<LiveMigration> sourceHold) {
-        VfEntry entry = new VfEntry();
-        entry.pciAddress = vf.pciAddress;
-        entry.index = vf.index;
-        if (before.isPresent() && before.get().state == VfState.Reserved
-                && liveMigrations.contains(before.get().migrationUid)) {
-            VfEntry held = before.get();
-            entry.state = VfState.Reserved;
-            entry.vm = held.vm;
-            entry.migration = held.migration;
-            entry.migrationUid = held.migrationUid;
-            entry.since = held.since;
-        } else if (vf.attachedTo != null) {
-            entry.state = VfState.Allocated;
-            entry.vm = vf.attachedTo;
-            entry.since = before.filter(b -> vf.attachedTo.equals(b.vm)).map(b -> b.since).orElse(null);
-        } else if (sourceHold.isPresent()) {
-            // Detached from its VM for the migration; the VM may still need it back.
-            entry.state = VfState.Allocated;
-            entry.vm = sourceHold.get().vm();
-            entry.since = before.filter(b -> sourceHold.get().vm().equals(b.vm)).map(b -> b.since).orElse(null);
-        } else if (before.isPresent() && before.get().state == VfState.Allocated && before.get().since != null
-                && (inventoryTime == null || !inventoryTime.isAfter(Timestamps.parse(before.get().since)))) {
-            // Handed to a VM after this inventory was taken: the report cannot contradict it yet.
-            VfEntry held = before.get();
-            entry.state = VfState.Allocated;
-            entry.vm = held.vm;
-            entry.since = held.since;
-        } else {
-            entry.state = VfState.Free;
+    /** The VF {@code pciAddress} of {@code node} when the pool covers it and the node reports it. */
+    public Optional<Entry> find(VfPool pool, String node, String pciAddress) {
+        if (!covers(pool, node)) {
+            return Optional.empty();
         }
-        return entry;
+        HypervisorNic nic = nics.get(node);
+        return nic.getStatus().vfs.stream().filter(vf -> pciAddress.equals(vf.pciAddress))
+                .filter(vf -> PoolMembership.coversVf(pool, nic, vf)).findFirst().map(vf -> entry(node, vf));
     }
 
-    static void recount(VfPoolStatus status) {
+    /** The VF the migration has reserved (not one handed over after its success). */
+    public Optional<VfClaimSpec> reservationOf(String migrationUid) {
+        return Optional.ofNullable(reservationsByMigration.get(migrationUid));
+    }
+
+    public int freeCount(VfPool pool, String node) {
+        return covers(pool, node) ? countOn(pool, node).free() : 0;
+    }
+
+    /** What {@code kubectl get vfpools} shows: the pool's nodes and VFs by state. */
+    public Counts counts(VfPool pool) {
+        int nodeCount = 0;
         int total = 0;
         int free = 0;
-        for (NodeVfs node : status.nodes) {
-            node.total = node.vfs.size();
-            node.free = count(node.vfs, VfState.Free);
-            node.reserved = count(node.vfs, VfState.Reserved);
-            node.allocated = count(node.vfs, VfState.Allocated);
-            total += node.total;
-            free += node.free;
+        int reserved = 0;
+        int allocated = 0;
+        for (String node : nics.keySet()) {
+            if (!covers(pool, node)) {
+                continue;
+            }
+            Counts c = countOn(pool, node);
+            nodeCount++;
+            total += c.total();
+            free += c.free();
+            reserved += c.reserved();
+            allocated += c.allocated();
         }
-        status.totalVfs = total;
-        status.freeVfs = free;
+        return new Counts(nodeCount, total, free, reserved, allocated);
     }
 
-    private static int count(Collection<VfEntry> vfs, VfState state) {
-        return (int) vfs.stream().filter(v -> v.state == state).count();
+    /** A node is in a pool while its Node matches the pool's selector and its agent has reported. */
+    private boolean covers(VfPool pool, String node) {
+        HypervisorNic nic = nics.get(node);
+        Node n = nodes.get(node);
+        return nic != null && nic.getStatus() != null && n != null && PoolMembership.coversNode(pool, n);
     }
 
-    private static Optional<NodeVfs> nodeOf(VfPoolStatus status, String node) {
-        return status == null ? Optional.empty() : status.nodes.stream().filter(n -> node.equals(n.node)).findFirst();
+    private Counts countOn(VfPool pool, String node) {
+        HypervisorNic nic = nics.get(node);
+        int total = 0;
+        int free = 0;
+        int reserved = 0;
+        for (VfStatus vf : nic.getStatus().vfs) {
+            if (!PoolMembership.coversVf(pool, nic, vf)) {
+                continue;
+            }
+            total++;
+            switch (entry(node, vf).state()) {
+                case Free -> free++;
+                case Reserved -> reserved++;
+                default -> {
+                }
+            }
+        }
+        return new Counts(1, total, free, reserved, total - free - reserved);
+    }
+
+    private Entry entry(String node, VfStatus vf) {
+        String name = VfClaim.nameFor(node, vf.pciAddress);
+        VfClaimSpec claim = claims.get(name);
+        if (claim != null && claim.state != VfClaimSpec.State.HandedOver) {
+            return new Entry(node, vf.pciAddress, vf.index, State.Reserved, claim.vm, claim.migration);
+        }
+        if (claim != null) {
+            // Handed to the VM its migration moved here; an inventory taken before the attach must not free it.
+            return new Entry(node, vf.pciAddress, vf.index, State.Allocated, claim.vm, null);
+        }
+        if (vf.attachedTo != null) {
+            return new Entry(node, vf.pciAddress, vf.index, State.Allocated, vf.attachedTo, null);
+        }
+        LiveMigration hold = sourceHolds.get(name);
+        if (hold != null) {
+            // Detached from its VM for the migration; the VM may still need it back.
+            return new Entry(node, vf.pciAddress, vf.index, State.Allocated, hold.vm(), null);
+        }
+        return new Entry(node, vf.pciAddress, vf.index, State.Free, null, null);
+    }
+
+    /** What becomes of a claim: it stays, its VF is handed to the VM, or it goes (and why). */
+    public sealed interface Fate permits Keep, HandOver, Release {
+    }
+
+    public record Keep() implements Fate {
+    }
+
+    public record HandOver() implements Fate {
+    }
+
+    /** @param holderGone true when the claim goes only because its migration is not in view: confirm first */
+    public record Release(String why, boolean holderGone) implements Fate {
+    }
+
+    /**
+     * The claim's garbage collection, so that none outlives its purpose. A reservation stays while its migration is
+     * live; after a success it is handed to the VM; after any other end, or when its migration is gone, or when the
+     * VM it is for vanished before the migration touched the source (it was deleted: nothing will use the VF), or
+     * when its node left the cluster, it goes. A handed-over claim goes once its node's inventory is newer than the
+     * hand-over, because from then on the inventory says whether the VF is attached.
+     *
+     * @param holder      the claim's migration; null when it is not in view
+     * @param vmsReported the domains some agent reports
+     */
+    public static Fate fateOf(VfClaimSpec claim, SriovMigration holder, HypervisorNic nic, Node node,
+            Set<String> vmsReported) {
+        if (node == null || nic == null || nic.getStatus() == null) {
+            return new Release("node " + claim.node + " has left the cluster", false);
+        }
+        if (claim.state == VfClaimSpec.State.HandedOver) {
+            Instant inventory = Timestamps.parse(nic.getStatus().heartbeatTime);
+            Instant handedOver = Timestamps.parse(claim.since);
+            return inventory != null && (handedOver == null || inventory.isAfter(handedOver))
+                    ? new Release("the inventory of " + claim.node + " is newer than the hand-over", false)
+                    : new Keep();
+        }
+        if (holder == null) {
+            return new Release("migration " + claim.migration + " is gone", true);
+        }
+        MigrationPhase phase = holder.getStatus() == null ? null : holder.getStatus().phase;
+        if (phase == MigrationPhase.Succeeded) {
+            return new HandOver();
+        }
+        if (phase != null && phase.isTerminal()) {
+            return new Release("migration " + claim.migration + " ended " + phase, false);
+        }
+        boolean sourceUntouched = phase == null || phase == MigrationPhase.Pending || phase == MigrationPhase.Scheduling
+                || phase == MigrationPhase.Preparing;
+        if (sourceUntouched && claim.vm != null && !vmsReported.contains(claim.vm)) {
+            return new Release("VM " + claim.vm + " is no longer reported by any agent", false);
+        }
+        return new Keep();
     }
 }

@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.InformerCaches;
 
@@ -20,11 +21,13 @@ final class ClusterCaches<P extends HasMetadata> {
     final InformerEventSource<HypervisorNic, P> nics;
     final InformerEventSource<Node, P> nodes;
     final InformerEventSource<VfPool, P> pools;
+    final InformerEventSource<VfClaim, P> claims;
 
     ClusterCaches(EventSourceContext<P> context, SecondaryToPrimaryMapper<HasMetadata> toPrimaries) {
         this.nics = source(HypervisorNic.class, context, toPrimaries);
         this.nodes = source(Node.class, context, toPrimaries);
         this.pools = source(VfPool.class, context, toPrimaries);
+        this.claims = source(VfClaim.class, context, toPrimaries);
     }
 
     private static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> source(Class<R> type,
@@ -51,9 +54,9 @@ final class ClusterCaches<P extends HasMetadata> {
         return pools.list().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList();
     }
 
-    /** Whether the NIC, node and pool caches are still fed; see {@link InformerCaches#stillRunning}. */
+    /** Whether the NIC, node, pool and claim caches are still fed; see {@link InformerCaches#stillRunning}. */
     boolean running() {
-        return InformerCaches.stillRunning(nics, nodes, pools);
+        return InformerCaches.stillRunning(nics, nodes, pools, claims);
     }
 
     /** Thrown by a reconcile that finds its caches stopped under it: it ends without writing anything. */

@@ -1,6 +1,7 @@
 package io.sriovlm.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -16,7 +17,8 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
-import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.common.InformerCaches;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.metrics.MigrationMetrics;
@@ -26,6 +28,7 @@ import io.sriovlm.operator.phases.Decision;
 import io.sriovlm.operator.phases.Oversight;
 import io.sriovlm.operator.phases.PendingHandler;
 import io.sriovlm.operator.phases.SchedulingHandler;
+import io.sriovlm.operator.placement.VfLedger;
 import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.status.MigrationStatusWriter;
@@ -56,7 +59,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
 
     private final OperatorConfig config;
     private final MigrationStatusWriter writer;
-    private final VfPoolLedgerWriter ledger;
+    private final VfClaims claims;
     private final MigrationHistory history;
     private final MigrationMetrics metrics;
     private final Clock clock;
@@ -68,11 +71,11 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     private ClusterCaches<SriovMigration> caches;
     private IndexerResourceCache<SriovMigration> migrations;
 
-    public SriovMigrationReconciler(OperatorConfig config, MigrationStatusWriter writer, VfPoolLedgerWriter ledger,
+    public SriovMigrationReconciler(OperatorConfig config, MigrationStatusWriter writer, VfClaims claims,
             MigrationHistory history, MigrationMetrics metrics, Clock clock) {
         this.config = config;
         this.writer = writer;
-        this.ledger = ledger;
+        this.claims = claims;
         this.history = history;
         this.metrics = metrics;
         this.clock = clock;
@@ -95,7 +98,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                         || m.getStatus().phase == MigrationPhase.Scheduling
                         || m.getStatus().phase == MigrationPhase.Preparing)
                 .map(ResourceID::fromResource).collect(Collectors.toSet()));
-        return List.of(caches.nics, caches.nodes, caches.pools, wakeups.eventSource());
+        return List.of(caches.nics, caches.nodes, caches.pools, caches.claims, wakeups.eventSource());
     }
 
     @Override
@@ -123,7 +126,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         if (phase == null || phase.isTerminal()) {
             metrics.forget(m);
             wakeups.forget(m);
-            ledger.release(pools(), m);
+            claims.release(m, claimsInView());
             writer.forget(m);
             return DeleteControl.defaultDelete();
         }
@@ -146,7 +149,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         }
         MigrationPhase phase = m.getStatus().phase;
         if (phase.isTerminal()) {
-            ledger.release(pools(), m);
+            claims.release(m, claimsInView());
             recordOnce(m);
             return deleting ? UpdateControl.noUpdate() : pruneHistory(m);
         }
@@ -190,7 +193,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         if (transition.isEmpty()) {
             return new Recorded(Optional.empty(), recheck(decision.outcome()));
         }
-        if (decision.reservation().isPresent() && !ledger.reserve(pools(), m, decision.reservation().get())) {
+        if (decision.reservation().isPresent() && !claims.reserve(m, decision.reservation().get())) {
             return new Recorded(Optional.empty(), conflict());
         }
         Optional<SriovMigration> labelled = writer.ensureLabels(m, agentLabels(m, transition.get(),
@@ -200,7 +203,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
             return new Recorded(written, conflict());
         }
         if (written.get().getStatus().phase.isTerminal()) {
-            ledger.release(pools(), written.get());
+            claims.release(written.get(), claimsInView());
             recordOnce(written.get());
         }
         return new Recorded(written, recheck(decision.outcome()));
@@ -269,15 +272,18 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     /** The cluster as this operator knows it: its informers' caches, with its own writes they have not shown yet. */
     private ClusterView view() {
         List<SriovMigration> all = writer.freshest(migrations.list()).toList();
-        ClusterView view = new ClusterView(caches.nicsByNode(), caches.nodesByName(), pools(), all, config,
-                clock.instant());
+        Map<String, HypervisorNic> nics = caches.nicsByNode();
+        Map<String, Node> nodes = caches.nodesByName();
+        VfLedger ledger = VfLedger.of(nics, nodes, claimsInView(),
+                all.stream().filter(ClusterView::isActive).map(VfLedger.LiveMigration::of).toList());
+        ClusterView view = new ClusterView(nics, nodes, caches.poolList(), ledger, all, config, clock.instant());
         if (!caches.running() || !InformerCaches.stillRunning(migrations)) {
             throw new ClusterCaches.CachesStopped();
         }
         return view;
     }
 
-    private List<VfPool> pools() {
-        return ledger.freshest(caches.poolList().stream()).toList();
+    private java.util.Collection<VfClaim> claimsInView() {
+        return claims.view(caches.claims.list());
     }
 }

@@ -1,9 +1,8 @@
 package io.sriovlm.operator.reconciler;
 
-import io.sriovlm.api.v1alpha1.ConditionTypes;
-import io.sriovlm.api.v1alpha1.Reasons;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -12,39 +11,57 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolStatus;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.EventRecorder;
+import io.sriovlm.common.InformerCaches;
 import io.sriovlm.operator.phases.ClusterView;
 import io.sriovlm.operator.placement.PoolMembership;
 import io.sriovlm.operator.placement.VfLedger;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * Keeps each VfPool's ledger in step with what the agents report: which VFs exist on the selected nodes, which are
- * attached to a VM, and which are reserved by a live migration. Reservations of finished or deleted migrations are
- * dropped here, so none outlives its migration.
+ * Keeps each VfPool's counts and Ready condition in step with the ledger ({@link VfLedger}: the agents' inventories
+ * and the VfClaims), and collects the pool's claims that nothing needs any more, so that none outlives its
+ * migration. A count changes with every reservation; it is written at most every {@link #COUNTS_EVERY}, so a busy
+ * fleet costs the API one small write per pool and interval (a change of Ready is written at once).
  */
 public class VfPoolReconciler implements Reconciler<VfPool> {
+    static final Duration COUNTS_EVERY = Duration.ofSeconds(2);
 
-    private final VfPoolLedgerWriter ledger;
+    private final KubernetesClient client;
+    private final VfPoolStatusWriter writer;
+    private final VfClaims claims;
     private final EventRecorder events;
     private final Clock clock;
+    private final Map<String, Instant> lastWritten = new ConcurrentHashMap<>();
     private ClusterCaches<VfPool> caches;
     private InformerEventSource<SriovMigration, VfPool> migrations;
+    private InformerEventSource<VfClaim, VfPool> claimCache;
 
-    public VfPoolReconciler(VfPoolLedgerWriter ledger, EventRecorder events, Clock clock) {
-        this.ledger = ledger;
+    public VfPoolReconciler(KubernetesClient client, VfPoolStatusWriter writer, VfClaims claims, EventRecorder events,
+            Clock clock) {
+        this.client = client;
+        this.writer = writer;
+        this.claims = claims;
         this.events = events;
         this.clock = clock;
     }
@@ -54,58 +71,131 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         var pools = context.getPrimaryCache();
         caches = new ClusterCaches<>(context, (HasMetadata ignored) -> pools.list().map(ResourceID::fromResource)
                 .collect(Collectors.toSet()));
-        // Only a migration that finishes or disappears changes a ledger; map it to the pool it names in status.
+        claimCache = caches.claims;
+        // A migration changes a ledger when it ends or disappears: map it to the pools of its claims.
         migrations = new InformerEventSource<>(InformerEventSourceConfiguration.from(SriovMigration.class, VfPool.class)
                 .withName("SriovMigration")
-                .withSecondaryToPrimaryMapper((SriovMigration m) -> m.getStatus() == null || m.getStatus().vfPool == null
-                        ? Set.of() : Set.of(new ResourceID(m.getStatus().vfPool)))
+                .withSecondaryToPrimaryMapper((SriovMigration m) -> poolsClaimedBy(m.getMetadata().getUid()))
                 .build(), context);
-        return List.of(caches.nics, caches.nodes, migrations);
+        return List.of(caches.nics, caches.nodes, migrations, caches.claims);
+    }
+
+    private Set<ResourceID> poolsClaimedBy(String migrationUid) {
+        return claimCache == null ? Set.of() : claimCache.list()
+                .filter(c -> c.getSpec() != null && migrationUid.equals(c.getSpec().migrationUid) && c.getSpec().pool != null)
+                .map(c -> new ResourceID(c.getSpec().pool)).collect(Collectors.toSet());
     }
 
     @Override
     public UpdateControl<VfPool> reconcile(VfPool cached, Context<VfPool> context) {
-        VfPool pool = ledger.freshest(cached);
+        VfPool pool = writer.freshest(cached);
         Map<String, Node> nodes = caches.nodesByName();
-        List<VfLedger.LiveMigration> live = migrations.list().filter(ClusterView::isActive)
-                .map(m -> new VfLedger.LiveMigration(m.getMetadata().getUid(),
-                        m.getStatus() == null ? MigrationPhase.Pending : m.getStatus().phase, m.getSpec().vmName,
-                        m.getStatus() == null ? null : m.getStatus().sourceNode,
-                        m.getStatus() == null ? null : m.getStatus().sourceVf))
-                .toList();
-        VfPoolStatus next = VfLedger.recompute(pool, caches.nicsByNode(), nodes, live, clock.instant());
-        // Shutting down: emptied caches would write an empty ledger. (This controller does not register caches.pools.)
-        if (!io.sriovlm.common.InformerCaches.stillRunning(caches.nics, caches.nodes, migrations)) {
+        Map<String, HypervisorNic> nics = caches.nicsByNode();
+        List<SriovMigration> all = migrations.list().toList();
+        Collection<VfClaim> claimed = claims.view(claimCache.list());
+        // Shutting down: emptied caches would release every claim and write an empty pool.
+        if (!InformerCaches.stillRunning(caches.nics, caches.nodes, migrations, claimCache)) {
             return UpdateControl.noUpdate();
         }
+        Set<String> poolNames = context.getPrimaryCache().list().map(p -> p.getMetadata().getName())
+                .collect(Collectors.toSet());
+        collectGarbage(pool, poolNames, claimed, all, nics, nodes);
+
+        VfLedger ledger = VfLedger.of(nics, nodes, claims.view(claimCache.list()),
+                all.stream().filter(ClusterView::isActive).map(VfLedger.LiveMigration::of).toList());
+        VfLedger.Counts counts = ledger.counts(pool);
+        VfPoolStatus next = new VfPoolStatus();
+        next.observedGeneration = pool.getMetadata().getGeneration();
+        next.nodeCount = counts.nodes();
+        next.totalVfs = counts.total();
+        next.freeVfs = counts.free();
+        next.reservedVfs = counts.reserved();
+        next.allocatedVfs = counts.allocated();
+        next.conditions = pool.getStatus() == null ? new java.util.ArrayList<>()
+                : pool.getStatus().conditions.stream().map(c -> new io.fabric8.kubernetes.api.model.ConditionBuilder(c).build())
+                        .collect(Collectors.toCollection(java.util.ArrayList::new));
         long selected = nodes.values().stream().filter(n -> PoolMembership.coversNode(pool, n)).count();
-        boolean ready = !next.nodes.isEmpty();
-        String message = ready ? next.freeVfs + " of " + next.totalVfs + " VFs free on " + next.nodes.size() + " node(s)"
+        boolean ready = counts.nodes() > 0;
+        String message = ready ? counts.free() + " of " + counts.total() + " VFs free on " + counts.nodes() + " node(s)"
                 : selected == 0 ? "spec.nodeSelector " + pool.getSpec().nodeSelector
                         + " matches no Node; fix the selector or label the hypervisor nodes"
                         : "no selected node has a HypervisorNic with VFs in this pool (spec.pfName, spec.vfIndices)";
         String reason = ready ? Reasons.VFS_AVAILABLE : selected == 0 ? Reasons.NO_MATCHING_NODES : Reasons.NO_VFS;
-        Conditions.set(next.conditions, ConditionTypes.READY, ready, reason, message, pool.getMetadata().getGeneration(), clock.instant());
-        if (sameLedger(pool.getStatus(), next)) {
+        boolean wasReady = pool.getStatus() != null && Conditions.find(pool.getStatus().conditions, ConditionTypes.READY)
+                .map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(false);
+        boolean readyKnown = pool.getStatus() != null
+                && Conditions.find(pool.getStatus().conditions, ConditionTypes.READY).isPresent();
+        // The message carries the counts: refresh it with them, not on its own.
+        Conditions.set(next.conditions, ConditionTypes.READY, ready, reason, message, pool.getMetadata().getGeneration(),
+                clock.instant());
+        if (sameCounts(pool.getStatus(), next) && readyKnown && wasReady == ready) {
             return UpdateControl.noUpdate();
         }
-        boolean becameUnready = pool.getStatus() == null
-                || Conditions.find(pool.getStatus().conditions, ConditionTypes.READY).map(c -> Conditions.TRUE.equals(c.getStatus())).orElse(true);
-        if (ledger.rebuild(pool, next).isEmpty()) {
+        Optional<Duration> wait = untilNextWrite(pool);
+        if (wait.isPresent() && readyKnown && wasReady == ready) {
+            return UpdateControl.<VfPool>noUpdate().rescheduleAfter(wait.get());
+        }
+        if (writer.write(pool, next).isEmpty()) {
             return UpdateControl.<VfPool>noUpdate().rescheduleAfter(Duration.ofMillis(200));
         }
-        if (!ready && becameUnready) {
+        lastWritten.put(pool.getMetadata().getName(), clock.instant());
+        if (!ready && (wasReady || !readyKnown)) {
             events.warning(pool, reason, message);
         }
         return UpdateControl.noUpdate();
     }
 
-    private static boolean sameLedger(VfPoolStatus before, VfPoolStatus after) {
-        if (before == null) {
-            return false;
+    /** Releases or hands over the claims of this pool (or of a pool that no longer exists) that their fate says to. */
+    private void collectGarbage(VfPool pool, Set<String> poolNames, Collection<VfClaim> claimed,
+            List<SriovMigration> all, Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
+        String name = pool.getMetadata().getName();
+        List<VfClaim> mine = claimed.stream().filter(c -> c.getSpec() != null
+                && (name.equals(c.getSpec().pool) || !poolNames.contains(c.getSpec().pool))).toList();
+        if (mine.isEmpty()) {
+            return;
         }
-        var mapper = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper();
-        return Objects.equals(mapper.valueToTree(before.nodes), mapper.valueToTree(after.nodes))
-                && Objects.equals(mapper.valueToTree(before.conditions), mapper.valueToTree(after.conditions));
+        Map<String, SriovMigration> byUid = all.stream()
+                .collect(Collectors.toMap(m -> m.getMetadata().getUid(), m -> m, (a, b) -> a));
+        Set<String> vmsReported = new HashSet<>();
+        nics.values().stream().filter(n -> n.getStatus() != null)
+                .forEach(n -> n.getStatus().vms.forEach(v -> vmsReported.add(v.name)));
+        for (VfClaim claim : mine) {
+            var spec = claim.getSpec();
+            VfLedger.Fate fate = VfLedger.fateOf(spec, byUid.get(spec.migrationUid), nics.get(spec.node),
+                    nodes.get(spec.node), vmsReported);
+            if (fate instanceof VfLedger.HandOver) {
+                claims.handOver(claim);
+            } else if (fate instanceof VfLedger.Release release
+                    && (!release.holderGone() || holderReallyGone(spec.migration, spec.migrationUid))) {
+                claims.delete(claim, release.why());
+            }
+        }
+    }
+
+    /** The informer may not show a migration created a moment ago: ask the API before dropping its claim. */
+    private boolean holderReallyGone(String namespacedName, String uid) {
+        if (namespacedName == null || !namespacedName.contains("/")) {
+            return true;
+        }
+        String[] parts = namespacedName.split("/", 2);
+        SriovMigration m = client.resources(SriovMigration.class).inNamespace(parts[0]).withName(parts[1]).get();
+        return m == null || !Objects.equals(uid, m.getMetadata().getUid());
+    }
+
+    private Optional<Duration> untilNextWrite(VfPool pool) {
+        Instant last = lastWritten.get(pool.getMetadata().getName());
+        if (last == null) {
+            return Optional.empty();
+        }
+        Duration left = Duration.between(clock.instant(), last.plus(COUNTS_EVERY));
+        return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
+    }
+
+    private static boolean sameCounts(VfPoolStatus before, VfPoolStatus after) {
+        return before != null && Objects.equals(before.nodeCount, after.nodeCount)
+                && Objects.equals(before.totalVfs, after.totalVfs) && Objects.equals(before.freeVfs, after.freeVfs)
+                && Objects.equals(before.reservedVfs, after.reservedVfs)
+                && Objects.equals(before.allocatedVfs, after.allocatedVfs)
+                && Objects.equals(before.observedGeneration, after.observedGeneration);
     }
 }

@@ -80,8 +80,8 @@ class OversightTest {
                 java.util.Map.of("vm-02", 1)), "hv2", io.sriovlm.testing.Objects.nic("hv2", java.util.Map.of())));
         var nodes = java.util.Map.of("hv1", io.sriovlm.testing.Objects.node("hv1"), "hv2",
                 io.sriovlm.testing.Objects.node("hv2"));
-        var view = new ClusterView(nics, nodes, java.util.List.of(), java.util.List.of(),
-                io.sriovlm.operator.OperatorConfig.defaults(), NOW);
+        var view = io.sriovlm.testing.Objects.view(nics, nodes, java.util.List.of(), java.util.List.of(),
+                java.util.List.of(), io.sriovlm.operator.OperatorConfig.defaults());
         SriovMigration m = migration("m", "vm-01", MigrationPhase.Preparing);
         m.getStatus().sourceNode = "hv1";
         var t = Oversight.vmVanished(m, view).orElseThrow().transition().orElseThrow();

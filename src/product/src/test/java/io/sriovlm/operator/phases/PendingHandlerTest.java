@@ -39,7 +39,7 @@ class PendingHandlerTest {
     }
 
     private ClusterView view() {
-        return new ClusterView(nics, nodes, List.of(pool("pool-a", nics, nodes)), migrations, config, NOW);
+        return io.sriovlm.testing.Objects.view(nics, nodes, List.of(pool("pool-a")), List.of(), migrations, config);
     }
 
     private SriovMigrationStatus decideAndApply(SriovMigration m) {

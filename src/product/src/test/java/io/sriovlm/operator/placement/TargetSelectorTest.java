@@ -2,6 +2,8 @@ package io.sriovlm.operator.placement;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.VfClaim;
+import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.operator.placement.TargetSelector.Choice;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 import static io.sriovlm.testing.Objects.NOW;
+import static io.sriovlm.testing.Objects.claim;
 import static io.sriovlm.testing.Objects.nic;
 import static io.sriovlm.testing.Objects.node;
 import static io.sriovlm.testing.Objects.pool;
@@ -27,6 +30,7 @@ class TargetSelectorTest {
     private Map<String, Node> nodes;
     private VfPool pool;
     private final Map<String, Integer> inbound = new HashMap<>();
+    private final List<VfClaim> claims = new java.util.ArrayList<>();
 
     @BeforeEach
     void world() {
@@ -35,12 +39,12 @@ class TargetSelectorTest {
                 "hv2", nic("hv2", Map.of("vm-03", 2, "vm-04", 3)),
                 "hv3", nic("hv3", Map.of("vm-05", 3))));
         nodes = new HashMap<>(Map.of("hv1", node("hv1"), "hv2", node("hv2"), "hv3", node("hv3")));
-        pool = pool("pool-a", nics, nodes);
+        pool = pool("pool-a");
     }
 
     private TargetSelector.Result select(String requested) {
-        return TargetSelector.select(new TargetSelector.Request("vm-01", "meth0", "hv1", requested, List.of(pool), nics,
-                nodes, inbound, 2, NOW, Duration.ofSeconds(30)));
+        return TargetSelector.select(new TargetSelector.Request("vm-01", "meth0", "hv1", requested, List.of(pool),
+                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30)));
     }
 
     @Test
@@ -55,7 +59,6 @@ class TargetSelectorTest {
     @Test
     void tiesOnFreeVfsGoToTheNodeWithFewerInboundMigrations() {
         nics.put("hv3", nic("hv3", Map.of("vm-05", 3, "vm-06", 2)));
-        pool = pool("pool-a", nics, nodes);
         inbound.put("hv2", 1);
         assertThat(((Choice) select(null)).node()).isEqualTo("hv3");
         inbound.clear();
@@ -88,12 +91,12 @@ class TargetSelectorTest {
 
     @Test
     void aHeldPairedVfMeansThePoolIsExhaustedAndTheMigrationWaits() {
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), new VfLedger.Holder("vm-x", "default/mx", "ux"), NOW);
-        VfLedger.reserve(pool.getStatus(), "hv3", vfPci(0), new VfLedger.Holder("vm-y", "default/my", "uy"), NOW);
+        claims.add(claim("hv2", 0, "vm-x", "mx", VfClaimSpec.State.Reserved));
+        claims.add(claim("hv3", 0, "vm-y", "my", VfClaimSpec.State.HandedOver));
         Refusal refusal = (Refusal) select(null);
         assertThat(refusal.reason()).isEqualTo(Reasons.POOL_EXHAUSTED);
         assertThat(refusal.retryable()).isTrue();
-        assertThat(refusal.message()).contains("Reserved by default/mx");
+        assertThat(refusal.message()).contains("Reserved by default/mx").contains("Allocated by vm-y");
     }
 
     @Test
@@ -114,14 +117,7 @@ class TargetSelectorTest {
     }
 
     @Test
-    void aVfThePoolCoversButHasNotCountedYetMakesTheMigrationWaitNotFail() {
-        // The pool's ledger was built when only hv1 had reported (a fresh install): hv2's VF is in no ledger yet.
-        pool = pool("pool-a", Map.of("hv1", nics.get("hv1")), nodes);
-        Refusal waiting = (Refusal) select("hv2");
-        assertThat(waiting.retryable()).as(waiting.message()).isTrue();
-        assertThat(waiting.message()).contains("not in the ledger of pool pool-a yet");
-
-        // A pool that does not cover hv2 at all: no pool the VM may use there, for good.
+    void aVfThePoolDoesNotCoverIsRefusedForGood() {
         pool.getSpec().nodeSelector.put("rack", "r9");
         Refusal refused = (Refusal) select("hv2");
         assertThat(refused.retryable()).isFalse();

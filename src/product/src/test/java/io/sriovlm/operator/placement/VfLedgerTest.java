@@ -2,145 +2,159 @@ package io.sriovlm.operator.placement;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.VfClaim;
+import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
-import io.sriovlm.api.v1alpha1.VfPoolStatus.VfState;
 import io.sriovlm.common.Timestamps;
+import io.sriovlm.operator.placement.VfLedger.State;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import static io.sriovlm.testing.Objects.NOW;
+import static io.sriovlm.testing.Objects.claim;
+import static io.sriovlm.testing.Objects.migration;
 import static io.sriovlm.testing.Objects.nic;
 import static io.sriovlm.testing.Objects.node;
 import static io.sriovlm.testing.Objects.pool;
 import static io.sriovlm.testing.Objects.vfPci;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class VfLedgerTest {
     private Map<String, HypervisorNic> nics;
     private Map<String, Node> nodes;
     private VfPool pool;
-    private final VfLedger.Holder first = new VfLedger.Holder("vm-01", "default/m1", "uid-1");
-    private final VfLedger.Holder second = new VfLedger.Holder("vm-09", "default/m2", "uid-2");
 
     @BeforeEach
     void world() {
         nics = Map.of("hv1", nic("hv1", Map.of("vm-01", 0)), "hv2", nic("hv2", Map.of("vm-03", 2)));
         nodes = Map.of("hv1", node("hv1"), "hv2", node("hv2"));
-        pool = pool("pool-a", nics, nodes);
+        pool = pool("pool-a");
+    }
+
+    private VfLedger ledger(List<VfClaim> claims, List<VfLedger.LiveMigration> live) {
+        return VfLedger.of(nics, nodes, claims, live);
+    }
+
+    private State stateOf(VfLedger ledger, String node, int vf) {
+        return ledger.find(pool, node, vfPci(vf)).orElseThrow().state();
     }
 
     @Test
     void inventoryMakesAttachedVfsAllocatedAndTheRestFree() {
-        assertThat(pool.getStatus().totalVfs).isEqualTo(8);
-        assertThat(pool.getStatus().freeVfs).isEqualTo(6);
-        assertThat(VfLedger.find(pool.getStatus(), "hv2", vfPci(2)).orElseThrow().state).isEqualTo(VfState.Allocated);
-        assertThat(VfLedger.find(pool.getStatus(), "hv2", vfPci(2)).orElseThrow().vm).isEqualTo("vm-03");
+        VfLedger ledger = ledger(List.of(), List.of());
+        assertThat(ledger.counts(pool)).isEqualTo(new VfLedger.Counts(2, 8, 6, 0, 2));
+        VfLedger.Entry attached = ledger.find(pool, "hv2", vfPci(2)).orElseThrow();
+        assertThat(attached.state()).isEqualTo(State.Allocated);
+        assertThat(attached.vm()).isEqualTo("vm-03");
+        assertThat(ledger.freeCount(pool, "hv2")).isEqualTo(3);
     }
 
     @Test
-    void aVfHasOneHolderAndReservingItAgainForTheSameMigrationChangesNothing() {
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
-        assertThat(pool.getStatus().freeVfs).isEqualTo(5);
-        assertThatThrownBy(() -> VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), second, NOW))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("Reserved by default/m1");
-        assertThatThrownBy(() -> VfLedger.reserve(pool.getStatus(), "hv2", vfPci(2), second, NOW))
-                .hasMessageContaining("Allocated by vm-03");
+    void aClaimReservesItsVfForItsMigrationOnly() {
+        VfLedger ledger = ledger(List.of(claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.Reserved)), List.of());
+        VfLedger.Entry reserved = ledger.find(pool, "hv2", vfPci(0)).orElseThrow();
+        assertThat(reserved.state()).isEqualTo(State.Reserved);
+        assertThat(reserved.holder()).isEqualTo("default/uid-1");
+        assertThat(ledger.reservationOf("uid-1")).map(c -> c.pciAddress).contains(vfPci(0));
+        assertThat(ledger.reservationOf("uid-2")).isEmpty();
+        assertThat(ledger.counts(pool)).isEqualTo(new VfLedger.Counts(2, 8, 5, 1, 2));
     }
 
     @Test
-    void releaseFreesAfterFailureAndHandsTheVfToTheVmAfterSuccess() {
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
-        assertThat(VfLedger.release(pool.getStatus(), "uid-1", false, NOW)).isTrue();
-        assertThat(VfLedger.isFree(pool.getStatus(), "hv2", vfPci(0))).isTrue();
-        assertThat(VfLedger.release(pool.getStatus(), "uid-1", false, NOW)).isFalse();
-
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
-        VfLedger.release(pool.getStatus(), "uid-1", true, NOW);
-        var entry = VfLedger.find(pool.getStatus(), "hv2", vfPci(0)).orElseThrow();
-        assertThat(entry.state).isEqualTo(VfState.Allocated);
-        assertThat(entry.vm).isEqualTo("vm-01");
-        assertThat(entry.migrationUid).isNull();
+    void theClaimNameIsTheVfSoASecondHolderCollidesWithTheFirst() {
+        // The API server refuses a second object of one name: this is what makes a VF's holder unique.
+        assertThat(claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.Reserved).getMetadata().getName())
+                .isEqualTo(claim("hv2", 0, "vm-09", "uid-2", VfClaimSpec.State.Reserved).getMetadata().getName())
+                .isEqualTo("hv2.0000-06-00.1");
+        assertThat(VfClaim.nameFor("hv2", vfPci(1))).isNotEqualTo(VfClaim.nameFor("hv1", vfPci(1)));
     }
 
     @Test
-    void recomputeKeepsLiveReservationsAndDropsThoseOfFinishedMigrations() {
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(1), second, NOW);
-        var next = VfLedger.recompute(pool, nics, nodes, Set.of("uid-1"), NOW);
-        assertThat(VfLedger.find(next, "hv2", vfPci(0)).orElseThrow().state).isEqualTo(VfState.Reserved);
-        assertThat(VfLedger.find(next, "hv2", vfPci(1)).orElseThrow().state).isEqualTo(VfState.Free);
-    }
-
-    @Test
-    void anInventoryOlderThanAHandOverDoesNotFreeTheVf() {
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
-        VfLedger.release(pool.getStatus(), "uid-1", true, NOW);
-        // hv2's last report (NOW-1s) predates the hand-over: the VF stays with vm-01.
-        var next = VfLedger.recompute(pool, nics, nodes, Set.of(), NOW);
-        assertThat(VfLedger.find(next, "hv2", vfPci(0)).orElseThrow().state).isEqualTo(VfState.Allocated);
-        // A report taken after it that shows the VF unattached frees it.
+    void aHandedOverClaimKeepsTheVfWithItsVmUntilTheInventoryIsNewer() {
+        VfClaim handedOver = claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.HandedOver);
+        VfLedger ledger = ledger(List.of(handedOver), List.of());
+        VfLedger.Entry entry = ledger.find(pool, "hv2", vfPci(0)).orElseThrow();
+        assertThat(entry.state()).isEqualTo(State.Allocated);
+        assertThat(entry.vm()).isEqualTo("vm-01");
+        assertThat(ledger.reservationOf("uid-1")).as("a hand-over is no reservation").isEmpty();
+        // hv2's last report (NOW-1s) predates the hand-over (NOW): the claim stays.
+        assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), nodes.get("hv2"), Set.of()))
+                .isInstanceOf(VfLedger.Keep.class);
+        // A report taken after it speaks for the VF: the claim goes.
         nics.get("hv2").getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(5));
-        pool.setStatus(next);
-        var later = VfLedger.recompute(pool, nics, nodes, Set.of(), NOW.plusSeconds(5));
-        assertThat(VfLedger.find(later, "hv2", vfPci(0)).orElseThrow().state).isEqualTo(VfState.Free);
+        assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), nodes.get("hv2"), Set.of()))
+                .isInstanceOf(VfLedger.Release.class);
+    }
+
+    @Test
+    void aReservationLivesAsLongAsItsMigration() {
+        VfClaimSpec claim = claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.Reserved).getSpec();
+        Set<String> vms = Set.of("vm-01", "vm-03");
+        var preparing = migration("m1", "vm-01", MigrationPhase.Preparing);
+        assertThat(VfLedger.fateOf(claim, preparing, nics.get("hv2"), nodes.get("hv2"), vms))
+                .isInstanceOf(VfLedger.Keep.class);
+        assertThat(VfLedger.fateOf(claim, migration("m1", "vm-01", MigrationPhase.Succeeded), nics.get("hv2"),
+                nodes.get("hv2"), vms)).isInstanceOf(VfLedger.HandOver.class);
+        assertThat(VfLedger.fateOf(claim, migration("m1", "vm-01", MigrationPhase.RolledBack), nics.get("hv2"),
+                nodes.get("hv2"), vms)).isEqualTo(new VfLedger.Release("migration default/uid-1 ended RolledBack", false));
+        // Not in view: released only once the API confirms the migration is gone (holderGone).
+        assertThat(VfLedger.fateOf(claim, null, nics.get("hv2"), nodes.get("hv2"), vms))
+                .isEqualTo(new VfLedger.Release("migration default/uid-1 is gone", true));
+    }
+
+    @Test
+    void aReservationWhoseVmWasDeletedBeforeTheSourceWasTouchedIsCollected() {
+        VfClaimSpec claim = claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.Reserved).getSpec();
+        var preparing = migration("m1", "vm-01", MigrationPhase.Preparing);
+        assertThat(VfLedger.fateOf(claim, preparing, nics.get("hv2"), nodes.get("hv2"), Set.of("vm-03")))
+                .isInstanceOf(VfLedger.Release.class);
+        // Once the source is touched the VM is between hosts, unreported on purpose: the claim stays.
+        var migrating = migration("m1", "vm-01", MigrationPhase.Migrating);
+        assertThat(VfLedger.fateOf(claim, migrating, nics.get("hv2"), nodes.get("hv2"), Set.of("vm-03")))
+                .isInstanceOf(VfLedger.Keep.class);
+    }
+
+    @Test
+    void aRemovedNodeTakesItsClaimsWithIt() {
+        VfClaimSpec claim = claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.Reserved).getSpec();
+        var preparing = migration("m1", "vm-01", MigrationPhase.Preparing);
+        assertThat(VfLedger.fateOf(claim, preparing, null, nodes.get("hv2"), Set.of("vm-01")))
+                .isInstanceOf(VfLedger.Release.class);
+        assertThat(VfLedger.fateOf(claim, preparing, nics.get("hv2"), null, Set.of("vm-01")))
+                .isInstanceOf(VfLedger.Release.class);
+        // And the node drops out of the pool's counts.
+        nodes = Map.of("hv1", nodes.get("hv1"));
+        assertThat(ledger(List.of(), List.of()).counts(pool).nodes()).isEqualTo(1);
+        assertThat(ledger(List.of(), List.of()).find(pool, "hv2", vfPci(0))).isEmpty();
+    }
+
+    @Test
+    void aMigrationThatMayRollBackKeepsItsDetachedSourceVf() {
+        // vm-01 is between hosts: no agent reports it, its source VF is detached.
+        nics = Map.of("hv1", nic("hv1", Map.of()), "hv2", nics.get("hv2"));
+        var migrating = new VfLedger.LiveMigration("uid-1", MigrationPhase.Migrating, "vm-01", "hv1", vfPci(0));
+        VfLedger.Entry source = ledger(List.of(), List.of(migrating)).find(pool, "hv1", vfPci(0)).orElseThrow();
+        assertThat(source.state()).isEqualTo(State.Allocated);
+        assertThat(source.vm()).isEqualTo("vm-01");
+        // Once libvirt has moved it (RestoringFastPath) the source VF is free for the next VM.
+        var restoring = new VfLedger.LiveMigration("uid-1", MigrationPhase.RestoringFastPath, "vm-01", "hv1", vfPci(0));
+        assertThat(stateOf(ledger(List.of(), List.of(restoring)), "hv1", 0)).isEqualTo(State.Free);
     }
 
     @Test
     void poolsSelectNodesByLabelsAndVfsByIndex() {
         pool.getSpec().nodeSelector = Map.of("kubernetes.io/hostname", "hv2");
         pool.getSpec().vfIndices = "0-1,3";
-        var next = VfLedger.recompute(pool, nics, nodes, Set.of(), NOW);
-        assertThat(next.nodes).extracting(n -> n.node).containsExactly("hv2");
-        assertThat(next.nodes.get(0).vfs).extracting(v -> v.index).containsExactly(0, 1, 3);
+        VfLedger ledger = ledger(List.of(), List.of());
+        assertThat(ledger.counts(pool)).isEqualTo(new VfLedger.Counts(1, 3, 3, 0, 0));
+        assertThat(ledger.find(pool, "hv1", vfPci(0))).isEmpty();
+        assertThat(ledger.find(pool, "hv2", vfPci(2))).isEmpty();
+        assertThat(ledger.freeCount(pool, "hv1")).isZero();
         assertThat(PoolMembership.parseIndices("0-2,5")).containsExactly(0, 1, 2, 5);
-    }
-
-    private static VfLedger.LiveMigration live(String uid, io.sriovlm.api.v1alpha1.MigrationPhase phase, String vm) {
-        return new VfLedger.LiveMigration(uid, phase, vm, "hv1", vfPci(0));
-    }
-
-    @Test
-    void aReservationWhoseVmWasDeletedBeforeTheSourceWasTouchedIsCollected() {
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
-        var withoutVm = Map.of("hv1", nic("hv1", Map.of()), "hv2", nics.get("hv2"));
-        var next = VfLedger.recompute(pool, withoutVm, nodes,
-                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Preparing, "vm-01")), NOW);
-        assertThat(VfLedger.reservationOf(next, "uid-1")).isEmpty();
-        assertThat(VfLedger.isFree(next, "hv2", vfPci(0))).isTrue();
-        // While the VM is still reported the lease stays.
-        var kept = VfLedger.recompute(pool, nics, nodes,
-                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Preparing, "vm-01")), NOW);
-        assertThat(VfLedger.reservationOf(kept, "uid-1")).isPresent();
-    }
-
-    @Test
-    void aMigrationThatMayRollBackKeepsItsReservationAndItsDetachedSourceVf() {
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
-        // vm-01 is between hosts: no agent reports it, its source VF is detached.
-        var between = Map.of("hv1", nic("hv1", Map.of()), "hv2", nics.get("hv2"));
-        var next = VfLedger.recompute(pool, between, nodes,
-                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Migrating, "vm-01")), NOW);
-        assertThat(VfLedger.reservationOf(next, "uid-1")).isPresent();
-        var source = VfLedger.find(next, "hv1", vfPci(0)).orElseThrow();
-        assertThat(source.state).isEqualTo(VfState.Allocated);
-        assertThat(source.vm).isEqualTo("vm-01");
-    }
-
-    @Test
-    void aRemovedNodeTakesItsReservationsWithIt() {
-        VfLedger.reserve(pool.getStatus(), "hv2", vfPci(0), first, NOW);
-        var next = VfLedger.recompute(pool, Map.of("hv1", nics.get("hv1")), Map.of("hv1", nodes.get("hv1")),
-                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Preparing, "vm-01")), NOW);
-        assertThat(VfLedger.reservationOf(next, "uid-1")).isEmpty();
-        assertThat(next.nodes).extracting(n -> n.node).containsExactly("hv1");
-        // A node whose HypervisorNic is still there but whose Node object is gone drops out the same way.
-        var nodeGone = VfLedger.recompute(pool, nics, Map.of("hv1", nodes.get("hv1")),
-                java.util.List.of(live("uid-1", io.sriovlm.api.v1alpha1.MigrationPhase.Preparing, "vm-01")), NOW);
-        assertThat(VfLedger.reservationOf(nodeGone, "uid-1")).isEmpty();
     }
 }

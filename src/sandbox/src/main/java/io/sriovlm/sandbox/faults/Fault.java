@@ -138,12 +138,12 @@ public enum Fault {
             api(s, a, ApiFaults.Rule.times("update", "sriovmigrations", "status", 409, 2));
         }
     },
-    /** The API server answers 500 to the next two SriovMigration updates (status or not) and the next VfPool one. */
-    API_ERROR(false, "the API answers 500 to the next 2 SriovMigration updates and the next VfPool update") {
+    /** The API server answers 500 to the next two SriovMigration updates (status or not) and the next VF reservation. */
+    API_ERROR(false, "the API answers 500 to the next 2 SriovMigration updates and the next VfClaim create") {
         @Override
         void apply(Sandbox s, FaultTarget t, Armed a) {
             api(s, a, ApiFaults.Rule.times("update", "sriovmigrations", null, 500, 2));
-            api(s, a, ApiFaults.Rule.times("update", "vfpools", null, 500, 1));
+            api(s, a, ApiFaults.Rule.times("create", "vfclaims", null, 500, 1));
         }
     },
     /** Every open watch is closed: informers re-watch and catch up. */
