@@ -43,6 +43,8 @@ public final class TargetSelector {
     public record Refusal(String reason, String message, boolean retryable) implements Result {
     }
 
+    static final int MAX_LISTED_REJECTIONS = 5;
+
     private TargetSelector() {
     }
 
@@ -94,8 +96,7 @@ public final class TargetSelector {
             } else {
                 reason = io.sriovlm.api.v1alpha1.Reasons.NO_TARGET;
             }
-            return new Refusal(reason, "no target for " + request.vm() + ": " + String.join("; ", rejections),
-                    anyRetryable);
+            return new Refusal(reason, "no target for " + request.vm() + ": " + summary(rejections), anyRetryable);
         }
         qualified.sort(Comparator.<Choice>comparingInt(c -> -freeInPool(request, c.pool(), c.node()))
                 .thenComparingInt(c -> request.inboundByNode().getOrDefault(c.node(), 0))
@@ -108,6 +109,18 @@ public final class TargetSelector {
                 + "; VF " + best.vfPciAddress() + " pairs with bond " + best.bond().name + " on SF netdev "
                 + best.bond().sfNetdev;
         return new Choice(best.node(), best.pool(), best.vfPciAddress(), best.vfIndex(), best.bond(), why);
+    }
+
+    /**
+     * The first rejections and how many more: a fleet of a thousand nodes would otherwise write a condition message
+     * of a hundred kilobytes into the migration's status, again whenever one of them changes.
+     */
+    static String summary(List<String> rejections) {
+        if (rejections.size() <= MAX_LISTED_REJECTIONS) {
+            return String.join("; ", rejections);
+        }
+        return String.join("; ", rejections.subList(0, MAX_LISTED_REJECTIONS)) + "; and "
+                + (rejections.size() - MAX_LISTED_REJECTIONS) + " more node(s) rejected";
     }
 
     private record Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted) {

@@ -12,19 +12,40 @@ import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.InformerCaches;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Informer event sources for the cluster-wide objects a controller decides on, and typed views of their caches. */
 final class ClusterCaches<P extends HasMetadata> {
+    private static final String HEARTBEAT_FIELD = "heartbeatTime";
+
     final InformerEventSource<HypervisorNic, P> nics;
     final InformerEventSource<Node, P> nodes;
     final InformerEventSource<VfPool, P> pools;
     final InformerEventSource<VfClaim, P> claims;
 
-    ClusterCaches(EventSourceContext<P> context, SecondaryToPrimaryMapper<HasMetadata> toPrimaries) {
-        this.nics = source(HypervisorNic.class, context, toPrimaries);
+    /**
+     * @param heartbeatMatters whether a NIC report that changed nothing but its heartbeat time is an event for this
+     *                         controller: at a 10 s heartbeat a thousand nodes send a hundred of those a second, and
+     *                         they change no decision of the migration controller (which rechecks waiting migrations
+     *                         on a timer anyway)
+     */
+    ClusterCaches(EventSourceContext<P> context, SecondaryToPrimaryMapper<HasMetadata> toPrimaries,
+            Predicate<HypervisorNic> heartbeatMatters) {
+        SecondaryToPrimaryMapper<HypervisorNic> nicMapper = toPrimaries::toPrimaryResourceIDs;
+        this.nics = new InformerEventSource<>(InformerEventSourceConfiguration.from(HypervisorNic.class,
+                        context.getPrimaryResourceClass())
+                .withName(HypervisorNic.class.getSimpleName())
+                .withSecondaryToPrimaryMapper(nicMapper)
+                .withOnUpdateFilter((HypervisorNic newer, HypervisorNic older) -> heartbeatMatters.test(newer)
+                        || !onlyTheHeartbeatChanged(newer, older))
+                .build(), context);
         this.nodes = source(Node.class, context, toPrimaries);
         this.pools = source(VfPool.class, context, toPrimaries);
         this.claims = source(VfClaim.class, context, toPrimaries);
@@ -37,6 +58,21 @@ final class ClusterCaches<P extends HasMetadata> {
                 .withName(type.getSimpleName())
                 .withSecondaryToPrimaryMapper(mapper)
                 .build(), context);
+    }
+
+    /** Whether {@code newer} differs from {@code older} in nothing a decision reads: only the heartbeat time. */
+    static boolean onlyTheHeartbeatChanged(HypervisorNic newer, HypervisorNic older) {
+        if (older == null || newer.getStatus() == null || older.getStatus() == null
+                || !Objects.equals(newer.getMetadata().getLabels(), older.getMetadata().getLabels())
+                || !Objects.equals(newer.getMetadata().getGeneration(), older.getMetadata().getGeneration())) {
+            return false;
+        }
+        var mapper = Serialization.jsonMapper();
+        ObjectNode a = mapper.valueToTree(newer.getStatus());
+        ObjectNode b = mapper.valueToTree(older.getStatus());
+        a.remove(HEARTBEAT_FIELD);
+        b.remove(HEARTBEAT_FIELD);
+        return a.equals(b);
     }
 
     Map<String, HypervisorNic> nicsByNode() {

@@ -97,7 +97,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                         || (m.getStatus().phase == MigrationPhase.Pending && !SlotWakeups.waitsForSlot(m))
                         || m.getStatus().phase == MigrationPhase.Scheduling
                         || m.getStatus().phase == MigrationPhase.Preparing)
-                .map(ResourceID::fromResource).collect(Collectors.toSet()));
+                .map(ResourceID::fromResource).collect(Collectors.toSet()), nic -> false);
         return List.of(caches.nics, caches.nodes, caches.pools, caches.claims, wakeups.eventSource());
     }
 

@@ -16,6 +16,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfClaim;
+import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolStatus;
 import io.sriovlm.common.Conditions;
@@ -69,8 +70,11 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
     @Override
     public List<EventSource<?, VfPool>> prepareEventSources(EventSourceContext<VfPool> context) {
         var pools = context.getPrimaryCache();
+        // A heartbeat matters only to a hand-over on that node: an inventory newer than it ends the claim.
         caches = new ClusterCaches<>(context, (HasMetadata ignored) -> pools.list().map(ResourceID::fromResource)
-                .collect(Collectors.toSet()));
+                .collect(Collectors.toSet()), nic -> caches.claims.list().anyMatch(c -> c.getSpec() != null
+                        && c.getSpec().state == VfClaimSpec.State.HandedOver
+                        && c.getSpec().node.equals(nic.getSpec().nodeName)));
         claimCache = caches.claims;
         // A migration changes a ledger when it ends or disappears: map it to the pools of its claims.
         migrations = new InformerEventSource<>(InformerEventSourceConfiguration.from(SriovMigration.class, VfPool.class)

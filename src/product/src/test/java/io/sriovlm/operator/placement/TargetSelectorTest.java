@@ -123,4 +123,16 @@ class TargetSelectorTest {
         assertThat(refused.retryable()).isFalse();
         assertThat(refused.message()).contains("is in no VfPool the VM may use");
     }
+
+    @Test
+    void aRefusalListsTheFirstRejectionsAndCountsTheRest() {
+        // A thousand-node fleet must not write a hundred-kilobyte condition message.
+        List<String> rejections = java.util.stream.IntStream.rangeClosed(1, 1000)
+                .mapToObj(i -> "hv" + i + ": node is cordoned (spec.unschedulable)").toList();
+        String summary = TargetSelector.summary(rejections);
+        assertThat(summary).startsWith("hv1: node is cordoned").contains("hv5: ").doesNotContain("hv6: ")
+                .endsWith("; and 995 more node(s) rejected");
+        assertThat(summary.length()).isLessThan(400);
+        assertThat(TargetSelector.summary(rejections.subList(0, 2))).isEqualTo(String.join("; ", rejections.subList(0, 2)));
+    }
 }
