@@ -35,9 +35,11 @@ final class ClusterCaches<P extends HasMetadata> {
      *                         controller: at a 10 s heartbeat a thousand nodes send a hundred of those a second, and
      *                         they change no decision of the migration controller (which rechecks waiting migrations
      *                         on a timer anyway)
+     * @param onlyReleasesMatter whether only a claim's deletion (a VF that may be free again) is an event for this
+     *                         controller: a new or handed-over claim frees nothing a waiting migration could take
      */
     ClusterCaches(EventSourceContext<P> context, SecondaryToPrimaryMapper<HasMetadata> toPrimaries,
-            Predicate<HypervisorNic> heartbeatMatters) {
+            Predicate<HypervisorNic> heartbeatMatters, boolean onlyReleasesMatter) {
         SecondaryToPrimaryMapper<HypervisorNic> nicMapper = toPrimaries::toPrimaryResourceIDs;
         this.nics = new InformerEventSource<>(InformerEventSourceConfiguration.from(HypervisorNic.class,
                         context.getPrimaryResourceClass())
@@ -48,7 +50,14 @@ final class ClusterCaches<P extends HasMetadata> {
                 .build(), context);
         this.nodes = source(Node.class, context, toPrimaries);
         this.pools = source(VfPool.class, context, toPrimaries);
-        this.claims = source(VfClaim.class, context, toPrimaries);
+        SecondaryToPrimaryMapper<VfClaim> claimMapper = toPrimaries::toPrimaryResourceIDs;
+        this.claims = new InformerEventSource<>(InformerEventSourceConfiguration.from(VfClaim.class,
+                        context.getPrimaryResourceClass())
+                .withName(VfClaim.class.getSimpleName())
+                .withSecondaryToPrimaryMapper(claimMapper)
+                .withOnAddFilter((VfClaim added) -> !onlyReleasesMatter)
+                .withOnUpdateFilter((VfClaim newer, VfClaim older) -> !onlyReleasesMatter)
+                .build(), context);
     }
 
     private static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> source(Class<R> type,

@@ -87,8 +87,9 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         migrations = context.getPrimaryCache();
         migrations.addIndexer(BY_VM, m -> m.getSpec() == null || m.getSpec().vmName == null ? List.of()
                 : List.of(m.getSpec().vmName));
-        // A change of a node, NIC or pool can unblock the migrations that wait in Pending or Scheduling, and a NIC
-        // report without the VM ends one in Preparing (Oversight.vmVanished).
+        // A change of a node, a pool or a NIC's report (not its heartbeat alone), or a released VF claim, can unblock
+        // the migrations that wait in Pending or Scheduling, and a NIC report without the VM ends one in Preparing
+        // (Oversight.vmVanished).
         // A migration waiting only for a concurrency slot is not among them: a slot frees with a migration's own
         // phase change, which wakes it (SlotWakeups). Waking it on every NIC heartbeat of every node instead cost one
         // admission decision per waiting migration per report, to find the same full slots.
@@ -97,7 +98,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                         || (m.getStatus().phase == MigrationPhase.Pending && !SlotWakeups.waitsForSlot(m))
                         || m.getStatus().phase == MigrationPhase.Scheduling
                         || m.getStatus().phase == MigrationPhase.Preparing)
-                .map(ResourceID::fromResource).collect(Collectors.toSet()), nic -> false);
+                .map(ResourceID::fromResource).collect(Collectors.toSet()), nic -> false, true);
         return List.of(caches.nics, caches.nodes, caches.pools, caches.claims, wakeups.eventSource());
     }
 

@@ -74,7 +74,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         caches = new ClusterCaches<>(context, (HasMetadata ignored) -> pools.list().map(ResourceID::fromResource)
                 .collect(Collectors.toSet()), nic -> caches.claims.list().anyMatch(c -> c.getSpec() != null
                         && c.getSpec().state == VfClaimSpec.State.HandedOver
-                        && c.getSpec().node.equals(nic.getSpec().nodeName)));
+                        && c.getSpec().node.equals(nic.getSpec().nodeName)), false);
         claimCache = caches.claims;
         // A migration changes a ledger when it ends or disappears: map it to the pools of its claims.
         migrations = new InformerEventSource<>(InformerEventSourceConfiguration.from(SriovMigration.class, VfPool.class)
