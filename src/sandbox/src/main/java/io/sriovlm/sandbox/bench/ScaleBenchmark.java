@@ -360,8 +360,14 @@ public final class ScaleBenchmark {
         return count;
     }
 
+    /** False also when the API does not answer in time: a fleet starting up can keep the server busy a while. */
     private static boolean poolCounts(KubernetesClient client, long wantVfs) {
-        VfPool pool = client.resources(VfPool.class).withName(Sandbox.POOL).get();
+        VfPool pool;
+        try {
+            pool = client.resources(VfPool.class).withName(Sandbox.POOL).get();
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            return false;
+        }
         return pool != null && pool.getStatus() != null && pool.getStatus().totalVfs != null
                 && pool.getStatus().totalVfs >= wantVfs;
     }

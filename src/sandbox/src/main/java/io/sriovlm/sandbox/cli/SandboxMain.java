@@ -35,7 +35,14 @@ public final class SandboxMain {
     /** {@code java -jar sriovlm-sandbox.jar ARGS} (hack/sandbox.sh); {@code -Dsriovlm.log=LEVEL} for io.sriovlm. */
     public static void main(String[] args) throws Exception {
         SandboxLogging.configure(System.getProperty("sriovlm.log", "INFO"));
-        int rc = run(args, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        int rc;
+        try {
+            rc = run(args, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        } catch (Exception e) {
+            // Thrown out of main, the JVM would stay up on the threads a stopped sandbox leaves behind.
+            e.printStackTrace();
+            rc = 1;
+        }
         System.exit(rc);
     }
 
