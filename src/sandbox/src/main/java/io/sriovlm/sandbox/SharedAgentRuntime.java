@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the node agents of a light fleet ({@link Sandbox.Options#withLightFleet}) share in this process, where each
- * full agent owns its own: the HTTP client's event loops (one Vert.x instead of one per client, each with four event
- * loops and two helper threads), the client's task threads, the JSON mapper with its per-class introspection caches,
- * and the threads that run reconciles (JOSDK gives every agent a fixed pool that grows to 50 threads and keeps them).
+ * full agent owns its own: the HTTP client's event loops (one Vert.x instead of one per client, each with two event
+ * loops per core and two helper threads), the client's task threads, the JSON mapper with its per-class
+ * introspection caches, and the threads that run reconciles (JOSDK gives every agent a fixed pool that grows to 50
+ * threads and keeps them).
  * Each agent still has its own KubernetesClient with its own identity and token, its own JOSDK Operator with its
  * informers and controllers, and the product's reconcilers: what it reads and writes is what the agent does.
  */
