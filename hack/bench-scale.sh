@@ -4,6 +4,8 @@
 # report at the production heartbeat (10 s); MIGRATIONS migrations with automatic targets, created at a steady rate
 # with at most 100 in flight (the operator's maxInFlight is set to the same). On the real control plane when
 # hack/build-control-plane.sh has built it (pass --embedded for the embedded API server); the first line says which.
+# The fleet is light (agents share event loops, threads and the JSON mapper; --full-agents for the sandbox's own
+# agents); the "this JVM" lines give its heap after a full GC, threads and RSS, at rest and at the end.
 # The last line of stdout is machine-readable:
 #   scale nodes=N vfs=M migrations=K heap_mib=H largest_object_kib=L reaction_p50_ms=A reaction_p99_ms=B writes_per_migration=W failed=F
 # heap_mib is the operator's heap after a full GC at the peak of the run; reaction is create -> Pending and
@@ -12,6 +14,7 @@
 #   hack/bench-scale.sh                        1000 nodes, 64 VFs, 10000 migrations
 #   hack/bench-scale.sh 100 64 1000            a smaller fleet
 #   hack/bench-scale.sh 100 64 1000 --rate 10 --in-flight 50 --copy-ms 500 --embedded
+#   hack/bench-scale.sh 40 64 40 --embedded --full-agents   what the light fleet saves
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODES="${1:-1000}"

@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.roles.AgentRole;
+import io.sriovlm.agent.hostnet.CommandRunner;
 import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.agent.hostnet.OvsCli;
 import io.sriovlm.agent.libvirt.TeamingXml;
@@ -71,16 +72,16 @@ public final class Sandbox implements AutoCloseable {
      */
     public record Options(int port, List<String> nodes, Duration copyTime, Duration heartbeat,
             OperatorConfig operatorConfig, Path workDir, int vfsPerNode, Map<String, Map<String, Integer>> vms,
-            boolean leaderElection, ControlPlane controlPlane, boolean operator) {
+            boolean leaderElection, ControlPlane controlPlane, boolean operator, boolean lightFleet) {
         public static Options defaults(Path workDir) {
             return new Options(0, List.of("hv1", "hv2"), Duration.ofMillis(300), Duration.ofSeconds(2),
-                    OperatorConfig.defaults(), workDir, VFS_PER_NODE, null, false, null, true);
+                    OperatorConfig.defaults(), workDir, VFS_PER_NODE, null, false, null, true, false);
         }
 
         /** Without the in-process operator: the agents and hosts only (the operator then runs elsewhere). */
         public Options withoutOperator() {
             return new Options(port, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms,
-                    leaderElection, controlPlane, false);
+                    leaderElection, controlPlane, false, lightFleet);
         }
 
         /**
@@ -89,33 +90,33 @@ public final class Sandbox implements AutoCloseable {
          */
         public Options withControlPlane(ControlPlane c) {
             return new Options(port, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms,
-                    leaderElection, c, operator);
+                    leaderElection, c, operator, lightFleet);
         }
 
         public Options withPort(int p) {
             return new Options(p, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms, leaderElection,
-                    controlPlane, operator);
+                    controlPlane, operator, lightFleet);
         }
 
         public Options withCopyTime(Duration d) {
             return new Options(port, nodes, d, heartbeat, operatorConfig, workDir, vfsPerNode, vms, leaderElection,
-                    controlPlane, operator);
+                    controlPlane, operator, lightFleet);
         }
 
         public Options withHeartbeat(Duration d) {
             return new Options(port, nodes, copyTime, d, operatorConfig, workDir, vfsPerNode, vms, leaderElection,
-                    controlPlane, operator);
+                    controlPlane, operator, lightFleet);
         }
 
         public Options withOperatorConfig(OperatorConfig c) {
             return new Options(port, nodes, copyTime, heartbeat, c, workDir, vfsPerNode, vms, leaderElection,
-                    controlPlane, operator);
+                    controlPlane, operator, lightFleet);
         }
 
         /** N nodes with {@code vfsPerNode} VFs each, seeded with exactly these VMs (node -> VM -> SF index). */
         public Options withWorld(List<String> nodeNames, int vfs, Map<String, Map<String, Integer>> vmsByNode) {
             return new Options(port, nodeNames, copyTime, heartbeat, operatorConfig, workDir, vfs, vmsByNode,
-                    leaderElection, controlPlane, operator);
+                    leaderElection, controlPlane, operator, lightFleet);
         }
 
         /**
@@ -125,7 +126,19 @@ public final class Sandbox implements AutoCloseable {
          */
         public Options withLeaderElection(boolean on) {
             return new Options(port, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms, on,
-                    controlPlane, operator);
+                    controlPlane, operator, lightFleet);
+        }
+
+        /**
+         * A fleet light enough for a thousand nodes in one process (the fleet benchmark): every node still runs the
+         * product's agent (its own client, identity, informers and controllers, writing what an agent writes), but
+         * the agents share the HTTP client's event loops and task threads, the JSON mapper and a bounded pool of
+         * reconcile threads ({@link SharedAgentRuntime}); a host's simulation threads end when idle; and the host
+         * commands the provisioner runs are not recorded ({@link #commands} is null).
+         */
+        public Options withLightFleet() {
+            return new Options(port, nodes, copyTime, heartbeat, operatorConfig, workDir, vfsPerNode, vms,
+                    leaderElection, controlPlane, operator, true);
         }
     }
 
@@ -150,7 +163,9 @@ public final class Sandbox implements AutoCloseable {
     private final SimulatedKubelets kubelets;
     /** The client each running agent and the operator use, closed with them. */
     private final Map<Operator, KubernetesClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
-    private final SimulatedFabric fabric = new SimulatedFabric();
+    private final SimulatedFabric fabric;
+    /** What a light fleet's agents share; null for full agents. */
+    private final SharedAgentRuntime shared;
     private final Map<String, SimulatedHypervisor> hosts = new LinkedHashMap<>();
     private final Map<String, FakeSysfsTree> sysfs = new LinkedHashMap<>();
     private final Map<String, Operator> agents = new LinkedHashMap<>();
@@ -169,6 +184,8 @@ public final class Sandbox implements AutoCloseable {
     private Sandbox(Options options, MeterRegistry meters) {
         this.options = options;
         this.meters = meters;
+        this.fabric = new SimulatedFabric(options.lightFleet());
+        this.shared = options.lightFleet() ? new SharedAgentRuntime() : null;
         ControlPlane cp = options.controlPlane();
         this.api = cp == null
                 ? EmbeddedApiServer.start("127.0.0.1", options.port(), CrdLoader.fromClasspath(CRD_RESOURCES))
@@ -212,7 +229,7 @@ public final class Sandbox implements AutoCloseable {
         return sysfs.get(node);
     }
 
-    /** The host commands (devlink, ethtool, ip, OVS) a node's agent ran, as recorded. */
+    /** The host commands (devlink, ethtool, ip, OVS) a node's agent ran, as recorded; null in a light fleet. */
     public RecordingCommandRunner commands(String node) {
         return commands.get(node);
     }
@@ -458,19 +475,26 @@ public final class Sandbox implements AutoCloseable {
         // The same provisioning engine as on a host, over this node's fake tree: sysfs writes behave as the kernel's,
         // devlink/ethtool/ip are answered by FakeHostCommands and OVS by an in-memory FakeOvs (recorded, not real).
         FakeSysfsTree tree = sysfs.get(node);
-        RecordingCommandRunner commands = this.commands.computeIfAbsent(node,
-                n -> new RecordingCommandRunner(new FakeHostCommands(tree, ovs.computeIfAbsent(n, x -> new FakeOvs()))));
+        FakeHostCommands host = new FakeHostCommands(tree, ovs.computeIfAbsent(node, x -> new FakeOvs()));
+        // Each heartbeat's discovery runs host commands: a record of them all grows without end in a long fleet run.
+        CommandRunner commands = shared != null ? host
+                : this.commands.computeIfAbsent(node, n -> new RecordingCommandRunner(host));
         NicProvisioner provisioner = new NicProvisioner(tree.hostNetwork(), commands, OvsCli.system());
         Operator started = startRestartingOnFailure("the agent of " + node, () -> {
-            KubernetesClient client = api.agentClient(node);
+            KubernetesClient client = shared != null ? api.agentClient(node, shared::share) : api.agentClient(node);
             var self = new java.util.concurrent.atomic.AtomicReference<Operator>();
             Operator agent = AgentRole.create(client, config, hosts.get(node), tree.hostNetwork(), provisioner,
-                    Clock.systemUTC(), o -> o.withInformerStoppedHandler((informer, e) -> {
-                        if (e != null) {
-                            onInformerFailed("the agent of " + node, () -> agents.get(node) == self.get(),
-                                    () -> restartAgent(node), e);
+                    Clock.systemUTC(), o -> {
+                        o.withInformerStoppedHandler((informer, e) -> {
+                            if (e != null) {
+                                onInformerFailed("the agent of " + node, () -> agents.get(node) == self.get(),
+                                        () -> restartAgent(node), e);
+                            }
+                        });
+                        if (shared != null) {
+                            o.withExecutorService(shared.reconcileExecutor());
                         }
-                    }));
+                    });
             self.set(agent);
             clients.put(agent, client);
             return agent;
@@ -639,6 +663,9 @@ public final class Sandbox implements AutoCloseable {
         safely(kubelets::close);
         safely(fabric::close);
         safely(api::close);
+        if (shared != null) {
+            safely(shared::close);
+        }
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

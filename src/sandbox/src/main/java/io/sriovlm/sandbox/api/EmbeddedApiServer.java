@@ -6,10 +6,12 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Consumer;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -92,8 +94,8 @@ public final class EmbeddedApiServer implements SandboxApi {
     }
 
     @Override
-    public KubernetesClient agentClient(String node) {
-        return newClient();
+    public KubernetesClient agentClient(String node, Consumer<KubernetesClientBuilder> sharing) {
+        return kubeconfig().client(null, sharing);
     }
 
     @Override

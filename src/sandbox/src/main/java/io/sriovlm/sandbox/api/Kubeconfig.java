@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * How a client reaches an API server as one identity: the server's URL, the CA that signed its certificate (null for
@@ -50,6 +51,12 @@ public record Kubeconfig(String server, String caCertificateBase64, String token
 
     /** A fabric8 client of this identity; with a {@code tokens} provider, each request asks it for the token. */
     public KubernetesClient client(OAuthTokenProvider tokens) {
+        return client(tokens, b -> {
+        });
+    }
+
+    /** @param sharing what the client shares with others (a light fleet's event loops, threads and JSON mapper) */
+    public KubernetesClient client(OAuthTokenProvider tokens, Consumer<KubernetesClientBuilder> sharing) {
         ConfigBuilder b = new ConfigBuilder(Config.empty()).withMasterUrl(server).withNamespace(namespace)
                 .withRequestTimeout(10_000);
         if (caCertificateBase64 != null) {
@@ -61,7 +68,9 @@ public record Kubeconfig(String server, String caCertificateBase64, String token
         if (tokens != null) {
             config.setOauthTokenProvider(tokens);
         }
-        return new KubernetesClientBuilder().withConfig(config).build();
+        KubernetesClientBuilder client = new KubernetesClientBuilder().withConfig(config);
+        sharing.accept(client);
+        return client.build();
     }
 
     public KubernetesClient client() {

@@ -1,8 +1,10 @@
 package io.sriovlm.sandbox.api;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * The Kubernetes API a sandbox runs against: the {@link EmbeddedApiServer} in this process, or a real control plane
@@ -20,7 +22,16 @@ public interface SandboxApi extends AutoCloseable {
      * A new client as the agent of {@code node} (ServiceAccount sriovlm-agent, with a token bound to its DaemonSet
      * pod there on a real server). The Node must exist. The caller closes it.
      */
-    KubernetesClient agentClient(String node);
+    default KubernetesClient agentClient(String node) {
+        return agentClient(node, builder -> {
+        });
+    }
+
+    /**
+     * As {@link #agentClient(String)}, with {@code sharing} applied to the client's builder: a light fleet's agents
+     * share event loops, threads and the JSON mapper, each still with its own identity and token.
+     */
+    KubernetesClient agentClient(String node, Consumer<KubernetesClientBuilder> sharing);
 
     /** Errors, dropped watches and write observers to inject between the product and the server. */
     ApiFaults faults();

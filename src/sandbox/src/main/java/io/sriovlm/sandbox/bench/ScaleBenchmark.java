@@ -41,6 +41,16 @@ import java.util.regex.Pattern;
  * flight. Measures the operator's heap after a full GC (at rest and at the peak of the run), the largest object
  * written, API writes and bytes per migration, the operator's reaction time while the fleet heartbeats, and failures.
  * A benchmark, not a test.
+ * <p>
+ * The fleet runs in this JVM, one product agent ({@code AgentRole}) per node over a {@code SimulatedHypervisor} and
+ * a fake sysfs tree: the agent's own reporter, migration controllers and status writers, so what the fleet writes,
+ * and when, is by construction what agents write. It is a light fleet ({@link Sandbox.Options#withLightFleet}): each
+ * agent keeps its own client, identity, informers (three watches, as on a host) and JOSDK Operator, but the agents
+ * share the HTTP event loops, task and reconcile threads and the JSON mapper, which a full agent each owns (about
+ * 24 threads at rest, and more as its JOSDK reconcile pool fills up to 50; {@code --full-agents} runs those to
+ * compare). This JVM's heap after a
+ * full GC, threads and resident set are printed at rest and at the end; on the embedded API server they include the
+ * server and its store.
  */
 public final class ScaleBenchmark {
     /** The chart's operator container: memory limit 512 MiB, JAVA_TOOL_OPTIONS -XX:MaxRAMPercentage=70. */
@@ -58,9 +68,11 @@ public final class ScaleBenchmark {
      * @param inFlight    unfinished migrations at most (also the operator's maxInFlight)
      * @param perSecond   creation rate
      * @param copyMs      simulated memory copy time
+     * @param fullAgents  every agent with its own HTTP client, threads and command record, as the sandbox runs
+     *                    them elsewhere, instead of the light fleet ({@link Sandbox.Options#withLightFleet})
      */
     public record Settings(int nodes, int vfsPerNode, int migrations, int inFlight, double perSecond, long copyMs,
-            Sandbox.ControlPlane controlPlane) {
+            Sandbox.ControlPlane controlPlane, boolean fullAgents) {
     }
 
     /** Writes by resource: count, bytes, and the largest body. */
@@ -131,12 +143,15 @@ public final class ScaleBenchmark {
         Sandbox.Options options = Sandbox.Options.defaults(runDir).withoutOperator()
                 .withCopyTime(Duration.ofMillis(s.copyMs())).withHeartbeat(heartbeat)
                 .withWorld(nodes, s.vfsPerNode(), world).withControlPlane(s.controlPlane());
+        if (!s.fullAgents()) {
+            options = options.withLightFleet();
+        }
         WriteStats writes = new WriteStats();
         long startedAt = System.nanoTime();
         try (Sandbox sandbox = Sandbox.start(options, new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
-            out.printf("fleet: %d nodes x %d VFs, %d VMs, agents' heartbeat %d s, on the %s (started in %.0f s)%n",
-                    s.nodes(), s.vfsPerNode(), idle.size(), heartbeat.toSeconds(), sandbox.api().describe(),
-                    (System.nanoTime() - startedAt) / 1e9);
+            out.printf("fleet: %d nodes x %d VFs, %d VMs, %s agents' heartbeat %d s, on the %s (started in %.0f s)%n",
+                    s.nodes(), s.vfsPerNode(), idle.size(), s.fullAgents() ? "full" : "light", heartbeat.toSeconds(),
+                    sandbox.api().describe(), (System.nanoTime() - startedAt) / 1e9);
             sandbox.api().faults().onWrite(writes::record);
             Path kubeconfig = runDir.resolve("operator.kubeconfig");
             sandbox.api().writeOperatorKubeconfig(kubeconfig);
@@ -195,6 +210,7 @@ public final class ScaleBenchmark {
         Thread.sleep(AgentSettings.defaults().heartbeatInterval().toMillis());
         long restMib = heapAfterFullGc(operator, runDir);
         out.printf("at rest: operator heap after full GC %d MiB (of %d)%n", restMib, CHART_HEAP_MIB);
+        out.printf("at rest: this JVM (fleet%s): %s%n", embeddedToo(s), FleetFootprint.now().describe(s.nodes()));
 
         Map<String, Long> createdAt = new ConcurrentHashMap<>();
         Map<String, SriovMigration> finished = new ConcurrentHashMap<>();
@@ -282,6 +298,7 @@ public final class ScaleBenchmark {
         }
         long last = System.currentTimeMillis();
         informer.close();
+        out.printf("at the end: this JVM (fleet%s): %s%n", embeddedToo(s), FleetFootprint.now().describe(s.nodes()));
         Map<String, long[]> during = writes.snapshot();
 
         List<Long> toPending = new ArrayList<>();
@@ -325,6 +342,10 @@ public final class ScaleBenchmark {
         return failed == 0 ? 0 : 1;
     }
 
+    private static String embeddedToo(Settings s) {
+        return s.controlPlane() == null ? " and the embedded API server" : "";
+    }
+
     /** How many of {@code names} are in each phase (with the reason of their last condition), for a stalled run. */
     private static Map<String, Long> phases(KubernetesClient client, Set<String> names) {
         Map<String, Long> count = new TreeMap<>();
@@ -339,8 +360,14 @@ public final class ScaleBenchmark {
         return count;
     }
 
+    /** False also when the API does not answer in time: a fleet starting up can keep the server busy a while. */
     private static boolean poolCounts(KubernetesClient client, long wantVfs) {
-        VfPool pool = client.resources(VfPool.class).withName(Sandbox.POOL).get();
+        VfPool pool;
+        try {
+            pool = client.resources(VfPool.class).withName(Sandbox.POOL).get();
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            return false;
+        }
         return pool != null && pool.getStatus() != null && pool.getStatus().totalVfs != null
                 && pool.getStatus().totalVfs >= wantVfs;
     }

@@ -35,7 +35,14 @@ public final class SandboxMain {
     /** {@code java -jar sriovlm-sandbox.jar ARGS} (hack/sandbox.sh); {@code -Dsriovlm.log=LEVEL} for io.sriovlm. */
     public static void main(String[] args) throws Exception {
         SandboxLogging.configure(System.getProperty("sriovlm.log", "INFO"));
-        int rc = run(args, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        int rc;
+        try {
+            rc = run(args, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        } catch (Exception e) {
+            // Thrown out of main, the JVM would stay up on the threads a stopped sandbox leaves behind.
+            e.printStackTrace();
+            rc = 1;
+        }
         System.exit(rc);
     }
 
@@ -56,10 +63,12 @@ public final class SandboxMain {
         Duration heartbeat = io.sriovlm.agent.AgentSettings.defaults().heartbeatInterval();
         Path workDir = Path.of("target", "sandbox");
         boolean embedded = false;
+        boolean fullAgents = false;
         String usage = "usage: sandbox.sh [--embedded] [--demo] [--port N] [--copy-ms N] [--workdir DIR]"
                 + " | --bench N [--warmup M] | --evacuation-bench N [--copy-ms T] [--outbound P] [--heartbeat-ms H]"
                 + " | --chaos N [--seed S] [--copy-ms T] [--embedded]"
-                + " | --scale-bench NODES VFS MIGRATIONS [--in-flight N] [--rate PER_S] [--copy-ms T] [--embedded]";
+                + " | --scale-bench NODES VFS MIGRATIONS [--in-flight N] [--rate PER_S] [--copy-ms T] [--embedded]"
+                + " [--full-agents]";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--demo" -> demo = true;
@@ -81,6 +90,7 @@ public final class SandboxMain {
                 case "--rate" -> rate = Double.parseDouble(args[++i]);
                 case "--workdir" -> workDir = Path.of(args[++i]);
                 case "--embedded" -> embedded = true;
+                case "--full-agents" -> fullAgents = true;
                 default -> {
                     System.err.println("unknown argument " + args[i] + "; " + usage);
                     return 2;
@@ -103,7 +113,7 @@ public final class SandboxMain {
         if (scale != null) {
             // Issue 14's fleet benchmark: the operator from the product's jar against NODES simulated hypervisors.
             return ScaleBenchmark.run(workDir, new ScaleBenchmark.Settings(scale[0], scale[1], scale[2], inFlight, rate,
-                    copyGiven ? copyMs : 500, controlPlane), System.out, System.err);
+                    copyGiven ? copyMs : 500, controlPlane, fullAgents), System.out, System.err);
         }
         if (evacuationBench != null) {
             // Issue 6's benchmark: N VMs off one node, copy time --copy-ms (default 5 s), outbound limit --outbound,

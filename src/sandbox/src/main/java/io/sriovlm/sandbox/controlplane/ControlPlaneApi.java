@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.OAuthTokenProvider;
 import io.sriovlm.sandbox.api.ApiFaults;
 import io.sriovlm.sandbox.api.Kubeconfig;
@@ -24,6 +25,7 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Optional;
 
 /**
@@ -120,14 +122,19 @@ public final class ControlPlaneApi implements SandboxApi {
     }
 
     @Override
-    public KubernetesClient agentClient(String node) {
-        return productClient(new Tokens(AGENT_ACCOUNT, agentPod(node, Duration.ofSeconds(30))));
+    public KubernetesClient agentClient(String node, Consumer<KubernetesClientBuilder> sharing) {
+        return productClient(new Tokens(AGENT_ACCOUNT, agentPod(node, Duration.ofSeconds(30))), sharing);
     }
 
     /** A client as a product identity, through the fault proxy, in the product's namespace. */
     private KubernetesClient productClient(Tokens tokens) {
+        return productClient(tokens, builder -> {
+        });
+    }
+
+    private KubernetesClient productClient(Tokens tokens, Consumer<KubernetesClientBuilder> sharing) {
         return new Kubeconfig(proxy.url(), controlPlane.pki().caCertificateBase64(), tokens.getToken(), NAMESPACE)
-                .client(tokens);
+                .client(tokens, sharing);
     }
 
     /**

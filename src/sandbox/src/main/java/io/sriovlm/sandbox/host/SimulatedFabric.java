@@ -16,8 +16,26 @@ import java.util.function.Supplier;
 public final class SimulatedFabric implements AutoCloseable {
 
     private final Map<String, SimulatedHypervisor> hosts = new ConcurrentHashMap<>();
+    private final boolean idleHostThreadsEnd;
     /** Held while a migration moves a domain between hosts; never taken while holding a host's lock. */
     private final ReentrantLock handover = new ReentrantLock();
+
+    public SimulatedFabric() {
+        this(false);
+    }
+
+    /**
+     * @param idleHostThreadsEnd a host's job and event threads end when idle and start again on the next task (a
+     *                           fleet of a thousand hosts would otherwise keep two threads each, once each has
+     *                           migrated); the order of a host's tasks and events is the same either way
+     */
+    public SimulatedFabric(boolean idleHostThreadsEnd) {
+        this.idleHostThreadsEnd = idleHostThreadsEnd;
+    }
+
+    boolean idleHostThreadsEnd() {
+        return idleHostThreadsEnd;
+    }
 
     /** The URI a host named {@code hostName} is reached at. */
     public static String uriOf(String hostName) {

@@ -20,10 +20,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,6 +49,8 @@ import java.util.concurrent.TimeUnit;
 public final class SimulatedHypervisor implements Hypervisor {
 
     private static final System.Logger LOG = System.getLogger(SimulatedHypervisor.class.getName());
+    /** How long an idle job or event thread stays when the fabric ends idle host threads. */
+    private static final Duration IDLE_THREAD_LIFETIME = Duration.ofSeconds(10);
     private static final long DEFAULT_MEMORY_BYTES = 256L * 1024 * 1024;
     private static final String NON_USB_HOSTDEV =
             "Requested operation is not valid: domain has assigned non-USB host devices";
@@ -75,8 +79,17 @@ public final class SimulatedHypervisor implements Hypervisor {
         this.hostName = Objects.requireNonNull(hostName, "hostName");
         this.uri = Objects.requireNonNull(uri, "uri");
         this.fabric = Objects.requireNonNull(fabric, "fabric");
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("sim-" + hostName + "-jobs"));
-        this.events = Executors.newSingleThreadExecutor(daemon("sim-" + hostName + "-events"));
+        ScheduledThreadPoolExecutor jobs = new ScheduledThreadPoolExecutor(1, daemon("sim-" + hostName + "-jobs"));
+        ThreadPoolExecutor dispatch = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), daemon("sim-" + hostName + "-events"));
+        if (fabric.idleHostThreadsEnd()) {
+            for (ThreadPoolExecutor pool : List.of(jobs, dispatch)) {
+                pool.setKeepAliveTime(IDLE_THREAD_LIFETIME.toMillis(), TimeUnit.MILLISECONDS);
+                pool.allowCoreThreadTimeOut(true);
+            }
+        }
+        this.scheduler = jobs;
+        this.events = dispatch;
     }
 
     // ---------------------------------------------------------------- configuration

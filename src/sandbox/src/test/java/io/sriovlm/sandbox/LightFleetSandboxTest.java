@@ -1,0 +1,68 @@
+package io.sriovlm.sandbox;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
+import static io.sriovlm.sandbox.SandboxFixture.create;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Sandbox tier: the fleet benchmark's light fleet (agents sharing event loops, threads and the JSON mapper) still
+ * runs the agents' work, and one agent's stop leaves the threads the others share running.
+ */
+@Tag("sandbox")
+class LightFleetSandboxTest {
+    @TempDir
+    static Path work;
+    static Sandbox sandbox;
+    static KubernetesClient client;
+
+    @BeforeAll
+    static void start() {
+        sandbox = Sandbox.start(Sandbox.Options.defaults(work).withCopyTime(Duration.ofMillis(200)).withLightFleet(),
+                new SimpleMeterRegistry());
+        client = sandbox.client();
+        SandboxFixture.awaitReady(client);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    @Test
+    void migrationsSucceedAndAnAgentRestartLeavesTheOthersRunning() {
+        create(client, "light-vm-01", "vm-01", "hv2");
+        SriovMigration first = awaitTerminal(client, "light-vm-01", Duration.ofSeconds(30));
+        assertThat(first.getStatus().phase).as(first.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+        assertThat(first.getStatus().phaseTimestamps).extracting(p -> p.phase)
+                .containsExactlyElementsOf(SandboxFixture.EVERY_PHASE);
+        assertThat(sandbox.host("hv2").domain("vm-01")).isPresent();
+
+        // Stopping hv1's agent shuts its reconcile executor down; hv2's runs on the same shared threads.
+        sandbox.restartAgent("hv1");
+        create(client, "light-vm-03", "vm-03", "hv1");
+        SriovMigration second = awaitTerminal(client, "light-vm-03", Duration.ofSeconds(30));
+        assertThat(second.getStatus().phase).as(second.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+        assertThat(sandbox.host("hv1").domain("vm-03")).isPresent();
+
+        HypervisorNic hv1 = client.resources(HypervisorNic.class).withName("hv1-" + Sandbox.PF).get();
+        assertThat(hv1.getStatus().heartbeatTime).isNotNull();
+        assertThat(hv1.getStatus().vms).extracting(vm -> vm.name).contains("vm-02", "vm-03");
+        assertThat(sandbox.commands("hv1")).as("host commands are not recorded in a light fleet").isNull();
+    }
+}
