@@ -8,8 +8,9 @@
 # agents); the "this JVM" lines give its heap after a full GC, threads and RSS, at rest and at the end.
 # The last line of stdout is machine-readable:
 #   scale nodes=N vfs=M migrations=K heap_mib=H largest_object_kib=L reaction_p50_ms=A reaction_p99_ms=B writes_per_migration=W failed=F
-# heap_mib is the operator's heap after a full GC at the peak of the run; reaction is create -> Pending and
-# Pending -> Scheduling together. A benchmark, not a test: mvn test never runs it. Exits non-zero when a migration
+# heap_mib is the operator's heap after a full GC at the peak of the run; reaction is create -> Pending,
+# Pending -> Scheduling of migrations no limit held back, and Scheduling -> Preparing, together (a wait for a slot or
+# a VF is printed apart). A benchmark, not a test: mvn test never runs it. Exits non-zero when a migration
 # did not succeed.
 #   hack/bench-scale.sh                        1000 nodes, 64 VFs, 10000 migrations
 #   hack/bench-scale.sh 100 64 1000            a smaller fleet

@@ -43,6 +43,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 
 /**
@@ -54,6 +56,8 @@ import java.util.stream.Collectors;
 public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cleaner<SriovMigration> {
     private static final Logger LOG = Logger.getLogger(SriovMigrationReconciler.class);
     private static final Duration CONFLICT_RETRY = Duration.ofMillis(200);
+    /** How long a reconcile waits for the admission lock before it frees its thread and looks again. */
+    private static final Duration ADMISSION_WAIT = Duration.ofMillis(50);
     /** Index of the migrations cache: a migration's spec.vmName. */
     private static final String BY_VM = "vm";
 
@@ -66,7 +70,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     private final Instant startedAt;
     private final Set<String> recorded = ConcurrentHashMap.newKeySet();
     /** Serializes slot and VF decisions, so two migrations decided at once cannot both take the last one. */
-    private final Object admission = new Object();
+    private final ReentrantLock admission = new ReentrantLock();
     private final SlotWakeups wakeups = new SlotWakeups();
     private ClusterCaches<SriovMigration> caches;
     private IndexerResourceCache<SriovMigration> migrations;
@@ -173,7 +177,20 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
      * informer round trip later: still two status writes.
      */
     private UpdateControl<SriovMigration> admit(SriovMigration m) {
-        synchronized (admission) {
+        // Admission writes to the API under the lock; a reconcile that waited for it here would hold one of the
+        // controller's threads, and with all of them waiting a new migration is not even accepted (measured: every
+        // thread blocked, create -> Pending in seconds). So it looks again shortly instead.
+        boolean locked;
+        try {
+            locked = admission.tryLock(ADMISSION_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return UpdateControl.noUpdate();
+        }
+        if (!locked) {
+            return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(ADMISSION_WAIT);
+        }
+        try {
             boolean pending = m.getStatus().phase == MigrationPhase.Pending;
             ClusterView view = view();
             Recorded recorded = record(m, pending ? PendingHandler.decide(m, view) : SchedulingHandler.decide(m, view));
@@ -181,6 +198,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                     .filter(w -> pending && w.getStatus().phase == MigrationPhase.Scheduling);
             return admitted.isPresent() ? record(admitted.get(), SchedulingHandler.decide(admitted.get(), view()))
                     .control() : recorded.control();
+        } finally {
+            admission.unlock();
         }
     }
 
