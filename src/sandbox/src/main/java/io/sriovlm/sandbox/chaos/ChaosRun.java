@@ -66,7 +66,7 @@ public final class ChaosRun {
     static final int STEP_TIMEOUT_SECONDS = 3;
     /** A wave that is not over after this long is a violation in itself (a migration past every deadline). */
     static final Duration WAVE_TIMEOUT = Duration.ofSeconds(90);
-    /** How long a world at rest may take to settle (bond lag, pool recompute) before a violation counts. */
+    /** How long a world at rest may take to settle (bond lag, claims collected) before a violation counts. */
     static final Duration SETTLE = Duration.ofSeconds(15);
 
     /**
