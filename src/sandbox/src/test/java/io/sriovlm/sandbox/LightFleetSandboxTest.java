@@ -1,17 +1,13 @@
 package io.sriovlm.sandbox;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
@@ -24,28 +20,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("sandbox")
 class LightFleetSandboxTest {
-    @TempDir
-    static Path work;
-    static Sandbox sandbox;
-    static KubernetesClient client;
-
-    @BeforeAll
-    static void start() {
-        sandbox = Sandbox.start(Sandbox.Options.defaults(work).withCopyTime(Duration.ofMillis(200)).withLightFleet(),
-                new SimpleMeterRegistry());
-        client = sandbox.client();
-        SandboxFixture.awaitReady(client);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (sandbox != null) {
-            sandbox.close();
-        }
-    }
+    @RegisterExtension
+    static final SandboxExtension world = SandboxExtension.perClass(Duration.ofMillis(200))
+            .withOptions(Sandbox.Options::withLightFleet).checkingInvariantsAfterEach();
 
     @Test
     void migrationsSucceedAndAnAgentRestartLeavesTheOthersRunning() {
+        Sandbox sandbox = world.sandbox();
+        KubernetesClient client = world.client();
         create(client, "light-vm-01", "vm-01", "hv2");
         SriovMigration first = awaitTerminal(client, "light-vm-01", Duration.ofSeconds(30));
         assertThat(first.getStatus().phase).as(first.getStatus().message).isEqualTo(MigrationPhase.Succeeded);

@@ -1,5 +1,7 @@
 package io.sriovlm.sandbox;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -24,6 +27,7 @@ final class SandboxExtension implements BeforeAllCallback, AfterAllCallback, Bef
     private final boolean perTest;
     private final Duration copyTime;
     private boolean checkInvariants;
+    private UnaryOperator<Sandbox.Options> options = UnaryOperator.identity();
     private Sandbox sandbox;
     private Path work;
 
@@ -46,6 +50,12 @@ final class SandboxExtension implements BeforeAllCallback, AfterAllCallback, Bef
      */
     SandboxExtension checkingInvariantsAfterEach() {
         this.checkInvariants = true;
+        return this;
+    }
+
+    /** The default world with more options on top (e.g. the light fleet). */
+    SandboxExtension withOptions(UnaryOperator<Sandbox.Options> options) {
+        this.options = options;
         return this;
     }
 
@@ -95,7 +105,8 @@ final class SandboxExtension implements BeforeAllCallback, AfterAllCallback, Bef
 
     private void start() throws IOException {
         work = Files.createTempDirectory("sriovlm-sandbox");
-        sandbox = SandboxFixture.start(work, copyTime);
+        sandbox = Sandbox.start(options.apply(Sandbox.Options.defaults(work).withCopyTime(copyTime)),
+                new SimpleMeterRegistry());
         SandboxFixture.awaitReady(sandbox.client());
     }
 

@@ -105,6 +105,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
                 .collect(Collectors.toSet());
         collectGarbage(pool, poolNames, claimed, all, nics, nodes);
 
+        // Viewed again: the counts must not include the claims just released.
         VfLedger ledger = VfLedger.of(nics, nodes, claims.view(claimCache.list()),
                 all.stream().filter(ClusterView::isActive).map(VfLedger.LiveMigration::of).toList());
         VfLedger.Counts counts = ledger.counts(pool);
