@@ -11,17 +11,24 @@ import java.time.Duration;
  * @param maxInboundPerNode    migrations arriving on one node at once
  * @param heartbeatStaleAfter  an agent whose last report is older is treated as NotReady
  * @param history              how long finished migrations are kept
+ * @param prepareAhead         admit one migration behind each busy outbound lane and prepare its target while the
+ *                             lane's copy runs (docs/decisions/014-prepare-ahead.md)
  */
 public record OperatorConfig(int maxInFlight, int maxOutboundPerNode, int maxInboundPerNode,
-        Duration heartbeatStaleAfter, HistoryConfig history) {
+        Duration heartbeatStaleAfter, HistoryConfig history, boolean prepareAhead) {
 
-    /** These limits, with the default history retention. */
+    /** These limits, with the default history retention, preparing ahead. */
     public OperatorConfig(int maxInFlight, int maxOutboundPerNode, int maxInboundPerNode, Duration heartbeatStaleAfter) {
-        this(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, HistoryConfig.defaults());
+        this(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, HistoryConfig.defaults(), true);
     }
 
     public OperatorConfig withHistory(HistoryConfig retention) {
-        return new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, retention);
+        return new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, retention,
+                prepareAhead);
+    }
+
+    public OperatorConfig withPrepareAhead(boolean on) {
+        return new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, history, on);
     }
 
     /** The defaults of {@link OperatorSettings}. */

@@ -24,6 +24,13 @@ public interface OperatorSettings {
     @WithDefault("2")
     int maxOutboundPerNode();
 
+    /**
+     * Admit one more migration behind each busy outbound lane of a node: its target VF is reserved and prepared while
+     * the lane's copy runs, and it starts on the source as soon as the lane frees. Off: it waits in Pending.
+     */
+    @WithDefault("true")
+    boolean prepareAhead();
+
     /** Migrations arriving on one node at once. */
     @WithDefault("2")
     int maxInboundPerNode();
@@ -69,7 +76,7 @@ public interface OperatorSettings {
     /** The limits the SriovMigration controller enforces. */
     default OperatorConfig limits() {
         return new OperatorConfig(maxInFlight(), maxOutboundPerNode(), maxInboundPerNode(), heartbeatStaleAfter(),
-                history());
+                history(), prepareAhead());
     }
 
     /** How long finished migrations are kept. */

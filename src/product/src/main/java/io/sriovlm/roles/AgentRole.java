@@ -9,7 +9,6 @@ import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.api.v1alpha1.Finalizers;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -81,7 +80,7 @@ public final class AgentRole {
 
         MigrationJobs jobs = new MigrationJobs();
         source.useSteps(new SourceAgentSteps(hypervisor, network, nicSpec, jobs, config, clock,
-                m -> source.jobEvents().propagateEvent(ResourceID.fromResource(m)), reporter::reportNow));
+                source::onJobDone, reporter::reportNow, source::laneHeldBy));
         TargetAgentSteps targetSteps = new TargetAgentSteps(hypervisor, network, nicSpec, config, clock,
                 reporter::reportNow);
         MigrationTargetReconciler target = new MigrationTargetReconciler(config, writer, targetSteps);

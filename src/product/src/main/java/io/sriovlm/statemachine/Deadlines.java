@@ -20,6 +20,10 @@ public final class Deadlines {
         MigrationOptions options = spec == null ? new MigrationOptions() : spec.optionsOrDefaults();
         return switch (phase) {
             case Migrating -> Optional.of(Duration.ofSeconds(options.migrationTimeoutSeconds()));
+            // Waiting for the predecessor to leave the source: at most its switch to standby and its copy, whose own
+            // deadlines end it (or hand it to RollingBack, which leaves the lane when the VM is back on its VF).
+            case TargetReady -> Optional.of(Duration.ofSeconds(options.migrationTimeoutSeconds()
+                    + 2L * options.stepTimeoutSecondsOrDefault()));
             case Preparing, SwitchingToStandby, RestoringFastPath, RollingBack ->
                 Optional.of(Duration.ofSeconds(options.stepTimeoutSecondsOrDefault()));
             default -> Optional.empty();

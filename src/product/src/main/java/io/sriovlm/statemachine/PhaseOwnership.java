@@ -46,7 +46,7 @@ public final class PhaseOwnership {
     private static boolean operatorMayStop(MigrationPhase from, MigrationPhase to) {
         return switch (from) {
             // Nothing on the source changed yet: end it, or let the source agent make sure (deadline).
-            case Preparing -> to == MigrationPhase.Cancelled || to == MigrationPhase.Failed
+            case Preparing, TargetReady -> to == MigrationPhase.Cancelled || to == MigrationPhase.Failed
                     || to == MigrationPhase.RollingBack;
             // The VM may be off its VF on the source: only the source agent's rollback can end this.
             case SwitchingToStandby, Migrating -> to == MigrationPhase.RollingBack;

@@ -40,7 +40,7 @@ class SettingsTest {
     void theConfigurationRecordsTakeTheMappingsDefaults() {
         OperatorSettings o = OperatorSettings.defaults();
         assertThat(OperatorConfig.defaults()).isEqualTo(new OperatorConfig(o.maxInFlight(), o.maxOutboundPerNode(),
-                o.maxInboundPerNode(), o.heartbeatStaleAfter(), new HistoryConfig(5, java.util.Optional.empty())));
+                o.maxInboundPerNode(), o.heartbeatStaleAfter(), new HistoryConfig(5, java.util.Optional.empty()), true));
         assertThat(EvacuationConfig.defaults().namespace()).isEqualTo("sriovlm-system");
         assertThat(EvacuationConfig.defaults().migrationOptions()).isNull();
         assertThat(o.leaseNamespace()).as("no leader election outside a cluster").isEmpty();

@@ -15,6 +15,7 @@ import static io.sriovlm.api.v1alpha1.MigrationPhase.RollingBack;
 import static io.sriovlm.api.v1alpha1.MigrationPhase.Scheduling;
 import static io.sriovlm.api.v1alpha1.MigrationPhase.Succeeded;
 import static io.sriovlm.api.v1alpha1.MigrationPhase.SwitchingToStandby;
+import static io.sriovlm.api.v1alpha1.MigrationPhase.TargetReady;
 import static io.sriovlm.api.v1alpha1.MigrationPhase.PhaseOwner.OPERATOR;
 import static io.sriovlm.api.v1alpha1.MigrationPhase.PhaseOwner.SOURCE_AGENT;
 import static io.sriovlm.api.v1alpha1.MigrationPhase.PhaseOwner.TARGET_AGENT;
@@ -33,6 +34,8 @@ class PhaseOwnershipTest {
         assertThat(may(OPERATOR, Pending, Scheduling)).isTrue();
         assertThat(may(OPERATOR, Scheduling, Preparing)).isTrue();
         assertThat(may(TARGET_AGENT, Preparing, SwitchingToStandby)).isTrue();
+        assertThat(may(TARGET_AGENT, Preparing, TargetReady)).as("prepared behind another migration").isTrue();
+        assertThat(may(SOURCE_AGENT, TargetReady, SwitchingToStandby)).as("its lane is free").isTrue();
         assertThat(may(SOURCE_AGENT, SwitchingToStandby, Migrating)).isTrue();
         assertThat(may(SOURCE_AGENT, Migrating, RestoringFastPath)).isTrue();
         assertThat(may(TARGET_AGENT, RestoringFastPath, Succeeded)).isTrue();
@@ -44,6 +47,7 @@ class PhaseOwnershipTest {
         assertThat(may(SOURCE_AGENT, null, Pending)).isFalse();
         assertThat(may(SOURCE_AGENT, Pending, Scheduling)).isFalse();
         assertThat(may(SOURCE_AGENT, Preparing, SwitchingToStandby)).isFalse();
+        assertThat(may(TARGET_AGENT, TargetReady, SwitchingToStandby)).isFalse();
         assertThat(may(TARGET_AGENT, SwitchingToStandby, Migrating)).isFalse();
         assertThat(may(TARGET_AGENT, Migrating, RestoringFastPath)).isFalse();
         assertThat(may(SOURCE_AGENT, RestoringFastPath, Succeeded)).isFalse();
@@ -56,6 +60,9 @@ class PhaseOwnershipTest {
         assertThat(may(OPERATOR, Preparing, Cancelled)).isTrue();
         assertThat(may(OPERATOR, Preparing, Failed)).as("VM vanished").isTrue();
         assertThat(may(OPERATOR, Preparing, RollingBack)).as("deadline").isTrue();
+        assertThat(may(OPERATOR, TargetReady, Cancelled)).isTrue();
+        assertThat(may(OPERATOR, TargetReady, RollingBack)).as("deadline").isTrue();
+        assertThat(may(OPERATOR, TargetReady, SwitchingToStandby)).as("the source agent's to start").isFalse();
         assertThat(may(OPERATOR, SwitchingToStandby, RollingBack)).isTrue();
         assertThat(may(OPERATOR, Migrating, RollingBack)).isTrue();
         assertThat(may(OPERATOR, RestoringFastPath, Failed)).as("fast path not restored in time").isTrue();

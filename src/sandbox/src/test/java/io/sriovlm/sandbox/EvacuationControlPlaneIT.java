@@ -115,7 +115,7 @@ class EvacuationControlPlaneIT {
         ok(kubectl.run("uncordon", "hv1"));
         ok(kubectl.run("label", "node", "hv2", Labels.EVACUATE + "=" + Labels.ON_CORDON));
         ok(kubectl.run("cordon", "hv2"));
-        // Outbound limit 1: one VM copies for 2 s while the other two wait for their slot.
+        // Outbound limit 1: one VM copies for 2 s, the next is prepared behind it, the third waits for a slot.
         await().atMost(Duration.ofSeconds(30)).until(() -> evacuationMigrations("hv2").size() == 3);
         ok(kubectl.run("uncordon", "hv2"));
         await().atMost(Duration.ofSeconds(30)).until(() -> evacuationMigrations("hv2").stream()

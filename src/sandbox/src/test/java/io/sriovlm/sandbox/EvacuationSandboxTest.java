@@ -36,7 +36,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Sandbox tier: node evacuation driven with the real kubectl (label + cordon, uncordon, taint), one sandbox for the
- * whole story. Outbound limit 1 and a 2 s copy, so that an evacuation of several VMs has pending migrations to cancel.
+ * whole story. Outbound limit 1 and a 2 s copy, so that an evacuation of several VMs has migrations to cancel that
+ * have not touched the source (one prepared ahead, one pending).
  */
 @Tag("sandbox")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -119,11 +120,13 @@ class EvacuationSandboxTest {
     void uncordonCancelsTheMigrationsThatHaveNotStarted() throws Exception {
         ok("label", "node", "hv2", "sriovlm.io/evacuate=on-cordon", "--overwrite");
         ok("cordon", "hv2");
-        // Outbound limit 1: one VM copies for 2 s while the other two wait for a slot.
+        // Outbound limit 1: one VM copies for 2 s, the next has its target prepared behind it (TargetReady), the
+        // third waits for a slot. Neither of those two has touched the source: the uncordon cancels both.
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             List<SriovMigration> ms = evacuationMigrations("hv2");
             return ms.size() == 3 && ms.stream().filter(m -> phase(m) != null && phase(m).ordinal()
-                    > MigrationPhase.Scheduling.ordinal()).count() == 1;
+                    > MigrationPhase.TargetReady.ordinal()).count() == 1
+                    && ms.stream().filter(m -> phase(m) == MigrationPhase.TargetReady).count() == 1;
         });
         ok("uncordon", "hv2");
         await().atMost(Duration.ofSeconds(30)).until(() -> evacuationMigrations("hv2").stream()

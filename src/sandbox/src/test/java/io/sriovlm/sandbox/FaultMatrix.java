@@ -11,8 +11,8 @@ import java.util.Set;
 /** What each cell of the fault matrix must end in, and why; {@code docs/fault-matrix.md} is generated from it. */
 final class FaultMatrix {
     static final List<MigrationPhase> PHASES = List.of(MigrationPhase.Pending, MigrationPhase.Scheduling,
-            MigrationPhase.Preparing, MigrationPhase.SwitchingToStandby, MigrationPhase.Migrating,
-            MigrationPhase.RestoringFastPath, MigrationPhase.RollingBack);
+            MigrationPhase.Preparing, MigrationPhase.TargetReady, MigrationPhase.SwitchingToStandby,
+            MigrationPhase.Migrating, MigrationPhase.RestoringFastPath, MigrationPhase.RollingBack);
     static final int STEP_TIMEOUT_SECONDS = 3;
     static final int MIGRATING_TIMEOUT_SECONDS = 4;
 
@@ -71,6 +71,22 @@ final class FaultMatrix {
                 + " leads when the stolen Lease expires and goes on; agents keep working meanwhile");
         put(Fault.DETACH_REFUSED, MigrationPhase.SwitchingToStandby, RB, "the source agent rolls back at once"
                 + " (nothing moved; the VF is still in the guest)", "DetachFailed");
+        String behind = "vm-01 waits in TargetReady behind another VM's copy (outbound limit 1); when that one has"
+                + " left the source, ";
+        put(Fault.DETACH_REFUSED, MigrationPhase.TargetReady, RB, behind + "vm-01's detach is refused: the source"
+                + " agent rolls back at once", "DetachFailed");
+        put(Fault.DEVICE_REMOVED_LOST, MigrationPhase.TargetReady, RB, behind + "the source waits for the guest until"
+                + " the step deadline, then rolls back (the fast-path guard plugs the VF back after the heal)",
+                "DeadlineExceeded");
+        put(Fault.LATE_UNPLUG, MigrationPhase.TargetReady, RB, behind + "the source waits until the step deadline and"
+                + " rolls back; the fast-path guard repairs the late unplug", "DeadlineExceeded");
+        put(Fault.ROUTE_DOWN, MigrationPhase.TargetReady, RB, behind + "the VF is detached, then the job cannot"
+                + " start: rolls back", "MigrationFailed");
+        put(Fault.MIGRATION_FAILS, MigrationPhase.TargetReady, S, "vm-01 waits in TargetReady behind another VM's"
+                + " copy (outbound limit 1); the failure lands on the job that ends first, that VM's, which rolls back"
+                + " (its VF back on the source) and so frees the lane: vm-01 then moves");
+        put(Fault.BOND_WRITE_IGNORED, MigrationPhase.TargetReady, RB, behind + "the read-back of the source bond"
+                + " catches it: rolls back", "BondSwitchFailed");
         put(Fault.DEVICE_REMOVED_LOST, MigrationPhase.SwitchingToStandby, RB, "the source waits for the guest"
                 + " until the step deadline, then the operator moves it to RollingBack; the VF never left the guest."
                 + " When the guest recovers (the heal) it finishes the unplug after all, and the agent's fast-path"
@@ -109,6 +125,10 @@ final class FaultMatrix {
                 "the target agent is down: Preparing's deadline rolls back; if it had prepared before stopping, the"
                 + " VM moves and RestoringFastPath's deadline ends Failed with the VM on the target's standby path",
                 "DeadlineExceeded", "FastPathNotRestored");
+        put(Fault.NODE_NOT_READY, MigrationPhase.TargetReady, Set.of(MigrationPhase.Succeeded, MigrationPhase.RolledBack),
+                "the source agent is down while vm-01 waits behind another VM's copy: that one's deadline hands it to"
+                + " RollingBack, which the agent back completes (on the target if the copy ended), freeing the lane;"
+                + " vm-01 then moves, or its own deadline rolls it back", "DeadlineExceeded");
         put(Fault.NODE_NOT_READY, MigrationPhase.SwitchingToStandby, RB, "the source agent is down (a step it was in"
                 + " decides nothing): the step deadline moves it to RollingBack, which the agent completes when its"
                 + " node is back", "DeadlineExceeded");

@@ -105,7 +105,9 @@ class FaultMatrixSandboxTest {
     private Sandbox startWorld(Fault fault) throws IOException {
         Path work = Files.createTempDirectory(workDirPrefix());
         work.toFile().deleteOnExit();
+        // One outbound lane per node, so that a second migration of a source waits for the first in TargetReady.
         Sandbox s = Sandbox.start(onApi(Sandbox.Options.defaults(work).withCopyTime(Duration.ofMillis(300))
+                .withOperatorConfig(new io.sriovlm.operator.OperatorConfig(5, 1, 2, Duration.ofSeconds(30)))
                 .withLeaderElection(fault == Fault.LEADERSHIP_LOST)), new SimpleMeterRegistry());
         SandboxFixture.awaitReady(s.client());
         return s;
@@ -133,6 +135,17 @@ class FaultMatrixSandboxTest {
         String name = ("m-" + fault.name() + "-" + phase.name()).toLowerCase(Locale.ROOT).replace('_', '-');
         FaultTarget where = new FaultTarget("default", name, "vm-01", source, target, phase, name.hashCode());
         boolean viaCancel = phase == MigrationPhase.RollingBack;
+        String lead = null;
+        if (phase == MigrationPhase.TargetReady) {
+            // Only a migration admitted behind another one's copy enters TargetReady: start that one first.
+            String leadVm = sandbox.host(source).listDomains().stream().map(d -> d.name())
+                    .filter(vm -> !vm.equals("vm-01")).sorted().findFirst()
+                    .orElseThrow(() -> new AssertionError("no second VM on " + source + " to lead vm-01"));
+            lead = name + "-lead";
+            sandbox.host(source).setCopyTime(Duration.ofSeconds(2));
+            SandboxFixture.create(client, lead, leadVm, target);
+            SandboxFixture.awaitPhase(client, lead, p -> p == MigrationPhase.Migrating, Duration.ofSeconds(15));
+        }
         sandbox.host(source).setCopyTime(viaCancel ? Duration.ofSeconds(3) : Duration.ofMillis(300));
         AtomicReference<Injection> injected = new AtomicReference<>();
         AtomicReference<java.time.Instant> injectedAt = new AtomicReference<>(java.time.Instant.now());
@@ -154,6 +167,7 @@ class FaultMatrixSandboxTest {
                             CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS))));
         }
         CompletableFuture<Void> healLater = CompletableFuture.completedFuture(null);
+        AtomicReference<java.time.Instant> detachAskedAt = new AtomicReference<>();
         try {
             SandboxFixture.create(client, name, "vm-01", target, spec -> {
                 spec.options = new MigrationOptions();
@@ -166,6 +180,13 @@ class FaultMatrixSandboxTest {
                         CompletableFuture.delayedExecutor(Fault.NOT_READY_FOR.toMillis(), TimeUnit.MILLISECONDS));
             }
             SriovMigration m = SandboxFixture.awaitTerminal(client, name, CASE_BUDGET);
+            m.getStatus().phaseTimestamps.stream().filter(t -> t.phase == MigrationPhase.SwitchingToStandby)
+                    .findFirst().ifPresent(t -> detachAskedAt.set(io.sriovlm.common.Timestamps.parse(t.at)));
+            if (lead != null) {
+                assertThat(m.getStatus().predecessor).as("vm-01 was admitted behind " + lead)
+                        .isEqualTo("default/" + lead);
+                SandboxFixture.awaitTerminal(client, lead, CASE_BUDGET);
+            }
             assertThat(injected.get()).as(fault + " injected as " + name + " entered " + phase).isNotNull();
             MigrationPhase outcome = m.getStatus().phase;
             FaultMatrix.observed(fault, phase, outcome, m.getStatus().failureReason);
@@ -191,7 +212,10 @@ class FaultMatrixSandboxTest {
         }
         if (fault == Fault.LATE_UNPLUG) {
             // Check the world after the guest let the VF go, not before: that is when the VM needs the agent.
-            java.time.Instant unplugged = injectedAt.get().plus(Fault.LATE_UNPLUG_AFTER).plusMillis(500);
+            // (from the detach: in TargetReady the fault is armed a copy's time before it)
+            java.time.Instant detach = detachAskedAt.get() == null || detachAskedAt.get().isBefore(injectedAt.get())
+                    ? injectedAt.get() : detachAskedAt.get();
+            java.time.Instant unplugged = detach.plus(Fault.LATE_UNPLUG_AFTER).plusMillis(500);
             Thread.sleep(Math.max(0, Duration.between(java.time.Instant.now(), unplugged).toMillis()));
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertThat(
                     io.sriovlm.agent.libvirt.TeamingXml.inspect(sandbox.host(source).domain("vm-01").orElseThrow().xml())

@@ -6,11 +6,13 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.steps.SourceAgentSteps;
 import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.status.MigrationStatusWriter;
 
@@ -24,7 +26,8 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
     private final AgentConfig config;
     private final MigrationStatusWriter writer;
     private volatile io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache<SriovMigration> cache;
-    private final SimpleInboundEventSource<SriovMigration> jobEvents = new SimpleInboundEventSource<>("migration-jobs");
+    /** Wakes a migration whose libvirt job ended, or which waits for the outbound lane of a migration that left. */
+    private final SimpleInboundEventSource<SriovMigration> wakeups = new SimpleInboundEventSource<>("source-wakeups");
     private SourceAgentSteps steps;
 
     public MigrationSourceReconciler(AgentConfig config, MigrationStatusWriter writer) {
@@ -37,8 +40,14 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
         this.steps = steps;
     }
 
-    public SimpleInboundEventSource<SriovMigration> jobEvents() {
-        return jobEvents;
+    /**
+     * Whether the migration with this UID still holds an outbound lane of this node, as this agent knows it (its own
+     * writes included). Unknown here, it has ended and gone; before the informer runs, the answer is yes.
+     */
+    public boolean laneHeldBy(String uid) {
+        return cached().map(all -> all.filter(o -> uid.equals(o.getMetadata().getUid())).findFirst()
+                .map(o -> o.getStatus() != null && o.getStatus().phase != null && o.getStatus().phase.holdsOutboundLane())
+                .orElse(false)).orElse(true);
     }
 
     /** This node's migrations on this side as the informer holds them; empty unless the controller runs. */
@@ -54,7 +63,7 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
     @Override
     public List<EventSource<?, SriovMigration>> prepareEventSources(EventSourceContext<SriovMigration> context) {
         cache = context.getPrimaryCache();
-        return List.of(jobEvents);
+        return List.of(wakeups);
     }
 
     @Override
@@ -64,7 +73,29 @@ public class MigrationSourceReconciler implements Reconciler<SriovMigration>, Cl
             return UpdateControl.noUpdate();
         }
         steps.forgetFinishedJob(m);
-        return MigrationStepsReconciler.run(m, writer, steps::step);
+        UpdateControl<SriovMigration> control = MigrationStepsReconciler.run(m, writer, steps::step);
+        wakeFollowersOf(writer.freshest(m));
+        return control;
+    }
+
+    /** The libvirt job of {@code m} ended: look at it, and let the one prepared behind it see whether it left. */
+    public void onJobDone(SriovMigration m) {
+        wakeups.propagateEvent(ResourceID.fromResource(m));
+        wakeFollowers(m.getMetadata().getUid());
+    }
+
+    /** A migration that left the source (or ended) frees its lane: the one prepared behind it may start now. */
+    private void wakeFollowersOf(SriovMigration m) {
+        if (m.getStatus() == null || m.getStatus().phase == null || m.getStatus().phase.holdsOutboundLane()) {
+            return;
+        }
+        wakeFollowers(m.getMetadata().getUid());
+    }
+
+    private void wakeFollowers(String uid) {
+        cached().ifPresent(all -> all.filter(o -> o.getStatus() != null && o.getStatus().phase == MigrationPhase.TargetReady
+                && uid.equals(o.getStatus().predecessorUid))
+                .forEach(o -> wakeups.propagateEvent(ResourceID.fromResource(o))));
     }
 
     /** See {@link MigrationStepsReconciler#keepWorkingWhileDeleted}. */

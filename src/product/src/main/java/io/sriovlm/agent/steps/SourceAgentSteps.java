@@ -36,6 +36,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -44,6 +45,8 @@ import java.util.function.Supplier;
  */
 public final class SourceAgentSteps {
     private static final Duration SOON = Duration.ofMillis(100);
+    /** A migration waiting for its lane is woken when its predecessor leaves; this is the safety net. */
+    private static final Duration LANE_RECHECK = Duration.ofSeconds(2);
 
     private final Hypervisor hypervisor;
     private final HostNetwork network;
@@ -53,10 +56,15 @@ public final class SourceAgentSteps {
     private final Clock clock;
     private final Consumer<SriovMigration> onJobDone;
     private final Runnable reportInventory;
+    private final Predicate<String> laneHeldBy;
 
+    /**
+     * @param laneHeldBy whether the migration with this UID still holds an outbound lane of this node (it is known
+     *                   here and its domain has not left); true when this agent cannot tell yet
+     */
     public SourceAgentSteps(Hypervisor hypervisor, HostNetwork network, Supplier<Optional<HypervisorNicSpec>> nicSpec,
             MigrationJobs jobs, AgentConfig config, Clock clock, Consumer<SriovMigration> onJobDone,
-            Runnable reportInventory) {
+            Runnable reportInventory, Predicate<String> laneHeldBy) {
         this.hypervisor = hypervisor;
         this.network = network;
         this.nicSpec = nicSpec;
@@ -65,6 +73,7 @@ public final class SourceAgentSteps {
         this.clock = clock;
         this.onJobDone = onJobDone;
         this.reportInventory = reportInventory;
+        this.laneHeldBy = laneHeldBy;
         hypervisor.addDeviceListener(this::onDeviceEvent);
     }
 
@@ -102,6 +111,7 @@ public final class SourceAgentSteps {
         }
         try {
             return switch (m.getStatus().phase) {
+                case TargetReady -> startWhenLaneFree(m);
                 case SwitchingToStandby -> switchToStandby(m);
                 case Migrating -> migrate(m);
                 case RollingBack -> rollBack(m);
@@ -171,6 +181,26 @@ public final class SourceAgentSteps {
         Instant now = clock.instant();
         return Outcome.write(Transition.to(MigrationPhase.Pending, reason, null).with(s -> Conditions.set(
                 s.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, status, reason, said, generation, now)));
+    }
+
+    /**
+     * TargetReady: the target was prepared while the predecessor held this node's outbound lane
+     * (docs/decisions/014-prepare-ahead.md). Nothing on the host changes until that one's domain has left, so at
+     * most the operator's limit of migrations ever touch this node at once.
+     */
+    Outcome startWhenLaneFree(SriovMigration m) {
+        String predecessor = m.getStatus().predecessorUid;
+        // The lane frees when the predecessor's domain has left: libvirt's job ended well here (known before its
+        // RestoringFastPath is written, which first reports this host's inventory), or its status says so.
+        boolean predecessorLeft = predecessor == null || jobs.get(predecessor).flatMap(MigrationJobs.Job::outcome)
+                .map(MigrationResult::succeeded).orElse(false);
+        if (!predecessorLeft && laneHeldBy.test(predecessor)) {
+            return Outcome.recheckAfter(LANE_RECHECK);
+        }
+        String message = "outbound lane of " + config.nodeName() + " free" + (predecessor == null ? ""
+                : " (" + m.getStatus().predecessor + " has left it)") + "; switching " + m.getSpec().vmName
+                + " to standby";
+        return Outcome.write(Transition.to(MigrationPhase.SwitchingToStandby, Reasons.OUTBOUND_LANE_FREE, message));
     }
 
     Outcome switchToStandby(SriovMigration m) throws HypervisorException, HostNetworkException {

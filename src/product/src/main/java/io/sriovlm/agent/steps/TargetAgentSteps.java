@@ -135,7 +135,12 @@ public final class TargetAgentSteps {
             }
             String message = config.nodeName() + " ready: SF netdev " + standbyDevice + ", bond " + bond.name
                     + " on SF representor " + bond.sfRepresentor + ", VF " + vf + " free";
-            return Outcome.write(Transition.to(MigrationPhase.SwitchingToStandby, Reasons.PREPARED, message).with(s ->
+            // Admitted behind another migration of the source: the source agent starts it when that one has left.
+            String predecessor = m.getStatus().predecessorUid == null ? null : m.getStatus().predecessor;
+            MigrationPhase next = predecessor == null ? MigrationPhase.SwitchingToStandby : MigrationPhase.TargetReady;
+            String said = predecessor == null ? message : message + "; waits for " + predecessor + " to leave "
+                    + m.getStatus().sourceNode;
+            return Outcome.write(Transition.to(next, Reasons.PREPARED, said).with(s ->
                     Conditions.set(s.conditions, ConditionTypes.TARGET_PREPARED, true, Reasons.PREPARED, message,
                             s.observedGeneration, clock.instant())));
         } catch (HostNetworkException e) {

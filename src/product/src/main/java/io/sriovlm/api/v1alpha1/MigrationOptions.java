@@ -37,7 +37,7 @@ public class MigrationOptions {
 
     @Min(1)
     @Max(3_600)
-    @JsonPropertyDescription("Deadline of each other phase (Preparing, SwitchingToStandby, RestoringFastPath, RollingBack) in seconds. Default 60.")
+    @JsonPropertyDescription("Deadline of each other phase (Preparing, SwitchingToStandby, RestoringFastPath, RollingBack) in seconds. Default 60. A migration waiting in TargetReady for another one to leave its source waits up to timeoutSeconds plus twice this.")
     public Integer stepTimeoutSeconds;
 
     @JsonPropertyDescription("Encrypt and authenticate the migration (default true): the target's migration URI must be"

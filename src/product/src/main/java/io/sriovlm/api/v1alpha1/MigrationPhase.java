@@ -8,6 +8,12 @@ public enum MigrationPhase {
     Pending(PhaseOwner.OPERATOR),
     Scheduling(PhaseOwner.OPERATOR),
     Preparing(PhaseOwner.TARGET_AGENT),
+    /**
+     * The target is prepared and the migration waits for the outbound lane of its source held by
+     * {@code status.predecessor} (docs/decisions/014-prepare-ahead.md); only a migration admitted behind another
+     * enters it. Nothing on the source was touched.
+     */
+    TargetReady(PhaseOwner.SOURCE_AGENT),
     SwitchingToStandby(PhaseOwner.SOURCE_AGENT),
     Migrating(PhaseOwner.SOURCE_AGENT),
     RestoringFastPath(PhaseOwner.TARGET_AGENT),
@@ -34,6 +40,14 @@ public enum MigrationPhase {
     /** True once the source host may have been changed: from here on, stopping means rolling back. */
     public boolean hasTouchedSource() {
         return this == SwitchingToStandby || this == Migrating || this == RollingBack;
+    }
+
+    /**
+     * True while the migration holds an outbound lane of its source (docs/decisions/008-outbound-slot.md): admitted,
+     * and the domain has not left the source yet.
+     */
+    public boolean holdsOutboundLane() {
+        return this != Pending && this != RestoringFastPath && !isTerminal();
     }
 
     public enum PhaseOwner {

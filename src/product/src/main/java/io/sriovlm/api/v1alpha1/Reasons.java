@@ -22,6 +22,7 @@ public final class Reasons {
     public static final String UNSUPPORTED = "Unsupported";
     public static final String SCHEDULED = "Scheduled";
     public static final String PREPARED = "Prepared";
+    public static final String OUTBOUND_LANE_FREE = "OutboundLaneFree";
     public static final String TARGET_NOT_PREPARED = "TargetNotPrepared";
     public static final String ON_STANDBY = "OnStandby";
     public static final String DETACH_FAILED = "DetachFailed";

@@ -29,6 +29,11 @@ public class SriovMigrationStatus {
     @JsonPropertyDescription("Why placement chose the target.")
     public String placementReason;
 
+    @JsonPropertyDescription("The migration (namespace/name) whose outbound lane of the source this one takes when that one's domain has left the source; set when it was admitted behind it to prepare its target ahead (phase TargetReady).")
+    public String predecessor;
+    @JsonPropertyDescription("UID of status.predecessor.")
+    public String predecessorUid;
+
     @JsonPropertyDescription("The VM's teaming pair as the source agent read it from the domain XML.")
     public TeamingSummary teaming;
 

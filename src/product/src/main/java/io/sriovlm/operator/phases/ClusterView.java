@@ -38,18 +38,13 @@ public record ClusterView(Map<String, HypervisorNic> nicsByNode, Map<String, Nod
     }
 
     /**
-     * Migrations holding an outbound slot of their source node: holding a slot and not yet in RestoringFastPath. Once
-     * the domain has left the source (Migrating → RestoringFastPath) the rest is the target's work, bounded by the
-     * target's inbound limit (docs/decisions/008-outbound-slot.md).
+     * Migrations holding an outbound slot of their source node: admitted, and the domain has not left the source
+     * (Migrating → RestoringFastPath). The rest is the target's work, bounded by the target's inbound limit
+     * (docs/decisions/008-outbound-slot.md). A migration prepared behind another holds a slot too, not a lane of
+     * its own ({@link OutboundLanes}).
      */
     public static boolean holdsOutboundSlot(SriovMigration m) {
-        return holdsSlot(m) && m.getStatus().phase != MigrationPhase.RestoringFastPath;
-    }
-
-    /** Migrations leaving {@code node}: holding its outbound slots. */
-    public long outboundFrom(String node) {
-        return migrations.stream().filter(ClusterView::holdsOutboundSlot)
-                .filter(o -> node.equals(o.getStatus().sourceNode)).count();
+        return m.getStatus() != null && m.getStatus().phase != null && m.getStatus().phase.holdsOutboundLane();
     }
 
     public static boolean isActive(SriovMigration m) {

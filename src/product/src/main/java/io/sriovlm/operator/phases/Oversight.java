@@ -32,7 +32,7 @@ public final class Oversight {
         String stopWhy = deleting ? "the SriovMigration is being deleted" : "spec.cancel was set";
         if (stop) {
             switch (phase) {
-                case Pending, Scheduling, Preparing:
+                case Pending, Scheduling, Preparing, TargetReady:
                     return Outcome.write(Transition.to(MigrationPhase.Cancelled, stopReason,
                             "cancelled before the source was touched: " + stopWhy));
                 case SwitchingToStandby, Migrating:
@@ -60,7 +60,7 @@ public final class Oversight {
         }
         String late = phase + " did not finish by its deadline " + m.getStatus().phaseDeadline;
         return switch (phase) {
-            case Preparing, SwitchingToStandby, Migrating -> Outcome.write(Transition.failure(MigrationPhase.RollingBack,
+            case Preparing, TargetReady, SwitchingToStandby, Migrating -> Outcome.write(Transition.failure(MigrationPhase.RollingBack,
                     Reasons.DEADLINE_EXCEEDED, late + "; rolling back, the VM stays on " + m.getStatus().sourceNode));
             case RestoringFastPath -> Outcome.write(Transition.failure(MigrationPhase.Failed,
                     Reasons.FAST_PATH_NOT_RESTORED, late + "; " + m.getSpec().vmName + " runs on "
@@ -73,7 +73,7 @@ public final class Oversight {
     }
 
     /**
-     * Preparing is the target agent's, but nothing on the source has changed yet: a VM that no agent reports any
+     * Preparing is the target agent's (TargetReady the source agent's), but nothing on the source has changed yet: a VM that no agent reports any
      * more (destroyed or undefined) will not be moved, and its VF claim is released ({@code VfLedger.fateOf}). Ends the migration with VmNotFound rather than waiting for the phase deadline,
      * which a stalled target agent would otherwise make it do. Races the target agent's own write with optimistic
      * concurrency: whichever loses looks again (a migration that reached SwitchingToStandby is failed by the source

@@ -1,5 +1,6 @@
 package io.sriovlm.operator.phases;
 
+import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -37,7 +38,7 @@ public final class PendingHandler {
         }
         Optional<SriovMigration> earlier = earlierActiveMigrationOf(m, view);
         if (earlier.isPresent()) {
-            String other = earlier.get().getMetadata().getNamespace() + "/" + earlier.get().getMetadata().getName();
+            String other = Cache.metaNamespaceKeyFunc(earlier.get());
             return Decision.of(fail(view, Reasons.ALREADY_MIGRATING, "VM " + vm + " is already being moved by SriovMigration " + other
                     + "; wait for it to finish (or cancel it), then create a new SriovMigration"));
         }
@@ -106,17 +107,24 @@ public final class PendingHandler {
                     + " migrations are in flight (the cluster limit is " + view.config().maxInFlight()
                     + "); waiting for a slot"));
         }
-        long outbound = view.outboundFrom(source);
-        if (outbound >= view.config().maxOutboundPerNode()) {
-            return Decision.of(waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, outbound
+        OutboundLanes.Admission lane = OutboundLanes.of(view, source).admit(view.config().maxOutboundPerNode(),
+                view.config().prepareAhead());
+        if (lane instanceof OutboundLanes.Full full) {
+            return Decision.of(waitWith(view, m, ConditionTypes.SCHEDULED, Reasons.WAITING_FOR_SLOT, full.heads()
                     + " migrations are leaving " + source + " (the per-node limit is "
-                    + view.config().maxOutboundPerNode() + "); waiting for a slot"));
+                    + view.config().maxOutboundPerNode() + ")" + (view.config().prepareAhead() ? " and "
+                            + full.followers() + " are prepared behind them" : "") + "; waiting for a slot"));
         }
-        String message = "VM " + vm + " found on " + source + " with a valid teaming pair";
+        SriovMigration predecessor = lane instanceof OutboundLanes.Behind behind ? behind.predecessor() : null;
+        String message = "VM " + vm + " found on " + source + " with a valid teaming pair" + (predecessor == null ? ""
+                : "; its target is prepared while " + Cache.metaNamespaceKeyFunc(predecessor) + " leaves " + source
+                        + ", whose outbound lane it takes next");
         Transition next = Transition.to(MigrationPhase.Scheduling, Reasons.ACCEPTED, message).with(s -> {
             s.sourceNode = source;
             s.teaming = vmStatus.teaming;
             s.sourceVf = vmStatus.teaming == null ? null : vmStatus.teaming.primaryPciAddress;
+            s.predecessor = predecessor == null ? null : Cache.metaNamespaceKeyFunc(predecessor);
+            s.predecessorUid = predecessor == null ? null : predecessor.getMetadata().getUid();
             if (held.isEmpty()) {
                 s.placementReason = ((TargetSelector.Choice) placement).reason();
             }

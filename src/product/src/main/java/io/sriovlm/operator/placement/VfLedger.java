@@ -237,7 +237,7 @@ public final class VfLedger {
             return new Release("migration " + claim.migration + " ended " + phase, false);
         }
         boolean sourceUntouched = phase == null || phase == MigrationPhase.Pending || phase == MigrationPhase.Scheduling
-                || phase == MigrationPhase.Preparing;
+                || phase == MigrationPhase.Preparing || phase == MigrationPhase.TargetReady;
         if (sourceUntouched && claim.vm != null && !vmsReported.contains(claim.vm)) {
             return new Release("VM " + claim.vm + " is no longer reported by any agent", false);
         }

@@ -93,7 +93,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 : List.of(m.getSpec().vmName));
         // A change of a node, a pool or a NIC's report (not its heartbeat alone), or a released VF claim, can unblock
         // the migrations that wait in Pending or Scheduling, and a NIC report without the VM ends one in Preparing
-        // (Oversight.vmVanished).
+        // or TargetReady (Oversight.vmVanished).
         // A migration waiting only for a concurrency slot is not among them: a slot frees with a migration's own
         // phase change, which wakes it (SlotWakeups). Waking it on every NIC heartbeat of every node instead cost one
         // admission decision per waiting migration per report, to find the same full slots.
@@ -101,7 +101,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 .filter(m -> m.getStatus() == null || m.getStatus().phase == null
                         || (m.getStatus().phase == MigrationPhase.Pending && !SlotWakeups.waitsForSlot(m))
                         || m.getStatus().phase == MigrationPhase.Scheduling
-                        || m.getStatus().phase == MigrationPhase.Preparing)
+                        || m.getStatus().phase == MigrationPhase.Preparing
+                        || m.getStatus().phase == MigrationPhase.TargetReady)
                 .map(ResourceID::fromResource).collect(Collectors.toSet()), nic -> false, true);
         return List.of(caches.nics, caches.nodes, caches.pools, caches.claims, wakeups.eventSource());
     }
@@ -162,7 +163,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         if (oversight.transition().isEmpty() && (phase == MigrationPhase.Pending || phase == MigrationPhase.Scheduling)) {
             return admit(m);
         }
-        if (oversight.transition().isEmpty() && phase == MigrationPhase.Preparing && !deleting) {
+        if (oversight.transition().isEmpty() && !deleting
+                && (phase == MigrationPhase.Preparing || phase == MigrationPhase.TargetReady)) {
             Optional<Outcome> vanished = Oversight.vmVanished(m, view());
             if (vanished.isPresent()) {
                 return record(m, Decision.of(vanished.get())).control();

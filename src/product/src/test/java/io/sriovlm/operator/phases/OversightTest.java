@@ -21,7 +21,7 @@ class OversightTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = MigrationPhase.class, names = { "Pending", "Scheduling", "Preparing" })
+    @EnumSource(value = MigrationPhase.class, names = { "Pending", "Scheduling", "Preparing", "TargetReady" })
     void cancelBeforeTheSourceIsTouchedEndsCancelled(MigrationPhase phase) {
         var t = Oversight.decide(cancelled(phase), false, NOW).transition().orElseThrow();
         assertThat(t.to()).isEqualTo(MigrationPhase.Cancelled);
@@ -46,6 +46,19 @@ class OversightTest {
         assertThat(t.reason()).isEqualTo(Reasons.CANCEL_TOO_LATE);
         var after = t.applyTo(m, NOW);
         assertThat(Oversight.decide(after, false, NOW).transition()).isEmpty();
+    }
+
+    @Test
+    void aMigrationWaitingBehindAnotherWhosePredecessorNeverLeavesRollsBackAtItsDeadline() {
+        SriovMigration m = migration("m", "vm-01", MigrationPhase.TargetReady);
+        assertThat(io.sriovlm.statemachine.Deadlines.limitFor(MigrationPhase.TargetReady, m.getSpec()).orElseThrow())
+                .as("its predecessor's switch and copy, with their own deadlines, fit in it")
+                .isEqualTo(java.time.Duration.ofSeconds(m.getSpec().optionsOrDefaults().migrationTimeoutSeconds()
+                        + 2L * m.getSpec().optionsOrDefaults().stepTimeoutSecondsOrDefault()));
+        m.getStatus().phaseDeadline = Timestamps.format(NOW.minusMillis(1));
+        var t = Oversight.decide(m, false, NOW).transition().orElseThrow();
+        assertThat(t.to()).as("the source agent makes sure the VM is on its VF").isEqualTo(MigrationPhase.RollingBack);
+        assertThat(t.reason()).isEqualTo(Reasons.DEADLINE_EXCEEDED);
     }
 
     @Test

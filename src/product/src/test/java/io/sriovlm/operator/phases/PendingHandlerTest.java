@@ -287,7 +287,7 @@ class PendingHandlerTest {
 
     @Test
     void aMigrationThatLeftItsSourceFreesTheOutboundSlotButStillCountsInFlight() {
-        config = new OperatorConfig(5, 1, 2, java.time.Duration.ofSeconds(30));
+        config = new OperatorConfig(5, 1, 2, java.time.Duration.ofSeconds(30)).withPrepareAhead(false);
         SriovMigration leaving = migration("leaving", "vm-02", MigrationPhase.Migrating);
         leaving.getStatus().sourceNode = "hv1";
         migrations.add(leaving);
@@ -300,8 +300,51 @@ class PendingHandlerTest {
         assertThat(PendingHandler.decide(waiting, view()).outcome().transition().orElseThrow().to())
                 .isEqualTo(MigrationPhase.Scheduling);
         assertThat(view().inFlight()).hasSize(1);
-        config = new OperatorConfig(1, 1, 2, java.time.Duration.ofSeconds(30));
+        config = new OperatorConfig(1, 1, 2, java.time.Duration.ofSeconds(30)).withPrepareAhead(false);
         assertThat(PendingHandler.decide(waiting, view()).outcome().transition()
                 .orElseThrow().applyTo(waiting, NOW).getStatus().message).contains("1 migrations are in flight");
+    }
+
+    @Test
+    void aBusyLaneAdmitsOneMigrationBehindItsHeadToPrepareItsTarget() {
+        config = new OperatorConfig(5, 1, 2, java.time.Duration.ofSeconds(30));
+        SriovMigration copying = migration("copying", "vm-02", MigrationPhase.Migrating);
+        copying.getStatus().sourceNode = "hv1";
+        migrations.add(copying);
+        SriovMigration next = migration("next", "vm-01", MigrationPhase.Pending);
+        Decision decision = PendingHandler.decide(next, view());
+        assertThat(decision.reservation()).as("its target VF is reserved now, as for any admission").isPresent();
+        SriovMigrationStatus status = decision.outcome().transition().orElseThrow().applyTo(next, NOW).getStatus();
+        assertThat(status.phase).isEqualTo(MigrationPhase.Scheduling);
+        assertThat(status.predecessor).isEqualTo("default/copying");
+        assertThat(status.predecessorUid).isEqualTo(copying.getMetadata().getUid());
+        assertThat(status.message).contains("takes next");
+
+        // One behind each head: a third migration of hv1 waits, and says so.
+        next.setStatus(status);
+        migrations.add(next);
+        nics.put("hv1", nic("hv1", Map.of("vm-01", 0, "vm-02", 1, "vm-04", 3)));
+        SriovMigration third = migration("third", "vm-04", MigrationPhase.Pending);
+        SriovMigrationStatus waits = decideAndApply(third);
+        assertThat(waits.phase).isEqualTo(MigrationPhase.Pending);
+        assertThat(waits.message).contains("1 migrations are leaving hv1 (the per-node limit is 1) and 1 are"
+                + " prepared behind them");
+
+        // The head left hv1: the one behind it holds the lane now, and the third goes behind that one.
+        copying.getStatus().phase = MigrationPhase.RestoringFastPath;
+        SriovMigrationStatus behindNext = decideAndApply(third);
+        assertThat(behindNext.phase).isEqualTo(MigrationPhase.Scheduling);
+        assertThat(behindNext.predecessor).isEqualTo("default/next");
+    }
+
+    @Test
+    void withPrepareAheadOffABusyLaneAdmitsNobody() {
+        config = new OperatorConfig(5, 1, 2, java.time.Duration.ofSeconds(30)).withPrepareAhead(false);
+        SriovMigration copying = migration("copying", "vm-02", MigrationPhase.Migrating);
+        copying.getStatus().sourceNode = "hv1";
+        migrations.add(copying);
+        SriovMigrationStatus status = decideAndApply(migration("next", "vm-01", MigrationPhase.Pending));
+        assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
+        assertThat(status.message).contains("1 migrations are leaving hv1 (the per-node limit is 1); waiting");
     }
 }

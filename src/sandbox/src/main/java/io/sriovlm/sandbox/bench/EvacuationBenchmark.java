@@ -37,8 +37,8 @@ public final class EvacuationBenchmark {
     private EvacuationBenchmark() {
     }
 
-    public static int run(Path workDir, int vms, long copyMs, int outbound, Duration heartbeat, MeterRegistry meters,
-            PrintStream out, PrintStream progress) throws InterruptedException {
+    public static int run(Path workDir, int vms, long copyMs, int outbound, Duration heartbeat, boolean prepareAhead,
+            MeterRegistry meters, PrintStream out, PrintStream progress) throws InterruptedException {
         Path runDir;
         try {
             runDir = Files.createTempDirectory(Files.createDirectories(workDir), "evacuation-");
@@ -52,7 +52,8 @@ public final class EvacuationBenchmark {
         Map<String, Map<String, Integer>> world = new LinkedHashMap<>();
         world.put("src", seeded);
         // Inbound limit 2 per node (the default) and room for every VM: two targets of N VFs each.
-        OperatorConfig limits = new OperatorConfig(Math.max(5, outbound), outbound, 2, Duration.ofSeconds(30));
+        OperatorConfig limits = new OperatorConfig(Math.max(5, outbound), outbound, 2, Duration.ofSeconds(30))
+                .withPrepareAhead(prepareAhead);
         Sandbox.Options options = Sandbox.Options.defaults(runDir).withCopyTime(Duration.ofMillis(copyMs))
                 .withHeartbeat(heartbeat).withOperatorConfig(limits)
                 .withWorld(List.of("src", "t1", "t2"), vms, world);
@@ -66,8 +67,8 @@ public final class EvacuationBenchmark {
                 }
                 Thread.sleep(100);
             }
-            progress.printf("evacuating src: %d VMs, copy %d ms, outbound limit %d, agent heartbeat %d ms%n", vms, copyMs,
-                    outbound, heartbeat.toMillis());
+            progress.printf("evacuating src: %d VMs, copy %d ms, outbound limit %d, agent heartbeat %d ms, prepare ahead"
+                    + " %s%n", vms, copyMs, outbound, heartbeat.toMillis(), prepareAhead ? "on" : "off");
             // The migrations are watched (an informer), not listed in a loop: a LIST of N migrations every few ms
             // would load the one-threaded API server (and the 2 CPUs) that the evacuation itself runs on.
             var informer = client.resources(SriovMigration.class).inNamespace(Sandbox.OPERATOR_NAMESPACE)
@@ -94,11 +95,12 @@ public final class EvacuationBenchmark {
                     done = start + (lastEnd - startWall) * 1_000_000;
                     break;
                 }
-                // Why the waiting ones wait, each distinct reason once (to stderr): where the lanes lose time.
+                // Why the waiting ones wait, each reason once with its first message (to stderr): where the lanes
+                // lose time.
                 ms.stream().filter(m -> m.getStatus() != null && m.getStatus().phase == MigrationPhase.Pending)
                         .flatMap(m -> m.getStatus().conditions.stream()).filter(c -> "False".equals(c.getStatus()))
-                        .map(c -> c.getReason() + ": " + c.getMessage())
-                        .filter(waits::add).forEach(w -> progress.println("waiting: " + w));
+                        .filter(c -> waits.add(c.getReason()))
+                        .forEach(c -> progress.println("waiting: " + c.getReason() + ": " + c.getMessage()));
                 Thread.sleep(20);
             }
             informer.close();
@@ -136,14 +138,15 @@ public final class EvacuationBenchmark {
 
     /**
      * Where the time of each migration goes, from the phase timestamps its actors wrote (ms, one wall clock: the
-     * sandbox is one process): mean and p90 per phase, how long a migration keeps its outbound slot (admission into
-     * Scheduling until it leaves Migrating, and until Succeeded), and how long a freed slot stays empty before the
-     * next migration takes it (refill).
+     * sandbox is one process): mean and p90 per phase; how long a migration works its source's outbound lane
+     * (SwitchingToStandby until it leaves Migrating) and is in flight (admission until Succeeded); how long a freed
+     * lane stays empty before the next migration switches to standby in it (refill); and each VM's standby window.
      */
     static void breakdown(List<SriovMigration> ms, long cordonAt, long startNanos, long doneNanos, long copyMs,
             int outbound, PrintStream out) {
         Map<MigrationPhase, List<Long>> perPhase = new java.util.EnumMap<>(MigrationPhase.class);
-        List<long[]> slots = new ArrayList<>(); // [admitted, left source (RestoringFastPath), Succeeded]
+        List<long[]> lanes = new ArrayList<>(); // [admitted, switching, left source (RestoringFastPath), Succeeded]
+        List<Long> standby = new ArrayList<>();
         for (SriovMigration m : ms) {
             var stamps = m.getStatus().phaseTimestamps;
             Map<MigrationPhase, Long> at = new java.util.EnumMap<>(MigrationPhase.class);
@@ -155,36 +158,39 @@ public final class EvacuationBenchmark {
                         io.sriovlm.common.Timestamps.parse(stamps.get(i + 1).at).toEpochMilli()
                                 - io.sriovlm.common.Timestamps.parse(stamps.get(i).at).toEpochMilli());
             }
-            if (at.containsKey(MigrationPhase.Scheduling) && at.containsKey(MigrationPhase.Succeeded)) {
-                slots.add(new long[] {at.get(MigrationPhase.Scheduling),
+            if (at.containsKey(MigrationPhase.Scheduling) && at.containsKey(MigrationPhase.SwitchingToStandby)
+                    && at.containsKey(MigrationPhase.Succeeded)) {
+                lanes.add(new long[] {at.get(MigrationPhase.Scheduling), at.get(MigrationPhase.SwitchingToStandby),
                         at.getOrDefault(MigrationPhase.RestoringFastPath, at.get(MigrationPhase.Succeeded)),
                         at.get(MigrationPhase.Succeeded)});
+            }
+            if (m.getStatus().standbyWindowMs != null) {
+                standby.add(m.getStatus().standbyWindowMs);
             }
         }
         out.printf("per phase (ms, mean / p90 over %d migrations; the phase's time until the next one is entered):%n",
                 ms.size());
         perPhase.forEach((phase, values) -> out.printf("  %-20s %7.1f / %5d%s%n", phase, mean(values), p90(values),
                 phase == MigrationPhase.Migrating ? "   (copy T = " + copyMs + ")" : ""));
-        List<Long> outboundHold = slots.stream().map(s -> s[1] - s[0]).toList();
-        List<Long> fullHold = slots.stream().map(s -> s[2] - s[0]).toList();
-        out.printf("  Scheduling -> RestoringFastPath (source side) %.1f / %d, Scheduling -> Succeeded %.1f / %d;"
-                + " beyond T: %.1f and %.1f%n", mean(outboundHold), p90(outboundHold), mean(fullHold), p90(fullHold),
-                mean(outboundHold) - copyMs, mean(fullHold) - copyMs);
-        // Refill: the k-th admission after the first P fills the slot the k-th release freed.
-        for (int end = 1; end <= 2; end++) {
-            int e = end;
-            List<Long> releases = slots.stream().map(s -> s[e]).sorted().toList();
-            List<Long> admissions = slots.stream().map(s -> s[0]).sorted().toList();
-            List<Long> gaps = new ArrayList<>();
-            for (int k = 0; k + outbound < admissions.size(); k++) {
-                gaps.add(admissions.get(k + outbound) - releases.get(k));
-            }
-            out.printf("  refill if the slot frees at %s: %.1f / %d%n",
-                    end == 1 ? "RestoringFastPath" : "Succeeded", mean(gaps), p90(gaps));
+        List<Long> laneHold = lanes.stream().map(l -> l[2] - l[1]).toList();
+        List<Long> inFlight = lanes.stream().map(l -> l[3] - l[0]).toList();
+        out.printf("  SwitchingToStandby -> RestoringFastPath (the source's lane) %.1f / %d, beyond T %.1f;"
+                + " Scheduling -> Succeeded %.1f / %d%n", mean(laneHold), p90(laneHold), mean(laneHold) - copyMs,
+                mean(inFlight), p90(inFlight));
+        // Refill: the k-th switch to standby after the first P takes the lane the k-th departure freed.
+        List<Long> departures = lanes.stream().map(l -> l[2]).sorted().toList();
+        List<Long> switches = lanes.stream().map(l -> l[1]).sorted().toList();
+        List<Long> gaps = new ArrayList<>();
+        for (int k = 0; k + outbound < switches.size(); k++) {
+            gaps.add(switches.get(k + outbound) - departures.get(k));
         }
-        long firstAdmission = slots.stream().mapToLong(s -> s[0]).min().orElse(cordonAt);
-        long lastRelease = slots.stream().mapToLong(s -> s[1]).max().orElse(cordonAt);
-        long lastSucceeded = slots.stream().mapToLong(s -> s[2]).max().orElse(cordonAt);
+        out.printf("  refill (a lane freed -> the next switch to standby in it): %.1f / %d%n", mean(gaps), p90(gaps));
+        out.printf("  standby window (VF detached on the source -> fast path back on the target): mean %.1f, p90 %d,"
+                + " max %d ms over %d VMs%n", mean(standby), p90(standby),
+                standby.stream().mapToLong(Long::longValue).max().orElse(-1), standby.size());
+        long firstAdmission = lanes.stream().mapToLong(l -> l[0]).min().orElse(cordonAt);
+        long lastRelease = lanes.stream().mapToLong(l -> l[2]).max().orElse(cordonAt);
+        long lastSucceeded = lanes.stream().mapToLong(l -> l[3]).max().orElse(cordonAt);
         out.printf("  cordon -> first admission %d ms; last left the source -> last Succeeded %d ms;"
                 + " copy fraction of the lanes N·T/(P·total) %.3f%n", firstAdmission - cordonAt,
                 lastSucceeded - lastRelease, (double) ms.size() * copyMs / (outbound * ((doneNanos - startNanos) / 1e6)));

@@ -350,7 +350,7 @@ public final class ChaosRun {
 
     /** The phases a fault or a user action is aimed at (it lands as the migration enters it). */
     static final List<MigrationPhase> FAULT_PHASES = List.of(MigrationPhase.Pending, MigrationPhase.Scheduling,
-            MigrationPhase.Preparing, MigrationPhase.SwitchingToStandby, MigrationPhase.Migrating,
+            MigrationPhase.Preparing, MigrationPhase.TargetReady, MigrationPhase.SwitchingToStandby, MigrationPhase.Migrating,
             MigrationPhase.RestoringFastPath, MigrationPhase.RollingBack);
 
     /**

@@ -64,8 +64,10 @@ public final class SandboxMain {
         Path workDir = Path.of("target", "sandbox");
         boolean embedded = false;
         boolean fullAgents = false;
+        boolean prepareAhead = true;
         String usage = "usage: sandbox.sh [--embedded] [--demo] [--port N] [--copy-ms N] [--workdir DIR]"
                 + " | --bench N [--warmup M] | --evacuation-bench N [--copy-ms T] [--outbound P] [--heartbeat-ms H]"
+                + " [--no-prepare-ahead]"
                 + " | --chaos N [--seed S] [--copy-ms T] [--embedded]"
                 + " | --scale-bench NODES VFS MIGRATIONS [--in-flight N] [--rate PER_S] [--copy-ms T] [--embedded]"
                 + " [--full-agents]";
@@ -91,6 +93,7 @@ public final class SandboxMain {
                 case "--workdir" -> workDir = Path.of(args[++i]);
                 case "--embedded" -> embedded = true;
                 case "--full-agents" -> fullAgents = true;
+                case "--no-prepare-ahead" -> prepareAhead = false;
                 default -> {
                     System.err.println("unknown argument " + args[i] + "; " + usage);
                     return 2;
@@ -117,10 +120,10 @@ public final class SandboxMain {
         }
         if (evacuationBench != null) {
             // Issue 6's benchmark: N VMs off one node, copy time --copy-ms (default 5 s), outbound limit --outbound,
-            // agent heartbeat --heartbeat-ms (default: production's).
+            // agent heartbeat --heartbeat-ms (default: production's); --no-prepare-ahead admits only into free lanes.
             return EvacuationBenchmark.run(workDir, evacuationBench,
-                    copyGiven ? copyMs : EvacuationBenchmark.DEFAULT_COPY_MS, outbound, heartbeat, meters, System.out,
-                    System.err);
+                    copyGiven ? copyMs : EvacuationBenchmark.DEFAULT_COPY_MS, outbound, heartbeat, prepareAhead, meters,
+                    System.out, System.err);
         }
         if (bench != null || warmup != null) {
             if (bench == null || bench < 1 || demo || copyGiven || port != 0 || (warmup != null && warmup < 0)) {

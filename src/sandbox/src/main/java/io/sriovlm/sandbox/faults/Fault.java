@@ -19,6 +19,7 @@ import static io.sriovlm.api.v1alpha1.MigrationPhase.RestoringFastPath;
 import static io.sriovlm.api.v1alpha1.MigrationPhase.RollingBack;
 import static io.sriovlm.api.v1alpha1.MigrationPhase.Scheduling;
 import static io.sriovlm.api.v1alpha1.MigrationPhase.SwitchingToStandby;
+import static io.sriovlm.api.v1alpha1.MigrationPhase.TargetReady;
 
 /**
  * The faults the sandbox can inject (issue 8), each aimed by a {@link FaultTarget} at the migration under test as it
@@ -183,9 +184,10 @@ public enum Fault {
         na(MIGRATION_FAILS, "the libvirt job runs only in Migrating", Pending, Scheduling, Preparing,
                 SwitchingToStandby, RestoringFastPath, RollingBack);
         na(ABORT_FAILS, "an abort is only asked in RollingBack, of a job still running", Pending, Scheduling,
-                Preparing, SwitchingToStandby, Migrating, RestoringFastPath);
+                Preparing, TargetReady, SwitchingToStandby, Migrating, RestoringFastPath);
         na(ATTACH_REFUSED, "a VF is attached only in RestoringFastPath (target) and RollingBack (source); "
-                + operatorOnly + " elsewhere", Pending, Scheduling, Preparing, SwitchingToStandby, Migrating);
+                + operatorOnly + " elsewhere", Pending, Scheduling, Preparing, TargetReady, SwitchingToStandby,
+                Migrating);
         na(BOND_WRITE_IGNORED, "bonds are written only in SwitchingToStandby, RestoringFastPath and RollingBack"
                 + " (Preparing finds the target bond on the SF representor already)", Pending, Scheduling,
                 Preparing, Migrating);

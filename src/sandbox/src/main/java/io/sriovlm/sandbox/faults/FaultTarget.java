@@ -21,12 +21,12 @@ public record FaultTarget(String namespace, String migration, String vm, String 
 
     /**
      * The node whose agent owns {@link #phase} ({@code MigrationPhase.PhaseOwner}): the target for Preparing and RestoringFastPath, the source
-     * for SwitchingToStandby, Migrating and RollingBack; for the operator's phases (Pending, Scheduling) the target,
-     * the node placement judges.
+     * for TargetReady, SwitchingToStandby, Migrating and RollingBack; for the operator's phases (Pending, Scheduling)
+     * the target, the node placement judges.
      */
     public String ownerNode() {
         return switch (phase) {
-            case SwitchingToStandby, Migrating, RollingBack -> sourceNode;
+            case TargetReady, SwitchingToStandby, Migrating, RollingBack -> sourceNode;
             default -> targetNode;
         };
     }

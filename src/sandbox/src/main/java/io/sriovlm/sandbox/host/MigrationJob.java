@@ -180,6 +180,7 @@ final class MigrationJob {
             return;
         }
         if (moved[0]) {
+            source.departed(domain.name);
             dest.plugIncoming(domain.name);
             source.complete(future, MigrationResult.success(source.downtime().toMillis()));
         }

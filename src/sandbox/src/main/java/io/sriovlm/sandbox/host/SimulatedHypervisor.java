@@ -635,7 +635,35 @@ public final class SimulatedHypervisor implements Hypervisor {
         }
     }
 
+    /**
+     * The most domains at once that ran on this host after their VF had left them (they are on standby here, leaving
+     * or rolling back): what the operator's outbound limit bounds. A tool for tests, not a libvirt notion.
+     */
+    public int peakOnStandby() {
+        synchronized (onStandby) {
+            return peakOnStandby;
+        }
+    }
+
+    private final java.util.Set<String> onStandby = new java.util.HashSet<>();
+    private int peakOnStandby;
+
+    /** The domain left this host (a migration job moved it). */
+    void departed(String domain) {
+        synchronized (onStandby) {
+            onStandby.remove(domain);
+        }
+    }
+
     void fire(DeviceEvent event) {
+        synchronized (onStandby) {
+            if (event.kind() == DeviceEvent.Kind.REMOVED) {
+                onStandby.add(event.domain());
+                peakOnStandby = Math.max(peakOnStandby, onStandby.size());
+            } else {
+                onStandby.remove(event.domain());
+            }
+        }
         try {
             events.execute(() -> {
                 for (DeviceEventListener l : listeners) {

@@ -51,6 +51,8 @@ class StepRerunSandboxTest {
     FakeSysfsTree sys2;
     HypervisorNicSpec spec;
     final AtomicInteger jobDone = new AtomicInteger();
+    /** Whether the predecessor of a migration prepared behind it still holds hv1's outbound lane. */
+    final java.util.concurrent.atomic.AtomicBoolean laneHeld = new java.util.concurrent.atomic.AtomicBoolean();
 
     @BeforeEach
     void hosts() throws Exception {
@@ -80,7 +82,7 @@ class StepRerunSandboxTest {
     private SourceAgentSteps source(MigrationJobs jobs) {
         return new SourceAgentSteps(hv1, new SysfsHostNetwork(sys1.root()), () -> Optional.of(spec), jobs,
                 AgentConfig.defaults("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
-                m -> jobDone.incrementAndGet(), () -> { });
+                m -> jobDone.incrementAndGet(), () -> { }, uid -> laneHeld.get());
     }
 
     private TargetAgentSteps target() {
@@ -120,6 +122,38 @@ class StepRerunSandboxTest {
         assertThat(transitionOf(target().step(m)).to()).isEqualTo(MigrationPhase.SwitchingToStandby);
         assertThat(transitionOf(target().step(m)).to()).isEqualTo(MigrationPhase.SwitchingToStandby);
         assertThat(sys2.activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
+    }
+
+    @Test
+    void preparingBehindAnotherMigrationWaitsInTargetReady() {
+        SriovMigration m = migration(MigrationPhase.Preparing);
+        m.getStatus().predecessor = "default/before";
+        m.getStatus().predecessorUid = "uid-before";
+        Transition prepared = transitionOf(target().step(m));
+        assertThat(prepared.to()).isEqualTo(MigrationPhase.TargetReady);
+        assertThat(prepared.message()).contains("waits for default/before to leave hv1");
+    }
+
+    @Test
+    void targetReadyTouchesNothingUntilThePredecessorHasLeftTheLaneAndThenSwitchesOnce() {
+        SriovMigration m = migration(MigrationPhase.TargetReady);
+        m.getStatus().predecessor = "default/before";
+        m.getStatus().predecessorUid = "uid-before";
+        laneHeld.set(true);
+        Outcome waiting = source(new MigrationJobs()).step(m);
+        assertThat(waiting.transition()).isEmpty();
+        assertThat(waiting.recheckAfter()).isPresent();
+        assertThat(vfAttachedOn(hv1)).isTrue();
+        laneHeld.set(false);
+        Transition go = transitionOf(source(new MigrationJobs()).step(m));
+        assertThat(go.to()).isEqualTo(MigrationPhase.SwitchingToStandby);
+        assertThat(go.reason()).isEqualTo(Reasons.OUTBOUND_LANE_FREE);
+        assertThat(transitionOf(source(new MigrationJobs()).step(m)).to()).as("re-run after a crash")
+                .isEqualTo(MigrationPhase.SwitchingToStandby);
+        assertThat(vfAttachedOn(hv1)).as("the VF leaves only in SwitchingToStandby").isTrue();
+        SriovMigration switching = go.applyTo(m, java.time.Instant.now());
+        assertThat(transitionOf(source(new MigrationJobs()).step(switching)).to()).isEqualTo(MigrationPhase.Migrating);
+        assertThat(vfAttachedOn(hv1)).isFalse();
     }
 
     @Test
@@ -241,7 +275,7 @@ class StepRerunSandboxTest {
         assertThat(preparing.recheckAfter()).isPresent();
         SourceAgentSteps blindSource = new SourceAgentSteps(hv1, new SysfsHostNetwork(sys1.root()), Optional::empty,
                 new MigrationJobs(), AgentConfig.defaults("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
-                m -> { }, () -> { });
+                m -> { }, () -> { }, uid -> false);
         Outcome switching = blindSource.step(migration(MigrationPhase.SwitchingToStandby));
         assertThat(switching.transition()).isEmpty();
         assertThat(vfAttachedOn(hv1)).as("nothing was done on the source").isTrue();
