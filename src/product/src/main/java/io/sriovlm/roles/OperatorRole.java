@@ -8,7 +8,12 @@ import io.sriovlm.api.v1alpha1.Finalizers;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.fabric8.kubernetes.api.model.Node;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.EventRecorder;
+import io.sriovlm.common.InterningItemStore;
 import io.sriovlm.metrics.MigrationMetrics;
 import io.sriovlm.status.MigrationStatusWriter;
 import io.sriovlm.operator.reconciler.EvacuationReconciler;
@@ -22,7 +27,11 @@ import io.sriovlm.operator.reconciler.VfPoolReconciler;
 import java.time.Clock;
 import java.util.function.Consumer;
 
-/** Builds the operator role: the four cluster-wide controllers (migrations, pools, NICs, node evacuation) on one JOSDK Operator. It never touches a host. */
+/**
+ * Builds the operator role: the four cluster-wide controllers (migrations, pools, NICs, node evacuation) on one JOSDK
+ * Operator. It never touches a host. Several of them watch the same kinds (every HypervisorNic, Node, VfClaim,
+ * SriovMigration): their informers share one object per version ({@link InterningItemStore}).
+ */
 public final class OperatorRole {
     public static final String COMPONENT = "sriovlm-operator";
 
@@ -47,13 +56,14 @@ public final class OperatorRole {
         operator.register(new SriovMigrationReconciler(config, writer, claims,
                 new MigrationHistory(client, config.history(), metrics), metrics, clock),
                 o -> o.withName("sriovmigration").withFinalizer(Finalizers.ROLLBACK).withGenerationAware(false)
-                        .watchingAllNamespaces());
+                        .withItemStore(InterningItemStore.of(SriovMigration.class)).watchingAllNamespaces());
         operator.register(new VfPoolReconciler(client, new VfPoolStatusWriter(client), claims, events, clock),
-                o -> o.withName("vfpool").withGenerationAware(false));
+                o -> o.withName("vfpool").withGenerationAware(false).withItemStore(InterningItemStore.of(VfPool.class)));
         operator.register(new HypervisorNicReconciler(client, config, events, clock),
-                o -> o.withName("hypervisornic").withGenerationAware(false));
+                o -> o.withName("hypervisornic").withGenerationAware(false)
+                        .withItemStore(InterningItemStore.of(HypervisorNic.class)));
         operator.register(new EvacuationReconciler(client, evacuation, events, clock),
-                o -> o.withName("evacuation").withGenerationAware(false));
+                o -> o.withName("evacuation").withGenerationAware(false).withItemStore(InterningItemStore.of(Node.class)));
         return operator;
     }
 }

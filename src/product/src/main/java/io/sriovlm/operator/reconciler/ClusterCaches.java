@@ -11,6 +11,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.InformerCaches;
+import io.sriovlm.common.InterningItemStore;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -44,6 +45,7 @@ final class ClusterCaches<P extends HasMetadata> {
         this.nics = new InformerEventSource<>(InformerEventSourceConfiguration.from(HypervisorNic.class,
                         context.getPrimaryResourceClass())
                 .withName(HypervisorNic.class.getSimpleName())
+                .withItemStore(InterningItemStore.of(HypervisorNic.class))
                 .withSecondaryToPrimaryMapper(nicMapper)
                 .withOnUpdateFilter((HypervisorNic newer, HypervisorNic older) -> heartbeatMatters.test(newer)
                         || !onlyTheHeartbeatChanged(newer, older))
@@ -54,6 +56,7 @@ final class ClusterCaches<P extends HasMetadata> {
         this.claims = new InformerEventSource<>(InformerEventSourceConfiguration.from(VfClaim.class,
                         context.getPrimaryResourceClass())
                 .withName(VfClaim.class.getSimpleName())
+                .withItemStore(InterningItemStore.of(VfClaim.class))
                 .withSecondaryToPrimaryMapper(claimMapper)
                 .withOnAddFilter((VfClaim added) -> !onlyReleasesMatter)
                 .withOnUpdateFilter((VfClaim newer, VfClaim older) -> !onlyReleasesMatter)
@@ -65,6 +68,7 @@ final class ClusterCaches<P extends HasMetadata> {
         SecondaryToPrimaryMapper<R> mapper = toPrimaries::toPrimaryResourceIDs;
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
                 .withName(type.getSimpleName())
+                .withItemStore(InterningItemStore.of(type))
                 .withSecondaryToPrimaryMapper(mapper)
                 .build(), context);
     }

@@ -79,6 +79,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
     public List<EventSource<?, Node>> prepareEventSources(EventSourceContext<Node> context) {
         nics = new InformerEventSource<>(InformerEventSourceConfiguration.from(HypervisorNic.class, Node.class)
                 .withName("EvacuationHypervisorNic")
+                .withItemStore(io.sriovlm.common.InterningItemStore.of(HypervisorNic.class))
                 .withSecondaryToPrimaryMapper((HypervisorNic n) -> n.getSpec() == null || n.getSpec().nodeName == null
                         ? Set.of() : Set.of(new ResourceID(n.getSpec().nodeName)))
                 .build(), context);
@@ -93,6 +94,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
             EventSourceContext<Node> context) {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, Node.class)
                 .withName("Evacuation" + type.getSimpleName())
+                .withItemStore(io.sriovlm.common.InterningItemStore.of(type))
                 .withNamespaces(Set.of(config.namespace()))
                 .withLabelSelector(label)
                 .withSecondaryToPrimaryMapper((R r) -> Set.of(new ResourceID(r.getMetadata().getLabels().get(label))))

@@ -55,6 +55,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         var nics = context.getPrimaryCache();
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, HypervisorNic.class)
                 .withName("Node")
+                .withItemStore(io.sriovlm.common.InterningItemStore.of(Node.class))
                 .withSecondaryToPrimaryMapper((Node node) -> nics.list()
                         .filter(n -> n.getSpec() != null && node.getMetadata().getName().equals(n.getSpec().nodeName))
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))

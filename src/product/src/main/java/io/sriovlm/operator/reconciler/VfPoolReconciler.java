@@ -79,6 +79,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         // A migration changes a ledger when it ends or disappears: map it to the pools of its claims.
         migrations = new InformerEventSource<>(InformerEventSourceConfiguration.from(SriovMigration.class, VfPool.class)
                 .withName("SriovMigration")
+                .withItemStore(io.sriovlm.common.InterningItemStore.of(SriovMigration.class))
                 .withSecondaryToPrimaryMapper((SriovMigration m) -> poolsClaimedBy(m.getMetadata().getUid()))
                 .build(), context);
         return List.of(caches.nics, caches.nodes, migrations, caches.claims);
