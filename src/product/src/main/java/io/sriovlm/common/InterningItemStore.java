@@ -97,9 +97,5 @@ public final class InterningItemStore<R extends HasMetadata> implements ItemStor
             }
             return (R) kept[0];
         }
-
-        int size() {
-            return byVersion.size();
-        }
     }
 }
