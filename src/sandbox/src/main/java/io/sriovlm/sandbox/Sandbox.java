@@ -615,9 +615,12 @@ public final class Sandbox implements AutoCloseable {
         return m;
     }
 
-    /** A small teamed domain as the runbook builds it: macvtap standby on methN plus the VF with transient teaming. */
+    /**
+     * A small teamed domain as the runbook builds it: macvtap standby on methN plus the VF with transient teaming,
+     * with a MAC of its own ({@link #macOf}; two VMs sharing one are refused, see TeamingMacs).
+     */
     public static String teamedDomain(String name, int sf, String vfPci) {
-        return teamedDomain(name, sf, vfPci, String.format("52:54:00:53:53:%02x", sf));
+        return teamedDomain(name, sf, vfPci, macOf(name, sf));
     }
 
     /** The default world's VMs keep their historical MACs; seeded ones of a larger world get one from their name. */

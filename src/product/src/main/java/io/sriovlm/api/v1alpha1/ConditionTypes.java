@@ -53,6 +53,8 @@ public final class ConditionTypes {
     public static final String DRIFTED = "Drifted";
 
     // --- VfPool: READY (are there VFs in the pool?)
+    /** Set by the operator: does every VM on the pool's nodes have a teaming MAC no other VM in the cluster uses? */
+    public static final String TEAMING_MACS_UNIQUE = "TeamingMacsUnique";
 
     // --- Node
     /** Set by the operator on a Node being evacuated: has every teamed VM left it? */

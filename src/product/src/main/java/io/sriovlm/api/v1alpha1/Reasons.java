@@ -18,6 +18,8 @@ public final class Reasons {
     public static final String POOL_NOT_FOUND = "VfPoolNotFound";
     public static final String POOL_EXHAUSTED = "VfPoolExhausted";
     public static final String ALREADY_MIGRATING = "VmAlreadyMigrating";
+    /** Another VM uses the same teaming MAC (SriovMigration: refused; VfPool: the TeamingMacsUnique condition). */
+    public static final String DUPLICATE_MAC = "DuplicateMac";
     public static final String WAITING_FOR_SLOT = "WaitingForSlot";
     public static final String UNSUPPORTED = "Unsupported";
     public static final String SCHEDULED = "Scheduled";
@@ -85,6 +87,8 @@ public final class Reasons {
     public static final String VFS_AVAILABLE = "VfsAvailable";
     public static final String NO_MATCHING_NODES = "NoMatchingNodes";
     public static final String NO_VFS = "NoVfs";
+    // --- VfPool: TeamingMacsUnique
+    public static final String MACS_UNIQUE = "MacsUnique";
 
     // --- Node: SriovEvacuated, and the evacuation's Events
     public static final String EVACUATED = "Evacuated";

@@ -15,6 +15,7 @@ import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.NicHealth;
 import io.sriovlm.operator.placement.TargetSelector;
+import io.sriovlm.operator.placement.TeamingMacs;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -177,8 +178,10 @@ public final class DryRunHandler {
             }
         }
         VmStatus vmStatus = source == null ? null : view.vmOn(source, vm).orElse(null);
-        // Teaming XML and MAC, as the source agent read them from the live domain XML.
+        // Teaming XML and MAC, as the source agent read them from the live domain XML; the MAC no other VM's.
         boolean teamingOk = false;
+        Optional<String> sharedMac = vmStatus == null || vmStatus.teaming == null ? Optional.empty()
+                : TeamingMacs.refusal(vm, source, vmStatus.teaming.mac, view.nicsByNode());
         if (vmStatus == null) {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_TEAMING, Reasons.PREFLIGHT_SKIPPED, "no source: not checked"));
         } else if (!Boolean.TRUE.equals(vmStatus.teamingValid) || vmStatus.teaming == null) {
@@ -188,6 +191,8 @@ public final class DryRunHandler {
         } else if (vmStatus.teaming.mac == null || vmStatus.teaming.standbyDevice == null) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_TEAMING, Reasons.TEAMING_INVALID, "VM " + vm
                     + "'s teaming pair names no shared MAC or no standby netdev"));
+        } else if (sharedMac.isPresent()) {
+            out.add(Check.no(ConditionTypes.PREFLIGHT_TEAMING, Reasons.DUPLICATE_MAC, sharedMac.get()));
         } else {
             teamingOk = true;
             out.add(Check.ok(ConditionTypes.PREFLIGHT_TEAMING, "virtio " + vmStatus.teaming.standbyAlias

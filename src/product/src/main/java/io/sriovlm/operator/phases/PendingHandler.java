@@ -14,6 +14,7 @@ import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.NicHealth;
 import io.sriovlm.operator.placement.TargetSelector;
+import io.sriovlm.operator.placement.TeamingMacs;
 
 import java.time.Duration;
 import java.util.Comparator;
@@ -80,6 +81,11 @@ public final class PendingHandler {
             return Decision.of(fail(view, Reasons.TEAMING_INVALID, "VM " + vm + " on " + source + " has no valid teaming pair: "
                     + String.join("; ", vmStatus.problems == null ? List.of("unknown problem") : vmStatus.problems)
                     + ". Fix the domain XML (see docs/troubleshooting.md)"));
+        }
+        Optional<String> sameMac = TeamingMacs.refusal(vm, source, vmStatus.teaming == null ? null
+                : vmStatus.teaming.mac, view.nicsByNode());
+        if (sameMac.isPresent()) {
+            return Decision.of(fail(view, Reasons.DUPLICATE_MAC, sameMac.get()));
         }
         if (spec.targetNode != null && spec.targetNode.equals(source)) {
             return Decision.of(fail(view, Reasons.SOURCE_IS_TARGET, "spec.targetNode " + spec.targetNode + " is the node " + vm

@@ -24,6 +24,7 @@ import io.sriovlm.common.EventRecorder;
 import io.sriovlm.common.InformerCaches;
 import io.sriovlm.operator.phases.ClusterView;
 import io.sriovlm.operator.placement.PoolMembership;
+import io.sriovlm.operator.placement.TeamingMacs;
 import io.sriovlm.operator.placement.VfLedger;
 
 import java.time.Clock;
@@ -134,11 +135,22 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         // The message carries the counts: refresh it with them, not on its own.
         Conditions.set(next.conditions, ConditionTypes.READY, ready, reason, message, pool.getMetadata().getGeneration(),
                 clock.instant());
-        if (sameCounts(pool.getStatus(), next) && readyKnown && wasReady == ready) {
+        // Duplicate teaming MACs among the VMs on the pool's nodes: said at once, not with the next counts.
+        String shared = sharedMacs(pool, nics, nodes);
+        boolean macsUnique = shared.isEmpty();
+        String macsMessage = macsUnique ? "every VM on the pool's nodes has a teaming MAC of its own"
+                : shared + "; give each VM its own MAC in its domain XML (their migrations are refused until then)";
+        boolean macsChanged = pool.getStatus() == null || Conditions.find(pool.getStatus().conditions,
+                ConditionTypes.TEAMING_MACS_UNIQUE).map(c -> !c.getStatus().equals(macsUnique ? Conditions.TRUE
+                        : Conditions.FALSE) || !macsMessage.equals(c.getMessage())).orElse(true);
+        Conditions.set(next.conditions, ConditionTypes.TEAMING_MACS_UNIQUE, macsUnique,
+                macsUnique ? Reasons.MACS_UNIQUE : Reasons.DUPLICATE_MAC, macsMessage,
+                pool.getMetadata().getGeneration(), clock.instant());
+        if (sameCounts(pool.getStatus(), next) && readyKnown && wasReady == ready && !macsChanged) {
             return UpdateControl.noUpdate();
         }
         Optional<Duration> wait = untilNextWrite(pool);
-        if (wait.isPresent() && readyKnown && wasReady == ready) {
+        if (wait.isPresent() && readyKnown && wasReady == ready && !macsChanged) {
             return UpdateControl.<VfPool>noUpdate().rescheduleAfter(wait.get());
         }
         if (writer.write(pool, next).isEmpty()) {
@@ -147,6 +159,9 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         lastWritten.put(pool.getMetadata().getName(), clock.instant());
         if (!ready && (wasReady || !readyKnown)) {
             events.warning(pool, reason, message);
+        }
+        if (!macsUnique && macsChanged) {
+            events.warning(pool, Reasons.DUPLICATE_MAC, macsMessage);
         }
         return UpdateControl.noUpdate();
     }
@@ -196,6 +211,23 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         Duration left = Duration.between(clock.instant(), last.plus(COUNTS_EVERY));
         return left.isNegative() || left.isZero() ? Optional.empty() : Optional.of(left);
     }
+
+    /** The first few teaming MACs two VMs share where one of them runs on a node of the pool; empty when none. */
+    static String sharedMacs(VfPool pool, Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
+        List<String> said = TeamingMacs.duplicates(nics.values()).entrySet().stream()
+                .filter(e -> e.getValue().stream().anyMatch(h -> nodes.containsKey(h.node())
+                        && PoolMembership.coversNode(pool, nodes.get(h.node()))))
+                .map(e -> "teaming MAC " + e.getKey() + " is used by VM " + e.getValue().stream()
+                        .map(TeamingMacs.Holder::toString).collect(Collectors.joining(" and VM ")))
+                .toList();
+        if (said.size() <= MAX_LISTED_MACS) {
+            return String.join("; ", said);
+        }
+        return String.join("; ", said.subList(0, MAX_LISTED_MACS)) + "; and " + (said.size() - MAX_LISTED_MACS)
+                + " more shared MAC(s)";
+    }
+
+    private static final int MAX_LISTED_MACS = 5;
 
     private static boolean sameCounts(VfPoolStatus before, VfPoolStatus after) {
         return before != null && Objects.equals(before.nodeCount, after.nodeCount)

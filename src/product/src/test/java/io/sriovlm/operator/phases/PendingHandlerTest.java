@@ -347,4 +347,26 @@ class PendingHandlerTest {
         assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
         assertThat(status.message).contains("1 migrations are leaving hv1 (the per-node limit is 1); waiting");
     }
+
+    @Test
+    void aVmWhoseTeamingMacAnotherVmUsesIsRefusedNamingTheOther() {
+        // vm-07 on hv2 has SF index 0 as vm-01 on hv1: the same teaming MAC (the helper derives it from the index).
+        nics.put("hv2", nic("hv2", Map.of("vm-03", 2, "vm-07", 0)));
+        SriovMigrationStatus status = decideAndApply(migration("m1", "vm-01", MigrationPhase.Pending));
+        assertThat(status.phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(status.failureReason).isEqualTo(Reasons.DUPLICATE_MAC);
+        assertThat(status.message).contains("VM vm-01 on hv1").contains("as does VM vm-07 on hv2")
+                .contains("give one of them another MAC");
+        SriovMigrationStatus other = decideAndApply(migration("m7", "vm-07", MigrationPhase.Pending));
+        assertThat(other.failureReason).isEqualTo(Reasons.DUPLICATE_MAC);
+        assertThat(other.message).contains("as does VM vm-01 on hv1");
+
+        SriovMigration dryRun = migration("m1-dry", "vm-01", MigrationPhase.Pending);
+        dryRun.getSpec().dryRun = true;
+        var teaming = Conditions.find(decideAndApply(dryRun).conditions, ConditionTypes.PREFLIGHT_TEAMING)
+                .orElseThrow();
+        assertThat(teaming.getStatus()).as("a dry run says so as well").isEqualTo("False");
+        assertThat(teaming.getReason()).isEqualTo(Reasons.DUPLICATE_MAC);
+        assertThat(teaming.getMessage()).contains("vm-07 on hv2");
+    }
 }

@@ -1,0 +1,90 @@
+package io.sriovlm.operator.placement;
+
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Teaming MACs used by more than one VM anywhere in the cluster. The guest's failover pair is matched by MAC, and a
+ * VF keeps the MAC its last holder gave it: two VMs with one MAC break each other's fast path and confuse the
+ * switches (sriov-cni#219, #349). One VM reported on two nodes (its source and target during a migration) is one VM,
+ * not a duplicate. Pure.
+ */
+public final class TeamingMacs {
+    private TeamingMacs() {
+    }
+
+    /** A VM as an agent reports it. */
+    public record Holder(String vm, String node) {
+        @Override
+        public String toString() {
+            return vm + " on " + node;
+        }
+    }
+
+    /** Every MAC (lower case) that two or more VMs use, with their holders sorted by VM then node. */
+    public static Map<String, List<Holder>> duplicates(Collection<HypervisorNic> nics) {
+        Map<String, List<Holder>> byMac = new TreeMap<>();
+        for (HypervisorNic nic : nics) {
+            if (nic.getStatus() == null || nic.getSpec() == null) {
+                continue;
+            }
+            for (VmStatus vm : nic.getStatus().vms) {
+                if (vm.teaming != null && vm.teaming.mac != null && vm.name != null) {
+                    byMac.computeIfAbsent(vm.teaming.mac.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                            .add(new Holder(vm.name, nic.getSpec().nodeName));
+                }
+            }
+        }
+        Map<String, List<Holder>> shared = new TreeMap<>();
+        byMac.forEach((mac, holders) -> {
+            Set<String> vms = holders.stream().map(Holder::vm).collect(Collectors.toSet());
+            if (vms.size() > 1) {
+                shared.put(mac, holders.stream().sorted(Comparator.comparing(Holder::vm).thenComparing(Holder::node))
+                        .toList());
+            }
+        });
+        return shared;
+    }
+
+    /** The other VMs that use {@code vm}'s teaming MAC {@code mac}; empty when it is its own. */
+    public static List<Holder> sharing(String vm, String mac, Map<String, HypervisorNic> nicsByNode) {
+        if (mac == null) {
+            return List.of();
+        }
+        // One scan for one MAC: this runs in every admission decision.
+        List<Holder> others = new ArrayList<>();
+        nicsByNode.forEach((node, nic) -> {
+            if (nic.getStatus() != null) {
+                nic.getStatus().vms.stream().filter(v -> v.teaming != null && mac.equalsIgnoreCase(v.teaming.mac)
+                        && v.name != null && !v.name.equals(vm)).forEach(v -> others.add(new Holder(v.name, node)));
+            }
+        });
+        others.sort(Comparator.comparing(Holder::vm).thenComparing(Holder::node));
+        return others;
+    }
+
+    /**
+     * Why {@code vm} on {@code node} may not move: the other VMs that use its teaming MAC, named with the fix; empty
+     * when the MAC is its own.
+     */
+    public static java.util.Optional<String> refusal(String vm, String node, String mac,
+            Map<String, HypervisorNic> nicsByNode) {
+        List<Holder> others = sharing(vm, mac, nicsByNode);
+        if (others.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("VM " + vm + " on " + node + " uses teaming MAC " + mac + ", as does VM "
+                + others.stream().map(Holder::toString).distinct().collect(Collectors.joining(", VM "))
+                + "; give one of them another MAC in its domain XML (both VMs' migrations are refused until then)");
+    }
+}
