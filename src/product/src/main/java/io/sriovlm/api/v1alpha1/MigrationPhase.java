@@ -43,6 +43,14 @@ public enum MigrationPhase {
     }
 
     /**
+     * True while nothing on the source has been changed yet: waiting, being placed, or its target being prepared
+     * (ahead or not). Stopping here ends the migration without a rollback.
+     */
+    public boolean leavesSourceUntouched() {
+        return this == Pending || this == Scheduling || this == Preparing || this == TargetReady;
+    }
+
+    /**
      * True while the migration holds an outbound lane of its source (docs/decisions/008-outbound-slot.md): admitted,
      * and the domain has not left the source yet.
      */

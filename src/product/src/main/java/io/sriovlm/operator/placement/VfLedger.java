@@ -236,8 +236,7 @@ public final class VfLedger {
         if (phase != null && phase.isTerminal()) {
             return new Release("migration " + claim.migration + " ended " + phase, false);
         }
-        boolean sourceUntouched = phase == null || phase == MigrationPhase.Pending || phase == MigrationPhase.Scheduling
-                || phase == MigrationPhase.Preparing || phase == MigrationPhase.TargetReady;
+        boolean sourceUntouched = phase == null || phase.leavesSourceUntouched();
         if (sourceUntouched && claim.vm != null && !vmsReported.contains(claim.vm)) {
             return new Release("VM " + claim.vm + " is no longer reported by any agent", false);
         }

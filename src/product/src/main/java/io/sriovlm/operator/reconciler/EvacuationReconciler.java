@@ -229,8 +229,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
     /** Nothing on the source touched yet: waiting, or its target prepared ahead (a cancel ends it Cancelled). */
     private static boolean notStarted(SriovMigration m) {
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
-        return phase == null || phase == MigrationPhase.Pending || phase == MigrationPhase.Scheduling
-                || phase == MigrationPhase.Preparing || phase == MigrationPhase.TargetReady;
+        return phase == null || phase.leavesSourceUntouched();
     }
 
     /** Name of the evacuation's migration of {@code vm}: stable, so that creating it again is a 409, not a twin. */

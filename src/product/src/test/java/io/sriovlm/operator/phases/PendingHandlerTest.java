@@ -42,6 +42,13 @@ class PendingHandlerTest {
         return io.sriovlm.testing.Objects.view(nics, nodes, List.of(pool("pool-a")), List.of(), migrations, config);
     }
 
+    /** A migration of {@code vm} from {@code source}, in {@code phase}. */
+    private static SriovMigration migrationFrom(String name, String vm, MigrationPhase phase, String source) {
+        SriovMigration m = migration(name, vm, phase);
+        m.getStatus().sourceNode = source;
+        return m;
+    }
+
     private SriovMigrationStatus decideAndApply(SriovMigration m) {
         Decision decision = PendingHandler.decide(m, view());
         Transition t = decision.outcome().transition().orElseThrow();
@@ -248,8 +255,7 @@ class PendingHandlerTest {
 
     @Test
     void aSecondMigrationOfTheSameVmIsRefusedNamingTheFirst() {
-        SriovMigration first = migration("first", "vm-01", MigrationPhase.Migrating);
-        first.getStatus().sourceNode = "hv1";
+        SriovMigration first = migrationFrom("first", "vm-01", MigrationPhase.Migrating, "hv1");
         migrations.add(first);
         SriovMigration second = migration("second", "vm-01", MigrationPhase.Pending);
         migrations.add(second);
@@ -271,8 +277,7 @@ class PendingHandlerTest {
     @Test
     void theClusterAndPerNodeLimitsMakeMigrationsWaitForASlot() {
         config = new OperatorConfig(1, 2, 2, java.time.Duration.ofSeconds(30));
-        SriovMigration running = migration("running", "vm-03", MigrationPhase.Migrating);
-        running.getStatus().sourceNode = "hv2";
+        SriovMigration running = migrationFrom("running", "vm-03", MigrationPhase.Migrating, "hv2");
         migrations.add(running);
         SriovMigration waiting = migration("waiting", "vm-01", MigrationPhase.Pending);
         Decision decision = PendingHandler.decide(waiting, view());
@@ -288,8 +293,7 @@ class PendingHandlerTest {
     @Test
     void aMigrationThatLeftItsSourceFreesTheOutboundSlotButStillCountsInFlight() {
         config = new OperatorConfig(5, 1, 2, java.time.Duration.ofSeconds(30)).withPrepareAhead(false);
-        SriovMigration leaving = migration("leaving", "vm-02", MigrationPhase.Migrating);
-        leaving.getStatus().sourceNode = "hv1";
+        SriovMigration leaving = migrationFrom("leaving", "vm-02", MigrationPhase.Migrating, "hv1");
         migrations.add(leaving);
         SriovMigration waiting = migration("waiting", "vm-01", MigrationPhase.Pending);
         Decision decision = PendingHandler.decide(waiting, view());
@@ -308,8 +312,7 @@ class PendingHandlerTest {
     @Test
     void aBusyLaneAdmitsOneMigrationBehindItsHeadToPrepareItsTarget() {
         config = new OperatorConfig(5, 1, 2, java.time.Duration.ofSeconds(30));
-        SriovMigration copying = migration("copying", "vm-02", MigrationPhase.Migrating);
-        copying.getStatus().sourceNode = "hv1";
+        SriovMigration copying = migrationFrom("copying", "vm-02", MigrationPhase.Migrating, "hv1");
         migrations.add(copying);
         SriovMigration next = migration("next", "vm-01", MigrationPhase.Pending);
         Decision decision = PendingHandler.decide(next, view());
@@ -340,8 +343,7 @@ class PendingHandlerTest {
     @Test
     void withPrepareAheadOffABusyLaneAdmitsNobody() {
         config = new OperatorConfig(5, 1, 2, java.time.Duration.ofSeconds(30)).withPrepareAhead(false);
-        SriovMigration copying = migration("copying", "vm-02", MigrationPhase.Migrating);
-        copying.getStatus().sourceNode = "hv1";
+        SriovMigration copying = migrationFrom("copying", "vm-02", MigrationPhase.Migrating, "hv1");
         migrations.add(copying);
         SriovMigrationStatus status = decideAndApply(migration("next", "vm-01", MigrationPhase.Pending));
         assertThat(status.phase).isEqualTo(MigrationPhase.Pending);
