@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  */
 public final class FastPathGuard {
     /** What was last seen plugged in a domain: enough to plug the same VF back the same way. */
-    private record Primary(String mac, String pciAddress, String standbyAlias, String alias) {
+    private record Primary(String mac, String pciAddress, String standbyAlias, String alias, Integer vlan) {
     }
 
     private final Hypervisor hypervisor;
@@ -73,7 +73,7 @@ public final class FastPathGuard {
             }
             if (teaming.primaryAttached()) {
                 lastPrimary.put(domain.name(), new Primary(teaming.mac(), teaming.primaryPciAddress(),
-                        teaming.standbyAlias(), TeamingXml.userAlias(teaming.primaryAlias())));
+                        teaming.standbyAlias(), TeamingXml.userAlias(teaming.primaryAlias()), teaming.primaryVlan()));
             }
             String wanted = teaming.primaryAttached() ? bond.get().vfRepresentor : bond.get().sfRepresentor;
             boolean pathMatches = network.activeSlave(bond.get().name).map(wanted::equals).orElse(false);
@@ -114,13 +114,13 @@ public final class FastPathGuard {
                         .append("; its VF is not known to this agent (seen before its last start): not re-attached");
                 return pathMatches ? Optional.empty() : Optional.of(done.toString());
             }
-            String holder = new HostObservation(hypervisor, network, primaryDevice).attachedVfs().get(primary.pciAddress());
+            String holder = new HostObservation(hypervisor, network, primaryDevice, null).attachedVfs().get(primary.pciAddress());
             if (holder != null) {
                 return Optional.of(done + (done.length() > 0 ? "; " : "") + "VF " + primary.pciAddress() + " of " + vm
                         + " is attached to " + holder + ": not re-attached");
             }
             hypervisor.attachDevice(vm, primaryDevice.deviceXml(primary.mac(), primary.pciAddress(),
-                    primary.standbyAlias(), primary.alias()));
+                    primary.standbyAlias(), primary.alias(), primary.vlan()));
             network.setActiveSlave(bond.name, bond.vfRepresentor);
             return Optional.of(done + (done.length() > 0 ? "; " : "") + "VF " + primary.pciAddress()
                     + " re-attached to " + vm + ", bond " + bond.name + " back on VF representor " + bond.vfRepresentor);

@@ -4,6 +4,7 @@ import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.HostNetworkException;
+import io.sriovlm.agent.hostnet.VfAdminSettings;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
 import io.sriovlm.agent.libvirt.TeamingReport;
@@ -31,16 +32,29 @@ public final class HostObservation {
     private final Hypervisor hypervisor;
     private final HostNetwork network;
     private final PrimaryDevice primaryDevice;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(HostObservation.class);
+    private final VfAdminSettings vfSettings;
+    private volatile String lastSettingsError;
 
     public HostObservation(Hypervisor hypervisor, HostNetwork network) {
-        this(hypervisor, network, PrimaryDevice.VF_HOSTDEV);
+        this(hypervisor, network, PrimaryDevice.VF_HOSTDEV, null);
     }
 
-    /** @param primaryDevice how a VM's primary NIC looks on this host (the VF, or the test tier's stand-in) */
-    public HostObservation(Hypervisor hypervisor, HostNetwork network, PrimaryDevice primaryDevice) {
+    /**
+     * @param primaryDevice how a VM's primary NIC looks on this host (the VF, or the test tier's stand-in)
+     * @param vfSettings    reads the VFs' settings on the PF (MAC, VLAN, trust...); null: not reported
+     */
+    public HostObservation(Hypervisor hypervisor, HostNetwork network, PrimaryDevice primaryDevice,
+            VfAdminSettings vfSettings) {
         this.hypervisor = hypervisor;
         this.network = network;
         this.primaryDevice = primaryDevice == null ? PrimaryDevice.VF_HOSTDEV : primaryDevice;
+        this.vfSettings = vfSettings;
+    }
+
+    /** The reader of the VFs' settings on the PF, or null when this host does not report them. */
+    public VfAdminSettings vfSettings() {
+        return vfSettings;
     }
 
     public Hypervisor hypervisor() {
@@ -99,6 +113,18 @@ public final class HostObservation {
         if (pf == null || !network.netdevExists(pf)) {
             problems.add("PF " + pf + " not found on this host; fix spec.pf.name");
         } else {
+            Map<Integer, VfAdminSettings.Settings> settings = Map.of();
+            if (vfSettings != null) {
+                try {
+                    settings = vfSettings.read(pf);
+                } catch (HostNetworkException e) {
+                    // Not a readiness problem: migrations work without them; only the VF settings check cannot run.
+                    if (!e.getMessage().equals(lastSettingsError)) {
+                        LOG.warnf("VF settings of %s not reported: %s", pf, e.getMessage());
+                    }
+                    lastSettingsError = e.getMessage();
+                }
+            }
             try {
                 for (HostNetwork.VfInfo vf : network.listVfs(pf)) {
                     VfStatus vfStatus = new VfStatus();
@@ -108,6 +134,14 @@ public final class HostObservation {
                     vfStatus.representor = spec.bonds.stream().filter(b -> b.vfIndex != null && b.vfIndex == vf.index())
                             .map(b -> b.vfRepresentor).findFirst().orElse(null);
                     vfStatus.attachedTo = vfHolders.get(vf.pciAddress());
+                    VfAdminSettings.Settings set = settings.get(vf.index());
+                    if (set != null) {
+                        vfStatus.adminMac = set.mac();
+                        vfStatus.vlan = set.vlan();
+                        vfStatus.spoofCheck = set.spoofCheck();
+                        vfStatus.trust = set.trust();
+                        vfStatus.linkState = set.linkState();
+                    }
                     status.vfs.add(vfStatus);
                 }
             } catch (HostNetworkException e) {

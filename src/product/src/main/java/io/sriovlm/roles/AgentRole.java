@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.NicProvisioner;
+import io.sriovlm.agent.hostnet.VfAdminSettings;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.steps.MigrationJobs;
@@ -71,7 +72,8 @@ public final class AgentRole {
         MigrationSourceReconciler source = new MigrationSourceReconciler(config, writer);
         MigrationTargetReconciler[] targetRef = new MigrationTargetReconciler[1];
         HypervisorNicReporter reporter = new HypervisorNicReporter(client, config,
-                new HostObservation(hypervisor, network, config.primaryDevice()), clock, provisioner,
+                new HostObservation(hypervisor, network, config.primaryDevice(),
+                        provisioner == null ? null : new VfAdminSettings(provisioner.commands())), clock, provisioner,
                 () -> migrationsInFlight(client, config.nodeName(), source, targetRef[0]),
                 new FastPathGuard(hypervisor, network, config.primaryDevice()),
                 () -> vmsMoving(client, config.nodeName()));

@@ -73,6 +73,11 @@ public final class NicProvisioner {
         this.planner = new NicPlanner(ovs);
     }
 
+    /** The host tools this provisioner runs, for the agent's other host reads (the VFs' settings). */
+    public CommandRunner commands() {
+        return runner;
+    }
+
     public NicDiscovery discovery() {
         return discovery;
     }

@@ -20,6 +20,11 @@ public interface PrimaryDevice {
         }
 
         @Override
+        public String deviceXml(String mac, String vfPciAddress, String persistentAlias, String alias, Integer vlan) {
+            return TeamingXml.primaryInterface(mac, vfPciAddress, persistentAlias, alias, vlan);
+        }
+
+        @Override
         public Optional<String> standsInFor(String interfaceType, String modelType, String alias) {
             return Optional.empty();
         }
@@ -37,6 +42,14 @@ public interface PrimaryDevice {
      * @throws IllegalArgumentException when an argument is invalid
      */
     String deviceXml(String mac, String vfPciAddress, String persistentAlias, String alias);
+
+    /**
+     * The same, carrying the VLAN the VM's VF interface had (libvirt sets it on the VF at the attach). The default
+     * drops it: a stand-in is no VF and has no VLAN on its PF.
+     */
+    default String deviceXml(String mac, String vfPciAddress, String persistentAlias, String alias, Integer vlan) {
+        return deviceXml(mac, vfPciAddress, persistentAlias, alias);
+    }
 
     /**
      * For an {@code <interface>} that is <b>not</b> {@code type='hostdev'}: the PCI address (kernel form) of the VF it

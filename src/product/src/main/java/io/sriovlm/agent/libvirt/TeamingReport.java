@@ -17,10 +17,11 @@ import java.util.List;
  * @param primaryPciAddress the VF's host PCI address in kernel form ({@code 0000:06:00.3}), when attached
  * @param primaryXml        the transient {@code <interface type='hostdev'>} element (for detachDevice), or null
  * @param blockingHostdevs  PCI/USB passthrough devices that are not the teamed VF: they block live migration
+ * @param primaryVlan       the VLAN tag the VF interface carries ({@code <vlan><tag id/>}), which libvirt sets on the VF
  */
 public record TeamingReport(boolean valid, List<String> problems, String mac, String standbyAlias,
         String standbyDevice, boolean standbyLinkUp, String standbyXml, String primaryAlias,
-        String primaryPciAddress, String primaryXml, List<String> blockingHostdevs) {
+        String primaryPciAddress, String primaryXml, List<String> blockingHostdevs, Integer primaryVlan) {
 
     public TeamingReport {
         problems = problems == null ? List.of() : List.copyOf(problems);
@@ -40,6 +41,7 @@ public record TeamingReport(boolean valid, List<String> problems, String mac, St
         summary.standbyDevice = standbyDevice;
         summary.primaryAlias = primaryAlias;
         summary.primaryPciAddress = primaryPciAddress;
+        summary.primaryVlan = primaryVlan;
         return summary;
     }
 }

@@ -71,13 +71,13 @@ public final class TeamingXml {
             doc = parse(domainXml);
         } catch (IllegalArgumentException e) {
             return new TeamingReport(false, List.of(e.getMessage()), null, null, null, true, null, null, null, null,
-                    List.of());
+                    List.of(), null);
         }
         Element root = doc.getDocumentElement();
         if (!"domain".equals(root.getTagName())) {
             return new TeamingReport(false,
                     List.of("not a libvirt domain XML: the root element is <" + root.getTagName() + ">, expected <domain>"),
-                    null, null, null, true, null, null, null, null, List.of());
+                    null, null, null, true, null, null, null, null, List.of(), null);
         }
         List<String> problems = new ArrayList<>();
         List<String> blocking = new ArrayList<>();
@@ -189,6 +189,7 @@ public final class TeamingXml {
         String primaryAlias = null;
         String primaryPci = null;
         String primaryXml = null;
+        Integer primaryVlan = null;
         for (Element hi : hostdevInterfaces) {
             String what = describeInterface(hi);
             Element teaming = child(hi, "teaming");
@@ -222,6 +223,7 @@ public final class TeamingXml {
             }
             primaryXml = serialize(hi);
             primaryAlias = aliasOf(hi);
+            primaryVlan = vlanOf(hi);
             String vfMac = macOf(hi);
             if (vfMac == null) {
                 problems.add("VF " + what + " has no <mac address=.../>; give it the standby NIC's MAC " + mac);
@@ -264,7 +266,8 @@ public final class TeamingXml {
         }
 
         return new TeamingReport(problems.isEmpty(), problems, mac == null ? null : mac.toLowerCase(Locale.ROOT),
-                standbyAlias, standbyDevice, standbyLinkUp, standbyXml, primaryAlias, primaryPci, primaryXml, blocking);
+                standbyAlias, standbyDevice, standbyLinkUp, standbyXml, primaryAlias, primaryPci, primaryXml, blocking,
+                primaryVlan);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -301,6 +304,19 @@ public final class TeamingXml {
      * @throws IllegalArgumentException when an argument does not match its {@link ApiPatterns} pattern
      */
     public static String primaryInterface(String mac, String vfPciAddress, String persistentAlias, String alias) {
+        return primaryInterface(mac, vfPciAddress, persistentAlias, alias, null);
+    }
+
+    /**
+     * The VF as a managed hostdev NIC teamed (transient) with the standby NIC, with the VLAN libvirt is to set on the VF.
+     *
+     * @param vlan the VLAN tag (1-4094), or null for none
+     */
+    public static String primaryInterface(String mac, String vfPciAddress, String persistentAlias, String alias,
+            Integer vlan) {
+        if (vlan != null && (vlan < 1 || vlan > 4094)) {
+            throw new IllegalArgumentException("VLAN " + vlan + " is not a VLAN tag (1-4094)");
+        }
         requireMatch("MAC", mac, ApiPatterns.MAC_ADDRESS);
         requireMatch("VF PCI address", vfPciAddress, ApiPatterns.PCI_ADDRESS);
         requireMatch("persistent (standby) alias", persistentAlias, USER_ALIAS);
@@ -317,6 +333,9 @@ public final class TeamingXml {
         itf.setAttribute("managed", "yes");
         append(itf, "mac").setAttribute("address", mac);
         setPciAddress(append(append(itf, "source"), "address"), vfPciAddress);
+        if (vlan != null) {
+            append(append(itf, "vlan"), "tag").setAttribute("id", vlan.toString());
+        }
         Element teaming = append(itf, "teaming");
         teaming.setAttribute("type", "transient");
         teaming.setAttribute("persistent", persistentAlias);
@@ -498,6 +517,16 @@ public final class TeamingXml {
             }
         }
         return out;
+    }
+
+    /** The one VLAN tag of a hostdev NIC ({@code <vlan><tag id='N'/></vlan>}), which libvirt sets on the VF. */
+    private static Integer vlanOf(Element itf) {
+        Element vlan = child(itf, "vlan");
+        Element tag = vlan == null ? null : child(vlan, "tag");
+        if (tag == null || !tag.getAttribute("id").matches("\\d{1,4}")) {
+            return null;
+        }
+        return Integer.valueOf(tag.getAttribute("id"));
     }
 
     private static Element child(Element parent, String tag) {

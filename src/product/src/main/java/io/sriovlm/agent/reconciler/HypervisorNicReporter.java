@@ -164,7 +164,15 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         if (status.vfs.size() != observed.vfs.size() || status.vfs.stream().anyMatch(v -> !vfs.containsKey(v.pciAddress))) {
             status.vfs = observed.vfs;
         } else {
-            status.vfs.forEach(v -> v.attachedTo = vfs.get(v.pciAddress).attachedTo);
+            status.vfs.forEach(v -> {
+                HypervisorNicStatus.VfStatus now = vfs.get(v.pciAddress);
+                v.attachedTo = now.attachedTo;
+                v.adminMac = now.adminMac;
+                v.vlan = now.vlan;
+                v.spoofCheck = now.spoofCheck;
+                v.trust = now.trust;
+                v.linkState = now.linkState;
+            });
         }
         java.util.Map<String, String> active = new java.util.HashMap<>();
         observed.bonds.stream().filter(b -> b.activeSlave != null).forEach(b -> active.put(b.name, b.activeSlave));

@@ -430,7 +430,7 @@ public final class SourceAgentSteps {
         TeamingSummary wanted = m.getStatus().teaming;
         if (!teaming.primaryAttached() && m.getStatus().sourceVf != null && wanted != null) {
             hypervisor.attachDevice(vm, config.primaryDevice().deviceXml(wanted.mac, m.getStatus().sourceVf,
-                    wanted.standbyAlias, TeamingXml.userAlias(wanted.primaryAlias)));
+                    wanted.standbyAlias, TeamingXml.userAlias(wanted.primaryAlias), wanted.primaryVlan));
         }
         Instant attachedAt = clock.instant();
         String standbyDevice = teaming.standbyDevice() != null ? teaming.standbyDevice()

@@ -167,7 +167,7 @@ public final class TargetAgentSteps {
             Instant attachedAt = clock.instant();
             if (!vf.equals(teaming.primaryPciAddress())) {
                 hypervisor.attachDevice(vm, config.primaryDevice().deviceXml(wanted.mac, vf, wanted.standbyAlias,
-                        TeamingXml.userAlias(wanted.primaryAlias)));
+                        TeamingXml.userAlias(wanted.primaryAlias), wanted.primaryVlan));
                 attachedAt = clock.instant();
             }
             HypervisorNicSpec spec = nicSpec.get().orElseThrow(() -> new HostNetworkException(

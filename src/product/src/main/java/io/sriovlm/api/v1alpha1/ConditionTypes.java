@@ -33,6 +33,11 @@ public final class ConditionTypes {
     public static final String PREFLIGHT_POOL = "PreflightPool";
     /** Preflight: a target qualifies (Ready, schedulable, inbound slot, the VF paired with the VM's SF free). */
     public static final String PREFLIGHT_TARGET = "PreflightTarget";
+    /**
+     * Preflight: the target VF's settings on its PF match the VF the VM holds (VLAN, trust, spoof checking), its link
+     * is not disabled, and it keeps no MAC of an earlier holder.
+     */
+    public static final String PREFLIGHT_VF_CONFIG = "PreflightVfConfig";
     /** Preflight: the target reports the VM's SF netdev under the same name. */
     public static final String PREFLIGHT_SF_NETDEV = "PreflightSfNetdev";
     /** Preflight: the target reports the bond of the SF/VF representor pair, on the SF representor. */

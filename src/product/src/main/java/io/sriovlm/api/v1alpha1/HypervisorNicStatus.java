@@ -139,12 +139,25 @@ public class HypervisorNicStatus {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class VfStatus {
+        /** The {@link #adminMac} of a VF that no administrator or libvirt gave a MAC. */
+        public static final String NO_MAC = "00:00:00:00:00:00";
+
         public Integer index;
         public String pciAddress;
         public String mac;
         public String representor;
         @JsonPropertyDescription("Domain the VF is attached to, if any.")
         public String attachedTo;
+        @JsonPropertyDescription("The VF's administrative MAC on the PF (ip link's vf N mac); 00:00:00:00:00:00 when none is set.")
+        public String adminMac;
+        @JsonPropertyDescription("The VF's VLAN on the PF; 0 for none.")
+        public Integer vlan;
+        @JsonPropertyDescription("Whether the PF drops frames the VF sends from another source MAC.")
+        public Boolean spoofCheck;
+        @JsonPropertyDescription("Whether the VF is trusted (may change its MAC, enter promiscuous mode).")
+        public Boolean trust;
+        @JsonPropertyDescription("The VF's link state on the PF: auto, enable or disable.")
+        public String linkState;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -20,6 +20,8 @@ public final class Reasons {
     public static final String ALREADY_MIGRATING = "VmAlreadyMigrating";
     /** Another VM uses the same teaming MAC (SriovMigration: refused; VfPool: the TeamingMacsUnique condition). */
     public static final String DUPLICATE_MAC = "DuplicateMac";
+    /** The target VF's settings on its PF differ from what the VM's guest has now (PreflightVfConfig). */
+    public static final String VF_CONFIG_MISMATCH = "VfConfigMismatch";
     public static final String WAITING_FOR_SLOT = "WaitingForSlot";
     public static final String UNSUPPORTED = "Unsupported";
     public static final String SCHEDULED = "Scheduled";

@@ -15,4 +15,6 @@ public class TeamingSummary {
     public String primaryAlias;
     /** PCI address of the VF, when attached. */
     public String primaryPciAddress;
+    /** The VLAN tag of the VF interface in the domain XML, which libvirt sets on the VF; re-used for the target's VF. */
+    public Integer primaryVlan;
 }

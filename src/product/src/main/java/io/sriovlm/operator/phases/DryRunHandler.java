@@ -1,6 +1,7 @@
 package io.sriovlm.operator.phases;
 
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.BondStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -16,6 +17,7 @@ import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.NicHealth;
 import io.sriovlm.operator.placement.TargetSelector;
 import io.sriovlm.operator.placement.TeamingMacs;
+import io.sriovlm.operator.placement.VfConfigMatch;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +37,8 @@ import java.util.Optional;
 public final class DryRunHandler {
     /** The checks, in the order a migration meets them. */
     public static final List<String> CHECKS = List.of(ConditionTypes.PREFLIGHT_SOURCE, ConditionTypes.PREFLIGHT_TEAMING,
-            ConditionTypes.PREFLIGHT_POOL, ConditionTypes.PREFLIGHT_TARGET, ConditionTypes.PREFLIGHT_SF_NETDEV,
+            ConditionTypes.PREFLIGHT_POOL, ConditionTypes.PREFLIGHT_TARGET, ConditionTypes.PREFLIGHT_VF_CONFIG,
+            ConditionTypes.PREFLIGHT_SF_NETDEV,
             ConditionTypes.PREFLIGHT_BOND, ConditionTypes.PREFLIGHT_LIBVIRT);
 
     private DryRunHandler() {
@@ -141,6 +144,22 @@ public final class DryRunHandler {
         return evaluate(m, view).checks();
     }
 
+    /** The chosen VF matched (placement refuses one that does not): say what it was compared with. */
+    private static Check vfConfigCheck(SriovMigration m, String source, VmStatus vmStatus, ClusterView view,
+            TargetSelector.Choice choice) {
+        VfConfigMatch.Expected expected = SchedulingHandler.expectedVf(m.getSpec().vmName, source, vmStatus, view);
+        HypervisorNicStatus.VfStatus target = view.nicsByNode().get(choice.node()).getStatus().vfs.stream()
+                .filter(v -> choice.vfPciAddress().equals(v.pciAddress)).findFirst().orElse(null);
+        if (expected == null || expected.sourceVf() == null || target == null) {
+            return Check.unknown(ConditionTypes.PREFLIGHT_VF_CONFIG, Reasons.PREFLIGHT_SKIPPED, "the agent of "
+                    + (target == null ? choice.node() : source) + " does not report the VF's settings: not checked");
+        }
+        return Check.ok(ConditionTypes.PREFLIGHT_VF_CONFIG, "VF " + choice.vfPciAddress() + " on " + choice.node()
+                + " (" + VfConfigMatch.describe(target) + ") matches " + m.getSpec().vmName + "'s VF on " + source
+                + " (" + VfConfigMatch.describe(expected.sourceVf()) + ")"
+                + (expected.xmlVlan() == null ? "" : "; libvirt sets VLAN " + expected.xmlVlan() + " from the domain XML"));
+    }
+
     /** Every check; the later ones are Unknown when an earlier one they depend on failed. */
     private static Evaluation evaluate(SriovMigration m, ClusterView view) {
         SriovMigrationSpec spec = m.getSpec();
@@ -215,14 +234,19 @@ public final class DryRunHandler {
         if (source == null || !teamingOk || !poolOk) {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_TARGET, Reasons.PREFLIGHT_SKIPPED,
                     "not checked: needs a source, a valid teaming pair and a pool"));
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_VF_CONFIG, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
         } else {
             TargetSelector.Result r = SchedulingHandler.select(m, source, vmStatus, view);
             if (r instanceof TargetSelector.Refusal refusal) {
                 out.add(Check.no(ConditionTypes.PREFLIGHT_TARGET, refusal.reason(), refusal.message()));
+                out.add(Reasons.VF_CONFIG_MISMATCH.equals(refusal.reason())
+                        ? Check.no(ConditionTypes.PREFLIGHT_VF_CONFIG, refusal.reason(), refusal.message())
+                        : Check.unknown(ConditionTypes.PREFLIGHT_VF_CONFIG, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             } else {
                 choice = (TargetSelector.Choice) r;
                 out.add(Check.ok(ConditionTypes.PREFLIGHT_TARGET, "target " + choice.node() + " with VF "
                         + choice.vfPciAddress() + " free in pool " + choice.pool() + ": " + choice.reason()));
+                out.add(vfConfigCheck(m, source, vmStatus, view, choice));
             }
         }
         // The target agent's Preparing checks, from the inventory it publishes.

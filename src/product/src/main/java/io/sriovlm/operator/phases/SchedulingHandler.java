@@ -1,6 +1,8 @@
 package io.sriovlm.operator.phases;
 
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.operator.placement.VfConfigMatch;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -77,7 +79,20 @@ public final class SchedulingHandler {
         String standbyDevice = vm.teaming == null ? null : vm.teaming.standbyDevice;
         return TargetSelector.select(new TargetSelector.Request(m.getSpec().vmName, standbyDevice, source,
                 m.getSpec().targetNode, pools, view.ledger(), view.nicsByNode(), view.nodes(), inboundByNode(view),
-                view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter()));
+                view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter(),
+                expectedVf(m.getSpec().vmName, source, vm, view)));
+    }
+
+    /** What the VM's guest has now: its MAC, its XML's VLAN, and the VF it holds as its source's agent reports it. */
+    static VfConfigMatch.Expected expectedVf(String vmName, String source, VmStatus vm, ClusterView view) {
+        if (vm.teaming == null) {
+            return null;
+        }
+        HypervisorNic nic = view.nicsByNode().get(source);
+        String pci = vm.teaming.primaryPciAddress;
+        HypervisorNicStatus.VfStatus held = nic == null || nic.getStatus() == null || pci == null ? null
+                : nic.getStatus().vfs.stream().filter(v -> pci.equals(v.pciAddress)).findFirst().orElse(null);
+        return new VfConfigMatch.Expected(vmName, vm.teaming.mac, vm.teaming.primaryVlan, source, held);
     }
 
     /** The VF this migration already holds (a re-run after a crash, or the one reserved on admission). */

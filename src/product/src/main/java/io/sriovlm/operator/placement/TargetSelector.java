@@ -19,15 +19,18 @@ import java.util.TreeSet;
 /**
  * Chooses the target node and VF of a migration. A node qualifies when it is Ready and schedulable, carries the SF
  * netdev the VM's standby NIC sits on (same name on every host), has the bond pairing that SF's representor with a
- * VF representor, that VF is in the VM's pool and free, and the node has an inbound slot. Among qualifying nodes
+ * VF representor, that VF is in the VM's pool, free and set up as the VM's VF now ({@link VfConfigMatch}), and the
+ * node has an inbound slot. Among qualifying nodes
  * the choice is deterministic: most free VFs in the pool, then fewest inbound migrations, then name. Pure.
  */
 public final class TargetSelector {
 
     /** Everything the choice depends on. */
+    /** @param expected what the VM's guest has now, which the target VF must match; null: not judged */
     public record Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
             List<VfPool> pools, VfLedger ledger, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
-            Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter) {
+            Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter,
+            VfConfigMatch.Expected expected) {
     }
 
     public sealed interface Result permits Choice, Refusal {
@@ -71,6 +74,7 @@ public final class TargetSelector {
         List<String> rejections = new ArrayList<>();
         boolean anyRetryable = false;
         boolean onlyPoolExhausted = true;
+        boolean onlyVfConfig = true;
         for (String node : candidates) {
             if (node.equals(request.sourceNode())) {
                 continue;
@@ -82,6 +86,7 @@ public final class TargetSelector {
                 rejections.add(node + ": " + evaluation.problem);
                 anyRetryable |= evaluation.retryable;
                 onlyPoolExhausted &= evaluation.poolExhausted;
+                onlyVfConfig &= evaluation.vfConfigMismatch;
             }
         }
         if (qualified.isEmpty()) {
@@ -91,6 +96,8 @@ public final class TargetSelector {
                 rejections.add("no node other than the source " + request.sourceNode() + " has a HypervisorNic");
             } else if (onlyPoolExhausted) {
                 reason = io.sriovlm.api.v1alpha1.Reasons.POOL_EXHAUSTED;
+            } else if (onlyVfConfig) {
+                reason = io.sriovlm.api.v1alpha1.Reasons.VF_CONFIG_MISMATCH;
             } else if (request.requestedTarget() != null) {
                 reason = io.sriovlm.api.v1alpha1.Reasons.TARGET_NOT_READY;
             } else {
@@ -123,9 +130,10 @@ public final class TargetSelector {
                 + (rejections.size() - MAX_LISTED_REJECTIONS) + " more node(s) rejected";
     }
 
-    private record Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted) {
+    private record Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted,
+            boolean vfConfigMismatch) {
         static Evaluation no(String problem, boolean retryable) {
-            return new Evaluation(null, problem, retryable, false);
+            return new Evaluation(null, problem, retryable, false, false);
         }
     }
 
@@ -164,10 +172,16 @@ public final class TargetSelector {
             if (entry.get().state() != VfLedger.State.Free) {
                 return new Evaluation(null, "VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
                         + " in pool " + pool.getMetadata().getName() + " is " + entry.get().state() + " by "
-                        + entry.get().holder(), true, true);
+                        + entry.get().holder(), true, true, false);
+            }
+            // Retryable: a MAC left behind is cleared by the agent, other settings by an administrator meanwhile.
+            List<String> mismatches = VfConfigMatch.mismatches(request.expected(), nodeName,
+                    nic.getSpec().pf == null ? "PF" : nic.getSpec().pf.name, vf.get());
+            if (!mismatches.isEmpty()) {
+                return new Evaluation(null, String.join("; ", mismatches), true, false, true);
             }
             return new Evaluation(new Choice(nodeName, pool.getMetadata().getName(), vf.get().pciAddress,
-                    vf.get().index, bond.get(), null), null, false, false);
+                    vf.get().index, bond.get(), null), null, false, false, false);
         }
         return Evaluation.no("VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
                 + " is in no VfPool the VM may use", false);

@@ -212,6 +212,29 @@ class LibvirtHypervisorTest {
     }
 
     @Test
+    void aVfInterfaceWithAVlanIsLibvirtsXmlAndTheVlanIsReadBack() throws Exception {
+        // The VLAN a VM's VF interface carries is re-used for the target's VF: libvirt's parser must accept it.
+        name = "vm-" + UUID.randomUUID().toString().substring(0, 8);
+        String xml = TeamingXmlTest.fixture("teamed-vm01.xml")
+                .replace("<domain type='kvm' id='24'>", "<domain type='test'>")
+                .replaceFirst("<name>[^<]*</name>", "<name>" + name + "</name>")
+                .replaceFirst("<uuid>[^<]*</uuid>", "<uuid>" + UUID.randomUUID() + "</uuid>")
+                .replaceFirst("(?s)<interface type='hostdev'.*?</interface>", TeamingXml.primaryInterface(
+                        "52:54:00:53:53:53", "0000:06:00.1", "ua-net0", "ua-vf0", 100));
+        admin.domainDefineXML(xml);
+
+        String parsed = hv.domain(name).orElseThrow().xml();
+        assertThat(parsed).containsPattern("<vlan>\\s*<tag id='100'/>\\s*</vlan>");
+        TeamingReport r = TeamingXml.inspect(parsed);
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.primaryVlan()).isEqualTo(100);
+        assertThat(r.toSummary().primaryVlan).isEqualTo(100);
+        assertThat(TeamingXml.inspect(TeamingXmlTest.fixture("teamed-vm01.xml")).primaryVlan()).as("no <vlan>").isNull();
+        assertThatThrownBy(() -> TeamingXml.primaryInterface("52:54:00:53:53:53", "0000:06:00.1", "ua-net0", null, 4095))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("VLAN 4095");
+    }
+
+    @Test
     void hotplugIsRefusedByTheTestDriverWithAClearMessage() throws Exception {
         define("teamed-vm01.xml", true);
         TeamingReport r = TeamingXml.inspect(hv.domain(name).orElseThrow().xml());

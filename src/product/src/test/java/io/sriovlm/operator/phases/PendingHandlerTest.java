@@ -371,4 +371,33 @@ class PendingHandlerTest {
         assertThat(teaming.getReason()).isEqualTo(Reasons.DUPLICATE_MAC);
         assertThat(teaming.getMessage()).contains("vm-07 on hv2");
     }
+
+    @Test
+    void aTargetVfSetUpDifferentlyKeepsTheMigrationWaitingAndADryRunSaysWhichSettingAndItsFix() {
+        // vm-01 holds VF 0 of hv1, trusted; hv2 and hv3's VF 0 (paired with meth0) are not.
+        nics.get("hv1").getStatus().vfs.get(0).trust = true;
+        for (String node : List.of("hv2", "hv3")) {
+            if (nics.containsKey(node)) {
+                nics.get(node).getStatus().vfs.get(0).trust = false;
+            }
+        }
+        SriovMigrationStatus status = decideAndApply(migration("m1", "vm-01", MigrationPhase.Pending));
+        assertThat(status.phase).as("nothing is touched: the migration waits").isEqualTo(MigrationPhase.Pending);
+        var scheduled = Conditions.find(status.conditions, ConditionTypes.SCHEDULED).orElseThrow();
+        assertThat(scheduled.getReason()).isEqualTo(Reasons.VF_CONFIG_MISMATCH);
+        assertThat(scheduled.getMessage()).contains("has trust off, vm-01's VF on hv1 has trust on; run: ip link set"
+                + " dev ens2 vf 0 trust on");
+
+        SriovMigration dryRun = migration("m1-dry", "vm-01", MigrationPhase.Pending);
+        dryRun.getSpec().dryRun = true;
+        var check = Conditions.find(decideAndApply(dryRun).conditions, ConditionTypes.PREFLIGHT_VF_CONFIG).orElseThrow();
+        assertThat(check.getStatus()).isEqualTo("False");
+        assertThat(check.getReason()).isEqualTo(Reasons.VF_CONFIG_MISMATCH);
+        assertThat(check.getMessage()).contains("trust on");
+
+        nics.values().forEach(n -> n.getStatus().vfs.get(0).trust = true);
+        var passed = Conditions.find(decideAndApply(dryRun).conditions, ConditionTypes.PREFLIGHT_VF_CONFIG).orElseThrow();
+        assertThat(passed.getStatus()).isEqualTo("True");
+        assertThat(passed.getMessage()).contains("matches vm-01's VF on hv1").contains("trust on");
+    }
 }

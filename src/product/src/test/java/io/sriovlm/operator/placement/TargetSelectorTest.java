@@ -8,6 +8,7 @@ import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.operator.placement.TargetSelector.Choice;
 import io.sriovlm.operator.placement.TargetSelector.Refusal;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
 import io.sriovlm.common.Timestamps;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ class TargetSelectorTest {
     private VfPool pool;
     private final Map<String, Integer> inbound = new HashMap<>();
     private final List<VfClaim> claims = new java.util.ArrayList<>();
+    private VfConfigMatch.Expected expected;
 
     @BeforeEach
     void world() {
@@ -44,7 +46,8 @@ class TargetSelectorTest {
 
     private TargetSelector.Result select(String requested) {
         return TargetSelector.select(new TargetSelector.Request("vm-01", "meth0", "hv1", requested, List.of(pool),
-                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30)));
+                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30),
+                expected));
     }
 
     @Test
@@ -54,6 +57,29 @@ class TargetSelectorTest {
         assertThat(choice.vfPciAddress()).isEqualTo(vfPci(0));
         assertThat(choice.bond().name).isEqualTo("bond0");
         assertThat(choice.reason()).contains("most free VFs in the pool (3)");
+    }
+
+    @Test
+    void aNodeWhoseVfIsSetUpDifferentlyIsPassedOverAndWhenAllAreTheMigrationWaitsToldHowToFixThem() {
+        VfStatus held = VfConfigMatchTest.vf(0, "52:54:00:00:00:00", 0, true, true, "auto");
+        expected = new VfConfigMatch.Expected("vm-01", "52:54:00:00:00:00", null, "hv1", held);
+        nics.get("hv3").getStatus().vfs.get(0).trust = false; // hv3 would win on free VFs
+        nics.get("hv2").getStatus().vfs.get(0).trust = true;
+
+        Choice choice = (Choice) select(null);
+        assertThat(choice.node()).isEqualTo("hv2");
+
+        nics.get("hv2").getStatus().vfs.get(0).adminMac = "52:54:00:99:99:99";
+        Refusal refusal = (Refusal) select(null);
+        assertThat(refusal.reason()).isEqualTo(Reasons.VF_CONFIG_MISMATCH);
+        assertThat(refusal.retryable()).as("the agent clears a MAC left behind; an administrator the rest").isTrue();
+        assertThat(refusal.message()).contains("hv2: VF 0 (" + vfPci(0) + ") on hv2 keeps MAC 52:54:00:99:99:99",
+                "hv3: VF 0 (" + vfPci(0) + ") on hv3 has trust off, vm-01's VF on hv1 has trust on; run: ip link set dev"
+                        + " ens2 vf 0 trust on");
+
+        nics.get("hv2").getStatus().vfs.get(0).attachedTo = "vm-09"; // hv2 now refused for another reason
+        assertThat(((Refusal) select(null)).reason()).as("not only settings: the general reason")
+                .isEqualTo(Reasons.NO_TARGET);
     }
 
     @Test

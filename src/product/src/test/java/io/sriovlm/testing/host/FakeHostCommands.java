@@ -112,6 +112,34 @@ public final class FakeHostCommands implements CommandRunner {
     }
 
     private CommandResult ip(List<String> a) throws IOException {
+        // ip -j link show dev PF: the PF with its VFs' settings, as iproute2 6.1 prints them
+        if (a.equals(List.of("ip", "-j", "link", "show", "dev", tree.pfName()))) {
+            int numVfs = Integer.parseInt(FakeSysfsTree.read(tree.pfDevice().resolve("sriov_numvfs")).trim());
+            List<String> vfs = new ArrayList<>();
+            for (int i = 0; i < numVfs; i++) {
+                FakeKernel.VfAdmin v = tree.kernel().vfAdmin(i);
+                vfs.add("{\"vf\":" + i + ",\"link_type\":\"ether\",\"address\":\"" + v.mac()
+                        + "\",\"broadcast\":\"ff:ff:ff:ff:ff:ff\",\"vlan_list\":[{" + (v.vlan() == 0 ? "" : "\"vlan\":" + v.vlan())
+                        + "}],\"rate\":{\"max_tx\":0,\"min_tx\":0},\"spoofchk\":" + v.spoofCheck() + ",\"link_state\":\""
+                        + v.linkState() + "\",\"trust\":" + v.trust() + ",\"query_rss_en\":false}");
+            }
+            return CommandResult.ok("[{\"ifindex\":4,\"ifname\":\"" + tree.pfName() + "\",\"flags\":[\"BROADCAST\",\"MULTICAST\",\"UP\"],"
+                    + "\"mtu\":1500,\"operstate\":\"UP\",\"link_type\":\"ether\",\"address\":\""
+                    + FakeSysfsTree.read(tree.netdev(tree.pfName()).resolve("address")).trim() + "\",\"vfinfo_list\":["
+                    + String.join(",", vfs) + "]}]\n");
+        }
+        // ip link set dev PF vf N KEY VALUE ...
+        if (a.size() >= 9 && a.subList(1, 4).equals(List.of("link", "set", "dev")) && a.get(5).equals("vf")) {
+            if (!a.get(4).equals(tree.pfName())) {
+                return CommandResult.fail(1, "Cannot find device \"" + a.get(4) + "\"");
+            }
+            java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+            for (int i = 7; i + 1 < a.size(); i += 2) {
+                settings.put(a.get(i), a.get(i + 1));
+            }
+            tree.kernel().setVf(Integer.parseInt(a.get(6)), settings);
+            return CommandResult.ok("");
+        }
         // ip link set dev NAME up|down|name NEW
         if (a.size() >= 6 && a.get(1).equals("link") && a.get(2).equals("set") && a.get(3).equals("dev")) {
             String dev = a.get(4);

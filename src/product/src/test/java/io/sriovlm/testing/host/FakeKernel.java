@@ -43,6 +43,60 @@ public final class FakeKernel {
         }
     }
 
+    /** What the PF driver keeps for one VF ({@code ip link set dev PF vf N ...}); reset when the VF goes. */
+    public record VfAdmin(String mac, int vlan, boolean spoofCheck, boolean trust, String linkState) {
+        /** A VF as the driver creates it: no MAC, no VLAN, spoof checking on, not trusted, link state auto. */
+        public static final VfAdmin FRESH = new VfAdmin("00:00:00:00:00:00", 0, true, false, "auto");
+    }
+
+    private final java.util.Map<Integer, VfAdmin> vfAdmin = new java.util.HashMap<>();
+
+    /** The VF's settings on the PF; {@link VfAdmin#FRESH} for one never set. */
+    public VfAdmin vfAdmin(int index) {
+        synchronized (tree) {
+            return vfAdmin.getOrDefault(index, VfAdmin.FRESH);
+        }
+    }
+
+    /**
+     * {@code ip link set dev PF vf N KEY VALUE...}: mac, vlan, spoofchk, trust, state.
+     *
+     * @throws IOException as the kernel answers for a VF the PF does not have or a value it refuses
+     */
+    public void setVf(int index, java.util.Map<String, String> settings) throws IOException {
+        synchronized (tree) {
+            int numVfs = Integer.parseInt(read(tree.pfDevice().resolve("sriov_numvfs")).trim());
+            if (index < 0 || index >= numVfs) {
+                throw new IOException("RTNETLINK answers: Invalid argument");
+            }
+            VfAdmin v = vfAdmin.getOrDefault(index, VfAdmin.FRESH);
+            for (var e : settings.entrySet()) {
+                String value = e.getValue();
+                v = switch (e.getKey()) {
+                    case "mac" -> new VfAdmin(value.toLowerCase(java.util.Locale.ROOT), v.vlan(), v.spoofCheck(), v.trust(), v.linkState());
+                    case "vlan" -> new VfAdmin(v.mac(), Integer.parseInt(value), v.spoofCheck(), v.trust(), v.linkState());
+                    case "spoofchk" -> new VfAdmin(v.mac(), v.vlan(), onOff(value), v.trust(), v.linkState());
+                    case "trust" -> new VfAdmin(v.mac(), v.vlan(), v.spoofCheck(), onOff(value), v.linkState());
+                    case "state" -> {
+                        if (!List.of("auto", "enable", "disable").contains(value)) {
+                            throw new IOException("Error: argument \"" + value + "\" is wrong: Invalid link state");
+                        }
+                        yield new VfAdmin(v.mac(), v.vlan(), v.spoofCheck(), v.trust(), value);
+                    }
+                    default -> throw new IOException("Error: argument \"" + e.getKey() + "\" is wrong: unknown vf setting");
+                };
+            }
+            vfAdmin.put(index, v);
+        }
+    }
+
+    private static boolean onOff(String value) throws IOException {
+        if (!value.equals("on") && !value.equals("off")) {
+            throw new IOException("Error: argument \"" + value + "\" is wrong: expected on or off");
+        }
+        return value.equals("on");
+    }
+
     /** {@code ip link set dev OLD name NEW}. */
     public void rename(String oldName, String newName) throws IOException {
         synchronized (tree) {
@@ -192,6 +246,7 @@ public final class FakeKernel {
     private void setVfCount(int current, int n) throws IOException {
         Path pciParent = tree.pfDevice().getParent();
         for (int i = n; i < current; i++) {
+            vfAdmin.remove(i);
             String vfPci = pciAddressOfVf(tree.pfPci(), i);
             Files.deleteIfExists(tree.pfDevice().resolve("virtfn" + i));
             deleteRecursively(pciParent.resolve(vfPci));
