@@ -65,7 +65,7 @@ public final class HostObservation {
         return network;
     }
 
-    /** VFs attached to running domains: PCI address → domain name (the teamed primary of each). */
+    /** VFs attached to running domains, teamed or passed through otherwise: PCI address → domain name. */
     public Map<String, String> attachedVfs() {
         Map<String, String> holders = new HashMap<>();
         for (DomainSnapshot domain : hypervisor.listDomains()) {
@@ -74,6 +74,7 @@ public final class HostObservation {
                 if (pci != null) {
                     holders.put(pci, domain.name());
                 }
+                TeamingXml.passedThroughPciAddresses(domain.xml()).forEach(p -> holders.putIfAbsent(p, domain.name()));
             }
         }
         return holders;
@@ -84,6 +85,9 @@ public final class HostObservation {
         status.heartbeatTime = Timestamps.format(now);
         List<String> problems = new ArrayList<>();
         Map<String, String> vfHolders = new HashMap<>();
+        // VFs passed through otherwise than as a domain's teamed primary: in use all the same (the ledger must not
+        // hand them out), and reported as drift.
+        Map<String, String> untracked = new HashMap<>();
         for (DomainSnapshot domain : hypervisor.listDomains()) {
             if (!domain.isRunning()) {
                 continue;
@@ -107,6 +111,11 @@ public final class HostObservation {
             status.vms.add(vm);
             if (report.primaryPciAddress() != null) {
                 vfHolders.put(report.primaryPciAddress(), domain.name());
+            }
+            for (String pci : TeamingXml.passedThroughPciAddresses(domain.xml())) {
+                if (!pci.equals(report.primaryPciAddress())) {
+                    untracked.put(pci, domain.name());
+                }
             }
         }
         String pf = spec.pf == null ? null : spec.pf.name;
@@ -134,6 +143,10 @@ public final class HostObservation {
                     vfStatus.representor = spec.bonds.stream().filter(b -> b.vfIndex != null && b.vfIndex == vf.index())
                             .map(b -> b.vfRepresentor).findFirst().orElse(null);
                     vfStatus.attachedTo = vfHolders.get(vf.pciAddress());
+                    if (vfStatus.attachedTo == null && untracked.containsKey(vf.pciAddress())) {
+                        vfStatus.attachedTo = untracked.get(vf.pciAddress());
+                        vfStatus.attachedOutsideTeaming = true;
+                    }
                     VfAdminSettings.Settings set = settings.get(vf.index());
                     if (set != null) {
                         vfStatus.adminMac = set.mac();

@@ -1,6 +1,7 @@
 package io.sriovlm.roles;
 
 import io.sriovlm.agent.FastPathGuard;
+import io.sriovlm.agent.VfHygiene;
 
 import io.sriovlm.agent.HostObservation;
 
@@ -71,9 +72,9 @@ public final class AgentRole {
         MigrationStatusWriter writer = MigrationStatusWriter.forAgent(client, config.nodeName(), events, clock);
         MigrationSourceReconciler source = new MigrationSourceReconciler(config, writer);
         MigrationTargetReconciler[] targetRef = new MigrationTargetReconciler[1];
+        VfAdminSettings vfSettings = provisioner == null ? null : new VfAdminSettings(provisioner.commands());
         HypervisorNicReporter reporter = new HypervisorNicReporter(client, config,
-                new HostObservation(hypervisor, network, config.primaryDevice(),
-                        provisioner == null ? null : new VfAdminSettings(provisioner.commands())), clock, provisioner,
+                new HostObservation(hypervisor, network, config.primaryDevice(), vfSettings), clock, provisioner,
                 () -> migrationsInFlight(client, config.nodeName(), source, targetRef[0]),
                 new FastPathGuard(hypervisor, network, config.primaryDevice()),
                 () -> vmsMoving(client, config.nodeName()));
@@ -87,6 +88,9 @@ public final class AgentRole {
                 reporter::reportNow);
         MigrationTargetReconciler target = new MigrationTargetReconciler(config, writer, targetSteps);
         targetRef[0] = target;
+        if (vfSettings != null) {
+            reporter.useHygiene(new VfHygiene(hypervisor, network, vfSettings), () -> vfsHeldByMigrations(source, target));
+        }
 
         // Generation-aware: a spec change (or the heartbeat timer) makes the reporter report; a status write does
         // not, or its own write of the heartbeat would wake it to write again, in a loop as fast as the API answers.
@@ -116,6 +120,26 @@ public final class AgentRole {
                 .filter(m -> m.getStatus() == null || m.getStatus().phase == null || !m.getStatus().phase.isTerminal())
                 .forEach(m -> names.add(m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()));
         return List.copyOf(names);
+    }
+
+    /**
+     * The VFs of this node that its unfinished migrations hold: a source VF kept for a rollback, a target VF. From
+     * the two controllers' caches; empty when either does not run.
+     */
+    static Optional<Set<String>> vfsHeldByMigrations(MigrationSourceReconciler source, MigrationTargetReconciler target) {
+        var fromSource = source.cached();
+        var fromTarget = target.cached();
+        if (fromSource.isEmpty() || fromTarget.isEmpty()) {
+            return Optional.empty();
+        }
+        Set<String> held = new java.util.HashSet<>();
+        fromSource.get().filter(m -> m.getStatus() != null && m.getStatus().phase != null
+                && m.getStatus().phase.keepsSourceVf() && m.getStatus().sourceVf != null)
+                .forEach(m -> held.add(m.getStatus().sourceVf));
+        fromTarget.get().filter(m -> m.getStatus() != null && m.getStatus().targetVf != null
+                && (m.getStatus().phase == null || !m.getStatus().phase.isTerminal()))
+                .forEach(m -> held.add(m.getStatus().targetVf));
+        return Optional.of(held);
     }
 
     /** Migrations not yet finished whose source or target is this node, as namespace/name. */

@@ -16,24 +16,31 @@ import java.util.function.Consumer;
  * and the fields to set. Deciding and {@link #applyTo} are pure; the migration's status writer writes the result with optimistic
  * concurrency.
  *
- * @param warning whether the Event for it is a Warning
+ * @param warning  whether the Event for it is a Warning
+ * @param announce whether a status-only update (same phase) gets an Event too, a Warning: a new reason to wait that
+ *                 a person may have to act on. A phase change always gets one.
  */
 public record Transition(MigrationPhase to, String reason, String message, boolean warning,
-        Consumer<SriovMigrationStatus> changes) {
+        Consumer<SriovMigrationStatus> changes, boolean announce) {
 
     public static Transition to(MigrationPhase to, String reason, String message) {
         return new Transition(to, reason, message, false, s -> {
-        });
+        }, false);
     }
 
     public static Transition failure(MigrationPhase to, String reason, String message) {
         return new Transition(to, reason, message, true, s -> {
-        });
+        }, false);
     }
 
     public Transition with(Consumer<SriovMigrationStatus> more) {
         Consumer<SriovMigrationStatus> first = changes;
-        return new Transition(to, reason, message, warning, first.andThen(more));
+        return new Transition(to, reason, message, warning, first.andThen(more), announce);
+    }
+
+    /** The same, with a Warning Event even when the phase stays. */
+    public Transition announced() {
+        return new Transition(to, reason, message, warning, changes, true);
     }
 
     /** What {@code current} becomes: a copy with the phase, its timestamp and deadline, the message and changes. */

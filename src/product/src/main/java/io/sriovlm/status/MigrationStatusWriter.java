@@ -66,12 +66,13 @@ public final class MigrationStatusWriter extends StatusWriter<SriovMigration> {
                     name(current), from, transition.to());
             return written;
         }
-        if (from != transition.to()) {
+        if (from != transition.to() || transition.announce()) {
             LOG.infof("%s: %s -> %s (%s) %s", name(current), from, transition.to(), transition.reason(),
                     transition.message() == null ? "" : transition.message());
             // Asynchronous: the next phase of the same actor does not wait for the Event's POST.
-            events.recordAsync(written.get(), transition.warning() ? EventRecorder.WARNING : EventRecorder.NORMAL,
-                    transition.reason(), transition.message() == null ? transition.to().name() : transition.message());
+            events.recordAsync(written.get(), transition.warning() || from == transition.to() ? EventRecorder.WARNING
+                    : EventRecorder.NORMAL, transition.reason(),
+                    transition.message() == null ? transition.to().name() : transition.message());
         }
         return written;
     }

@@ -113,6 +113,7 @@ class HelmChartTest {
                 "sriovlm.io/hypervisornics/status", Set.of("update"),
                 "sriovlm.io/sriovmigrations", Set.of("list", "watch"),
                 "sriovlm.io/sriovmigrations/status", Set.of("update"),
+                "sriovlm.io/vfclaims", Set.of("list", "watch"),
                 "events", Set.of("create")));
         assertThat(Manifests.grants(one(chart, ClusterRole.class, "sriovlm-operator").getRules())).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
                 Map.entry("sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch", "delete")),

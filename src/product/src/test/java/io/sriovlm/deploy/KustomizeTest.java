@@ -218,7 +218,7 @@ class KustomizeTest {
         assertThat(Manifests.grants(agent.getRules())).isEqualTo(documented("ClusterRole `sriovlm-agent`"));
         assertThat(Manifests.grants(agent.getRules())).containsOnlyKeys("sriovlm.io/hypervisornics",
                 "sriovlm.io/hypervisornics/status", "sriovlm.io/sriovmigrations", "sriovlm.io/sriovmigrations/status",
-                "events");
+                "sriovlm.io/vfclaims", "events");
     }
 
     @Test

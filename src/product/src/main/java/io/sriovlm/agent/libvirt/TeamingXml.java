@@ -433,6 +433,34 @@ public final class TeamingXml {
         return pciOfSourceAddress(root);
     }
 
+    /**
+     * The host PCI addresses (kernel form) of every PCI device passed through to the domain, teamed or not: each
+     * {@code <interface type='hostdev'>} and {@code <hostdev type='pci'>}. Unusable XML gives none.
+     */
+    public static java.util.Set<String> passedThroughPciAddresses(String domainXml) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        Element root;
+        try {
+            root = parse(domainXml).getDocumentElement();
+        } catch (IllegalArgumentException e) {
+            return out;
+        }
+        for (Element devices : children(root, "devices")) {
+            for (Element dev : children(devices, null)) {
+                boolean hostdevNic = "interface".equals(dev.getTagName()) && "hostdev".equals(dev.getAttribute("type"));
+                boolean pciHostdev = "hostdev".equals(dev.getTagName()) && "pci".equals(dev.getAttribute("type"));
+                if (hostdevNic || pciHostdev) {
+                    try {
+                        out.add(pciOfSourceAddress(dev));
+                    } catch (IllegalArgumentException e) {
+                        // no usable source address: nothing this host's VFs could be
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // package helpers (used by LibvirtHypervisor)
 

@@ -13,6 +13,11 @@ import io.sriovlm.agent.AgentConfig;
 import io.sriovlm.agent.FastPathGuard;
 import io.sriovlm.agent.HostObservation;
 import io.sriovlm.agent.ProvisioningStatus;
+import io.sriovlm.agent.VfHygiene;
+import io.sriovlm.api.v1alpha1.VfClaim;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
@@ -55,6 +60,34 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         this(client, config, host, clock, null, List::of, null, null);
     }
 
+    private VfHygiene hygiene;
+    private Supplier<Optional<Set<String>>> heldVfs;
+    private InformerEventSource<VfClaim, HypervisorNic> claims;
+
+    /**
+     * Clears the MAC and VLAN of released VFs before each heartbeat's report.
+     *
+     * @param heldVfs the VFs this node's migrations hold (source VFs kept for a rollback, target VFs), from the
+     *                migration controllers' caches; empty when unknown. The claims are this reporter's own informer.
+     */
+    public void useHygiene(VfHygiene hygiene, Supplier<Optional<Set<String>>> heldVfs) {
+        this.hygiene = hygiene;
+        this.heldVfs = heldVfs;
+    }
+
+    /** What the ledger holds on this node: claimed VFs plus those its migrations hold; empty when unknown. */
+    private Optional<Set<String>> ledgerHolds() {
+        Optional<List<VfClaim>> claimed = InformerCaches.listIfRunning(claims);
+        Optional<Set<String>> inFlight = heldVfs.get();
+        if (claimed.isEmpty() || inFlight.isEmpty()) {
+            return Optional.empty();
+        }
+        Set<String> held = new java.util.HashSet<>(inFlight.get());
+        claimed.get().stream().filter(c -> c.getSpec() != null && config.nodeName().equals(c.getSpec().node))
+                .forEach(c -> held.add(c.getSpec().pciAddress));
+        return Optional.of(held);
+    }
+
     /**
      * @param provisioner        makes the host match the spec before each report (null: observe only)
      * @param migrationsInFlight this node's unfinished migrations; the provisioner changes nothing while there are any
@@ -79,7 +112,13 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     @Override
     public List<EventSource<?, HypervisorNic>> prepareEventSources(EventSourceContext<HypervisorNic> context) {
         nics = context.getPrimaryCache();
-        return List.of();
+        // This node's claims, for the VF hygiene only: a claim's change need not wake the reporter.
+        claims = new InformerEventSource<>(InformerEventSourceConfiguration.from(VfClaim.class, HypervisorNic.class)
+                .withName(VfClaim.class.getSimpleName())
+                .withLabelSelector(labelSelector())
+                .withSecondaryToPrimaryMapper((VfClaim c) -> Set.<ResourceID>of())
+                .build(), context);
+        return List.of(claims);
     }
 
     public String labelSelector() {
@@ -167,6 +206,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
             status.vfs.forEach(v -> {
                 HypervisorNicStatus.VfStatus now = vfs.get(v.pciAddress);
                 v.attachedTo = now.attachedTo;
+                v.attachedOutsideTeaming = now.attachedOutsideTeaming;
                 v.adminMac = now.adminMac;
                 v.vlan = now.vlan;
                 v.spoofCheck = now.spoofCheck;
@@ -197,6 +237,17 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
             for (String repair : guard.enforce(nic.getSpec(), vmsMoving)) {
                 LOG.warnf("%s: %s", config.nodeName(), repair);
                 events.record(nic, EventRecorder.WARNING, Reasons.FAST_PATH_REPAIRED, repair);
+            }
+        }
+        if (hygiene != null) {
+            for (VfHygiene.Action action : hygiene.clean(nic.getSpec(), this::ledgerHolds)) {
+                if (action.cleared()) {
+                    LOG.infof("%s: %s", config.nodeName(), action.message());
+                } else {
+                    LOG.warnf("%s: %s", config.nodeName(), action.message());
+                }
+                events.record(nic, action.cleared() ? EventRecorder.NORMAL : EventRecorder.WARNING,
+                        action.cleared() ? Reasons.VF_CLEARED : Reasons.VF_CLEAR_FAILED, action.message());
             }
         }
         HypervisorNicStatus status = host.observe(nic.getSpec(), clock.instant());

@@ -60,6 +60,11 @@ public final class ConditionTypes {
     // --- VfPool: READY (are there VFs in the pool?)
     /** Set by the operator: does every VM on the pool's nodes have a teaming MAC no other VM in the cluster uses? */
     public static final String TEAMING_MACS_UNIQUE = "TeamingMacsUnique";
+    /**
+     * Set by the operator: is every attached VF of the pool accounted for by the ledger (the teamed primary of the
+     * domain it is attached to, and of the VM any claim names)?
+     */
+    public static final String VFS_ACCOUNTED = "VfsAccounted";
 
     // --- Node
     /** Set by the operator on a Node being evacuated: has every teamed VM left it? */

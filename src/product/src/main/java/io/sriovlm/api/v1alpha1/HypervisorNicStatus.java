@@ -148,6 +148,9 @@ public class HypervisorNicStatus {
         public String representor;
         @JsonPropertyDescription("Domain the VF is attached to, if any.")
         public String attachedTo;
+        @JsonPropertyDescription("True when the VF is passed through to attachedTo but is not its teamed primary (a plain"
+                + " hostdev, or a hostdev NIC without transient teaming): in use, and outside what sriovlm can migrate.")
+        public Boolean attachedOutsideTeaming;
         @JsonPropertyDescription("The VF's administrative MAC on the PF (ip link's vf N mac); 00:00:00:00:00:00 when none is set.")
         public String adminMac;
         @JsonPropertyDescription("The VF's VLAN on the PF; 0 for none.")

@@ -51,6 +51,14 @@ public enum MigrationPhase {
     }
 
     /**
+     * True while the VM's source VF stays its own although it may be detached: until libvirt has moved the VM, a
+     * rollback re-attaches it. The ledger counts it allocated and no agent clears it.
+     */
+    public boolean keepsSourceVf() {
+        return this == SwitchingToStandby || this == Migrating || this == RollingBack;
+    }
+
+    /**
      * True while the migration holds an outbound lane of its source (docs/decisions/008-outbound-slot.md): admitted,
      * and the domain has not left the source yet.
      */

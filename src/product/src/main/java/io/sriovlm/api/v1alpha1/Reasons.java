@@ -84,6 +84,9 @@ public final class Reasons {
     public static final String NOTHING_REFUSED = "NothingRefused";
     /** Event: the agent put a VM's VF and bond back as the guest uses them, outside any migration. */
     public static final String FAST_PATH_REPAIRED = "FastPathRepaired";
+    /** HypervisorNic Event: the agent cleared the MAC and VLAN a released VF kept (or failed to: a Warning). */
+    public static final String VF_CLEARED = "VfCleared";
+    public static final String VF_CLEAR_FAILED = "VfClearFailed";
 
     // --- VfPool: Ready
     public static final String VFS_AVAILABLE = "VfsAvailable";
@@ -91,6 +94,10 @@ public final class Reasons {
     public static final String NO_VFS = "NoVfs";
     // --- VfPool: TeamingMacsUnique
     public static final String MACS_UNIQUE = "MacsUnique";
+    // --- VfPool: VfsAccounted
+    public static final String VFS_ACCOUNTED = "VfsAccounted";
+    /** A VF attached outside any teaming pair, or to another domain than its claim's VM (and the pool's Event). */
+    public static final String VF_DRIFT = "VfDrift";
 
     // --- Node: SriovEvacuated, and the evacuation's Events
     public static final String EVACUATED = "Evacuated";

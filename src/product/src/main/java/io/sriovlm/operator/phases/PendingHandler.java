@@ -100,8 +100,7 @@ public final class PendingHandler {
             if (!refusal.retryable()) {
                 return Decision.of(fail(view, refusal.reason(), refusal.message()));
             }
-            return Decision.of(waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(), refusal.message()
-                    + "; the migration waits and retries"));
+            return Decision.of(waitForPlacement(view, m, refusal));
         }
         Optional<String> transport = transportProblem(m, ((TargetSelector.Choice) placement).node(), view);
         if (transport.isPresent()) {
@@ -180,13 +179,28 @@ public final class PendingHandler {
 
     /** Stay in the current phase and say why, writing only when the reason or message changed. */
     static Outcome waitWith(ClusterView view, SriovMigration m, String conditionType, String reason, String message) {
-        boolean unchanged = Conditions.find(m.getStatus().conditions, conditionType)
-                .map(c -> reason.equals(c.getReason()) && message.equals(c.getMessage())).orElse(false);
+        return waitWith(view, m, conditionType, reason, message, false);
+    }
+
+    /**
+     * The same for a wait a person may have to end (no target qualifies, the target VF is set up differently): a
+     * Warning Event each time the reason to wait changes, as the scheduler's FailedScheduling.
+     */
+    static Outcome waitForPlacement(ClusterView view, SriovMigration m, TargetSelector.Refusal refusal) {
+        return waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(), refusal.message()
+                + "; the migration waits and retries", true);
+    }
+
+    private static Outcome waitWith(ClusterView view, SriovMigration m, String conditionType, String reason,
+            String message, boolean announceNewReason) {
+        var current = Conditions.find(m.getStatus().conditions, conditionType);
+        boolean unchanged = current.map(c -> reason.equals(c.getReason()) && message.equals(c.getMessage())).orElse(false);
         if (unchanged) {
             return Outcome.recheckAfter(RECHECK);
         }
-        return Outcome.writeAndRecheck(Transition.to(m.getStatus().phase, reason, message).with(s -> Conditions.set(
-                s.conditions, conditionType, false, reason, message, m.getMetadata().getGeneration(),
-                view.now())), RECHECK);
+        boolean newReason = current.map(c -> !reason.equals(c.getReason())).orElse(true);
+        Transition t = Transition.to(m.getStatus().phase, reason, message).with(s -> Conditions.set(
+                s.conditions, conditionType, false, reason, message, m.getMetadata().getGeneration(), view.now()));
+        return Outcome.writeAndRecheck(announceNewReason && newReason ? t.announced() : t, RECHECK);
     }
 }

@@ -47,8 +47,7 @@ public final class SchedulingHandler {
             if (!refusal.retryable()) {
                 return Decision.of(PendingHandler.fail(view, refusal.reason(), refusal.message()));
             }
-            return Decision.of(PendingHandler.waitWith(view, m, ConditionTypes.SCHEDULED, refusal.reason(),
-                    refusal.message() + "; the migration waits and retries"));
+            return Decision.of(PendingHandler.waitForPlacement(view, m, refusal));
         }
         Choice choice = (Choice) result;
         HypervisorNic targetNic = view.nicsByNode().get(choice.node());

@@ -55,10 +55,8 @@ public final class VfLedger {
                     s == null ? null : s.sourceNode, s == null ? null : s.sourceVf);
         }
 
-        /** Until libvirt has moved the VM, its source VF stays its own, attached or not (a rollback re-attaches it). */
         boolean holdsSourceVf() {
-            return phase == MigrationPhase.SwitchingToStandby || phase == MigrationPhase.Migrating
-                    || phase == MigrationPhase.RollingBack;
+            return phase != null && phase.keepsSourceVf();
         }
     }
 

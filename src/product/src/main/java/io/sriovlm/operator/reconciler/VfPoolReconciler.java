@@ -25,6 +25,7 @@ import io.sriovlm.common.InformerCaches;
 import io.sriovlm.operator.phases.ClusterView;
 import io.sriovlm.operator.placement.PoolMembership;
 import io.sriovlm.operator.placement.TeamingMacs;
+import io.sriovlm.operator.placement.VfDrift;
 import io.sriovlm.operator.placement.VfLedger;
 
 import java.time.Clock;
@@ -135,22 +136,21 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         // The message carries the counts: refresh it with them, not on its own.
         Conditions.set(next.conditions, ConditionTypes.READY, ready, reason, message, pool.getMetadata().getGeneration(),
                 clock.instant());
-        // Duplicate teaming MACs among the VMs on the pool's nodes: said at once, not with the next counts.
+        // Duplicate teaming MACs and unaccounted VFs: said at once, not with the next counts.
         String shared = sharedMacs(pool, nics, nodes);
-        boolean macsUnique = shared.isEmpty();
-        String macsMessage = macsUnique ? "every VM on the pool's nodes has a teaming MAC of its own"
-                : shared + "; give each VM its own MAC in its domain XML (their migrations are refused until then)";
-        boolean macsChanged = pool.getStatus() == null || Conditions.find(pool.getStatus().conditions,
-                ConditionTypes.TEAMING_MACS_UNIQUE).map(c -> !c.getStatus().equals(macsUnique ? Conditions.TRUE
-                        : Conditions.FALSE) || !macsMessage.equals(c.getMessage())).orElse(true);
-        Conditions.set(next.conditions, ConditionTypes.TEAMING_MACS_UNIQUE, macsUnique,
-                macsUnique ? Reasons.MACS_UNIQUE : Reasons.DUPLICATE_MAC, macsMessage,
-                pool.getMetadata().getGeneration(), clock.instant());
-        if (sameCounts(pool.getStatus(), next) && readyKnown && wasReady == ready && !macsChanged) {
+        Finding macs = report(pool, next, ConditionTypes.TEAMING_MACS_UNIQUE, shared.isEmpty(), Reasons.MACS_UNIQUE,
+                "every VM on the pool's nodes has a teaming MAC of its own", Reasons.DUPLICATE_MAC,
+                shared + "; give each VM its own MAC in its domain XML (their migrations are refused until then)");
+        String drift = listed(VfDrift.of(pool, nics, nodes, claimed), "VF(s)");
+        Finding vfs = report(pool, next, ConditionTypes.VFS_ACCOUNTED, drift.isEmpty(), Reasons.VFS_ACCOUNTED,
+                "every attached VF of the pool is the teamed primary of its domain", Reasons.VF_DRIFT,
+                drift + " (counted as allocated: no migration gets them)");
+        boolean findingsChanged = macs.changed() || vfs.changed();
+        if (sameCounts(pool.getStatus(), next) && readyKnown && wasReady == ready && !findingsChanged) {
             return UpdateControl.noUpdate();
         }
         Optional<Duration> wait = untilNextWrite(pool);
-        if (wait.isPresent() && readyKnown && wasReady == ready && !macsChanged) {
+        if (wait.isPresent() && readyKnown && wasReady == ready && !findingsChanged) {
             return UpdateControl.<VfPool>noUpdate().rescheduleAfter(wait.get());
         }
         if (writer.write(pool, next).isEmpty()) {
@@ -160,10 +160,28 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         if (!ready && (wasReady || !readyKnown)) {
             events.warning(pool, reason, message);
         }
-        if (!macsUnique && macsChanged) {
-            events.warning(pool, Reasons.DUPLICATE_MAC, macsMessage);
+        for (Finding f : List.of(macs, vfs)) {
+            if (!f.ok() && f.changed()) {
+                events.warning(pool, f.reason(), f.message());
+            }
         }
         return UpdateControl.noUpdate();
+    }
+
+    /** A condition that reports a finding about the pool's VMs or VFs, and whether it changed. */
+    private record Finding(boolean ok, String reason, String message, boolean changed) {
+    }
+
+    /** Sets the condition {@code type} in {@code next}: True with the first reason, False with the second. */
+    private Finding report(VfPool pool, VfPoolStatus next, String type, boolean ok, String okReason, String okMessage,
+            String badReason, String badMessage) {
+        String reason = ok ? okReason : badReason;
+        String message = ok ? okMessage : badMessage;
+        boolean changed = pool.getStatus() == null || Conditions.find(pool.getStatus().conditions, type)
+                .map(c -> !c.getStatus().equals(ok ? Conditions.TRUE : Conditions.FALSE)
+                        || !message.equals(c.getMessage())).orElse(true);
+        Conditions.set(next.conditions, type, ok, reason, message, pool.getMetadata().getGeneration(), clock.instant());
+        return new Finding(ok, reason, message, changed);
     }
 
     /** Releases or hands over the claims of this pool (or of a pool that no longer exists) that their fate says to. */
@@ -214,20 +232,24 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
 
     /** The first few teaming MACs two VMs share where one of them runs on a node of the pool; empty when none. */
     static String sharedMacs(VfPool pool, Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
-        List<String> said = TeamingMacs.duplicates(nics.values()).entrySet().stream()
+        return listed(TeamingMacs.duplicates(nics.values()).entrySet().stream()
                 .filter(e -> e.getValue().stream().anyMatch(h -> nodes.containsKey(h.node())
                         && PoolMembership.coversNode(pool, nodes.get(h.node()))))
                 .map(e -> "teaming MAC " + e.getKey() + " is used by VM " + e.getValue().stream()
                         .map(TeamingMacs.Holder::toString).collect(Collectors.joining(" and VM ")))
-                .toList();
-        if (said.size() <= MAX_LISTED_MACS) {
-            return String.join("; ", said);
-        }
-        return String.join("; ", said.subList(0, MAX_LISTED_MACS)) + "; and " + (said.size() - MAX_LISTED_MACS)
-                + " more shared MAC(s)";
+                .toList(), "shared MAC(s)");
     }
 
-    private static final int MAX_LISTED_MACS = 5;
+    /** The first few findings and how many more: a condition message stays small whatever the fleet's size. */
+    static String listed(List<String> findings, String what) {
+        if (findings.size() <= MAX_LISTED) {
+            return String.join("; ", findings);
+        }
+        return String.join("; ", findings.subList(0, MAX_LISTED)) + "; and " + (findings.size() - MAX_LISTED)
+                + " more " + what;
+    }
+
+    private static final int MAX_LISTED = 5;
 
     private static boolean sameCounts(VfPoolStatus before, VfPoolStatus after) {
         return before != null && Objects.equals(before.nodeCount, after.nodeCount)

@@ -381,8 +381,19 @@ class PendingHandlerTest {
                 nics.get(node).getStatus().vfs.get(0).trust = false;
             }
         }
-        SriovMigrationStatus status = decideAndApply(migration("m1", "vm-01", MigrationPhase.Pending));
+        SriovMigration waiting = migration("m1", "vm-01", MigrationPhase.Pending);
+        Transition wait = PendingHandler.decide(waiting, view()).outcome().transition().orElseThrow();
+        assertThat(wait.announce()).as("a new reason to wait gets a Warning Event").isTrue();
+        SriovMigrationStatus status = decideAndApply(waiting);
         assertThat(status.phase).as("nothing is touched: the migration waits").isEqualTo(MigrationPhase.Pending);
+        waiting.setStatus(status);
+        nics.get("hv2").getStatus().vfs.get(0).trust = null; // hv2 no longer judged on trust: another message
+        nics.get("hv2").getStatus().vfs.get(0).adminMac = "52:54:00:99:99:99";
+        Transition again = PendingHandler.decide(waiting, view()).outcome().transition().orElseThrow();
+        assertThat(again.message()).isNotEqualTo(wait.message()).contains("keeps MAC 52:54:00:99:99:99");
+        assertThat(again.announce()).as("the same reason with another message: no second Event").isFalse();
+        nics.get("hv2").getStatus().vfs.get(0).trust = false;
+        nics.get("hv2").getStatus().vfs.get(0).adminMac = null;
         var scheduled = Conditions.find(status.conditions, ConditionTypes.SCHEDULED).orElseThrow();
         assertThat(scheduled.getReason()).isEqualTo(Reasons.VF_CONFIG_MISMATCH);
         assertThat(scheduled.getMessage()).contains("has trust off, vm-01's VF on hv1 has trust on; run: ip link set"
