@@ -81,6 +81,14 @@ public final class HostObservation {
     }
 
     public HypervisorNicStatus observe(HypervisorNicSpec spec, Instant now) {
+        return observe(spec, now, true);
+    }
+
+    /**
+     * @param askGuests whether to ask each teamed domain's QEMU whether net_failover is active (two monitor queries
+     *                  per VM: the heartbeat does, a report on a migration's path does not)
+     */
+    public HypervisorNicStatus observe(HypervisorNicSpec spec, Instant now, boolean askGuests) {
         HypervisorNicStatus status = new HypervisorNicStatus();
         status.heartbeatTime = Timestamps.format(now);
         List<String> problems = new ArrayList<>();
@@ -99,6 +107,9 @@ public final class HostObservation {
             vm.teaming = report.toSummary();
             vm.teamingValid = report.valid();
             vm.problems = report.valid() ? null : report.problems();
+            if (askGuests && report.valid() && report.standbyAlias() != null) {
+                vm.guestFailover = hypervisor.guestFailover(domain.name(), report.standbyAlias()).orElse(null);
+            }
             if (!ApiPatterns.matches(ApiPatterns.DOMAIN_NAME, domain.name())) {
                 // libvirt allows names (spaces, quotes, '<') that no SriovMigration can carry in spec.vmName: say so
                 // here, so that an evacuation lists the VM as blocked instead of failing to create its migration.

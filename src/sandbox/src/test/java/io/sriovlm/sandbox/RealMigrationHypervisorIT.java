@@ -161,6 +161,11 @@ class RealMigrationHypervisorIT {
     @Test
     @Order(1)
     void migratesToHv2AndRestoresThePrimaryThere() throws Exception {
+        // The agent asked the guest's real QEMU at its heartbeat: net_failover is active (PreflightGuestFailover).
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(io.sriovlm.api.v1alpha1.HypervisorNic.class)
+                .list().getItems().stream().filter(n -> "hv1".equals(n.getSpec().nodeName) && n.getStatus() != null)
+                .flatMap(n -> n.getStatus().vms.stream()).anyMatch(v -> VM.equals(v.name)
+                        && v.guestFailover == io.sriovlm.api.v1alpha1.GuestFailover.Negotiated));
         SriovMigration m = migrate("move-1", "hv2", null);
 
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);

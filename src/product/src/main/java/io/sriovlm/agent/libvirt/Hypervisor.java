@@ -65,6 +65,16 @@ public interface Hypervisor extends AutoCloseable {
      */
     void checkReachable(String destinationUri) throws HypervisorException;
 
+    /**
+     * Asks the domain's QEMU whether the virtio-net device with user alias {@code standbyAlias} offers and its guest
+     * accepted {@code VIRTIO_NET_F_STANDBY}. Read-only.
+     *
+     * @return empty when this hypervisor cannot tell (no QEMU monitor, an older QEMU, no such device)
+     */
+    default Optional<io.sriovlm.api.v1alpha1.GuestFailover> guestFailover(String domain, String standbyAlias) {
+        return Optional.empty();
+    }
+
     /** Registers a listener for device added/removed events of every domain on this host. */
     void addDeviceListener(DeviceEventListener listener);
 

@@ -513,6 +513,77 @@ public final class LibvirtHypervisor implements Hypervisor {
         });
     }
 
+    /** {@code VIRTIO_NET_F_STANDBY}, bit 62 of a virtio-net device's features (virtio 1.1, 5.1.3). */
+    static final int VIRTIO_NET_F_STANDBY = 62;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * Through libvirt's QEMU monitor passthrough (read-only queries): {@code x-query-virtio} finds the device of the
+     * alias ({@code /machine/peripheral/ALIAS/virtio-backend}), {@code x-query-virtio-status} gives what its host side
+     * offers and what the guest accepted. QEMU 7.2 to 8.2 print features decoded by name, 9.0 and later as numbers:
+     * both are read.
+     */
+    @Override
+    public Optional<io.sriovlm.api.v1alpha1.GuestFailover> guestFailover(String domain, String standbyAlias) {
+        try {
+            return withDomain(domain, "query the virtio status of '" + standbyAlias + "'", d -> {
+                try {
+                    return askVirtioStatus(d, standbyAlias);
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    return Optional.empty();
+                }
+            });
+        } catch (HypervisorException e) {
+            LOG.debugf("guest failover of %s not known: %s", domain, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<io.sriovlm.api.v1alpha1.GuestFailover> askVirtioStatus(Domain d, String standbyAlias)
+            throws LibvirtException, com.fasterxml.jackson.core.JsonProcessingException {
+        var devices = JSON.readTree(d.qemuMonitorCommand("{\"execute\":\"x-query-virtio\"}", 0)).path("return");
+        String prefix = "/machine/peripheral/" + standbyAlias + "/";
+        String path = null;
+        for (var dev : devices) {
+            if (dev.path("path").asText("").startsWith(prefix)) {
+                path = dev.path("path").asText();
+            }
+        }
+        if (path == null) {
+            return Optional.empty();
+        }
+        var status = JSON.readTree(d.qemuMonitorCommand("{\"execute\":\"x-query-virtio-status\",\"arguments\":"
+                + JSON.writeValueAsString(java.util.Map.of("path", path)) + "}", 0)).path("return");
+        return standbyFeature(status);
+    }
+
+    /** The feature as {@code x-query-virtio-status} reports it; empty when the reply has neither form. */
+    static Optional<io.sriovlm.api.v1alpha1.GuestFailover> standbyFeature(com.fasterxml.jackson.databind.JsonNode status) {
+        Optional<Boolean> offered = hasStandby(status.path("host-features"));
+        Optional<Boolean> accepted = hasStandby(status.path("guest-features"));
+        if (offered.isEmpty() || accepted.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(!offered.get() ? io.sriovlm.api.v1alpha1.GuestFailover.NotOffered
+                : accepted.get() ? io.sriovlm.api.v1alpha1.GuestFailover.Negotiated
+                        : io.sriovlm.api.v1alpha1.GuestFailover.NotNegotiated);
+    }
+
+    private static Optional<Boolean> hasStandby(com.fasterxml.jackson.databind.JsonNode features) {
+        if (features.isIntegralNumber()) {
+            return Optional.of(features.bigIntegerValue().testBit(VIRTIO_NET_F_STANDBY));
+        }
+        if (features.path("dev-features").isArray()) {
+            for (var f : features.path("dev-features")) {
+                if (f.asText().startsWith("VIRTIO_NET_F_STANDBY")) {
+                    return Optional.of(true);
+                }
+            }
+            return Optional.of(false);
+        }
+        return Optional.empty();
+    }
+
     /** How long {@link #checkReachable} waits for the destination's libvirtd (an SSH or TLS handshake included). */
     static final Duration REACH_TIMEOUT = Duration.ofSeconds(10);
 

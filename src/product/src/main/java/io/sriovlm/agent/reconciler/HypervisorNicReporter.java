@@ -195,8 +195,12 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
             return report(nic);
         }
         HypervisorNicStatus status = Serialization.clone(nic).getStatus();
-        HypervisorNicStatus observed = host.observe(nic.getSpec(), clock.instant());
+        HypervisorNicStatus observed = host.observe(nic.getSpec(), clock.instant(), false);
         status.heartbeatTime = observed.heartbeatTime;
+        // What the guests' QEMU said at the last heartbeat stays until the next one asks again.
+        java.util.Map<String, io.sriovlm.api.v1alpha1.GuestFailover> failover = new java.util.HashMap<>();
+        status.vms.stream().filter(v -> v.guestFailover != null).forEach(v -> failover.put(v.name, v.guestFailover));
+        observed.vms.forEach(v -> v.guestFailover = failover.get(v.name));
         status.vms = observed.vms;
         java.util.Map<String, HypervisorNicStatus.VfStatus> vfs = new java.util.HashMap<>();
         observed.vfs.forEach(v -> vfs.put(v.pciAddress, v));

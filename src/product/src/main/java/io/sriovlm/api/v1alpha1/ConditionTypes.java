@@ -29,6 +29,8 @@ public final class ConditionTypes {
     public static final String PREFLIGHT_SOURCE = "PreflightSource";
     /** Preflight: the teaming pair (virtio persistent + VF transient) is valid and shares one MAC. */
     public static final String PREFLIGHT_TEAMING = "PreflightTeaming";
+    /** Preflight: QEMU says the guest accepted VIRTIO_NET_F_STANDBY on its standby NIC (net_failover is active). */
+    public static final String PREFLIGHT_GUEST_FAILOVER = "PreflightGuestFailover";
     /** Preflight: the VfPool exists. */
     public static final String PREFLIGHT_POOL = "PreflightPool";
     /** Preflight: a target qualifies (Ready, schedulable, inbound slot, the VF paired with the VM's SF free). */

@@ -183,6 +183,10 @@ public class HypervisorNicStatus {
         public String state;
         public TeamingSummary teaming;
         public Boolean teamingValid;
+        @JsonPropertyDescription("Whether net_failover is active in the guest, as QEMU reports the standby NIC's"
+                + " VIRTIO_NET_F_STANDBY feature: Negotiated, NotNegotiated or NotOffered; absent when the hypervisor"
+                + " cannot tell.")
+        public GuestFailover guestFailover;
         @JsonPropertyDescription("Teaming problems, one per line, when teamingValid is false.")
         public List<String> problems;
     }

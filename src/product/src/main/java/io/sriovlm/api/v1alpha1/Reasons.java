@@ -20,6 +20,10 @@ public final class Reasons {
     public static final String ALREADY_MIGRATING = "VmAlreadyMigrating";
     /** Another VM uses the same teaming MAC (SriovMigration: refused; VfPool: the TeamingMacsUnique condition). */
     public static final String DUPLICATE_MAC = "DuplicateMac";
+    /** The guest's standby NIC was not offered, or the guest did not accept, VIRTIO_NET_F_STANDBY. */
+    public static final String GUEST_FAILOVER_INACTIVE = "GuestFailoverInactive";
+    /** A dry-run check whose facts no agent reports (its hypervisor cannot tell). */
+    public static final String NOT_REPORTED = "NotReported";
     /** The target VF's settings on its PF differ from what the VM's guest has now (PreflightVfConfig). */
     public static final String VF_CONFIG_MISMATCH = "VfConfigMismatch";
     public static final String WAITING_FOR_SLOT = "WaitingForSlot";

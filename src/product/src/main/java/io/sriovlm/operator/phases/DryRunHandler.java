@@ -37,7 +37,7 @@ import java.util.Optional;
 public final class DryRunHandler {
     /** The checks, in the order a migration meets them. */
     public static final List<String> CHECKS = List.of(ConditionTypes.PREFLIGHT_SOURCE, ConditionTypes.PREFLIGHT_TEAMING,
-            ConditionTypes.PREFLIGHT_POOL, ConditionTypes.PREFLIGHT_TARGET, ConditionTypes.PREFLIGHT_VF_CONFIG,
+            ConditionTypes.PREFLIGHT_GUEST_FAILOVER, ConditionTypes.PREFLIGHT_POOL, ConditionTypes.PREFLIGHT_TARGET, ConditionTypes.PREFLIGHT_VF_CONFIG,
             ConditionTypes.PREFLIGHT_SF_NETDEV,
             ConditionTypes.PREFLIGHT_BOND, ConditionTypes.PREFLIGHT_LIBVIRT);
 
@@ -217,6 +217,21 @@ public final class DryRunHandler {
             out.add(Check.ok(ConditionTypes.PREFLIGHT_TEAMING, "virtio " + vmStatus.teaming.standbyAlias
                     + " (persistent, on " + vmStatus.teaming.standbyDevice + ") and VF "
                     + vmStatus.teaming.primaryPciAddress + " (transient) share MAC " + vmStatus.teaming.mac));
+        }
+        // net_failover in the guest, as the source agent asked its QEMU.
+        if (!teamingOk) {
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_GUEST_FAILOVER, Reasons.PREFLIGHT_SKIPPED,
+                    "no valid teaming pair: not checked"));
+        } else if (vmStatus.guestFailover == null) {
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_GUEST_FAILOVER, Reasons.NOT_REPORTED, "the agent of "
+                    + source + " does not report whether the guest accepted VIRTIO_NET_F_STANDBY (its hypervisor"
+                    + " cannot tell: QEMU < 7.2, or no monitor access)"));
+        } else {
+            Optional<String> problem = PendingHandler.guestFailoverProblem(vm, source, vmStatus);
+            out.add(problem.isPresent()
+                    ? Check.no(ConditionTypes.PREFLIGHT_GUEST_FAILOVER, Reasons.GUEST_FAILOVER_INACTIVE, problem.get())
+                    : Check.ok(ConditionTypes.PREFLIGHT_GUEST_FAILOVER, "the guest accepted VIRTIO_NET_F_STANDBY on "
+                            + vmStatus.teaming.standbyAlias + ": net_failover is active in it"));
         }
         // Pool.
         List<VfPool> pools = spec.vfPool == null ? view.pools()

@@ -1,6 +1,7 @@
 package io.sriovlm.operator.phases;
 
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.sriovlm.api.v1alpha1.GuestFailover;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -86,6 +87,10 @@ public final class PendingHandler {
                 : vmStatus.teaming.mac, view.nicsByNode());
         if (sameMac.isPresent()) {
             return Decision.of(fail(view, Reasons.DUPLICATE_MAC, sameMac.get()));
+        }
+        Optional<String> noFailover = guestFailoverProblem(vm, source, vmStatus);
+        if (noFailover.isPresent()) {
+            return Decision.of(fail(view, Reasons.GUEST_FAILOVER_INACTIVE, noFailover.get()));
         }
         if (spec.targetNode != null && spec.targetNode.equals(source)) {
             return Decision.of(fail(view, Reasons.SOURCE_IS_TARGET, "spec.targetNode " + spec.targetNode + " is the node " + vm
@@ -175,6 +180,26 @@ public final class PendingHandler {
                 s.conditions, reason.equals(Reasons.POOL_NOT_FOUND) || reason.equals(Reasons.NO_TARGET)
                         ? ConditionTypes.SCHEDULED : ConditionTypes.VALID,
                 false, reason, message, s.observedGeneration, view.now())));
+    }
+
+    /**
+     * Why the guest would lose its network when its VF is unplugged, as its QEMU reports the standby NIC's
+     * VIRTIO_NET_F_STANDBY; empty when failover is active or the agent cannot tell.
+     */
+    static Optional<String> guestFailoverProblem(String vm, String source, VmStatus vmStatus) {
+        String alias = vmStatus.teaming == null ? "(unknown)" : vmStatus.teaming.standbyAlias;
+        if (vmStatus.guestFailover == GuestFailover.NotOffered) {
+            return Optional.of("the standby NIC " + alias + " of VM " + vm + " on " + source + " is not offered"
+                    + " VIRTIO_NET_F_STANDBY: QEMU runs it without failover=on, which libvirt adds for <teaming"
+                    + " type='persistent'/> when the domain starts; restart the VM with its teamed XML");
+        }
+        if (vmStatus.guestFailover == GuestFailover.NotNegotiated) {
+            return Optional.of("the guest of VM " + vm + " on " + source + " did not accept VIRTIO_NET_F_STANDBY on its"
+                    + " standby NIC " + alias + ": net_failover is not active in it, and unplugging the VF would leave"
+                    + " it without a network; the guest needs a kernel with virtio_net and net_failover (Linux ≥ 4.18)"
+                    + " that has bound the NIC (retry once it has booted)");
+        }
+        return Optional.empty();
     }
 
     /** Stay in the current phase and say why, writing only when the reason or message changed. */

@@ -1,5 +1,7 @@
 package io.sriovlm.agent.libvirt;
 
+import io.sriovlm.api.v1alpha1.GuestFailover;
+
 import io.sriovlm.api.v1alpha1.MigrationTransport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -96,6 +98,31 @@ class LibvirtHypervisorIT {
 
     @Test
     @Order(2)
+    void qemuSaysTheGuestAcceptedTheStandbyFeatureOnTheTeamedNicAndThatAPlainNicIsNotOfferedIt() throws Exception {
+        // libvirt starts the teamed standby with failover=on; the guest's virtio_net (with net_failover) accepts it.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Optional<GuestFailover> teamed = hv1.guestFailover(RealHosts.GUEST, RealHosts.STANDBY_ALIAS);
+        while (teamed.orElse(null) != GuestFailover.Negotiated && System.nanoTime() < deadline) {
+            Thread.sleep(500); // the guest's driver binds the NIC while it boots
+            teamed = hv1.guestFailover(RealHosts.GUEST, RealHosts.STANDBY_ALIAS);
+        }
+        assertThat(teamed).contains(GuestFailover.Negotiated);
+        // A virtio NIC without <teaming type='persistent'/>: QEMU runs it without failover=on.
+        String plain = TeamingXml.bridgeNic("52:54:00:5a:00:77", RealHosts.BRIDGE, "virtio", "ua-plain");
+        hv1.attachDevice(RealHosts.GUEST, plain);
+        try {
+            assertThat(hv1.guestFailover(RealHosts.GUEST, "ua-plain")).contains(GuestFailover.NotOffered);
+        } finally {
+            hv1.detachDevice(RealHosts.GUEST, plain);
+            hv1.awaitDeviceRemoved(RealHosts.GUEST, "ua-plain", Duration.ofSeconds(30));
+        }
+        assertThat(hv1.guestFailover(RealHosts.GUEST, "ua-plain")).as("no such device any more").isEmpty();
+        assertThat(hv1.guestFailover("no-such-vm", RealHosts.STANDBY_ALIAS)).isEmpty();
+        System.out.printf("REALHV guest failover: teamed %s, plain NotOffered%n", teamed.orElseThrow());
+    }
+
+    @Test
+    @Order(3)
     void theRealQemuDriverAcceptsTheXmlOurBuilderProducesAndRefusesWhatWeFlag() throws Exception {
         String standby = TeamingXml.standbyInterface(RealHosts.GUEST_MAC, "ua-net0", "enp6s0f0s0", true);
         String primary = TeamingXml.primaryInterface(RealHosts.GUEST_MAC, VF, "ua-net0", "ua-sriov0");
@@ -137,7 +164,7 @@ class LibvirtHypervisorIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void attachesThePrimaryTheGuestTeamsItAndDetachAwaitsTheDeviceRemovedEvent() throws Exception {
         long mark = hosts.serialSize();
         hv1.attachDevice(RealHosts.GUEST, STAND_IN.deviceXml(RealHosts.GUEST_MAC, VF, "ua-net0", null));
@@ -172,7 +199,7 @@ class LibvirtHypervisorIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void migratesLiveToHv2WithEveryOptionReportingProgressAndDowntime() throws Exception {
         // 32 MiB/s: the ~80 MiB the guest really uses take a few seconds, so job stats with data are seen for sure
         MigrationRequest request = new MigrationRequest(RealHosts.tcpUri("hv2"), 300, 32, true, false, true, true,
@@ -206,7 +233,7 @@ class LibvirtHypervisorIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void abortsARunningMigrationAndTheGuestStaysWhereItWas() throws Exception {
         // 1 MiB/s: long enough to abort in flight
         MigrationRequest slow = new MigrationRequest(RealHosts.tcpUri("hv1"), 300, 1, false, false, true, true, null,

@@ -212,6 +212,31 @@ class LibvirtHypervisorTest {
     }
 
     @Test
+    void theStandbyFeatureIsReadFromQemusDecodedAndNumericVirtioStatus() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        // QEMU 7.2-8.2 decode features by name (qapi/virtio.json, VirtioDeviceFeatures); 9.0 and later print numbers.
+        String offered = "{\"transports\":[\"VIRTIO_F_VERSION_1: Device compliant for v1 spec (legacy)\"],"
+                + "\"dev-features\":[\"VIRTIO_NET_F_STANDBY: Acts as standby for another device with the same MAC address\","
+                + "\"VIRTIO_NET_F_MAC: Device has given MAC address\"]}";
+        String notOffered = "{\"transports\":[],\"dev-features\":[\"VIRTIO_NET_F_MAC: Device has given MAC address\"]}";
+        assertThat(LibvirtHypervisor.standbyFeature(json.readTree("{\"host-features\":" + offered + ",\"guest-features\":"
+                + offered + "}"))).contains(io.sriovlm.api.v1alpha1.GuestFailover.Negotiated);
+        assertThat(LibvirtHypervisor.standbyFeature(json.readTree("{\"host-features\":" + offered + ",\"guest-features\":"
+                + notOffered + "}"))).contains(io.sriovlm.api.v1alpha1.GuestFailover.NotNegotiated);
+        assertThat(LibvirtHypervisor.standbyFeature(json.readTree("{\"host-features\":" + notOffered + ",\"guest-features\":"
+                + notOffered + "}"))).contains(io.sriovlm.api.v1alpha1.GuestFailover.NotOffered);
+        long standby = 1L << 62;
+        assertThat(LibvirtHypervisor.standbyFeature(json.readTree("{\"host-features\":" + (standby | 32) + ",\"guest-features\":"
+                + (standby | 32) + "}"))).contains(io.sriovlm.api.v1alpha1.GuestFailover.Negotiated);
+        assertThat(LibvirtHypervisor.standbyFeature(json.readTree("{\"host-features\":" + (standby | 32)
+                + ",\"guest-features\":32}"))).contains(io.sriovlm.api.v1alpha1.GuestFailover.NotNegotiated);
+        assertThat(LibvirtHypervisor.standbyFeature(json.readTree("{\"name\":\"virtio-net\"}"))).isEmpty();
+        // The test driver has no QEMU monitor: not known, and no error.
+        define("teamed-vm01.xml", true);
+        assertThat(hv.guestFailover(name, "ua-net0")).isEmpty();
+    }
+
+    @Test
     void aVfInterfaceWithAVlanIsLibvirtsXmlAndTheVlanIsReadBack() throws Exception {
         // The VLAN a VM's VF interface carries is re-used for the target's VF: libvirt's parser must accept it.
         name = "vm-" + UUID.randomUUID().toString().substring(0, 8);

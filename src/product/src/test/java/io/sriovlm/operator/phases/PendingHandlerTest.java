@@ -183,7 +183,9 @@ class PendingHandlerTest {
         assertThat(libvirt.getStatus()).isEqualTo("Unknown");
         assertThat(libvirt.getReason()).isEqualTo(Reasons.NO_ANSWER);
         assertThat(libvirt.getMessage()).contains("agent of hv1");
-        assertThat(done.message).contains("not verified: " + ConditionTypes.PREFLIGHT_LIBVIRT);
+        // These unit-test NICs do not report the guests' failover either: also not verified, and said so.
+        assertThat(done.message).contains("(not verified: " + ConditionTypes.PREFLIGHT_GUEST_FAILOVER + ", "
+                + ConditionTypes.PREFLIGHT_LIBVIRT + ")");
     }
 
     @Test
@@ -410,5 +412,32 @@ class PendingHandlerTest {
         var passed = Conditions.find(decideAndApply(dryRun).conditions, ConditionTypes.PREFLIGHT_VF_CONFIG).orElseThrow();
         assertThat(passed.getStatus()).isEqualTo("True");
         assertThat(passed.getMessage()).contains("matches vm-01's VF on hv1").contains("trust on");
+    }
+
+    @Test
+    void aGuestWithoutActiveFailoverIsRefusedBeforeAnythingIsTouchedAndADryRunSaysWhy() {
+        var vm01 = nics.get("hv1").getStatus().vms.stream().filter(v -> v.name.equals("vm-01")).findFirst().orElseThrow();
+        vm01.guestFailover = io.sriovlm.api.v1alpha1.GuestFailover.NotNegotiated;
+        SriovMigrationStatus status = decideAndApply(migration("m1", "vm-01", MigrationPhase.Pending));
+        assertThat(status.phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(status.failureReason).isEqualTo(Reasons.GUEST_FAILOVER_INACTIVE);
+        assertThat(status.message).contains("did not accept VIRTIO_NET_F_STANDBY on its standby NIC ua-net0");
+
+        vm01.guestFailover = io.sriovlm.api.v1alpha1.GuestFailover.NotOffered;
+        SriovMigration dryRun = migration("m1-dry", "vm-01", MigrationPhase.Pending);
+        dryRun.getSpec().dryRun = true;
+        var check = Conditions.find(decideAndApply(dryRun).conditions, ConditionTypes.PREFLIGHT_GUEST_FAILOVER).orElseThrow();
+        assertThat(check.getStatus()).isEqualTo("False");
+        assertThat(check.getMessage()).contains("is not offered VIRTIO_NET_F_STANDBY").contains("failover=on");
+
+        vm01.guestFailover = null; // the agent cannot tell: not a refusal, but not verified either
+        assertThat(decideAndApply(migration("m2", "vm-01", MigrationPhase.Pending)).phase).isEqualTo(MigrationPhase.Scheduling);
+        var unknown = Conditions.find(decideAndApply(dryRun).conditions, ConditionTypes.PREFLIGHT_GUEST_FAILOVER).orElseThrow();
+        assertThat(unknown.getStatus()).isEqualTo("Unknown");
+        assertThat(unknown.getReason()).isEqualTo(Reasons.NOT_REPORTED);
+
+        vm01.guestFailover = io.sriovlm.api.v1alpha1.GuestFailover.Negotiated;
+        assertThat(Conditions.find(decideAndApply(dryRun).conditions, ConditionTypes.PREFLIGHT_GUEST_FAILOVER)
+                .orElseThrow().getStatus()).isEqualTo("True");
     }
 }

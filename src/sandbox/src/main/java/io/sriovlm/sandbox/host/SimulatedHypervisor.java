@@ -108,6 +108,35 @@ public final class SimulatedHypervisor implements Hypervisor {
         return List.copyOf(migrationRequests);
     }
 
+    /** Guests whose virtio-net driver does not accept VIRTIO_NET_F_STANDBY (no net_failover), by domain name. */
+    private final java.util.Set<String> guestsWithoutFailover = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The guest of {@code domain} runs (or no longer runs) without net_failover: QEMU reports NotNegotiated. */
+    public void setGuestWithoutFailover(String domain, boolean without) {
+        if (without) {
+            guestsWithoutFailover.add(domain);
+        } else {
+            guestsWithoutFailover.remove(domain);
+        }
+    }
+
+    /**
+     * As QEMU answers: a teamed standby NIC (persistent teaming: libvirt's failover=on) is offered the feature, and
+     * its guest accepts it unless {@link #setGuestWithoutFailover} says otherwise; another device is unknown here.
+     */
+    @Override
+    public Optional<io.sriovlm.api.v1alpha1.GuestFailover> guestFailover(String domain, String standbyAlias) {
+        Optional<DomainSnapshot> d = domain(domain);
+        if (d.isEmpty() || !d.get().isRunning()) {
+            return Optional.empty();
+        }
+        if (!standbyAlias.equals(io.sriovlm.agent.libvirt.TeamingXml.inspect(d.get().xml()).standbyAlias())) {
+            return Optional.empty();
+        }
+        return Optional.of(guestsWithoutFailover.contains(domain) ? io.sriovlm.api.v1alpha1.GuestFailover.NotNegotiated
+                : io.sriovlm.api.v1alpha1.GuestFailover.Negotiated);
+    }
+
     /** How long the guest takes to release a device after a detach request (default 20 ms). */
     public void setDetachDelay(Duration delay) {
         this.detachDelay = requireNonNegative(delay, "detach delay");
