@@ -5,6 +5,7 @@ import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.HostNetworkException;
 import io.sriovlm.agent.hostnet.VfAdminSettings;
+import io.sriovlm.agent.libvirt.DomainDisks;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
 import io.sriovlm.agent.libvirt.TeamingReport;
@@ -86,7 +87,8 @@ public final class HostObservation {
 
     /**
      * @param askGuests whether to ask each teamed domain's QEMU whether net_failover is active (two monitor queries
-     *                  per VM: the heartbeat does, a report on a migration's path does not)
+     *                  per VM) and libvirt for its storage pools: the heartbeat does, a report on a migration's path
+     *                  does not
      */
     public HypervisorNicStatus observe(HypervisorNicSpec spec, Instant now, boolean askGuests) {
         HypervisorNicStatus status = new HypervisorNicStatus();
@@ -110,6 +112,8 @@ public final class HostObservation {
             if (askGuests && report.valid() && report.standbyAlias() != null) {
                 vm.guestFailover = hypervisor.guestFailover(domain.name(), report.standbyAlias()).orElse(null);
             }
+            List<HypervisorNicStatus.DiskStatus> disks = DomainDisks.of(domain.xml());
+            vm.disks = disks.isEmpty() ? null : disks;
             if (!ApiPatterns.matches(ApiPatterns.DOMAIN_NAME, domain.name())) {
                 // libvirt allows names (spaces, quotes, '<') that no SriovMigration can carry in spec.vmName: say so
                 // here, so that an evacuation lists the VM as blocked instead of failing to create its migration.
@@ -173,6 +177,16 @@ public final class HostObservation {
             }
         }
         status.totalVfs = status.vfs.size();
+        if (askGuests) {
+            // Absent when libvirt cannot be asked; an empty list is a libvirt with no active pool.
+            status.storagePools = hypervisor.storagePools().map(all -> all.stream().map(p -> {
+                HypervisorNicStatus.StoragePoolStatus pool = new HypervisorNicStatus.StoragePoolStatus();
+                pool.name = p.name();
+                pool.type = p.type();
+                pool.path = p.path();
+                return pool;
+            }).toList()).orElse(null);
+        }
         for (BondSpec bond : spec.bonds) {
             BondStatus bondStatus = new BondStatus();
             bondStatus.name = bond.name;

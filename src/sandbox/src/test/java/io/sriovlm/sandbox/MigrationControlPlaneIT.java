@@ -247,6 +247,22 @@ class MigrationControlPlaneIT {
         assertThat(refused.err()).contains("spec.vfHandoff: Unsupported value: \"Sideways\"")
                 .contains("supported values: \"Automatic\", \"Explicit\"");
         assertThat(SandboxFixture.get(client, "bad-handoff")).isNull();
+        Files.writeString(bad, """
+                apiVersion: sriovlm.io/v1alpha1
+                kind: SriovMigration
+                metadata:
+                  name: bad-copy
+                  namespace: default
+                spec:
+                  vmName: vm-02
+                  options:
+                    copyStorage: everything
+                """);
+        Kubectl.Run badCopy = kubectl.run("apply", "-f", bad.toString());
+        assertThat(badCopy.rc()).isNotZero();
+        assertThat(badCopy.err()).contains("spec.options.copyStorage: Unsupported value: \"everything\"")
+                .contains("supported values: \"all\", \"incremental\", \"none\"");
+        assertThat(SandboxFixture.get(client, "bad-copy")).isNull();
 
         Kubectl.Run frozen = kubectl.run("patch", "sriovmigration", "move-vm-01", "-n", "default", "--type=merge",
                 "-p", "{\"spec\":{\"vmName\":\"vm-02\"}}");

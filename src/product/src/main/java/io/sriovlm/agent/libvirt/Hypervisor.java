@@ -75,6 +75,20 @@ public interface Hypervisor extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Read-only: whether libvirt at {@code destinationUri} can run the domain's virtual CPU there
+     * ({@code virConnectCompareHypervisorCPU} with the domain's virt type, arch, machine and {@code <cpu>}).
+     *
+     * @throws HypervisorException when the destination cannot be opened or asked
+     */
+    default CpuCheck checkCpu(String domain, String destinationUri) throws HypervisorException {
+        return new CpuCheck(null, "this hypervisor cannot compare CPUs");
+    }
+
+    /** @param compatible null when the CPU could not be compared; {@code detail} says why, or libvirt's verdict */
+    record CpuCheck(Boolean compatible, String detail) {
+    }
+
     /** Registers a listener for device added/removed events of every domain on this host. */
     void addDeviceListener(DeviceEventListener listener);
 
@@ -98,10 +112,28 @@ public interface Hypervisor extends AutoCloseable {
      */
     record MigrationRequest(String destinationUri, Integer maxDowntimeMs, Integer bandwidthMiBps, boolean autoConverge,
             boolean postCopy, boolean persistDestination, boolean undefineSource, String destinationXml,
-            MigrationTransport transport) {
+            MigrationTransport transport, io.sriovlm.api.v1alpha1.CopyStorage copyStorage) {
         public MigrationRequest {
             transport = transport == null ? MigrationTransport.DEFAULT : transport;
+            copyStorage = copyStorage == null ? io.sriovlm.api.v1alpha1.CopyStorage.none : copyStorage;
         }
+
+        /** Without copying storage. */
+        public MigrationRequest(String destinationUri, Integer maxDowntimeMs, Integer bandwidthMiBps,
+                boolean autoConverge, boolean postCopy, boolean persistDestination, boolean undefineSource,
+                String destinationXml, MigrationTransport transport) {
+            this(destinationUri, maxDowntimeMs, bandwidthMiBps, autoConverge, postCopy, persistDestination,
+                    undefineSource, destinationXml, transport, io.sriovlm.api.v1alpha1.CopyStorage.none);
+        }
+    }
+
+    /** The storage pools of this host's libvirt that are active, with where they keep their volumes; empty when unknown. */
+    default Optional<List<StoragePool>> storagePools() {
+        return Optional.empty();
+    }
+
+    /** @param path the directory (or device) under which the pool's volumes are, when the pool type has one */
+    record StoragePool(String name, String type, String path) {
     }
 
     /** How a migration job ended. */

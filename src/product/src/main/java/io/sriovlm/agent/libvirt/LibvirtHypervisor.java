@@ -78,7 +78,7 @@ public final class LibvirtHypervisor implements Hypervisor {
             error == null ? null : error.message);
 
     private final String uri;
-    private final EventConnect conn;
+    private final PointerConnect conn;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<DeviceEventListener> listeners = new CopyOnWriteArrayList<>();
     /** domain + NUL + alias → when libvirt said the device left the guest. */
@@ -106,7 +106,7 @@ public final class LibvirtHypervisor implements Hypervisor {
         try {
             // the default event implementation must be registered before the connection is opened
             startEventLoop();
-            this.conn = new EventConnect(uri);
+            this.conn = new PointerConnect(uri, false);
         } catch (LinkageError e) {
             throw new HypervisorException(INSTALL_HINT + " (" + e + ")", e);
         } catch (LibvirtException e) {
@@ -462,6 +462,12 @@ public final class LibvirtHypervisor implements Hypervisor {
         if (request.postCopy()) {
             flags |= Domain.MigrateFlags.POSTCOPY;
         }
+        switch (request.copyStorage()) {
+            case all -> flags |= Domain.MigrateFlags.NON_SHARED_DISK;
+            case incremental -> flags |= Domain.MigrateFlags.NON_SHARED_INC;
+            default -> {
+            }
+        }
         return flags;
     }
 
@@ -511,6 +517,27 @@ public final class LibvirtHypervisor implements Hypervisor {
                         info.getDataRemaining(), 0, info.getTimeElapsed()));
             }
         });
+    }
+
+    /** Active pools and their target path (dir, fs, netfs, logical...) or source name (rbd, gluster, iscsi...). */
+    @Override
+    public Optional<List<StoragePool>> storagePools() {
+        List<StoragePool> out = new ArrayList<>();
+        try {
+            requireOpen();
+            for (String name : conn.listStoragePools()) {
+                org.libvirt.StoragePool pool = conn.storagePoolLookupByName(name);
+                try {
+                    out.add(StoragePoolXml.of(name, pool.getXMLDesc(0)));
+                } finally {
+                    pool.free();
+                }
+            }
+        } catch (LibvirtException | HypervisorException | IllegalArgumentException e) {
+            LOG.debugf("storage pools of %s not read: %s", uri, e.getMessage());
+            return Optional.empty();
+        }
+        return Optional.of(out);
     }
 
     /** {@code VIRTIO_NET_F_STANDBY}, bit 62 of a virtio-net device's features (virtio 1.1, 5.1.3). */
@@ -606,6 +633,55 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     /**
+     * Asks the destination's libvirt whether its hypervisor can run the domain's CPU, on a connection of this
+     * process opened and closed for it (read-write: libvirt's ACL puts CPU comparison under connect:write).
+     */
+    @Override
+    public CpuCheck checkCpu(String domain, String destinationUri) throws HypervisorException {
+        Optional<String> refused = MigrationTransport.uriProblem(destinationUri);
+        if (refused.isPresent()) {
+            throw new HypervisorException("not opening " + destinationUri + ": " + refused.get());
+        }
+        return compareCpuAt(domain, destinationUri);
+    }
+
+    /**
+     * The comparison itself, on a URI already judged safe: package-private for the real-hypervisor tier, whose test
+     * process reaches the other host only by its local socket.
+     */
+    CpuCheck compareCpuAt(String domain, String destinationUri) throws HypervisorException {
+        DomainCpu cpu;
+        try {
+            cpu = DomainCpu.of(withDomain(domain, "read the CPU", d -> d.getXMLDesc(0)));
+        } catch (IllegalArgumentException e) {
+            return new CpuCheck(null, e.getMessage());
+        }
+        if (cpu.notComparable() != null) {
+            return new CpuCheck(null, cpu.notComparable());
+        }
+        PointerConnect c = (PointerConnect) open(destinationUri, false, REACH_TIMEOUT);
+        try {
+            int r = HypervisorCpu.INSTANCE.virConnectCompareHypervisorCPU(c.pointer(), null, cpu.arch(), cpu.machine(),
+                    cpu.virtType(), cpu.cpuXml(), COMPARE_CPU_FAIL_INCOMPATIBLE);
+            if (r > 0) {
+                return new CpuCheck(true, "libvirt at " + destinationUri + " can run it ("
+                        + (r == 1 ? "identical" : "the host provides more") + ")");
+            }
+            org.libvirt.jna.virError error = Libvirt.INSTANCE.virGetLastError();
+            String said = error == null || error.message == null ? "no reason given" : error.message;
+            if (r == 0 || (error != null && error.code == ErrorNumber.VIR_ERR_CPU_INCOMPATIBLE.ordinal())) {
+                return new CpuCheck(false, said);
+            }
+            throw new HypervisorException("libvirt at " + destinationUri + " cannot compare the CPU of domain '"
+                    + domain + "': " + said);
+        } catch (UnsatisfiedLinkError e) {
+            return new CpuCheck(null, "this libvirt has no virConnectCompareHypervisorCPU (libvirt < 4.4)");
+        } finally {
+            closeQuietly(c);
+        }
+    }
+
+    /**
      * Opens a connection to another libvirt, bounded by {@code timeout}: virConnectOpen has none of its own (an
      * unanswered TLS or SSH handshake hangs). Package-private so that the unit tier can open the test driver.
      */
@@ -615,7 +691,7 @@ public final class LibvirtHypervisor implements Hypervisor {
             t.setDaemon(true);
             return t;
         });
-        java.util.concurrent.Future<Connect> open = one.submit(() -> new Connect(uri, readOnly));
+        java.util.concurrent.Future<Connect> open = one.submit(() -> new PointerConnect(uri, readOnly));
         try {
             return open.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -809,16 +885,30 @@ public final class LibvirtHypervisor implements Hypervisor {
         void eventCallback(ConnectionPointer conn, DomainPointer dom, String devAlias, Pointer opaque);
     }
 
-    /** A {@link Connect} that lends us its native pointer (protected in 0.5.4) for event registration. */
-    private static final class EventConnect extends Connect {
-        EventConnect(String uri) throws LibvirtException {
-            super(uri);
+    /**
+     * A {@link Connect} that lends us its native pointer (protected in 0.5.4) for what libvirt-java does not wrap:
+     * event registration, virConnectCompareHypervisorCPU.
+     */
+    private static final class PointerConnect extends Connect {
+        PointerConnect(String uri, boolean readOnly) throws LibvirtException {
+            super(uri, readOnly);
         }
 
         ConnectionPointer pointer() {
             return vcp;
         }
     }
+
+    /** {@code virConnectCompareHypervisorCPU} (libvirt ≥ 4.4), which libvirt-java 0.5.4 does not wrap. */
+    interface HypervisorCpu extends com.sun.jna.Library {
+        HypervisorCpu INSTANCE = com.sun.jna.Native.load("virt", HypervisorCpu.class);
+
+        int virConnectCompareHypervisorCPU(ConnectionPointer conn, String emulator, String arch, String machine,
+                String virttype, String xmlCPU, int flags);
+    }
+
+    /** {@code VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE}: an incompatible CPU is an error that says why. */
+    private static final int COMPARE_CPU_FAIL_INCOMPATIBLE = 1;
 
     // ------------------------------------------------------------------------------------------------------------
     // helpers

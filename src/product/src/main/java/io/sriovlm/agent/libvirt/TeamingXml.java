@@ -537,7 +537,8 @@ public final class TeamingXml {
     // ------------------------------------------------------------------------------------------------------------
     // DOM helpers
 
-    private static List<Element> children(Element parent, String tag) {
+    /** The child elements of {@code parent} named {@code tag} (all when null); for the package's XML readers too. */
+    static List<Element> children(Element parent, String tag) {
         List<Element> out = new ArrayList<>();
         for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element e && (tag == null || tag.equals(e.getTagName()))) {
@@ -557,7 +558,8 @@ public final class TeamingXml {
         return Integer.valueOf(tag.getAttribute("id"));
     }
 
-    private static Element child(Element parent, String tag) {
+    /** The first child element named {@code tag}, or null. */
+    static Element child(Element parent, String tag) {
         for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element e && tag.equals(e.getTagName())) {
                 return e;
@@ -572,7 +574,7 @@ public final class TeamingXml {
         return e;
     }
 
-    private static String emptyToNull(String s) {
+    static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
     }
 

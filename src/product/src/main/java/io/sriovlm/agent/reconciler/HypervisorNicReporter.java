@@ -201,7 +201,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         java.util.Map<String, io.sriovlm.api.v1alpha1.GuestFailover> failover = new java.util.HashMap<>();
         status.vms.stream().filter(v -> v.guestFailover != null).forEach(v -> failover.put(v.name, v.guestFailover));
         observed.vms.forEach(v -> v.guestFailover = failover.get(v.name));
-        status.vms = observed.vms;
+        status.vms = observed.vms; // the storage pools, too, stay as the last heartbeat read them
         java.util.Map<String, HypervisorNicStatus.VfStatus> vfs = new java.util.HashMap<>();
         observed.vfs.forEach(v -> vfs.put(v.pciAddress, v));
         if (status.vfs.size() != observed.vfs.size() || status.vfs.stream().anyMatch(v -> !vfs.containsKey(v.pciAddress))) {

@@ -40,10 +40,14 @@ public final class ConditionTypes {
      * is not disabled, and it keeps no MAC of an earlier holder.
      */
     public static final String PREFLIGHT_VF_CONFIG = "PreflightVfConfig";
+    /** Preflight: every disk is on storage the target's libvirt has as a pool (or network storage), or copied. */
+    public static final String PREFLIGHT_STORAGE = "PreflightStorage";
     /** Preflight: the target reports the VM's SF netdev under the same name. */
     public static final String PREFLIGHT_SF_NETDEV = "PreflightSfNetdev";
     /** Preflight: the target reports the bond of the SF/VF representor pair, on the SF representor. */
     public static final String PREFLIGHT_BOND = "PreflightBond";
+    /** Preflight: libvirt on the target can run the domain's virtual CPU (virConnectCompareHypervisorCPU). */
+    public static final String PREFLIGHT_CPU = "PreflightCpu";
     /** Preflight: libvirt on the source can reach the target's libvirt. */
     public static final String PREFLIGHT_LIBVIRT = "PreflightLibvirtReachable";
 

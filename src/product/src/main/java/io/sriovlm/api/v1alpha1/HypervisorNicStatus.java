@@ -48,6 +48,10 @@ public class HypervisorNicStatus {
     @JsonPropertyDescription("The PF as discovered, with its VFs and their representors (SriovNetworkNodeState's interfaces).")
     public List<InterfaceStatus> interfaces = new ArrayList<>();
 
+    @JsonPropertyDescription("The active storage pools of this node's libvirt: a disk under one of their paths is on"
+            + " storage this node sees.")
+    public List<StoragePoolStatus> storagePools;
+
     @JsonPropertyDescription("Sub-functions found on the PF, with netdev and representor.")
     public List<SfStatus> sfs = new ArrayList<>();
 
@@ -187,7 +191,28 @@ public class HypervisorNicStatus {
                 + " VIRTIO_NET_F_STANDBY feature: Negotiated, NotNegotiated or NotOffered; absent when the hypervisor"
                 + " cannot tell.")
         public GuestFailover guestFailover;
+        @JsonPropertyDescription("The domain's disks that have a source, as its live XML names them.")
+        public List<DiskStatus> disks;
         @JsonPropertyDescription("Teaming problems, one per line, when teamingValid is false.")
         public List<String> problems;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class DiskStatus {
+        @JsonPropertyDescription("The guest's device name (target dev), e.g. vda.")
+        public String target;
+        @JsonPropertyDescription("libvirt's disk type: file, block, network or volume.")
+        public String type;
+        @JsonPropertyDescription("The file or device path, the network image name (e.g. pool/image for rbd), or pool/volume.")
+        public String source;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class StoragePoolStatus {
+        public String name;
+        @JsonPropertyDescription("libvirt's pool type: dir, fs, netfs, logical, rbd, iscsi...")
+        public String type;
+        @JsonPropertyDescription("Where its volumes are: the target path, or for network pools the source name.")
+        public String path;
     }
 }

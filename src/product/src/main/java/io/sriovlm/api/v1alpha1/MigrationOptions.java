@@ -55,6 +55,15 @@ public class MigrationOptions {
             + " disks whose cache mode risks data loss on the target. Only for storage known to be coherent.")
     public Boolean unsafe;
 
+    @JsonPropertyDescription("Whether libvirt copies the domain's disks: none (default: every disk must be on storage"
+            + " the target's libvirt has as a storage pool, or on network storage), all, or incremental (over a backing"
+            + " image the target has); virsh migrate --copy-storage-all / --copy-storage-inc.")
+    public CopyStorage copyStorage;
+
+    public CopyStorage copyStorageOrDefault() {
+        return copyStorage == null ? CopyStorage.none : copyStorage;
+    }
+
     /** TLS unless the spec turns it off explicitly. */
     public boolean tlsRequested() {
         return !Boolean.FALSE.equals(tls);
@@ -85,12 +94,13 @@ public class MigrationOptions {
                 && Objects.equals(autoConverge, other.autoConverge) && Objects.equals(postCopy, other.postCopy)
                 && Objects.equals(timeoutSeconds, other.timeoutSeconds)
                 && Objects.equals(stepTimeoutSeconds, other.stepTimeoutSeconds) && Objects.equals(tls, other.tls)
-                && Objects.equals(peerToPeer, other.peerToPeer) && Objects.equals(unsafe, other.unsafe);
+                && Objects.equals(peerToPeer, other.peerToPeer) && Objects.equals(unsafe, other.unsafe)
+                && copyStorage == other.copyStorage;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(maxDowntimeMs, bandwidthMiBps, autoConverge, postCopy, timeoutSeconds, stepTimeoutSeconds, tls,
-                peerToPeer, unsafe);
+                peerToPeer, unsafe, copyStorage);
     }
 }

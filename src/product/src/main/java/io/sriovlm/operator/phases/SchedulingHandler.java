@@ -2,6 +2,7 @@ package io.sriovlm.operator.phases;
 
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.operator.placement.StorageMatch;
 import io.sriovlm.operator.placement.VfConfigMatch;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -79,7 +80,8 @@ public final class SchedulingHandler {
         return TargetSelector.select(new TargetSelector.Request(m.getSpec().vmName, standbyDevice, source,
                 m.getSpec().targetNode, pools, view.ledger(), view.nicsByNode(), view.nodes(), inboundByNode(view),
                 view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter(),
-                expectedVf(m.getSpec().vmName, source, vm, view)));
+                expectedVf(m.getSpec().vmName, source, vm, view), new StorageMatch.Needs(m.getSpec().vmName, vm.disks,
+                        m.getSpec().optionsOrDefaults().copyStorageOrDefault())));
     }
 
     /** What the VM's guest has now: its MAC, its XML's VLAN, and the VF it holds as its source's agent reports it. */

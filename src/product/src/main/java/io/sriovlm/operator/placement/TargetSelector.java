@@ -26,11 +26,14 @@ import java.util.TreeSet;
 public final class TargetSelector {
 
     /** Everything the choice depends on. */
-    /** @param expected what the VM's guest has now, which the target VF must match; null: not judged */
+    /**
+     * @param expected what the VM's guest has now, which the target VF must match; null: not judged
+     * @param storage  the VM's disks and whether they are copied; null: not judged
+     */
     public record Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
             List<VfPool> pools, VfLedger ledger, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
             Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter,
-            VfConfigMatch.Expected expected) {
+            VfConfigMatch.Expected expected, StorageMatch.Needs storage) {
     }
 
     public sealed interface Result permits Choice, Refusal {
@@ -75,6 +78,7 @@ public final class TargetSelector {
         boolean anyRetryable = false;
         boolean onlyPoolExhausted = true;
         boolean onlyVfConfig = true;
+        boolean onlyStorage = true;
         for (String node : candidates) {
             if (node.equals(request.sourceNode())) {
                 continue;
@@ -87,6 +91,7 @@ public final class TargetSelector {
                 anyRetryable |= evaluation.retryable;
                 onlyPoolExhausted &= evaluation.poolExhausted;
                 onlyVfConfig &= evaluation.vfConfigMismatch;
+                onlyStorage &= evaluation.storageNotSeen;
             }
         }
         if (qualified.isEmpty()) {
@@ -98,6 +103,8 @@ public final class TargetSelector {
                 reason = io.sriovlm.api.v1alpha1.Reasons.POOL_EXHAUSTED;
             } else if (onlyVfConfig) {
                 reason = io.sriovlm.api.v1alpha1.Reasons.VF_CONFIG_MISMATCH;
+            } else if (onlyStorage) {
+                reason = io.sriovlm.api.v1alpha1.Reasons.STORAGE_NOT_SHARED;
             } else if (request.requestedTarget() != null) {
                 reason = io.sriovlm.api.v1alpha1.Reasons.TARGET_NOT_READY;
             } else {
@@ -131,9 +138,9 @@ public final class TargetSelector {
     }
 
     private record Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted,
-            boolean vfConfigMismatch) {
+            boolean vfConfigMismatch, boolean storageNotSeen) {
         static Evaluation no(String problem, boolean retryable) {
-            return new Evaluation(null, problem, retryable, false, false);
+            return new Evaluation(null, problem, retryable, false, false, false);
         }
     }
 
@@ -172,16 +179,21 @@ public final class TargetSelector {
             if (entry.get().state() != VfLedger.State.Free) {
                 return new Evaluation(null, "VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
                         + " in pool " + pool.getMetadata().getName() + " is " + entry.get().state() + " by "
-                        + entry.get().holder(), true, true, false);
+                        + entry.get().holder(), true, true, false, false);
             }
             // Retryable: a MAC left behind is cleared by the agent, other settings by an administrator meanwhile.
             List<String> mismatches = VfConfigMatch.mismatches(request.expected(), nodeName,
                     nic.getSpec().pf == null ? "PF" : nic.getSpec().pf.name, vf.get());
             if (!mismatches.isEmpty()) {
-                return new Evaluation(null, String.join("; ", mismatches), true, false, true);
+                return new Evaluation(null, String.join("; ", mismatches), true, false, true, false);
+            }
+            // Not retryable: copying the disks is the spec's to ask for.
+            List<String> unseen = StorageMatch.problems(request.storage(), nodeName, nic.getStatus());
+            if (!unseen.isEmpty()) {
+                return new Evaluation(null, String.join("; ", unseen), false, false, false, true);
             }
             return new Evaluation(new Choice(nodeName, pool.getMetadata().getName(), vf.get().pciAddress,
-                    vf.get().index, bond.get(), null), null, false, false, false);
+                    vf.get().index, bond.get(), null), null, false, false, false, false);
         }
         return Evaluation.no("VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
                 + " is in no VfPool the VM may use", false);

@@ -407,6 +407,17 @@ class LibvirtHypervisorTest {
         assertThat(LibvirtHypervisor.migrationFlags(none)).isEqualTo(Domain.MigrateFlags.LIVE);
         assertThat(LibvirtHypervisor.migrationParameters(none)).extracting(p -> p.field + "=" + p.getValueAsString())
                 .containsExactly("bandwidth=0");
+
+        // spec.options.copyStorage: virsh migrate --copy-storage-all / --copy-storage-inc
+        for (var copy : io.sriovlm.api.v1alpha1.CopyStorage.values()) {
+            MigrationRequest r = new MigrationRequest("qemu+tls://hv2/system", null, null, false, false, false, false,
+                    null, new MigrationTransport(false, false, false), copy);
+            int copyFlags = LibvirtHypervisor.migrationFlags(r);
+            assertThat(copyFlags & Domain.MigrateFlags.NON_SHARED_DISK).as(copy.name())
+                    .isEqualTo(copy == io.sriovlm.api.v1alpha1.CopyStorage.all ? Domain.MigrateFlags.NON_SHARED_DISK : 0);
+            assertThat(copyFlags & Domain.MigrateFlags.NON_SHARED_INC).as(copy.name())
+                    .isEqualTo(copy == io.sriovlm.api.v1alpha1.CopyStorage.incremental ? Domain.MigrateFlags.NON_SHARED_INC : 0);
+        }
     }
 
     @Test

@@ -47,7 +47,7 @@ class TargetSelectorTest {
     private TargetSelector.Result select(String requested) {
         return TargetSelector.select(new TargetSelector.Request("vm-01", "meth0", "hv1", requested, List.of(pool),
                 VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30),
-                expected));
+                expected, null));
     }
 
     @Test
