@@ -30,11 +30,13 @@ import java.util.Optional;
 
 /** Reads this host through its two interfaces and describes it as a HypervisorNic status. */
 public final class HostObservation {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(HostObservation.class);
+
     private final Hypervisor hypervisor;
     private final HostNetwork network;
     private final PrimaryDevice primaryDevice;
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(HostObservation.class);
     private final VfAdminSettings vfSettings;
+    /** The last failure to read the VFs' settings, logged once rather than at every heartbeat. */
     private volatile String lastSettingsError;
 
     public HostObservation(Hypervisor hypervisor, HostNetwork network) {
@@ -51,11 +53,6 @@ public final class HostObservation {
         this.network = network;
         this.primaryDevice = primaryDevice == null ? PrimaryDevice.VF_HOSTDEV : primaryDevice;
         this.vfSettings = vfSettings;
-    }
-
-    /** The reader of the VFs' settings on the PF, or null when this host does not report them. */
-    public VfAdminSettings vfSettings() {
-        return vfSettings;
     }
 
     public Hypervisor hypervisor() {

@@ -75,20 +75,6 @@ public interface Hypervisor extends AutoCloseable {
         return Optional.empty();
     }
 
-    /**
-     * Read-only: whether libvirt at {@code destinationUri} can run the domain's virtual CPU there
-     * ({@code virConnectCompareHypervisorCPU} with the domain's virt type, arch, machine and {@code <cpu>}).
-     *
-     * @throws HypervisorException when the destination cannot be opened or asked
-     */
-    default CpuCheck checkCpu(String domain, String destinationUri) throws HypervisorException {
-        return new CpuCheck(null, "this hypervisor cannot compare CPUs");
-    }
-
-    /** @param compatible null when the CPU could not be compared; {@code detail} says why, or libvirt's verdict */
-    record CpuCheck(Boolean compatible, String detail) {
-    }
-
     /** Registers a listener for device added/removed events of every domain on this host. */
     void addDeviceListener(DeviceEventListener listener);
 

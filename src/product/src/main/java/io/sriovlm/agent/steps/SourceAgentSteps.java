@@ -83,12 +83,6 @@ public final class SourceAgentSteps {
     }
 
     private final Map<String, AutoHandoff> automatic = new java.util.concurrent.ConcurrentHashMap<>();
-    /**
-     * Migrations whose VM's CPU the target has judged in this process: the switch step runs again while a slow guest
-     * releases its VF, and must neither ask again nor fail once it asked for the unplug. A crash between the question
-     * and the unplug request asks once more.
-     */
-    private final java.util.Set<String> cpuJudged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Automatic handoff: the guest released the VF at the migration's start; the host path follows it at once. */
     private void onDeviceEvent(Hypervisor.DeviceEvent event) {
@@ -147,7 +141,7 @@ public final class SourceAgentSteps {
     /**
      * Drops the job of a migration that has left the phases that use it (Migrating, RollingBack): its outcome is in
      * the status by then. Forgetting it only here, and not when the outcome is first read, keeps the outcome for a
-     * re-run of the step whose status write lost a race. The CPU verdict goes once the migration left its switch.
+     * re-run of the step whose status write lost a race.
      */
     public void forgetFinishedJob(SriovMigration m) {
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
@@ -155,9 +149,6 @@ public final class SourceAgentSteps {
         // agent starts it on its own write of Migrating, before the informer delivers the versions in between).
         if (phase == MigrationPhase.RestoringFastPath || (phase != null && phase.isTerminal())) {
             jobs.forget(m.getMetadata().getUid());
-        }
-        if (phase != null && phase != MigrationPhase.SwitchingToStandby) {
-            cpuJudged.remove(m.getMetadata().getUid());
         }
     }
 
@@ -188,27 +179,8 @@ public final class SourceAgentSteps {
         String said = message;
         Long generation = m.getMetadata().getGeneration();
         Instant now = clock.instant();
-        Hypervisor.CpuCheck cpu = reachable ? compareCpu(m.getSpec().vmName, uri)
-                : new Hypervisor.CpuCheck(null, "not checked: the target's libvirt cannot be opened");
-        String cpuStatus = cpu.compatible() == null ? Conditions.UNKNOWN
-                : cpu.compatible() ? Conditions.TRUE : Conditions.FALSE;
-        String cpuReason = cpu.compatible() == null ? Reasons.NOT_REPORTED
-                : cpu.compatible() ? Reasons.PREFLIGHT_PASSED : Reasons.CPU_INCOMPATIBLE;
-        return Outcome.write(Transition.to(MigrationPhase.Pending, reason, null).with(s -> {
-            Conditions.set(s.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, status, reason, said, generation, now);
-            Conditions.set(s.conditions, ConditionTypes.PREFLIGHT_CPU, cpuStatus, cpuReason, cpu.detail(), generation, now);
-        }));
-    }
-
-    /** The target's verdict on the VM's CPU; a failure to ask is "not compared", said in the detail. */
-    private Hypervisor.CpuCheck compareCpu(String vm, String uri) {
-        try {
-            Hypervisor.CpuCheck check = hypervisor.checkCpu(vm, uri);
-            return check.compatible() == null ? check : new Hypervisor.CpuCheck(check.compatible(), (check.compatible()
-                    ? "" : "libvirt at " + uri + " cannot run the CPU of " + vm + ": ") + check.detail());
-        } catch (HypervisorException e) {
-            return new Hypervisor.CpuCheck(null, "not compared: " + e.getMessage());
-        }
+        return Outcome.write(Transition.to(MigrationPhase.Pending, reason, null).with(s -> Conditions.set(
+                s.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, status, reason, said, generation, now)));
     }
 
     /**
@@ -246,16 +218,6 @@ public final class SourceAgentSteps {
                             "VM " + vm + " has no valid teaming pair: " + problems + "; nothing was changed"))
                     : Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.TEAMING_INVALID,
                             "VM " + vm + " has no valid teaming pair: " + problems));
-        }
-        if (teaming.primaryAttached() && m.getStatus().targetMigrationUri != null
-                && cpuJudged.add(m.getMetadata().getUid())) {
-            // The last moment nothing has changed: a CPU the target cannot run would fail the copy after the unplug.
-            Hypervisor.CpuCheck cpu = compareCpu(vm, m.getStatus().targetMigrationUri);
-            if (Boolean.FALSE.equals(cpu.compatible())) {
-                return Outcome.write(Transition.failure(MigrationPhase.Failed, Reasons.CPU_INCOMPATIBLE, cpu.detail()
-                        + "; choose another target (spec.targetNode) or a CPU model both hosts provide; nothing was"
-                        + " changed"));
-            }
         }
         BondSpec bond = bondFor(teaming.standbyDevice());
         if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration && !teaming.standbyLinkUp()) {
