@@ -143,8 +143,10 @@ class LedgerConcurrencySandboxTest {
                                 .filter(m -> m.getStatus() != null && m.getStatus().phase != null
                                         && m.getStatus().phase.isTerminal()).count() == 100 || !violations.isEmpty());
                 // Hand-overs follow the Succeeded writes; the hand-over claims go with the next inventories (3 s).
+                // The watch must have seen the last deletions too before it closes: a list can be empty while
+                // the DELETED event is still on its way.
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() ->
-                        Ledgers.claims(client).isEmpty() || !violations.isEmpty());
+                        (Ledgers.claims(client).isEmpty() && history.heldNone()) || !violations.isEmpty());
             } finally {
                 claimWatch.close();
                 migrationWatch.close();
@@ -229,6 +231,11 @@ class LedgerConcurrencySandboxTest {
             }
             long reserved = current.values().stream().filter(c -> c.state == VfClaimSpec.State.Reserved).count();
             maxReserved.accumulateAndGet((int) reserved, Math::max);
+        }
+
+        /** True once every claim this history saw created it also saw deleted. */
+        synchronized boolean heldNone() {
+            return current.isEmpty();
         }
 
         /** A running domain on the claim's node, other than the claim's VM, with the claimed VF attached. */
