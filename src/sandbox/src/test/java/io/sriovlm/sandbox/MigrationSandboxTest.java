@@ -67,6 +67,8 @@ class MigrationSandboxTest {
         assertThat(TeamingXml.inspect(moved.xml()).primaryPciAddress()).isEqualTo("0000:06:00.1");
         assertThat(sandbox.sysfs("hv2").activeSlave("bond0")).isEqualTo("ens2_0");
         assertThat(sandbox.sysfs("hv1").activeSlave("bond0")).isEqualTo("en6s0f0pf0sf0");
+        assertThat(sandbox.host("hv2").announcements()).as("QEMU announced the guest once its VF was back")
+                .containsExactly("vm-01");
         // The ledger follows the Succeeded write asynchronously (the pool reconciler, on the migration's event).
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             var entry = Ledgers.find(client, "hv2", "0000:06:00.1").orElseThrow();
@@ -112,5 +114,13 @@ class MigrationSandboxTest {
         assertThat(report.standbyLinkUp()).as("standby link down again once the VF is back").isFalse();
         assertThat(report.primaryPciAddress()).isEqualTo(vf);
         assertThat(sandbox.sysfs("hv2").activeSlave("bond3")).isEqualTo("ens2_3");
+        // The standby link stays up for a grace after the VF is back, so that the guest's VF driver can bring its
+        // link up first; the fast path is measured from the bond switch, not from the link going down.
+        java.time.Instant restored = java.time.Instant.parse(done.getStatus().fastPathRestoredAt);
+        java.time.Instant succeeded = done.getStatus().phaseTimestamps.stream()
+                .filter(t -> t.phase == MigrationPhase.Succeeded).map(t -> java.time.Instant.parse(t.at))
+                .findFirst().orElseThrow();
+        assertThat(Duration.between(restored, succeeded)).as("standby link lowered after the grace")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
     }
 }

@@ -21,6 +21,7 @@ import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.StandbyLinkPolicy;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolSpec;
 import io.sriovlm.operator.OperatorConfig;
@@ -268,6 +269,70 @@ class RealMigrationHypervisorIT {
     }
 
     /**
+     * The standby link policies side by side (not run by default: {@code -Drealhv.linkPolicyRuns=N}, see
+     * hack/realhv/probe-link-policies.sh): the same 5,000 packets/s probe as above around operator migrations with
+     * {@code AlwaysUp} and with {@code UpDuringMigration}, alternating within each round so that load drifts hit both
+     * alike, and in reverse order every other round so that each runs in both directions.
+     */
+    @Test
+    @Order(5)
+    void standbyLinkPolicies() throws Exception {
+        int runs = Integer.getInteger("realhv.linkPolicyRuns", 0);
+        org.junit.jupiter.api.Assumptions.assumeTrue(runs > 0, "set -Drealhv.linkPolicyRuns to measure");
+        List<StandbyLinkPolicy> policies = List.of(StandbyLinkPolicy.values());
+        Map<StandbyLinkPolicy, List<Probe>> probes = new LinkedHashMap<>();
+        Map<StandbyLinkPolicy, List<Long>> downtimes = new LinkedHashMap<>();
+        Map<StandbyLinkPolicy, List<Long>> windows = new LinkedHashMap<>();
+        String at = NODES.stream().filter(n -> hypervisors.get(n).domain(VM).filter(DomainSnapshot::isRunning)
+                .isPresent()).findFirst().orElseThrow();
+        for (int i = 0; i < runs; i++) {
+            List<StandbyLinkPolicy> order = new ArrayList<>(policies);
+            if (i % 2 == 1) {
+                java.util.Collections.reverse(order);
+            }
+            for (StandbyLinkPolicy policy : order) {
+                String to = other(at);
+                setStandbyLink(at, policy == StandbyLinkPolicy.AlwaysUp);
+                Thread.sleep(4000); // both agents have reported where the VM is, with its standby link
+                Process probe = hosts.startProbe(5000, 15);
+                Thread.sleep(1000);
+                SriovMigration m = migrate("policy-" + i + "-" + policy.name().toLowerCase(java.util.Locale.ROOT), to,
+                        null, policy);
+                Probe p = RealHosts.finish(probe);
+                assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+                probes.computeIfAbsent(policy, k -> new ArrayList<>()).add(p);
+                downtimes.computeIfAbsent(policy, k -> new ArrayList<>()).add(m.getStatus().migrationDowntimeMs);
+                windows.computeIfAbsent(policy, k -> new ArrayList<>()).add(m.getStatus().standbyWindowMs);
+                System.out.printf("REALHV policy %s %d %s->%s: %s downtime %s window %s%n", policy, i, at, to, p,
+                        m.getStatus().migrationDowntimeMs, m.getStatus().standbyWindowMs);
+                System.out.printf("REALHV policy %s %d phases (s into the probe): %s%n", policy, i,
+                        phasesRelativeTo(m, p));
+                assertAnswers(to);
+                at = to;
+            }
+        }
+        for (StandbyLinkPolicy policy : policies) {
+            List<Probe> ps = probes.get(policy);
+            System.out.printf("REALHV policy median %s (%d rounds): lost %s, longest gap %s ms, libvirt downtime %s ms,"
+                    + " standby window %s ms%n", policy, ps.size(),
+                    median(ps.stream().map(x -> (double) x.lost()).toList()),
+                    median(ps.stream().map(Probe::maxGapMs).toList()),
+                    median(downtimes.get(policy).stream().filter(x -> x != null).map(Long::doubleValue).toList()),
+                    median(windows.get(policy).stream().filter(x -> x != null).map(Long::doubleValue).toList()));
+        }
+        setStandbyLink(at, true);
+    }
+
+    /** The standby NIC's link as the next round's policy leaves it at rest (up for AlwaysUp, down otherwise). */
+    private static void setStandbyLink(String node, boolean up) throws Exception {
+        LibvirtHypervisor hv = hypervisors.get(node);
+        TeamingReport t = TeamingXml.inspect(hv.domain(VM).orElseThrow().xml(), STAND_IN);
+        if (t.standbyLinkUp() != up) {
+            hv.updateDevice(VM, TeamingXml.withLinkState(t.standbyXml(), up));
+        }
+    }
+
+    /**
      * Re-plugs the stand-in after a bare migration (test harness, not the agent). Seen once in ~30 plugs: right after
      * an incoming migration the TCG guest never saw the ACPI hot-plug that libvirt reported done; one unplug + plug
      * then works. Each retry is printed, so that it is counted.
@@ -317,6 +382,11 @@ class RealMigrationHypervisorIT {
     }
 
     private static SriovMigration migrate(String name, String target, MigrationOptions options) throws Exception {
+        return migrate(name, target, options, null);
+    }
+
+    private static SriovMigration migrate(String name, String target, MigrationOptions options,
+            StandbyLinkPolicy policy) throws Exception {
         serialMark = hosts.serialSize();
         long t0 = System.nanoTime();
         MigrationOptions transport = options == null ? new MigrationOptions() : options;
@@ -325,7 +395,10 @@ class RealMigrationHypervisorIT {
         // source libvirtd opens the target's URI) and no TLS, both asked for explicitly as a user would have to.
         transport.peerToPeer = true;
         transport.tls = false;
-        create(client, name, VM, target, spec -> spec.options = transport);
+        create(client, name, VM, target, spec -> {
+            spec.options = transport;
+            spec.standbyLinkPolicy = policy;
+        });
         SriovMigration m = awaitTerminal(client, name, Duration.ofSeconds(120));
         long tookMs = (System.nanoTime() - t0) / 1_000_000;
         System.out.printf("REALHV operator %s -> %s: %s in %d ms, downtime %s ms, standby window %s ms, message %s%n",

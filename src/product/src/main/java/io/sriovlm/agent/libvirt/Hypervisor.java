@@ -75,6 +75,14 @@ public interface Hypervisor extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Asks QEMU to announce the guest on the network again (QMP {@code announce-self}: a RARP from each NIC, and a
+     * guest-sent announce through virtio-net), so that switches learn the MAC's new path at once. Used after a VF is
+     * plugged back; a no-op where the hypervisor cannot do it.
+     */
+    default void announceGuest(String domain) throws HypervisorException {
+    }
+
     /** Registers a listener for device added/removed events of every domain on this host. */
     void addDeviceListener(DeviceEventListener listener);
 

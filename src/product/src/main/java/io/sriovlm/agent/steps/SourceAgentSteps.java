@@ -428,7 +428,8 @@ public final class SourceAgentSteps {
         }
         TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
         TeamingSummary wanted = m.getStatus().teaming;
-        if (!teaming.primaryAttached() && m.getStatus().sourceVf != null && wanted != null) {
+        boolean reattached = !teaming.primaryAttached() && m.getStatus().sourceVf != null && wanted != null;
+        if (reattached) {
             hypervisor.attachDevice(vm, config.primaryDevice().deviceXml(wanted.mac, m.getStatus().sourceVf,
                     wanted.standbyAlias, TeamingXml.userAlias(wanted.primaryAlias), wanted.primaryVlan));
         }
@@ -438,6 +439,9 @@ public final class SourceAgentSteps {
         BondSpec bond = bondFor(standbyDevice);
         String slave = m.getStatus().sourceVf != null ? bond.vfRepresentor : bond.sfRepresentor;
         Instant switched = network.setActiveSlave(bond.name, slave);
+        if (reattached) {
+            announce(hypervisor, vm);
+        }
         if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration && m.getStatus().sourceVf != null) {
             TeamingReport now = TeamingXml.inspect(hypervisor.domain(vm).orElseThrow().xml(), config.primaryDevice());
             if (now.standbyLinkUp()) {
@@ -456,6 +460,19 @@ public final class SourceAgentSteps {
             Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, true, Reasons.ROLLED_BACK, message,
                     s.observedGeneration, clock.instant());
         }));
+    }
+
+    /**
+     * After a VF came back into a guest: QEMU announces the guest again (best effort; a failure only loses the
+     * announce). On the real-hypervisor tier it shortened the longest echo gap after the plug (docs/real-hypervisors.md).
+     */
+    static void announce(Hypervisor hypervisor, String vm) {
+        try {
+            hypervisor.announceGuest(vm);
+        } catch (HypervisorException | RuntimeException e) {
+            org.jboss.logging.Logger.getLogger(SourceAgentSteps.class).debugf("announce of %s not sent: %s", vm,
+                    e.getMessage());
+        }
     }
 
     private Outcome onError(SriovMigration m, Exception e) {

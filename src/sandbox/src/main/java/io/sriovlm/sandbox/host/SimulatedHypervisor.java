@@ -66,6 +66,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     private final ExecutorService events;
     private final SimulatedFaults faults = new SimulatedFaults();
 
+    private final List<String> announcements = new CopyOnWriteArrayList<>();
     private volatile Duration detachDelay = Duration.ofMillis(20);
     private volatile Duration copyTime = Duration.ofMillis(100);
     private volatile Duration downtime = Duration.ofMillis(30);
@@ -151,6 +152,20 @@ public final class SimulatedHypervisor implements Hypervisor {
     }
 
     /** How long the guest takes to release a device after a detach request (default 20 ms). */
+    /** The domains QEMU was asked to announce ({@link #announceGuest}), in order. */
+    public List<String> announcements() {
+        return List.copyOf(announcements);
+    }
+
+    @Override
+    public void announceGuest(String domain) throws HypervisorException {
+        synchronized (lock) {
+            requireOpen();
+            requireRunning(requireDomain(domain));
+        }
+        announcements.add(domain);
+    }
+
     public void setDetachDelay(Duration delay) {
         this.detachDelay = requireNonNegative(delay, "detach delay");
     }
