@@ -114,7 +114,7 @@ public final class FastPathGuard {
                         .append("; its VF is not known to this agent (seen before its last start): not re-attached");
                 return pathMatches ? Optional.empty() : Optional.of(done.toString());
             }
-            String holder = new HostObservation(hypervisor, network, primaryDevice, null).attachedVfs().get(primary.pciAddress());
+            String holder = new HostObservation(hypervisor, network, primaryDevice, null, null).attachedVfs().get(primary.pciAddress());
             if (holder != null) {
                 return Optional.of(done + (done.length() > 0 ? "; " : "") + "VF " + primary.pciAddress() + " of " + vm
                         + " is attached to " + holder + ": not re-attached");

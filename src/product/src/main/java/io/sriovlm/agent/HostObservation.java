@@ -5,6 +5,8 @@ import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.HostNetworkException;
 import io.sriovlm.agent.hostnet.VfAdminSettings;
+import io.sriovlm.agent.hostnet.VfStateFacts;
+import io.sriovlm.agent.libvirt.CpuXml;
 import io.sriovlm.agent.libvirt.DomainDisks;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
@@ -20,6 +22,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
+import io.sriovlm.common.VfStateSupport;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,23 +39,26 @@ public final class HostObservation {
     private final HostNetwork network;
     private final PrimaryDevice primaryDevice;
     private final VfAdminSettings vfSettings;
+    private final VfStateFacts vfStateFacts;
     /** The last failure to read the VFs' settings, logged once rather than at every heartbeat. */
     private volatile String lastSettingsError;
 
     public HostObservation(Hypervisor hypervisor, HostNetwork network) {
-        this(hypervisor, network, PrimaryDevice.VF_HOSTDEV, null);
+        this(hypervisor, network, PrimaryDevice.VF_HOSTDEV, null, null);
     }
 
     /**
      * @param primaryDevice how a VM's primary NIC looks on this host (the VF, or the test tier's stand-in)
      * @param vfSettings    reads the VFs' settings on the PF (MAC, VLAN, trust...); null: not reported
+     * @param vfStateFacts  reads what VF-state migration needs (NIC model, firmware, VF drivers); null: not reported
      */
     public HostObservation(Hypervisor hypervisor, HostNetwork network, PrimaryDevice primaryDevice,
-            VfAdminSettings vfSettings) {
+            VfAdminSettings vfSettings, VfStateFacts vfStateFacts) {
         this.hypervisor = hypervisor;
         this.network = network;
         this.primaryDevice = primaryDevice == null ? PrimaryDevice.VF_HOSTDEV : primaryDevice;
         this.vfSettings = vfSettings;
+        this.vfStateFacts = vfStateFacts;
     }
 
     public Hypervisor hypervisor() {
@@ -109,6 +115,7 @@ public final class HostObservation {
             if (askGuests && report.valid() && report.standbyAlias() != null) {
                 vm.guestFailover = hypervisor.guestFailover(domain.name(), report.standbyAlias()).orElse(null);
             }
+            vm.cpu = CpuXml.guest(domain.xml());
             List<HypervisorNicStatus.DiskStatus> disks = DomainDisks.of(domain.xml());
             vm.disks = disks.isEmpty() ? null : disks;
             if (!ApiPatterns.matches(ApiPatterns.DOMAIN_NAME, domain.name())) {
@@ -167,6 +174,9 @@ public final class HostObservation {
                         vfStatus.trust = set.trust();
                         vfStatus.linkState = set.linkState();
                     }
+                    if (vfStateFacts != null) {
+                        vfStatus.driver = vfStateFacts.vfDriver(pf, vf.index()).orElse(null);
+                    }
                     status.vfs.add(vfStatus);
                 }
             } catch (HostNetworkException e) {
@@ -174,7 +184,24 @@ public final class HostObservation {
             }
         }
         status.totalVfs = status.vfs.size();
+        if (askGuests && vfStateFacts != null && pf != null) {
+            VfStateFacts.Host host = vfStateFacts.read(pf);
+            Optional<Hypervisor.Versions> versions = hypervisor.versions();
+            HypervisorNicStatus.VfStateHost facts = new HypervisorNicStatus.VfStateHost();
+            facts.kernel = host.kernel();
+            facts.nicModel = host.nicModel();
+            facts.psid = host.psid();
+            facts.firmware = host.firmware();
+            facts.qemu = versions.map(Hypervisor.Versions::hypervisor).orElse(null);
+            facts.libvirt = versions.map(Hypervisor.Versions::libvirt).orElse(null);
+            List<String> lacks = VfStateSupport.hostProblems(facts);
+            facts.capable = lacks.isEmpty();
+            facts.problems = lacks.isEmpty() ? null : lacks;
+            status.vfStateMigration = facts;
+        }
         if (askGuests) {
+            List<HypervisorNicStatus.HostCpu> cpus = hypervisor.hostCpus();
+            status.cpus = cpus.isEmpty() ? null : cpus;
             // Absent when libvirt cannot be asked; an empty list is a libvirt with no active pool.
             status.storagePools = hypervisor.storagePools().map(all -> all.stream().map(p -> {
                 HypervisorNicStatus.StoragePoolStatus pool = new HypervisorNicStatus.StoragePoolStatus();

@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.NicProvisioner;
 import io.sriovlm.agent.hostnet.VfAdminSettings;
+import io.sriovlm.agent.hostnet.VfStateFacts;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.steps.MigrationJobs;
@@ -74,7 +75,8 @@ public final class AgentRole {
         MigrationTargetReconciler[] targetRef = new MigrationTargetReconciler[1];
         VfAdminSettings vfSettings = provisioner == null ? null : new VfAdminSettings(provisioner.commands());
         HypervisorNicReporter reporter = new HypervisorNicReporter(client, config,
-                new HostObservation(hypervisor, network, config.primaryDevice(), vfSettings), clock, provisioner,
+                new HostObservation(hypervisor, network, config.primaryDevice(), vfSettings, provisioner == null ? null
+                        : new VfStateFacts(provisioner.sysfs(), provisioner.commands())), clock, provisioner,
                 () -> migrationsInFlight(client, config.nodeName(), source, targetRef[0]),
                 new FastPathGuard(hypervisor, network, config.primaryDevice()),
                 () -> vmsMoving(client, config.nodeName()));

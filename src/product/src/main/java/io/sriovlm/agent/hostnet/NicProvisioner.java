@@ -73,6 +73,11 @@ public final class NicProvisioner {
         this.planner = new NicPlanner(ovs);
     }
 
+    /** The sysfs this provisioner reads and writes, for the agent's other host reads (VF-state facts). */
+    public SysfsHostNetwork sysfs() {
+        return sysfs;
+    }
+
     /** The host tools this provisioner runs, for the agent's other host reads (the VFs' settings). */
     public CommandRunner commands() {
         return runner;

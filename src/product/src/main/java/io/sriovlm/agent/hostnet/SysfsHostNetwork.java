@@ -200,6 +200,31 @@ public class SysfsHostNetwork implements HostNetwork {
         }
     }
 
+    /** The driver VF {@code index} of the PF is bound to ({@code PFDEV/virtfnN/driver}); empty when unbound. */
+    public Optional<String> vfDriver(String pf, int index) {
+        try {
+            Path driver = pfDevice(pf).resolve("virtfn" + index).resolve("driver");
+            if (!Files.isSymbolicLink(driver)) {
+                return Optional.empty();
+            }
+            Path name = Files.readSymbolicLink(driver).getFileName();
+            return name == null ? Optional.empty() : Optional.of(name.toString());
+        } catch (HostNetworkException | IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The kernel's release, from {@code proc/sys/kernel/osrelease} beside this sysfs root ({@code /proc} for
+     * {@code /sys}); the JVM's os.version (uname -r) when there is none.
+     */
+    public String kernelRelease() {
+        Path parent = root.getParent();
+        return (parent == null ? Optional.<String>empty()
+                : readOptional(parent.resolve("proc/sys/kernel/osrelease")).map(String::trim))
+                .orElse(System.getProperty("os.version"));
+    }
+
     /** A sub-function's auxiliary device below the PF: its sfnum and its netdev (when the SF is active). */
     public record SfDevice(String device, int sfNum, String netdev) {
     }

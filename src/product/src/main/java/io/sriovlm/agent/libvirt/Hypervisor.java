@@ -126,6 +126,26 @@ public interface Hypervisor extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * What this host's libvirt can give a guest CPU, from its domain capabilities for each virt type it answers for
+     * (kvm, qemu; read-only); empty when unknown.
+     */
+    default List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> hostCpus() {
+        return List.of();
+    }
+
+    /** The hypervisor's (QEMU's) and libvirt's versions, e.g. "8.2.0" and "10.0.0"; empty when unknown. */
+    default Optional<Versions> versions() {
+        return Optional.empty();
+    }
+
+    record Versions(String hypervisor, String libvirt) {
+        /** libvirt's encoding, major * 1,000,000 + minor * 1,000 + release, as text. */
+        public static String decode(long encoded) {
+            return encoded / 1_000_000 + "." + (encoded / 1_000) % 1_000 + "." + encoded % 1_000;
+        }
+    }
+
     /** @param path the directory (or device) under which the pool's volumes are, when the pool type has one */
     record StoragePool(String name, String type, String path) {
     }

@@ -540,6 +540,47 @@ public final class LibvirtHypervisor implements Hypervisor {
         return Optional.of(out);
     }
 
+    @Override
+    public List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> hostCpus() {
+        List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> out = new ArrayList<>();
+        for (String virtType : List.of("kvm", "qemu")) {
+            try {
+                requireOpen();
+                org.libvirt.jna.CString xml = DomainCapabilities.INSTANCE.virConnectGetDomainCapabilities(
+                        conn.pointer(), null, null, null, virtType, 0);
+                if (xml != null && xml.getPointer() != null) {
+                    var cpu = CpuXml.host(xml.toString());
+                    if (cpu != null) {
+                        out.add(cpu);
+                    }
+                }
+            } catch (HypervisorException | RuntimeException | LinkageError e) {
+                // this libvirt offers no such virt type here (no /dev/kvm), or cannot say
+                LOG.debugf("domain capabilities of %s for %s not read: %s", uri, virtType, e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** {@code virConnectGetDomainCapabilities} (libvirt ≥ 1.2.7), which libvirt-java 0.5.4 does not wrap. */
+    interface DomainCapabilities extends com.sun.jna.Library {
+        DomainCapabilities INSTANCE = com.sun.jna.Native.load("virt", DomainCapabilities.class);
+
+        org.libvirt.jna.CString virConnectGetDomainCapabilities(ConnectionPointer conn, String emulatorbin, String arch,
+                String machine, String virttype, int flags);
+    }
+
+    @Override
+    public Optional<Versions> versions() {
+        try {
+            requireOpen();
+            return Optional.of(new Versions(Versions.decode(conn.getVersion()), Versions.decode(conn.getLibVersion())));
+        } catch (LibvirtException | HypervisorException e) {
+            LOG.debugf("versions of %s not read: %s", uri, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** The rounds of QEMU's own post-migration announce: 5, 50 ms apart at first, 100 ms more each time. */
     static final String ANNOUNCE_SELF = "{\"execute\":\"announce-self\",\"arguments\":{\"initial\":50,\"max\":550,"
             + "\"rounds\":5,\"step\":100}}";

@@ -445,16 +445,49 @@ public final class TeamingXml {
         } catch (IllegalArgumentException e) {
             return out;
         }
+        for (Element dev : passthroughDevices(root)) {
+            try {
+                out.add(pciOfSourceAddress(dev));
+            } catch (IllegalArgumentException e) {
+                // no usable source address: nothing this host's VFs could be
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The domain XML with the passthrough device of host PCI address {@code from} moved to {@code to}: the
+     * destination XML of a VF-state migration, whose VF on the target has another address. Everything else is kept.
+     *
+     * @throws IllegalArgumentException when no device passes {@code from} through
+     */
+    public static String withPassthroughPciAddress(String domainXml, String from, String to) {
+        requireMatch("VF PCI address", to, ApiPatterns.PCI_ADDRESS);
+        Document doc = parse(domainXml);
+        for (Element dev : passthroughDevices(doc.getDocumentElement())) {
+            String pci;
+            try {
+                pci = pciOfSourceAddress(dev);
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            if (pci.equals(from)) {
+                setPciAddress(child(child(dev, "source"), "address"), to);
+                return serialize(doc.getDocumentElement());
+            }
+        }
+        throw new IllegalArgumentException("domain XML passes no device with host PCI address " + from + " through");
+    }
+
+    /** Each {@code <interface type='hostdev'>} and {@code <hostdev type='pci'>} of the domain. */
+    private static List<Element> passthroughDevices(Element root) {
+        List<Element> out = new ArrayList<>();
         for (Element devices : children(root, "devices")) {
             for (Element dev : children(devices, null)) {
                 boolean hostdevNic = "interface".equals(dev.getTagName()) && "hostdev".equals(dev.getAttribute("type"));
                 boolean pciHostdev = "hostdev".equals(dev.getTagName()) && "pci".equals(dev.getAttribute("type"));
                 if (hostdevNic || pciHostdev) {
-                    try {
-                        out.add(pciOfSourceAddress(dev));
-                    } catch (IllegalArgumentException e) {
-                        // no usable source address: nothing this host's VFs could be
-                    }
+                    out.add(dev);
                 }
             }
         }

@@ -15,6 +15,7 @@ import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.agent.libvirt.UnplugPendingException;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
+import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.MigrationProgress;
@@ -210,6 +211,17 @@ public final class SourceAgentSteps {
             return Outcome.write(Transition.failure(MigrationPhase.Failed, Reasons.VM_NOT_FOUND, "VM " + vm
                     + " is not running on " + config.nodeName() + "; nothing was changed"));
         }
+        if (vfState(m)) {
+            // Method VfState: nothing to switch. The VF stays attached; libvirt moves its state with the VM.
+            String vf = m.getStatus().sourceVf;
+            if (!TeamingXml.passedThroughPciAddresses(domain.get().xml()).contains(vf)) {
+                return Outcome.write(Transition.failure(MigrationPhase.Failed, Reasons.VM_NOT_FOUND, "VF " + vf
+                        + " is no longer passed through to " + vm + " on " + config.nodeName()
+                        + "; nothing was changed"));
+            }
+            return Outcome.write(Transition.to(MigrationPhase.Migrating, Reasons.VF_STAYS_ATTACHED, "VF " + vf
+                    + " stays attached to " + vm + " (method VfState): no unplug, no bond switch"));
+        }
         TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
         if (!teaming.valid()) {
             String problems = String.join("; ", teaming.problems());
@@ -301,7 +313,16 @@ public final class SourceAgentSteps {
                     "not migrating " + vm + " to " + m.getStatus().targetNode + ": " + refused.get()));
         }
         String destinationXml = null;
-        if (m.getSpec().handoff() == VfHandoff.Automatic) {
+        if (vfState(m)) {
+            // The same domain, with the VF on the target's address: libvirt moves the VF's state into it.
+            try {
+                destinationXml = TeamingXml.withPassthroughPciAddress(domain.get().xml(), m.getStatus().sourceVf,
+                        m.getStatus().targetVf);
+            } catch (IllegalArgumentException e) {
+                return Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.MIGRATION_FAILED,
+                        e.getMessage() + "; the migration did not start"));
+            }
+        } else if (m.getSpec().handoff() == VfHandoff.Automatic) {
             // The destination runs the domain with the VF reserved there; QEMU plugs it once the domain runs.
             TeamingReport teaming = TeamingXml.inspect(domain.get().xml());
             destinationXml = TeamingXml.withPrimaryPciAddress(domain.get().xml(), m.getStatus().targetVf);
@@ -371,7 +392,8 @@ public final class SourceAgentSteps {
             // The VM and its VF left this host: say so now, not at the next heartbeat, so the ledger and a next
             // migration of the VM do not see it here.
             reportInventory.run();
-            String message = vm + " now runs on " + m.getStatus().targetNode + " on its standby path";
+            String message = vm + " now runs on " + m.getStatus().targetNode + (vfState(m) ? " with its VF's state on VF "
+                    + m.getStatus().targetVf : " on its standby path");
             AutoHandoff handoff = automatic.remove(vm);
             Instant removedAt = handoff == null ? null : handoff.removedAt().get();
             Instant switchedAt = handoff == null ? null : handoff.switchedAt().get();
@@ -426,6 +448,9 @@ public final class SourceAgentSteps {
                     + " before the abort; completing the migration there";
             return Outcome.write(Transition.failure(MigrationPhase.RestoringFastPath, Reasons.ROLLBACK_TOO_LATE, message));
         }
+        if (vfState(m)) {
+            return rolledBackKeepingVf(m, domain.get());
+        }
         TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
         TeamingSummary wanted = m.getStatus().teaming;
         boolean reattached = !teaming.primaryAttached() && m.getStatus().sourceVf != null && wanted != null;
@@ -462,6 +487,23 @@ public final class SourceAgentSteps {
         }));
     }
 
+    /** Method VfState: the VF was never detached, so the VM stays here as it was; say whether its VF is there. */
+    private Outcome rolledBackKeepingVf(SriovMigration m, DomainSnapshot domain) {
+        String vm = m.getSpec().vmName;
+        String vf = m.getStatus().sourceVf;
+        boolean attached = TeamingXml.passedThroughPciAddresses(domain.xml()).contains(vf);
+        String message = attached ? vm + " stays on " + config.nodeName() + " with its VF " + vf
+                + " (never detached: method VfState)" : vm + " stays on " + config.nodeName() + " but its VF " + vf
+                + " is no longer passed through to it: something outside sriovlm detached it; attach it again";
+        String reason = attached ? Reasons.ROLLED_BACK : Reasons.ATTACH_FAILED;
+        Instant now = clock.instant();
+        return Outcome.write(Transition.to(MigrationPhase.RolledBack, Reasons.ROLLED_BACK, message).with(s -> {
+            s.fastPathRestoredAt = attached ? Timestamps.format(now) : null;
+            Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, attached, reason, message,
+                    s.observedGeneration, now);
+        }));
+    }
+
     /**
      * After a VF came back into a guest: QEMU announces the guest again (best effort; a failure only loses the
      * announce). On the real-hypervisor tier it shortened the longest echo gap after the plug (docs/real-hypervisors.md).
@@ -473,6 +515,10 @@ public final class SourceAgentSteps {
             org.jboss.logging.Logger.getLogger(SourceAgentSteps.class).debugf("announce of %s not sent: %s", vm,
                     e.getMessage());
         }
+    }
+
+    static boolean vfState(SriovMigration m) {
+        return m.getStatus() != null && m.getStatus().method == MigrationMethod.VfState;
     }
 
     private Outcome onError(SriovMigration m, Exception e) {

@@ -40,7 +40,6 @@ import java.util.function.Supplier;
 public final class TargetAgentSteps {
     private static final Duration SOON = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-
     /**
      * UpDuringMigration: how long the standby link stays up after the VF is back. net_failover uses the VF only once
      * the guest's VF driver has probed it and seen its link; lowering the standby link at the plug left the guest
@@ -126,38 +125,25 @@ public final class TargetAgentSteps {
         try {
             HypervisorNicSpec spec = nicSpec.get().orElseThrow(() -> new HostNetworkException(
                     "no HypervisorNic for node " + config.nodeName() + " is visible to its agent"));
+            if (SourceAgentSteps.vfState(m)) {
+                requireFreeVf(spec, vf);
+                return prepared(m, config.nodeName() + " ready: VF " + vf + " free to receive the VF state of "
+                        + m.getSpec().vmName + " (method VfState)");
+            }
             BondSpec bond = HostObservation.bondFor(spec, standbyDevice).orElseThrow(() -> new HostNetworkException(
                     "no bond for SF netdev " + standbyDevice + " in the HypervisorNic of " + config.nodeName()));
             if (!network.netdevExists(standbyDevice)) {
                 throw new HostNetworkException("SF netdev " + standbyDevice + " (the VM's standby path) does not exist on "
                         + config.nodeName() + "; create and rename the SF as on the source");
             }
-            boolean present = network.listVfs(spec.pf.name).stream().anyMatch(v -> v.pciAddress().equals(vf));
-            if (!present) {
-                throw new HostNetworkException("reserved VF " + vf + " is not a VF of " + spec.pf.name + " on "
-                        + config.nodeName());
-            }
-            for (DomainSnapshot domain : hypervisor.listDomains()) {
-                if (domain.isRunning() && vf.equals(TeamingXml.inspect(domain.xml(), config.primaryDevice()).primaryPciAddress())) {
-                    throw new HostNetworkException("reserved VF " + vf + " is attached to domain " + domain.name()
-                            + " on " + config.nodeName() + "; the pool ledger is out of date");
-                }
-            }
+            requireFreeVf(spec, vf);
             network.setActiveSlave(bond.name, bond.sfRepresentor);
             if (m.getSpec().handoff() == VfHandoff.Automatic) {
                 expectedPlugs.put(m.getSpec().vmName, new ExpectedPlug(vf, bond, new AtomicReference<>(),
                         new AtomicReference<>()));
             }
-            String message = config.nodeName() + " ready: SF netdev " + standbyDevice + ", bond " + bond.name
-                    + " on SF representor " + bond.sfRepresentor + ", VF " + vf + " free";
-            // Admitted behind another migration of the source: the source agent starts it when that one has left.
-            String predecessor = m.getStatus().predecessorUid == null ? null : m.getStatus().predecessor;
-            MigrationPhase next = predecessor == null ? MigrationPhase.SwitchingToStandby : MigrationPhase.TargetReady;
-            String said = predecessor == null ? message : message + "; waits for " + predecessor + " to leave "
-                    + m.getStatus().sourceNode;
-            return Outcome.write(Transition.to(next, Reasons.PREPARED, said).with(s ->
-                    Conditions.set(s.conditions, ConditionTypes.TARGET_PREPARED, true, Reasons.PREPARED, message,
-                            s.observedGeneration, clock.instant())));
+            return prepared(m, config.nodeName() + " ready: SF netdev " + standbyDevice + ", bond " + bond.name
+                    + " on SF representor " + bond.sfRepresentor + ", VF " + vf + " free");
         } catch (HostNetworkException e) {
             String message = "target " + config.nodeName() + " is not ready for " + m.getSpec().vmName + ": "
                     + e.getMessage() + "; nothing was changed";
@@ -165,6 +151,33 @@ public final class TargetAgentSteps {
                     Conditions.set(s.conditions, ConditionTypes.TARGET_PREPARED, false, Reasons.TARGET_NOT_PREPARED,
                             message, s.observedGeneration, clock.instant())));
         }
+    }
+
+    /** The reserved VF is one of this PF's and no running domain has it (teamed or passed through otherwise). */
+    private void requireFreeVf(HypervisorNicSpec spec, String vf) throws HostNetworkException {
+        boolean present = network.listVfs(spec.pf.name).stream().anyMatch(v -> v.pciAddress().equals(vf));
+        if (!present) {
+            throw new HostNetworkException("reserved VF " + vf + " is not a VF of " + spec.pf.name + " on "
+                    + config.nodeName());
+        }
+        for (DomainSnapshot domain : hypervisor.listDomains()) {
+            if (domain.isRunning() && TeamingXml.passedThroughPciAddresses(domain.xml()).contains(vf)) {
+                throw new HostNetworkException("reserved VF " + vf + " is attached to domain " + domain.name()
+                        + " on " + config.nodeName() + "; the pool ledger is out of date");
+            }
+        }
+    }
+
+    /** Prepared: on to the source, at once or behind the predecessor that holds its outbound lane. */
+    private Outcome prepared(SriovMigration m, String message) {
+        // Admitted behind another migration of the source: the source agent starts it when that one has left.
+        String predecessor = m.getStatus().predecessorUid == null ? null : m.getStatus().predecessor;
+        MigrationPhase next = predecessor == null ? MigrationPhase.SwitchingToStandby : MigrationPhase.TargetReady;
+        String said = predecessor == null ? message : message + "; waits for " + predecessor + " to leave "
+                + m.getStatus().sourceNode;
+        return Outcome.write(Transition.to(next, Reasons.PREPARED, said).with(s ->
+                Conditions.set(s.conditions, ConditionTypes.TARGET_PREPARED, true, Reasons.PREPARED, message,
+                        s.observedGeneration, clock.instant())));
     }
 
     Outcome restoreFastPath(SriovMigration m) {
@@ -175,6 +188,9 @@ public final class TargetAgentSteps {
             if (domain.isEmpty()) {
                 // libvirt is still finishing the switchover on this side.
                 return Outcome.recheckAfter(SOON);
+            }
+            if (SourceAgentSteps.vfState(m)) {
+                return arrivedWithVf(m, domain.get());
             }
             TeamingReport teaming = TeamingXml.inspect(domain.get().xml(), config.primaryDevice());
             TeamingSummary wanted = m.getStatus().teaming;
@@ -236,17 +252,47 @@ public final class TargetAgentSteps {
                         message, s.observedGeneration, clock.instant());
             }));
         } catch (HypervisorException | HostNetworkException e) {
-            int attempt = attachAttempts.merge(uid, 1, Integer::sum);
-            Duration backoff = Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(attempt - 1, 6)));
-            String message = vm + " runs on " + config.nodeName() + " on its standby path (working, without the VF);"
-                    + " restoring the fast path failed (attempt " + attempt + "), retrying in " + backoff.toMillis()
-                    + " ms: " + e.getMessage();
-            // A retry, not a verdict: failureReason stays as it is (a Succeeded migration does not carry it); the
-            // cause is in the message and the FastPathRestored condition, which a deadline's Failed points to.
-            String reason = e instanceof HostNetworkException ? Reasons.BOND_SWITCH_FAILED : Reasons.ATTACH_FAILED;
-            return Outcome.writeAndRecheck(Transition.to(MigrationPhase.RestoringFastPath, reason, message)
-                    .with(s -> Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, false,
-                            reason, message, s.observedGeneration, clock.instant())), backoff);
+            return retryRestore(m, e);
         }
+    }
+
+    /**
+     * Method VfState: libvirt brought the VM here with the reserved VF and its state; there is nothing to attach or
+     * switch, only to confirm that the live XML passes that VF through.
+     */
+    private Outcome arrivedWithVf(SriovMigration m, DomainSnapshot domain) throws HypervisorException {
+        String vm = m.getSpec().vmName;
+        String vf = m.getStatus().targetVf;
+        if (!TeamingXml.passedThroughPciAddresses(domain.xml()).contains(vf)) {
+            throw new HypervisorException(vm + " arrived on " + config.nodeName() + " without VF " + vf
+                    + " in its live XML (method VfState)");
+        }
+        attachAttempts.remove(m.getMetadata().getUid());
+        reportInventory.run();
+        Instant now = clock.instant();
+        String message = vm + " runs on " + config.nodeName() + " with VF " + vf + ", its state moved by libvirt"
+                + " (method VfState)";
+        return Outcome.write(Transition.to(MigrationPhase.Succeeded, Reasons.FAST_PATH_RESTORED, message).with(s -> {
+            s.fastPathRestoredAt = Timestamps.format(now);
+            Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, true, Reasons.FAST_PATH_RESTORED,
+                    message, s.observedGeneration, now);
+        }));
+    }
+
+    private Outcome retryRestore(SriovMigration m, Exception e) {
+        String vm = m.getSpec().vmName;
+        int attempt = attachAttempts.merge(m.getMetadata().getUid(), 1, Integer::sum);
+        Duration backoff = Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(attempt - 1, 6)));
+        String where = SourceAgentSteps.vfState(m) ? vm + " runs on " + config.nodeName() + "; confirming its VF"
+                : vm + " runs on " + config.nodeName() + " on its standby path (working, without the VF); restoring the"
+                        + " fast path";
+        String message = where + " failed (attempt " + attempt + "), retrying in " + backoff.toMillis() + " ms: "
+                + e.getMessage();
+        // A retry, not a verdict: failureReason stays as it is (a Succeeded migration does not carry it); the
+        // cause is in the message and the FastPathRestored condition, which a deadline's Failed points to.
+        String reason = e instanceof HostNetworkException ? Reasons.BOND_SWITCH_FAILED : Reasons.ATTACH_FAILED;
+        return Outcome.writeAndRecheck(Transition.to(MigrationPhase.RestoringFastPath, reason, message)
+                .with(s -> Conditions.set(s.conditions, ConditionTypes.FAST_PATH_RESTORED, false,
+                        reason, message, s.observedGeneration, clock.instant())), backoff);
     }
 }

@@ -40,8 +40,15 @@ public final class ConditionTypes {
      * is not disabled, and it keeps no MAC of an earlier holder.
      */
     public static final String PREFLIGHT_VF_CONFIG = "PreflightVfConfig";
+    /** Preflight: the target's libvirt can run the VM's CPU model and features (its domain capabilities). */
+    public static final String PREFLIGHT_CPU = "PreflightCpu";
     /** Preflight: every disk is on storage the target's libvirt has as a pool (or network storage), or copied. */
     public static final String PREFLIGHT_STORAGE = "PreflightStorage";
+    /**
+     * Which method the migration uses (status.method) and why; on a dry run, which it would use. False: the method
+     * asked for cannot move this VM between these hosts (each missing piece named).
+     */
+    public static final String METHOD_CHOSEN = "MethodChosen";
     /** Preflight: the target reports the VM's SF netdev under the same name. */
     public static final String PREFLIGHT_SF_NETDEV = "PreflightSfNetdev";
     /** Preflight: the target reports the bond of the SF/VF representor pair, on the SF representor. */

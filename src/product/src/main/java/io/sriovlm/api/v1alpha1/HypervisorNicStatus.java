@@ -52,6 +52,13 @@ public class HypervisorNicStatus {
             + " storage this node sees.")
     public List<StoragePoolStatus> storagePools;
 
+    @JsonPropertyDescription("What this node's libvirt can give a guest CPU, per virt type (kvm, qemu), from its domain"
+            + " capabilities, for PreflightCpu.")
+    public List<HostCpu> cpus;
+
+    @JsonPropertyDescription("What VF-state migration (spec.method VfState) needs of this host, as the agent found it.")
+    public VfStateHost vfStateMigration;
+
     @JsonPropertyDescription("Sub-functions found on the PF, with netdev and representor.")
     public List<SfStatus> sfs = new ArrayList<>();
 
@@ -165,6 +172,8 @@ public class HypervisorNicStatus {
         public Boolean trust;
         @JsonPropertyDescription("The VF's link state on the PF: auto, enable or disable.")
         public String linkState;
+        @JsonPropertyDescription("The kernel driver the VF is bound to (vfio-pci, mlx5_vfio_pci, mlx5_core...), when bound.")
+        public String driver;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -191,9 +200,56 @@ public class HypervisorNicStatus {
                 + " VIRTIO_NET_F_STANDBY feature: Negotiated, NotNegotiated or NotOffered; absent when the hypervisor"
                 + " cannot tell.")
         public GuestFailover guestFailover;
+        @JsonPropertyDescription("The domain's CPU as its live XML names it (PreflightCpu); absent without <cpu>.")
+        public GuestCpu cpu;
         @JsonPropertyDescription("The domain's disks that have a source, as its live XML names them.")
         public List<DiskStatus> disks;
         @JsonPropertyDescription("Teaming problems, one per line, when teamingValid is false.")
+        public List<String> problems;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class HostCpu {
+        @JsonPropertyDescription("kvm, or qemu (TCG).")
+        public String virtType;
+        public String arch;
+        @JsonPropertyDescription("The model host-model expands to.")
+        public String hostModel;
+        @JsonPropertyDescription("CPU models libvirt marks usable for a guest here.")
+        public List<String> usableModels;
+        @JsonPropertyDescription("Features host-model disables: this host cannot give them.")
+        public List<String> disabledFeatures;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class GuestCpu {
+        @JsonPropertyDescription("The domain's virt type (<domain type>): kvm or qemu.")
+        public String virtType;
+        @JsonPropertyDescription("custom, host-model or host-passthrough.")
+        public String mode;
+        public String model;
+        @JsonPropertyDescription("Features the domain requires (policy require or force).")
+        public List<String> requiredFeatures;
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class VfStateHost {
+        @JsonPropertyDescription("The running kernel's release (uname -r).")
+        public String kernel;
+        @JsonPropertyDescription("The hypervisor's version as libvirt reports it (QEMU's, e.g. 8.2.0).")
+        public String qemu;
+        @JsonPropertyDescription("libvirt's version, e.g. 10.0.0.")
+        public String libvirt;
+        @JsonPropertyDescription("The PF's PCI vendor:device ID, e.g. 15b3:1021 (ConnectX-7).")
+        public String nicModel;
+        @JsonPropertyDescription("The board's PSID (devlink dev info: fw.psid).")
+        public String psid;
+        @JsonPropertyDescription("The running firmware version (devlink dev info: fw.version).")
+        public String firmware;
+        @JsonPropertyDescription("True when this host alone meets VF-state migration's needs (a migration also needs the"
+                + " same PSID and firmware on its target, and a VF bound to mlx5_vfio_pci there).")
+        public Boolean capable;
+        @JsonPropertyDescription("What this host lacks for VF-state migration, one per line, when capable is false.")
         public List<String> problems;
     }
 

@@ -24,10 +24,20 @@ public final class Reasons {
     public static final String GUEST_FAILOVER_INACTIVE = "GuestFailoverInactive";
     /** A disk of the VM is on no storage the target sees, and spec.options.copyStorage is none (PreflightStorage). */
     public static final String STORAGE_NOT_SHARED = "StorageNotShared";
+    /** The target's libvirt cannot run the VM's CPU model or a feature it requires (PreflightCpu). */
+    public static final String CPU_INCOMPATIBLE = "CpuIncompatible";
     /** A dry-run check whose facts no agent reports (its hypervisor cannot tell). */
     public static final String NOT_REPORTED = "NotReported";
     /** The target VF's settings on its PF differ from what the VM's guest has now (PreflightVfConfig). */
     public static final String VF_CONFIG_MISMATCH = "VfConfigMismatch";
+    /** MethodChosen: the VM's VF and both hosts qualify for VF-state migration. */
+    public static final String VF_STATE_QUALIFIED = "VfStateQualified";
+    /** MethodChosen: the VM is teamed; it moves by failover (asked for, the default, or what Auto resolves to). */
+    public static final String FAILOVER_CHOSEN = "FailoverChosen";
+    /** MethodChosen False: VfState (asked for, or the only method for a VF outside any teaming pair) is not possible here. */
+    public static final String VF_STATE_NOT_POSSIBLE = "VfStateNotPossible";
+    /** Method VfState: the VF stays attached while libvirt migrates its state (no standby, no bond switch). */
+    public static final String VF_STAYS_ATTACHED = "VfStaysAttached";
     public static final String WAITING_FOR_SLOT = "WaitingForSlot";
     public static final String UNSUPPORTED = "Unsupported";
     public static final String SCHEDULED = "Scheduled";

@@ -39,6 +39,12 @@ public class SriovMigrationSpec {
     @JsonPropertyDescription("AlwaysUp keeps the virtio standby link up; UpDuringMigration raises it only while the VF is away.")
     public StandbyLinkPolicy standbyLinkPolicy;
 
+    @JsonPropertyDescription("Failover (team the VF with the virtio standby and move it by unplug and plug), VfState (the VF"
+            + " stays attached and libvirt migrates its state: a VFIO variant driver and matching hosts needed) or Auto"
+            + " (VfState for a VM whose VF and hosts qualify, Failover for a teamed VM). Unset: the VfPool's"
+            + " spec.defaultMethod, else Failover. The method used is in status.method.")
+    public MigrationMethod method;
+
     @JsonPropertyDescription("Migration options handed to libvirt, and the deadlines of the phases.")
     public MigrationOptions options;
 

@@ -37,6 +37,10 @@ public class SriovMigrationStatus {
     @JsonPropertyDescription("The VM's teaming pair as the source agent read it from the domain XML.")
     public TeamingSummary teaming;
 
+    @JsonPropertyDescription("The method this migration uses, Failover or VfState, decided as it leaves Pending; the"
+            + " MethodChosen condition says why.")
+    public MigrationMethod method;
+
     @JsonPropertyDescription("When each phase was entered.")
     public List<PhaseTimestamp> phaseTimestamps = new ArrayList<>();
 

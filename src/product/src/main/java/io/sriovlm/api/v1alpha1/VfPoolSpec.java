@@ -20,4 +20,8 @@ public class VfPoolSpec {
     @Pattern("^[0-9]{1,3}(-[0-9]{1,3})?(,[0-9]{1,3}(-[0-9]{1,3})?)*$")
     @JsonPropertyDescription("VF indices in the pool, e.g. \"0-3\" or \"0,2,4-7\". Empty: every VF.")
     public String vfIndices;
+
+    @JsonPropertyDescription("The method of migrations that set no spec.method and draw from this pool (or from the pools"
+            + " of their source node, when those agree): Failover, VfState or Auto. Empty: Failover.")
+    public MigrationMethod defaultMethod;
 }

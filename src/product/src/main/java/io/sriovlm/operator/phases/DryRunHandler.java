@@ -4,6 +4,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.BondStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
@@ -36,9 +37,11 @@ import java.util.Optional;
  */
 public final class DryRunHandler {
     /** The checks, in the order a migration meets them. */
-    public static final List<String> CHECKS = List.of(ConditionTypes.PREFLIGHT_SOURCE, ConditionTypes.PREFLIGHT_TEAMING,
+    public static final List<String> CHECKS = List.of(ConditionTypes.PREFLIGHT_SOURCE, ConditionTypes.METHOD_CHOSEN,
+            ConditionTypes.PREFLIGHT_TEAMING,
             ConditionTypes.PREFLIGHT_GUEST_FAILOVER, ConditionTypes.PREFLIGHT_POOL, ConditionTypes.PREFLIGHT_TARGET,
-            ConditionTypes.PREFLIGHT_VF_CONFIG, ConditionTypes.PREFLIGHT_STORAGE, ConditionTypes.PREFLIGHT_SF_NETDEV,
+            ConditionTypes.PREFLIGHT_VF_CONFIG, ConditionTypes.PREFLIGHT_CPU, ConditionTypes.PREFLIGHT_STORAGE,
+            ConditionTypes.PREFLIGHT_SF_NETDEV,
             ConditionTypes.PREFLIGHT_BOND, ConditionTypes.PREFLIGHT_LIBVIRT);
 
     private DryRunHandler() {
@@ -146,8 +149,9 @@ public final class DryRunHandler {
 
     /** The chosen VF matched (placement refuses one that does not): say what it was compared with. */
     private static Check vfConfigCheck(SriovMigration m, String source, VmStatus vmStatus, ClusterView view,
-            TargetSelector.Choice choice) {
-        VfConfigMatch.Expected expected = SchedulingHandler.expectedVf(m.getSpec().vmName, source, vmStatus, view);
+            TargetSelector.Choice choice, HypervisorNicStatus.VfStatus vfStateSource) {
+        VfConfigMatch.Expected expected = SchedulingHandler.expectedVf(m.getSpec().vmName, source, vmStatus, view,
+                vfStateSource);
         HypervisorNicStatus.VfStatus target = view.nicsByNode().get(choice.node()).getStatus().vfs.stream()
                 .filter(v -> choice.vfPciAddress().equals(v.pciAddress)).findFirst().orElse(null);
         if (expected == null || expected.sourceVf() == null || target == null) {
@@ -158,6 +162,30 @@ public final class DryRunHandler {
                 + " (" + VfConfigMatch.describe(target) + ") matches " + m.getSpec().vmName + "'s VF on " + source
                 + " (" + VfConfigMatch.describe(expected.sourceVf()) + ")"
                 + (expected.xmlVlan() == null ? "" : "; libvirt sets VLAN " + expected.xmlVlan() + " from the domain XML"));
+    }
+
+    /** The chosen target's libvirt runs the VM's CPU (placement refuses one that does not): say what was compared. */
+    private static Check cpuCheck(SriovMigration m, VmStatus vmStatus, ClusterView view, TargetSelector.Choice choice) {
+        HypervisorNicStatus.GuestCpu cpu = vmStatus.cpu;
+        String virtType = cpu == null || cpu.virtType == null ? "kvm" : cpu.virtType;
+        List<HypervisorNicStatus.HostCpu> cpus = view.nicsByNode().get(choice.node()).getStatus().cpus;
+        HypervisorNicStatus.HostCpu host = cpus == null ? null : cpus.stream().filter(h -> virtType.equals(h.virtType))
+                .findFirst().orElse(null);
+        if (cpu == null || cpu.model == null) {
+            return Check.ok(ConditionTypes.PREFLIGHT_CPU, m.getSpec().vmName + " names no CPU model: libvirt's default"
+                    + " CPU, which every target runs");
+        }
+        if ("host-passthrough".equals(cpu.mode)) {
+            return Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.NOT_REPORTED, m.getSpec().vmName + " passes the"
+                    + " host CPU through: only an identical host takes it, which no report tells");
+        }
+        if (host == null) {
+            return Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.NOT_REPORTED, "the agent of " + choice.node()
+                    + " reports no domain capabilities for virt type " + virtType + ": not checked");
+        }
+        return Check.ok(ConditionTypes.PREFLIGHT_CPU, "CPU model " + cpu.model + (cpu.requiredFeatures == null ? ""
+                : " with " + String.join(", ", cpu.requiredFeatures)) + " is usable on " + choice.node()
+                + " (virt type " + host.virtType + ")");
     }
 
     /** The chosen target sees the VM's disks, or they are copied (placement refuses one that does not). */
@@ -217,12 +245,33 @@ public final class DryRunHandler {
             }
         }
         VmStatus vmStatus = source == null ? null : view.vmOn(source, vm).orElse(null);
+        // The method, as Pending resolves it; VfState's host checks come with placement below.
+        MethodChoice.Chosen chosen = null;
+        int methodCheck = out.size();
+        if (vmStatus == null) {
+            out.add(Check.unknown(ConditionTypes.METHOD_CHOSEN, Reasons.PREFLIGHT_SKIPPED, "no source: not checked"));
+        } else {
+            MethodChoice.Result method = MethodChoice.of(MethodChoice.requested(spec, view.pools(),
+                    view.nodes().get(source)), vm, source, vmStatus,
+                    MethodChoice.vfOutsideTeaming(view.nicsByNode().get(source), vm));
+            if (method instanceof MethodChoice.Refused refused) {
+                out.add(Check.no(ConditionTypes.METHOD_CHOSEN, Reasons.VF_STATE_NOT_POSSIBLE, refused.message()));
+            } else {
+                chosen = (MethodChoice.Chosen) method;
+                out.add(new Check(ConditionTypes.METHOD_CHOSEN, Conditions.TRUE, chosen.reason(), chosen.message()));
+            }
+        }
+        boolean vfState = chosen != null && chosen.method() == MigrationMethod.VfState;
+        HypervisorNicStatus.VfStatus vfStateSource = vfState ? chosen.sourceVf() : null;
+        String notNeeded = "method VfState: the VF stays attached and no standby is used; not needed";
         // Teaming XML and MAC, as the source agent read them from the live domain XML; the MAC no other VM's.
         boolean teamingOk = false;
         Optional<String> sharedMac = vmStatus == null || vmStatus.teaming == null ? Optional.empty()
                 : TeamingMacs.refusal(vm, source, vmStatus.teaming.mac, view.nicsByNode());
         if (vmStatus == null) {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_TEAMING, Reasons.PREFLIGHT_SKIPPED, "no source: not checked"));
+        } else if (vfState) {
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_TEAMING, Reasons.PREFLIGHT_SKIPPED, notNeeded));
         } else if (!Boolean.TRUE.equals(vmStatus.teamingValid) || vmStatus.teaming == null) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_TEAMING, Reasons.TEAMING_INVALID, "VM " + vm
                     + " has no valid teaming pair: " + String.join("; ", vmStatus.problems == null
@@ -239,7 +288,9 @@ public final class DryRunHandler {
                     + vmStatus.teaming.primaryPciAddress + " (transient) share MAC " + vmStatus.teaming.mac));
         }
         // net_failover in the guest, as the source agent asked its QEMU.
-        if (!teamingOk) {
+        if (vfState) {
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_GUEST_FAILOVER, Reasons.PREFLIGHT_SKIPPED, notNeeded));
+        } else if (!teamingOk) {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_GUEST_FAILOVER, Reasons.PREFLIGHT_SKIPPED,
                     "no valid teaming pair: not checked"));
         } else if (vmStatus.guestFailover == null) {
@@ -266,26 +317,36 @@ public final class DryRunHandler {
         }
         // Target: placement exactly as Scheduling would decide it now, without reserving.
         TargetSelector.Choice choice = null;
-        if (source == null || !teamingOk || !poolOk) {
+        if (source == null || chosen == null || !(teamingOk || vfState) || !poolOk) {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_TARGET, Reasons.PREFLIGHT_SKIPPED,
-                    "not checked: needs a source, a valid teaming pair and a pool"));
+                    "not checked: needs a source, a method, a valid teaming pair (or VfState) and a pool"));
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_VF_CONFIG, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_STORAGE, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
         } else {
-            TargetSelector.Result r = SchedulingHandler.select(m, source, vmStatus, view);
+            TargetSelector.Result r = SchedulingHandler.select(m, source, vmStatus, view, vfStateSource);
             if (r instanceof TargetSelector.Refusal refusal) {
+                if (Reasons.VF_STATE_NOT_POSSIBLE.equals(refusal.reason())) {
+                    out.set(methodCheck, Check.no(ConditionTypes.METHOD_CHOSEN, refusal.reason(), refusal.message()));
+                }
                 out.add(Check.no(ConditionTypes.PREFLIGHT_TARGET, refusal.reason(), refusal.message()));
                 out.add(Reasons.VF_CONFIG_MISMATCH.equals(refusal.reason())
                         ? Check.no(ConditionTypes.PREFLIGHT_VF_CONFIG, refusal.reason(), refusal.message())
                         : Check.unknown(ConditionTypes.PREFLIGHT_VF_CONFIG, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
+                out.add(Reasons.CPU_INCOMPATIBLE.equals(refusal.reason())
+                        ? Check.no(ConditionTypes.PREFLIGHT_CPU, refusal.reason(), refusal.message())
+                        : Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
                 out.add(Reasons.STORAGE_NOT_SHARED.equals(refusal.reason())
                         ? Check.no(ConditionTypes.PREFLIGHT_STORAGE, refusal.reason(), refusal.message())
                         : Check.unknown(ConditionTypes.PREFLIGHT_STORAGE, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             } else {
                 choice = (TargetSelector.Choice) r;
+                out.set(methodCheck, new Check(ConditionTypes.METHOD_CHOSEN, Conditions.TRUE, chosen.reason(),
+                        PendingHandler.methodMessage(chosen, source, choice, view)));
                 out.add(Check.ok(ConditionTypes.PREFLIGHT_TARGET, "target " + choice.node() + " with VF "
                         + choice.vfPciAddress() + " free in pool " + choice.pool() + ": " + choice.reason()));
-                out.add(vfConfigCheck(m, source, vmStatus, view, choice));
+                out.add(vfConfigCheck(m, source, vmStatus, view, choice, vfStateSource));
+                out.add(cpuCheck(m, vmStatus, view, choice));
                 out.add(storageCheck(m, vmStatus, view, choice));
             }
         }
@@ -297,6 +358,18 @@ public final class DryRunHandler {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             return new Evaluation(out, source, null);
         }
+        if (vfState) {
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_SF_NETDEV, Reasons.PREFLIGHT_SKIPPED, notNeeded));
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_BOND, Reasons.PREFLIGHT_SKIPPED, notNeeded));
+        } else {
+            preparingChecks(out, vmStatus, choice, targetNic);
+        }
+        return libvirtCheck(m, out, source, choice, targetNic);
+    }
+
+    /** The target agent's Preparing checks of a failover migration: SF netdev and bond. */
+    private static void preparingChecks(List<Check> out, VmStatus vmStatus, TargetSelector.Choice choice,
+            HypervisorNic targetNic) {
         String sf = vmStatus.teaming.standbyDevice;
         boolean sfPresent = targetNic.getStatus().sfs.stream().anyMatch(s -> sf.equals(s.netdev));
         out.add(sfPresent ? Check.ok(ConditionTypes.PREFLIGHT_SF_NETDEV, "SF netdev " + sf + " exists on " + choice.node())
@@ -316,6 +389,11 @@ public final class DryRunHandler {
                     + choice.bond().sfRepresentor + " with " + choice.bond().vfRepresentor + ", active slave "
                     + (bond.get().activeSlave == null ? "not reported" : bond.get().activeSlave)));
         }
+    }
+
+    /** Whether the source can be asked to open the target's URI; the answer is the source agent's. */
+    private static Evaluation libvirtCheck(SriovMigration m, List<Check> out, String source,
+            TargetSelector.Choice choice, HypervisorNic targetNic) {
         String uri = targetNic.getStatus().migrationUri;
         if (uri == null) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.TARGET_NOT_READY, "the agent of " + choice.node()

@@ -3,7 +3,10 @@ package io.sriovlm.operator.phases;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.sriovlm.api.v1alpha1.GuestFailover;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.MigrationMethod;
+import io.sriovlm.common.VfStateSupport;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
@@ -78,19 +81,31 @@ public final class PendingHandler {
                     + sourceProblem.get()));
         }
         VmStatus vmStatus = view.vmOn(source, vm).orElseThrow();
-        if (!Boolean.TRUE.equals(vmStatus.teamingValid)) {
+        Optional<HypervisorNicStatus.VfStatus> plainVf = MethodChoice.vfOutsideTeaming(sourceNic, vm);
+        MethodChoice.Result method = MethodChoice.of(MethodChoice.requested(spec, view.pools(),
+                view.nodes().get(source)), vm, source, vmStatus, plainVf);
+        if (method instanceof MethodChoice.Refused refused) {
+            return Decision.of(fail(view, Reasons.VF_STATE_NOT_POSSIBLE, refused.message()));
+        }
+        MethodChoice.Chosen chosen = (MethodChoice.Chosen) method;
+        boolean vfState = chosen.method() == MigrationMethod.VfState;
+        if (!vfState && !Boolean.TRUE.equals(vmStatus.teamingValid)) {
             return Decision.of(fail(view, Reasons.TEAMING_INVALID, "VM " + vm + " on " + source + " has no valid teaming pair: "
                     + String.join("; ", vmStatus.problems == null ? List.of("unknown problem") : vmStatus.problems)
-                    + ". Fix the domain XML (see docs/troubleshooting.md)"));
+                    + ". Fix the domain XML (see docs/troubleshooting.md)" + plainVf.map(v -> "; its VF " + v.pciAddress
+                            + " is passed through without teaming: spec.method VfState (or Auto) moves it between"
+                            + " hosts that support VF-state migration").orElse("")));
         }
-        Optional<String> sameMac = TeamingMacs.refusal(vm, source, vmStatus.teaming == null ? null
-                : vmStatus.teaming.mac, view.nicsByNode());
-        if (sameMac.isPresent()) {
-            return Decision.of(fail(view, Reasons.DUPLICATE_MAC, sameMac.get()));
-        }
-        Optional<String> noFailover = guestFailoverProblem(vm, source, vmStatus);
-        if (noFailover.isPresent()) {
-            return Decision.of(fail(view, Reasons.GUEST_FAILOVER_INACTIVE, noFailover.get()));
+        if (!vfState) {
+            Optional<String> sameMac = TeamingMacs.refusal(vm, source, vmStatus.teaming == null ? null
+                    : vmStatus.teaming.mac, view.nicsByNode());
+            if (sameMac.isPresent()) {
+                return Decision.of(fail(view, Reasons.DUPLICATE_MAC, sameMac.get()));
+            }
+            Optional<String> noFailover = guestFailoverProblem(vm, source, vmStatus);
+            if (noFailover.isPresent()) {
+                return Decision.of(fail(view, Reasons.GUEST_FAILOVER_INACTIVE, noFailover.get()));
+            }
         }
         if (spec.targetNode != null && spec.targetNode.equals(source)) {
             return Decision.of(fail(view, Reasons.SOURCE_IS_TARGET, "spec.targetNode " + spec.targetNode + " is the node " + vm
@@ -100,7 +115,7 @@ public final class PendingHandler {
         // slot: a migration admitted on a VF that another one then reserves would hold a slot while it waits.
         Optional<TargetSelector.Choice> held = SchedulingHandler.heldReservation(m, view);
         TargetSelector.Result placement = held.<TargetSelector.Result>map(c -> c)
-                .orElseGet(() -> SchedulingHandler.select(m, source, vmStatus, view));
+                .orElseGet(() -> SchedulingHandler.select(m, source, vmStatus, view, chosen.sourceVf()));
         if (placement instanceof TargetSelector.Refusal refusal) {
             if (!refusal.retryable()) {
                 return Decision.of(fail(view, refusal.reason(), refusal.message()));
@@ -126,13 +141,18 @@ public final class PendingHandler {
                             + full.followers() + " are prepared behind them" : "") + "; waiting for a slot"));
         }
         SriovMigration predecessor = lane instanceof OutboundLanes.Behind behind ? behind.predecessor() : null;
-        String message = "VM " + vm + " found on " + source + " with a valid teaming pair" + (predecessor == null ? ""
+        String message = "VM " + vm + " found on " + source + (vfState ? " with VF " + chosen.sourceVf().pciAddress
+                + " passed through (method VfState)" : " with a valid teaming pair") + (predecessor == null ? ""
                 : "; its target is prepared while " + Cache.metaNamespaceKeyFunc(predecessor) + " leaves " + source
                         + ", whose outbound lane it takes next");
         Transition next = Transition.to(MigrationPhase.Scheduling, Reasons.ACCEPTED, message).with(s -> {
             s.sourceNode = source;
-            s.teaming = vmStatus.teaming;
-            s.sourceVf = vmStatus.teaming == null ? null : vmStatus.teaming.primaryPciAddress;
+            s.method = chosen.method();
+            s.teaming = vfState ? null : vmStatus.teaming;
+            s.sourceVf = vfState ? chosen.sourceVf().pciAddress
+                    : vmStatus.teaming == null ? null : vmStatus.teaming.primaryPciAddress;
+            Conditions.set(s.conditions, ConditionTypes.METHOD_CHOSEN, true, chosen.reason(),
+                    methodMessage(chosen, source, placement, view), m.getMetadata().getGeneration(), view.now());
             s.predecessor = predecessor == null ? null : Cache.metaNamespaceKeyFunc(predecessor);
             s.predecessorUid = predecessor == null ? null : predecessor.getMetadata().getUid();
             if (held.isEmpty()) {
@@ -176,10 +196,26 @@ public final class PendingHandler {
     }
 
     static Outcome fail(ClusterView view, String reason, String message) {
+        String type = reason.equals(Reasons.POOL_NOT_FOUND) || reason.equals(Reasons.NO_TARGET) ? ConditionTypes.SCHEDULED
+                : reason.equals(Reasons.VF_STATE_NOT_POSSIBLE) ? ConditionTypes.METHOD_CHOSEN : ConditionTypes.VALID;
         return Outcome.write(Transition.failure(MigrationPhase.Failed, reason, message).with(s -> Conditions.set(
-                s.conditions, reason.equals(Reasons.POOL_NOT_FOUND) || reason.equals(Reasons.NO_TARGET)
-                        ? ConditionTypes.SCHEDULED : ConditionTypes.VALID,
-                false, reason, message, s.observedGeneration, view.now())));
+                s.conditions, type, false, reason, message, s.observedGeneration, view.now())));
+    }
+
+    /** The MethodChosen condition's message: the method and why, with both hosts' facts for VfState. */
+    static String methodMessage(MethodChoice.Chosen chosen, String source, TargetSelector.Result placement,
+            ClusterView view) {
+        if (chosen.method() != MigrationMethod.VfState || !(placement instanceof TargetSelector.Choice choice)) {
+            return chosen.message();
+        }
+        HypervisorNic target = view.nicsByNode().get(choice.node());
+        HypervisorNic from = view.nicsByNode().get(source);
+        return chosen.message() + ": VF " + chosen.sourceVf().pciAddress + " on " + source + " and VF "
+                + choice.vfPciAddress() + " on " + choice.node() + " are bound to " + VfStateSupport.VARIANT_DRIVER
+                + "; " + source + ": " + VfStateSupport.describe(from == null || from.getStatus() == null ? null
+                        : from.getStatus().vfStateMigration) + "; " + choice.node() + ": "
+                + VfStateSupport.describe(target == null || target.getStatus() == null ? null
+                        : target.getStatus().vfStateMigration);
     }
 
     /**

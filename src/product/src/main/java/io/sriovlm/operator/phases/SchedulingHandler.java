@@ -2,9 +2,11 @@ package io.sriovlm.operator.phases;
 
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.operator.placement.CpuMatch;
 import io.sriovlm.operator.placement.StorageMatch;
 import io.sriovlm.operator.placement.VfConfigMatch;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPool;
@@ -41,9 +43,14 @@ public final class SchedulingHandler {
             return Decision.of(PendingHandler.fail(view, Reasons.VM_NOT_FOUND, "VM " + m.getSpec().vmName + " is no longer reported on "
                     + m.getStatus().sourceNode + "; nothing was changed. Create a new SriovMigration once it runs again"));
         }
+        if (m.getStatus().method == MigrationMethod.VfState && sourceVfOf(m, view) == null) {
+            return Decision.of(PendingHandler.fail(view, Reasons.VM_NOT_FOUND, "VF " + m.getStatus().sourceVf + " of VM "
+                    + m.getSpec().vmName + " is no longer reported on " + m.getStatus().sourceNode
+                    + "; nothing was changed. Create a new SriovMigration"));
+        }
         Optional<Choice> held = heldReservation(m, view);
         TargetSelector.Result result = held.<TargetSelector.Result>map(c -> c).orElseGet(
-                () -> select(m, m.getStatus().sourceNode, vm, view));
+                () -> select(m, m.getStatus().sourceNode, vm, view, sourceVfOf(m, view)));
         if (result instanceof TargetSelector.Refusal refusal) {
             if (!refusal.retryable()) {
                 return Decision.of(PendingHandler.fail(view, refusal.reason(), refusal.message()));
@@ -68,8 +75,23 @@ public final class SchedulingHandler {
         return held.isPresent() ? Decision.of(Outcome.write(next)) : Decision.reserveAndMove(choice, next);
     }
 
-    /** Placement as Pending pre-checks it and Scheduling decides it. */
-    static TargetSelector.Result select(SriovMigration m, String source, VmStatus vm, ClusterView view) {
+    /** The VF whose state a VfState migration moves, as its source reports it; null for Failover. */
+    static HypervisorNicStatus.VfStatus sourceVfOf(SriovMigration m, ClusterView view) {
+        if (m.getStatus().method != MigrationMethod.VfState) {
+            return null;
+        }
+        HypervisorNic nic = view.nicsByNode().get(m.getStatus().sourceNode);
+        return nic == null || nic.getStatus() == null ? null : nic.getStatus().vfs.stream()
+                .filter(v -> v.pciAddress.equals(m.getStatus().sourceVf)).findFirst().orElse(null);
+    }
+
+    /**
+     * Placement as Pending pre-checks it and Scheduling decides it.
+     *
+     * @param vfStateSource the VF whose state moves, for method VfState; null for Failover
+     */
+    static TargetSelector.Result select(SriovMigration m, String source, VmStatus vm, ClusterView view,
+            HypervisorNicStatus.VfStatus vfStateSource) {
         List<VfPool> pools = m.getSpec().vfPool == null ? view.pools()
                 : view.pools().stream().filter(p -> p.getMetadata().getName().equals(m.getSpec().vfPool)).toList();
         if (m.getSpec().vfPool != null && pools.isEmpty()) {
@@ -77,15 +99,30 @@ public final class SchedulingHandler {
                     + " does not exist; create it or fix spec.vfPool", false);
         }
         String standbyDevice = vm.teaming == null ? null : vm.teaming.standbyDevice;
+        TargetSelector.VfStateNeeds vfState = null;
+        if (vfStateSource != null) {
+            HypervisorNic nic = view.nicsByNode().get(source);
+            vfState = new TargetSelector.VfStateNeeds(nic == null || nic.getStatus() == null ? null
+                    : nic.getStatus().vfStateMigration, vfStateSource);
+        }
+        VfConfigMatch.Expected expected = expectedVf(m.getSpec().vmName, source, vm, view, vfStateSource);
         return TargetSelector.select(new TargetSelector.Request(m.getSpec().vmName, standbyDevice, source,
                 m.getSpec().targetNode, pools, view.ledger(), view.nicsByNode(), view.nodes(), inboundByNode(view),
                 view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter(),
-                expectedVf(m.getSpec().vmName, source, vm, view), new StorageMatch.Needs(m.getSpec().vmName, vm.disks,
-                        m.getSpec().optionsOrDefaults().copyStorageOrDefault())));
+                expected, new StorageMatch.Needs(m.getSpec().vmName, vm.disks,
+                        m.getSpec().optionsOrDefaults().copyStorageOrDefault()), vfState,
+                new CpuMatch.Needs(m.getSpec().vmName, vm.cpu)));
     }
 
-    /** What the VM's guest has now: its MAC, its XML's VLAN, and the VF it holds as its source's agent reports it. */
-    static VfConfigMatch.Expected expectedVf(String vmName, String source, VmStatus vm, ClusterView view) {
+    /**
+     * What the VM's guest has now: its MAC, its XML's VLAN, and the VF it holds as its source's agent reports it. A
+     * VF-state migration has no teaming MAC: the MAC its VF has on the PF is the one the target VF may keep.
+     */
+    static VfConfigMatch.Expected expectedVf(String vmName, String source, VmStatus vm, ClusterView view,
+            HypervisorNicStatus.VfStatus vfStateSource) {
+        if (vfStateSource != null) {
+            return new VfConfigMatch.Expected(vmName, vfStateSource.adminMac, null, source, vfStateSource);
+        }
         if (vm.teaming == null) {
             return null;
         }

@@ -4,7 +4,9 @@ import io.sriovlm.api.v1alpha1.Reasons;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
+import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.common.VfStateSupport;
 import io.sriovlm.api.v1alpha1.VfPool;
 
 import java.time.Duration;
@@ -25,20 +27,38 @@ import java.util.TreeSet;
  */
 public final class TargetSelector {
 
-    /** Everything the choice depends on. */
     /**
+     * Everything the choice depends on.
+     *
      * @param expected what the VM's guest has now, which the target VF must match; null: not judged
      * @param storage  the VM's disks and whether they are copied; null: not judged
+     * @param vfState  set when the migration uses method VfState: the target VF is any free one of the pool bound
+     *                 to the variant driver, on a host that qualifies with the source (no bond pairing)
+     * @param cpu      the VM's CPU, which the target's libvirt must be able to run; null: not judged
      */
     public record Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
             List<VfPool> pools, VfLedger ledger, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
             Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter,
-            VfConfigMatch.Expected expected, StorageMatch.Needs storage) {
+            VfConfigMatch.Expected expected, StorageMatch.Needs storage, VfStateNeeds vfState, CpuMatch.Needs cpu) {
+
+        /** A failover migration's request. */
+        public Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
+                List<VfPool> pools, VfLedger ledger, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
+                Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter,
+                VfConfigMatch.Expected expected, StorageMatch.Needs storage) {
+            this(vm, standbyDevice, sourceNode, requestedTarget, pools, ledger, nics, nodes, inboundByNode,
+                    maxInboundPerNode, now, heartbeatStaleAfter, expected, storage, null, null);
+        }
+    }
+
+    /** The source side of a VF-state migration: its host's facts and the VF whose state leaves. */
+    public record VfStateNeeds(HypervisorNicStatus.VfStateHost sourceHost, VfStatus sourceVf) {
     }
 
     public sealed interface Result permits Choice, Refusal {
     }
 
+    /** @param bond the bond the VF pairs with; null for a VF-state migration, which switches no bond */
     public record Choice(String node, String pool, String vfPciAddress, int vfIndex, BondSpec bond, String reason)
             implements Result {
     }
@@ -79,6 +99,8 @@ public final class TargetSelector {
         boolean onlyPoolExhausted = true;
         boolean onlyVfConfig = true;
         boolean onlyStorage = true;
+        boolean onlyVfState = true;
+        boolean onlyCpu = true;
         for (String node : candidates) {
             if (node.equals(request.sourceNode())) {
                 continue;
@@ -92,6 +114,8 @@ public final class TargetSelector {
                 onlyPoolExhausted &= evaluation.poolExhausted;
                 onlyVfConfig &= evaluation.vfConfigMismatch;
                 onlyStorage &= evaluation.storageNotSeen;
+                onlyVfState &= evaluation.vfStateImpossible;
+                onlyCpu &= evaluation.cpuIncompatible;
             }
         }
         if (qualified.isEmpty()) {
@@ -103,6 +127,10 @@ public final class TargetSelector {
                 reason = io.sriovlm.api.v1alpha1.Reasons.POOL_EXHAUSTED;
             } else if (onlyVfConfig) {
                 reason = io.sriovlm.api.v1alpha1.Reasons.VF_CONFIG_MISMATCH;
+            } else if (onlyCpu) {
+                reason = io.sriovlm.api.v1alpha1.Reasons.CPU_INCOMPATIBLE;
+            } else if (onlyVfState) {
+                reason = io.sriovlm.api.v1alpha1.Reasons.VF_STATE_NOT_POSSIBLE;
             } else if (onlyStorage) {
                 reason = io.sriovlm.api.v1alpha1.Reasons.STORAGE_NOT_SHARED;
             } else if (request.requestedTarget() != null) {
@@ -120,8 +148,10 @@ public final class TargetSelector {
                 + " among " + qualified.size() + " qualifying node(s): most free VFs in the pool ("
                 + freeInPool(request, best.pool(), best.node()) + "), then fewest inbound migrations ("
                 + request.inboundByNode().getOrDefault(best.node(), 0) + ")")
-                + "; VF " + best.vfPciAddress() + " pairs with bond " + best.bond().name + " on SF netdev "
-                + best.bond().sfNetdev;
+                + (best.bond() == null ? "; VF " + best.vfPciAddress() + " is bound to "
+                        + VfStateSupport.VARIANT_DRIVER + " and free"
+                        : "; VF " + best.vfPciAddress() + " pairs with bond " + best.bond().name + " on SF netdev "
+                                + best.bond().sfNetdev);
         return new Choice(best.node(), best.pool(), best.vfPciAddress(), best.vfIndex(), best.bond(), why);
     }
 
@@ -138,9 +168,18 @@ public final class TargetSelector {
     }
 
     private record Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted,
-            boolean vfConfigMismatch, boolean storageNotSeen) {
+            boolean vfConfigMismatch, boolean storageNotSeen, boolean vfStateImpossible, boolean cpuIncompatible) {
+        Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted, boolean vfConfigMismatch,
+                boolean storageNotSeen, boolean vfStateImpossible) {
+            this(choice, problem, retryable, poolExhausted, vfConfigMismatch, storageNotSeen, vfStateImpossible, false);
+        }
+
         static Evaluation no(String problem, boolean retryable) {
-            return new Evaluation(null, problem, retryable, false, false, false);
+            return new Evaluation(null, problem, retryable, false, false, false, false);
+        }
+
+        static Evaluation of(Choice choice) {
+            return new Evaluation(choice, null, false, false, false, false, false);
         }
     }
 
@@ -153,6 +192,14 @@ public final class TargetSelector {
         }
         if (!NicHealth.schedulable(node)) {
             return Evaluation.no("node is cordoned (spec.unschedulable)", true);
+        }
+        // Not retryable: the VM's CPU or the target's hypervisor has to change.
+        List<String> cpu = CpuMatch.problems(request.cpu(), nodeName, nic.getStatus().cpus);
+        if (!cpu.isEmpty()) {
+            return new Evaluation(null, String.join("; ", cpu), false, false, false, false, false, true);
+        }
+        if (request.vfState() != null) {
+            return evaluateVfState(request, nodeName, nic);
         }
         Optional<BondSpec> bond = nic.getSpec().bonds.stream()
                 .filter(b -> b.sfNetdev.equals(request.standbyDevice())).findFirst();
@@ -179,24 +226,88 @@ public final class TargetSelector {
             if (entry.get().state() != VfLedger.State.Free) {
                 return new Evaluation(null, "VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
                         + " in pool " + pool.getMetadata().getName() + " is " + entry.get().state() + " by "
-                        + entry.get().holder(), true, true, false, false);
+                        + entry.get().holder(), true, true, false, false, false);
             }
             // Retryable: a MAC left behind is cleared by the agent, other settings by an administrator meanwhile.
             List<String> mismatches = VfConfigMatch.mismatches(request.expected(), nodeName,
                     nic.getSpec().pf == null ? "PF" : nic.getSpec().pf.name, vf.get());
             if (!mismatches.isEmpty()) {
-                return new Evaluation(null, String.join("; ", mismatches), true, false, true, false);
+                return new Evaluation(null, String.join("; ", mismatches), true, false, true, false, false);
             }
             // Not retryable: copying the disks is the spec's to ask for.
             List<String> unseen = StorageMatch.problems(request.storage(), nodeName, nic.getStatus());
             if (!unseen.isEmpty()) {
-                return new Evaluation(null, String.join("; ", unseen), false, false, false, true);
+                return new Evaluation(null, String.join("; ", unseen), false, false, false, true, false);
             }
-            return new Evaluation(new Choice(nodeName, pool.getMetadata().getName(), vf.get().pciAddress,
-                    vf.get().index, bond.get(), null), null, false, false, false, false);
+            return Evaluation.of(new Choice(nodeName, pool.getMetadata().getName(), vf.get().pciAddress,
+                    vf.get().index, bond.get(), null));
         }
         return Evaluation.no("VF " + vf.get().pciAddress + " paired with " + request.standbyDevice()
                 + " is in no VfPool the VM may use", false);
+    }
+
+    /**
+     * A VF-state target: the host qualifies with the source (model, versions, PSID and firmware), then the first free
+     * VF of a pool bound to the variant driver and set up as the VM's VF. A host that does not qualify cannot become
+     * one by waiting (not retryable); a host whose variant VFs are all taken can.
+     */
+    private static Evaluation evaluateVfState(Request request, String nodeName, HypervisorNic nic) {
+        List<String> hostProblems = VfStateSupport.problems(request.sourceNode(), request.vfState().sourceHost(),
+                nodeName, nic.getStatus().vfStateMigration);
+        if (!hostProblems.isEmpty()) {
+            return new Evaluation(null, "VF-state migration not possible: " + String.join("; ", hostProblems), false,
+                    false, false, false, true);
+        }
+        if (request.inboundByNode().getOrDefault(nodeName, 0) >= request.maxInboundPerNode()) {
+            return Evaluation.no("already receives " + request.maxInboundPerNode() + " migration(s) (the inbound limit)", true);
+        }
+        int freeOtherDriver = 0;
+        int variantTaken = 0;
+        List<String> mismatched = new ArrayList<>();
+        boolean inAnyPool = false;
+        String pf = nic.getSpec().pf == null ? "PF" : nic.getSpec().pf.name;
+        for (VfPool pool : request.pools()) {
+            for (VfStatus vf : nic.getStatus().vfs) {
+                Optional<VfLedger.Entry> entry = request.ledger().find(pool, nodeName, vf.pciAddress);
+                if (entry.isEmpty()) {
+                    continue;
+                }
+                inAnyPool = true;
+                if (entry.get().state() != VfLedger.State.Free) {
+                    variantTaken += VfStateSupport.stateMigratable(vf) ? 1 : 0;
+                    continue;
+                }
+                if (!VfStateSupport.stateMigratable(vf)) {
+                    freeOtherDriver++;
+                    continue;
+                }
+                List<String> mismatches = VfConfigMatch.mismatches(request.expected(), nodeName, pf, vf);
+                if (!mismatches.isEmpty()) {
+                    mismatched.addAll(mismatches);
+                    continue;
+                }
+                List<String> unseen = StorageMatch.problems(request.storage(), nodeName, nic.getStatus());
+                if (!unseen.isEmpty()) {
+                    return new Evaluation(null, String.join("; ", unseen), false, false, false, true, false);
+                }
+                return Evaluation.of(new Choice(nodeName, pool.getMetadata().getName(), vf.pciAddress, vf.index, null,
+                        null));
+            }
+        }
+        if (!inAnyPool) {
+            return Evaluation.no("none of its VFs is in a VfPool the VM may use", false);
+        }
+        if (!mismatched.isEmpty()) {
+            return new Evaluation(null, String.join("; ", mismatched), true, false, true, false, false);
+        }
+        if (freeOtherDriver > 0 && variantTaken == 0) {
+            return new Evaluation(null, "VF-state migration not possible: no free VF bound to "
+                    + VfStateSupport.VARIANT_DRIVER + " (" + freeOtherDriver + " free VF(s) bound to other drivers);"
+                    + " bind one (driverctl set-override PCI " + VfStateSupport.VARIANT_DRIVER + ")", false, false,
+                    false, false, true);
+        }
+        return new Evaluation(null, "every VF of the pool bound to " + VfStateSupport.VARIANT_DRIVER
+                + " is reserved or allocated", true, true, false, false, false);
     }
 
     private static int freeInPool(Request request, String pool, String node) {

@@ -1,5 +1,6 @@
 package io.sriovlm.operator.placement;
 
+import io.sriovlm.common.VfStateSupport;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
@@ -17,7 +18,8 @@ import java.util.TreeSet;
 /**
  * Attached VFs of a pool that the ledger cannot account for: a VF passed through to a domain otherwise than as its
  * teamed primary (a plain hostdev, or a hostdev NIC without transient teaming: left by a manual step, or given by
- * hand), and a VF attached to another domain than the VM its claim names. The ledger counts both as allocated, so no
+ * hand; one bound to the VF-state variant driver is not: method VfState moves it), and a VF attached to another
+ * domain than the VM its claim names. The ledger counts both as allocated, so no
  * migration gets them; they are reported so that a person can end them. Pure.
  */
 public final class VfDrift {
@@ -46,7 +48,7 @@ public final class VfDrift {
                 }
                 String which = "VF " + vf.pciAddress + " on " + node;
                 VfClaimSpec claim = claimByVf.get(VfClaim.nameFor(node, vf.pciAddress));
-                if (Boolean.TRUE.equals(vf.attachedOutsideTeaming)) {
+                if (Boolean.TRUE.equals(vf.attachedOutsideTeaming) && !VfStateSupport.stateMigratable(vf)) {
                     out.add(which + " is passed through to domain " + vf.attachedTo + " outside any teaming pair:"
                             + " sriovlm cannot migrate it; detach it (virsh detach-device) or team it with a standby NIC");
                 } else if (claim != null && claim.vm != null && !claim.vm.equals(vf.attachedTo)) {

@@ -29,6 +29,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.operator.phases.MethodChoice;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
@@ -139,11 +140,14 @@ public class EvacuationReconciler implements Reconciler<Node> {
         String name = node.getMetadata().getName();
         Map<String, HypervisorNicStatus.VmStatus> vms = new LinkedHashMap<>();
         Map<String, Instant> reportedAt = new LinkedHashMap<>();
+        // VMs whose VF is passed through outside teaming: their migration may use method VfState.
+        java.util.Set<String> plainVf = new java.util.HashSet<>();
         nics.list().filter(n -> n.getSpec() != null && name.equals(n.getSpec().nodeName) && n.getStatus() != null)
                 .sorted(Comparator.comparing(n -> n.getMetadata().getName()))
                 .forEach(n -> n.getStatus().vms.forEach(vm -> {
                     vms.putIfAbsent(vm.name, vm);
                     reportedAt.putIfAbsent(vm.name, Timestamps.parse(n.getStatus().heartbeatTime));
+                    MethodChoice.vfOutsideTeaming(n, vm.name).ifPresent(vf -> plainVf.add(vm.name));
                 }));
         Map<String, SriovMigration> mine = migrations.list()
                 .filter(m -> name.equals(m.getMetadata().getLabels().get(Labels.EVACUATION)) && m.getSpec() != null)
@@ -185,7 +189,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         List<String> moving = new ArrayList<>();
         for (HypervisorNicStatus.VmStatus vm : vms.values()) {
             SriovMigration m = mine.get(vm.name);
-            if (Boolean.FALSE.equals(vm.teamingValid)) {
+            if (Boolean.FALSE.equals(vm.teamingValid) && !plainVf.contains(vm.name)) {
                 blocked.add(vm.name + ": teaming broken"
                         + (vm.problems == null || vm.problems.isEmpty() ? "" : " (" + String.join("; ", vm.problems) + ")"));
                 continue;

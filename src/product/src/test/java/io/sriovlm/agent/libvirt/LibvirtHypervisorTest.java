@@ -237,6 +237,30 @@ class LibvirtHypervisorTest {
     }
 
     @Test
+    void aVfStateDestinationXmlIsLibvirtsAndPassesTheTargetVfThrough() throws Exception {
+        // Method VfState migrates the domain with its plain PCI hostdev moved to the target's VF: libvirt's own
+        // parser must take the edited XML, keep everything else, and pass exactly the target VF through.
+        name = "vm-" + UUID.randomUUID().toString().substring(0, 8);
+        String source = "<domain type='test'><name>" + name + "</name><uuid>" + UUID.randomUUID() + "</uuid>"
+                + "<memory unit='KiB'>262144</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os><devices>"
+                + "<hostdev mode='subsystem' type='pci' managed='no'><driver name='vfio'/><source><address"
+                + " domain='0x0000' bus='0x06' slot='0x00' function='0x4'/></source><alias name='ua-vf-state'/>"
+                + "</hostdev></devices></domain>";
+        admin.domainDefineXML(source);
+        String live = hv.domain(name).orElseThrow().xml();
+        assertThat(TeamingXml.passedThroughPciAddresses(live)).containsExactly("0000:06:00.4");
+
+        String destination = TeamingXml.withPassthroughPciAddress(live, "0000:06:00.4", "0000:81:01.3");
+        admin.domainLookupByName(name).undefine();
+        admin.domainDefineXML(destination);
+        String parsed = hv.domain(name).orElseThrow().xml();
+        assertThat(TeamingXml.passedThroughPciAddresses(parsed)).containsExactly("0000:81:01.3");
+        assertThat(parsed).contains("managed='no'").contains("<driver name='vfio'/>").contains("ua-vf-state");
+        assertThatThrownBy(() -> TeamingXml.withPassthroughPciAddress(live, "0000:06:00.7", "0000:81:01.3"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0000:06:00.7");
+    }
+
+    @Test
     void aVfInterfaceWithAVlanIsLibvirtsXmlAndTheVlanIsReadBack() throws Exception {
         // The VLAN a VM's VF interface carries is re-used for the target's VF: libvirt's parser must accept it.
         name = "vm-" + UUID.randomUUID().toString().substring(0, 8);

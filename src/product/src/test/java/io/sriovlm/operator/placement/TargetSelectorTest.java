@@ -10,6 +10,8 @@ import io.sriovlm.operator.placement.TargetSelector.Choice;
 import io.sriovlm.operator.placement.TargetSelector.Refusal;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
 import io.sriovlm.common.Timestamps;
+import io.sriovlm.common.VfStateSupport;
+import io.sriovlm.common.VfStateSupportTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +50,58 @@ class TargetSelectorTest {
         return TargetSelector.select(new TargetSelector.Request("vm-01", "meth0", "hv1", requested, List.of(pool),
                 VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30),
                 expected, null));
+    }
+
+    private TargetSelector.Result selectVfState(String requested) {
+        VfStatus source = new VfStatus();
+        source.pciAddress = vfPci(1);
+        source.driver = VfStateSupport.VARIANT_DRIVER;
+        return TargetSelector.select(new TargetSelector.Request("vm-01", null, "hv1", requested, List.of(pool),
+                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30),
+                null, null, new TargetSelector.VfStateNeeds(VfStateSupportTest.good(), source), null));
+    }
+
+    @Test
+    void aVfStateMigrationTakesAFreeVariantVfOnAHostThatQualifiesWithTheSource() {
+        nics.values().forEach(n -> n.getStatus().vfStateMigration = VfStateSupportTest.good());
+        Refusal unbound = (Refusal) selectVfState(null);
+        assertThat(unbound.reason()).isEqualTo(Reasons.VF_STATE_NOT_POSSIBLE);
+        assertThat(unbound.retryable()).as("binding a driver is a person's job").isFalse();
+        assertThat(unbound.message()).contains("hv2: VF-state migration not possible: no free VF bound to mlx5_vfio_pci"
+                + " (2 free VF(s) bound to other drivers)");
+
+        nics.get("hv2").getStatus().vfs.get(1).driver = VfStateSupport.VARIANT_DRIVER;
+        Choice choice = (Choice) selectVfState(null);
+        assertThat(choice.node()).isEqualTo("hv2");
+        assertThat(choice.vfPciAddress()).as("any free variant VF: no SF pairing").isEqualTo(vfPci(1));
+        assertThat(choice.bond()).isNull();
+        assertThat(choice.reason()).contains("VF " + vfPci(1) + " is bound to mlx5_vfio_pci and free");
+
+        nics.get("hv3").getStatus().vfs.get(1).driver = VfStateSupport.VARIANT_DRIVER;
+        nics.get("hv3").getStatus().vfStateMigration.firmware = "28.40.1000";
+        Refusal firmware = (Refusal) selectVfState("hv3");
+        assertThat(firmware.reason()).isEqualTo(Reasons.VF_STATE_NOT_POSSIBLE);
+        assertThat(firmware.message()).contains("firmware differs: hv1 28.39.1002, hv3 28.40.1000");
+
+        claims.add(claim("hv2", 1, "vm-x", "mx", VfClaimSpec.State.Reserved));
+        Refusal taken = (Refusal) selectVfState("hv2");
+        assertThat(taken.reason()).isEqualTo(Reasons.POOL_EXHAUSTED);
+        assertThat(taken.retryable()).isTrue();
+    }
+
+    @Test
+    void aTargetWhoseLibvirtCannotRunTheVmsCpuIsPassedOverForGood() {
+        nics.get("hv3").getStatus().cpus = List.of(CpuMatchTest.tcg()); // hv3 would win on free VFs
+        TargetSelector.Request request = new TargetSelector.Request("vm-01", "meth0", "hv1", null, List.of(pool),
+                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30), null,
+                null, null, new CpuMatch.Needs("vm-01", CpuMatchTest.cpu("custom", "Skylake-Server")));
+        assertThat(((Choice) TargetSelector.select(request)).node()).as("hv2 reports no CPU facts: not judged")
+                .isEqualTo("hv2");
+        nics.get("hv2").getStatus().cpus = List.of(CpuMatchTest.tcg());
+        Refusal refusal = (Refusal) TargetSelector.select(request);
+        assertThat(refusal.reason()).isEqualTo(Reasons.CPU_INCOMPATIBLE);
+        assertThat(refusal.retryable()).isFalse();
+        assertThat(refusal.message()).contains("hv2: CPU model Skylake-Server of vm-01 is not usable on hv2");
     }
 
     @Test

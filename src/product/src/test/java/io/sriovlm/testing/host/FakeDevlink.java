@@ -31,6 +31,23 @@ public final class FakeDevlink {
         this.tree = tree;
     }
 
+    private volatile String psid = "MT_0000000838";
+    private volatile String firmware = "28.39.1002";
+
+    /** The board's PSID and running firmware, as {@code devlink dev info} reports them. */
+    public String psid() {
+        return psid;
+    }
+
+    public String firmware() {
+        return firmware;
+    }
+
+    public void setFirmware(String psid, String firmware) {
+        this.psid = psid;
+        this.firmware = firmware;
+    }
+
     public String eswitchMode() {
         synchronized (tree) {
             return eswitchMode;

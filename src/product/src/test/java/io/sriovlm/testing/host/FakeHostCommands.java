@@ -52,6 +52,12 @@ public final class FakeHostCommands implements CommandRunner {
             return CommandResult.ok("{\"dev\":{\"" + pciDev() + "\":{\"mode\":\"" + tree.devlink().eswitchMode()
                     + "\",\"inline-mode\":\"none\",\"encap-mode\":\"basic\"}}}\n");
         }
+        if (a.get(1).equals("dev") && a.get(2).equals("info")) {
+            requireDev(a.get(3));
+            return CommandResult.ok("{\"info\":{\"" + pciDev() + "\":{\"driver\":\"mlx5_core\",\"versions\":{"
+                    + "\"fixed\":{\"fw.psid\":\"" + tree.devlink().psid() + "\"},\"running\":{\"fw.version\":\""
+                    + tree.devlink().firmware() + "\"}}}}}\n");
+        }
         if (sub.equals("dev eswitch set")) {
             requireDev(a.get(4));
             tree.devlink().setEswitchMode(a.get(a.indexOf("mode") + 1));

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 
@@ -174,6 +175,35 @@ public final class FakeSysfsTree {
                 kernel.write(file, value);
             }
         };
+    }
+
+    /** The PF's PCI device ID, e.g. "1021" for a ConnectX-7 (the tree starts as a ConnectX-5, 1017). */
+    public void setPfDevice(String deviceId) {
+        writeFile(pfPciDir.resolve("device"), "0x" + deviceId + "\n");
+    }
+
+    /** Binds VF {@code index} to {@code driver} ({@code VFDEV/driver}, as the kernel's bind does); null unbinds. */
+    public void bindVfDriver(int index, String driver) {
+        Path link = pfPciDir.getParent().resolve(pciAddressOfVf(pfPci, index)).resolve("driver");
+        try {
+            Files.deleteIfExists(link);
+            if (driver != null) {
+                Files.createSymbolicLink(link, Path.of("..", "..", "..", "bus", "pci", "drivers", driver));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The driver the VF of this PCI address is bound to; empty when unbound or not a VF of this tree. */
+    public Optional<String> vfDriver(String vfPci) {
+        Path link = pfPciDir.getParent().resolve(vfPci).resolve("driver");
+        try {
+            return Files.isSymbolicLink(link) ? Optional.of(Files.readSymbolicLink(link).getFileName().toString())
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /** The PCI device directory of the PF (below which VFs' links, representors and SF devices live). */

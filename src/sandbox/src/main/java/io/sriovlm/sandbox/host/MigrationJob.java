@@ -59,7 +59,7 @@ final class MigrationJob {
 
     /**
      * Refuses a destination XML libvirt would call ABI-incompatible: another name or UUID, or another number of
-     * passthrough devices than the transient ones leaving.
+     * passthrough devices than the transient ones leaving and the state-migrating ones staying.
      */
     static void checkAbiCompatible(SimulatedDomain dom, Document destDoc, int transientCount)
             throws HypervisorException {
@@ -149,7 +149,8 @@ final class MigrationJob {
                 Document incoming = destDoc != null ? destDoc : (Document) domain.live.cloneNode(true);
                 List<Element> toPlug = new ArrayList<>();
                 for (Element dev : SimulatedDomain.devices(incoming)) {
-                    if (SimXml.isPassthrough(dev)) {
+                    // A device whose state migrates stays attached; the transient ones QEMU plugs after the switch.
+                    if (SimXml.isPassthrough(dev) && SimXml.hasTransientTeaming(dev)) {
                         SimXml.remove(dev);
                         toPlug.add(dev);
                     }

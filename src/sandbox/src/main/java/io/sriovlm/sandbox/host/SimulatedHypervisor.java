@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -37,7 +38,9 @@ import java.util.concurrent.TimeUnit;
  * host already uses;</li>
  * <li>migration is refused while a PCI passthrough device is attached, unless it carries
  * {@code <teaming type='transient'>}, which QEMU unplugs first (waiting for the guest, with no timeout) and plugs on
- * the destination after the switch-over;</li>
+ * the destination after the switch-over, or its VF can carry its state ({@link #setStateMigratableVfs}: bound to a
+ * VFIO variant driver) and the destination XML's device is such a VF there too; that device stays attached
+ * throughout;</li>
  * <li>a migration job reports progress, can be aborted, and can be made to fail.</li>
  * </ul>
  * Hosts reach each other through a {@link SimulatedFabric}. Split along what it simulates: this class is libvirt's
@@ -66,7 +69,7 @@ public final class SimulatedHypervisor implements Hypervisor {
     private final ExecutorService events;
     private final SimulatedFaults faults = new SimulatedFaults();
 
-    private final List<String> announcements = new CopyOnWriteArrayList<>();
+    private volatile Predicate<String> stateMigratableVfs = pci -> false;
     private volatile Duration detachDelay = Duration.ofMillis(20);
     private volatile Duration copyTime = Duration.ofMillis(100);
     private volatile Duration downtime = Duration.ofMillis(30);
@@ -152,6 +155,28 @@ public final class SimulatedHypervisor implements Hypervisor {
     }
 
     /** How long the guest takes to release a device after a detach request (default 20 ms). */
+    /**
+     * Which of this host's VFs QEMU can migrate with their device state (bound to a VFIO variant driver with
+     * migration support, such as mlx5_vfio_pci); none by default, as vfio-pci cannot.
+     */
+    public void setStateMigratableVfs(Predicate<String> pciAddresses) {
+        this.stateMigratableVfs = Objects.requireNonNull(pciAddresses);
+    }
+
+    private volatile Versions versions;
+    private volatile List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> hostCpus = List.of();
+
+    /** What this host's libvirt reports it can give a guest CPU, per virt type (domain capabilities); none by default. */
+    public void setHostCpus(io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu... cpus) {
+        this.hostCpus = List.of(cpus);
+    }
+
+    @Override
+    public List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> hostCpus() {
+        return hostCpus;
+    }
+    private final List<String> announcements = new CopyOnWriteArrayList<>();
+
     /** The domains QEMU was asked to announce ({@link #announceGuest}), in order. */
     public List<String> announcements() {
         return List.copyOf(announcements);
@@ -164,6 +189,20 @@ public final class SimulatedHypervisor implements Hypervisor {
             requireRunning(requireDomain(domain));
         }
         announcements.add(domain);
+    }
+
+    /** The QEMU and libvirt versions this host reports; none by default. */
+    public void setVersions(Versions versions) {
+        this.versions = versions;
+    }
+
+    @Override
+    public Optional<Versions> versions() {
+        return Optional.ofNullable(versions);
+    }
+
+    boolean stateMigratable(Element device) {
+        return SimXml.hostPciAddress(device).map(stateMigratableVfs::test).orElse(false);
     }
 
     public void setDetachDelay(Duration delay) {
@@ -431,16 +470,36 @@ public final class SimulatedHypervisor implements Hypervisor {
                         + " monitor=remoteDispatchDomainMigratePerform3Params)");
             }
             List<Element> transients = new ArrayList<>();
+            int kept = 0;
             for (Element dev : SimulatedDomain.devices(dom.live)) {
                 if (SimXml.isPassthrough(dev)) {
-                    if (!SimXml.hasTransientTeaming(dev)) {
+                    if (SimXml.hasTransientTeaming(dev)) {
+                        transients.add(dev);
+                    } else if (stateMigratable(dev)) {
+                        kept++;
+                    } else {
                         throw new HypervisorException(NON_USB_HOSTDEV);
                     }
-                    transients.add(dev);
+                }
+            }
+            if (kept > 0) {
+                // The device's state goes to the device the destination XML names there, which must be able to take it.
+                Element destDevices = destDoc == null ? null : SimXml.child(destDoc.getDocumentElement(), "devices")
+                        .orElse(null);
+                for (Element dev : SimXml.children(destDevices, null)) {
+                    if (SimXml.isPassthrough(dev) && !SimXml.hasTransientTeaming(dev) && !dest.stateMigratable(dev)) {
+                        throw new HypervisorException("operation failed: vfio device "
+                                + SimXml.hostPciAddress(dev).orElse("?") + " on " + dest.hostName()
+                                + " does not support migration");
+                    }
+                }
+                if (destDoc == null) {
+                    throw new HypervisorException("operation failed: the VF's state needs a destination XML naming"
+                            + " a VF of " + dest.hostName() + " (this host's PCI address is not one there)");
                 }
             }
             if (destDoc != null) {
-                MigrationJob.checkAbiCompatible(dom, destDoc, transients.size());
+                MigrationJob.checkAbiCompatible(dom, destDoc, transients.size() + kept);
             }
             job = new MigrationJob(this, dom, request, dest, destDoc,
                     SimXml.memoryBytes(dom.live.getDocumentElement()).orElse(DEFAULT_MEMORY_BYTES), copyTime);
@@ -615,6 +674,12 @@ public final class SimulatedHypervisor implements Hypervisor {
             try {
                 for (Element dev : toPlug) {
                     checkPciFree(dev, null);
+                }
+                // Devices that arrive attached with their state (VF-state migration) need their PCI function free too.
+                for (Element dev : SimulatedDomain.devices(destDoc)) {
+                    if (SimXml.isPassthrough(dev)) {
+                        checkPciFree(dev, null);
+                    }
                 }
             } catch (HypervisorException e) {
                 return e.getMessage();

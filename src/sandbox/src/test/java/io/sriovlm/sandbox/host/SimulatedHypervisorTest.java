@@ -8,6 +8,7 @@ import io.sriovlm.agent.libvirt.Hypervisor.JobStats;
 import io.sriovlm.agent.libvirt.Hypervisor.MigrationRequest;
 import io.sriovlm.agent.libvirt.Hypervisor.MigrationResult;
 import io.sriovlm.agent.libvirt.HypervisorException;
+import io.sriovlm.agent.libvirt.TeamingXml;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -192,6 +193,33 @@ class SimulatedHypervisorTest {
         assertThatThrownBy(() -> hv1.startMigration("vm-01", to("hv9", null)))
                 .hasMessageContaining("qemu+tls://hv9/system");
         assertThat(hv2.listDomains()).isEmpty();
+    }
+
+    @Test
+    void aVfBoundToAVariantDriverMigratesAttachedToTheDestinationsVf() throws Exception {
+        hv1.setCopyTime(Duration.ZERO);
+        String hostdev = "<hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000'"
+                + " bus='0x06' slot='0x00' function='0x3'/></source></hostdev>";
+        hv1.define(domainXml("vm-02", UUID1, hostdev), true);
+        List<DeviceEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        hv1.addDeviceListener(events::add);
+        hv2.addDeviceListener(events::add);
+        String dest = TeamingXml.withPassthroughPciAddress(xml(hv1, "vm-02"), "0000:06:00.3", "0000:06:00.5");
+
+        hv1.setStateMigratableVfs("0000:06:00.3"::equals);
+        assertThatThrownBy(() -> hv1.startMigration("vm-02", to("hv2", dest)))
+                .as("the destination's VF cannot take the state").hasMessageContaining("0000:06:00.5 on hv2 does not"
+                        + " support migration");
+        hv2.setStateMigratableVfs(pci -> true);
+        assertThatThrownBy(() -> hv1.startMigration("vm-02", to("hv2", null)))
+                .as("the source's address is not a VF of hv2").hasMessageContaining("needs a destination XML");
+
+        MigrationResult result = hv1.startMigration("vm-02", to("hv2", dest)).toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+        assertThat(result.succeeded()).isTrue();
+        assertThat(TeamingXml.passedThroughPciAddresses(xml(hv2, "vm-02"))).containsExactly("0000:06:00.5");
+        assertThat(hv1.domain("vm-02")).isEmpty();
+        assertThat(events).as("no unplug, no plug").isEmpty();
     }
 
     @Test
