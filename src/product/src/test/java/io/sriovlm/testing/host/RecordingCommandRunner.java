@@ -77,7 +77,8 @@ public final class RecordingCommandRunner implements CommandRunner {
     }
 
     static boolean isQuery(String shown) {
-        return shown.contains(" show") || shown.startsWith("ethtool -k ") || shown.contains(" get ")
+        return shown.contains(" show") || shown.startsWith("devlink dev info ") || shown.startsWith("ethtool -k ")
+                || shown.contains(" get ")
                 || shown.contains(" br-exists ") || shown.contains(" list-ports ") || shown.contains("bond/show");
     }
 
