@@ -6,7 +6,6 @@ import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.HostNetworkException;
 import io.sriovlm.agent.hostnet.VfAdminSettings;
 import io.sriovlm.agent.hostnet.VfStateFacts;
-import io.sriovlm.agent.libvirt.CpuXml;
 import io.sriovlm.agent.libvirt.DomainDisks;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
@@ -115,7 +114,6 @@ public final class HostObservation {
             if (askGuests && report.valid() && report.standbyAlias() != null) {
                 vm.guestFailover = hypervisor.guestFailover(domain.name(), report.standbyAlias()).orElse(null);
             }
-            vm.cpu = CpuXml.guest(domain.xml());
             List<HypervisorNicStatus.DiskStatus> disks = DomainDisks.of(domain.xml());
             vm.disks = disks.isEmpty() ? null : disks;
             if (!ApiPatterns.matches(ApiPatterns.DOMAIN_NAME, domain.name())) {
@@ -200,8 +198,6 @@ public final class HostObservation {
             status.vfStateMigration = facts;
         }
         if (askGuests) {
-            List<HypervisorNicStatus.HostCpu> cpus = hypervisor.hostCpus();
-            status.cpus = cpus.isEmpty() ? null : cpus;
             // Absent when libvirt cannot be asked; an empty list is a libvirt with no active pool.
             status.storagePools = hypervisor.storagePools().map(all -> all.stream().map(p -> {
                 HypervisorNicStatus.StoragePoolStatus pool = new HypervisorNicStatus.StoragePoolStatus();

@@ -126,14 +126,6 @@ public interface Hypervisor extends AutoCloseable {
         return Optional.empty();
     }
 
-    /**
-     * What this host's libvirt can give a guest CPU, from its domain capabilities for each virt type it answers for
-     * (kvm, qemu; read-only); empty when unknown.
-     */
-    default List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> hostCpus() {
-        return List.of();
-    }
-
     /** The hypervisor's (QEMU's) and libvirt's versions, e.g. "8.2.0" and "10.0.0"; empty when unknown. */
     default Optional<Versions> versions() {
         return Optional.empty();

@@ -541,36 +541,6 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     @Override
-    public List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> hostCpus() {
-        List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> out = new ArrayList<>();
-        for (String virtType : List.of("kvm", "qemu")) {
-            try {
-                requireOpen();
-                org.libvirt.jna.CString xml = DomainCapabilities.INSTANCE.virConnectGetDomainCapabilities(
-                        conn.pointer(), null, null, null, virtType, 0);
-                if (xml != null && xml.getPointer() != null) {
-                    var cpu = CpuXml.host(xml.toString());
-                    if (cpu != null) {
-                        out.add(cpu);
-                    }
-                }
-            } catch (HypervisorException | RuntimeException | LinkageError e) {
-                // this libvirt offers no such virt type here (no /dev/kvm), or cannot say
-                LOG.debugf("domain capabilities of %s for %s not read: %s", uri, virtType, e.getMessage());
-            }
-        }
-        return out;
-    }
-
-    /** {@code virConnectGetDomainCapabilities} (libvirt ≥ 1.2.7), which libvirt-java 0.5.4 does not wrap. */
-    interface DomainCapabilities extends com.sun.jna.Library {
-        DomainCapabilities INSTANCE = com.sun.jna.Native.load("virt", DomainCapabilities.class);
-
-        org.libvirt.jna.CString virConnectGetDomainCapabilities(ConnectionPointer conn, String emulatorbin, String arch,
-                String machine, String virttype, int flags);
-    }
-
-    @Override
     public Optional<Versions> versions() {
         try {
             requireOpen();

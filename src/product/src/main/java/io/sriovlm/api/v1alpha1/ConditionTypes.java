@@ -40,8 +40,6 @@ public final class ConditionTypes {
      * is not disabled, and it keeps no MAC of an earlier holder.
      */
     public static final String PREFLIGHT_VF_CONFIG = "PreflightVfConfig";
-    /** Preflight: the target's libvirt can run the VM's CPU model and features (its domain capabilities). */
-    public static final String PREFLIGHT_CPU = "PreflightCpu";
     /** Preflight: every disk is on storage the target's libvirt has as a pool (or network storage), or copied. */
     public static final String PREFLIGHT_STORAGE = "PreflightStorage";
     /**

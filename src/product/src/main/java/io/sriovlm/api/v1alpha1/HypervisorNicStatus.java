@@ -52,10 +52,6 @@ public class HypervisorNicStatus {
             + " storage this node sees.")
     public List<StoragePoolStatus> storagePools;
 
-    @JsonPropertyDescription("What this node's libvirt can give a guest CPU, per virt type (kvm, qemu), from its domain"
-            + " capabilities, for PreflightCpu.")
-    public List<HostCpu> cpus;
-
     @JsonPropertyDescription("What VF-state migration (spec.method VfState) needs of this host, as the agent found it.")
     public VfStateHost vfStateMigration;
 
@@ -200,36 +196,10 @@ public class HypervisorNicStatus {
                 + " VIRTIO_NET_F_STANDBY feature: Negotiated, NotNegotiated or NotOffered; absent when the hypervisor"
                 + " cannot tell.")
         public GuestFailover guestFailover;
-        @JsonPropertyDescription("The domain's CPU as its live XML names it (PreflightCpu); absent without <cpu>.")
-        public GuestCpu cpu;
         @JsonPropertyDescription("The domain's disks that have a source, as its live XML names them.")
         public List<DiskStatus> disks;
         @JsonPropertyDescription("Teaming problems, one per line, when teamingValid is false.")
         public List<String> problems;
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class HostCpu {
-        @JsonPropertyDescription("kvm, or qemu (TCG).")
-        public String virtType;
-        public String arch;
-        @JsonPropertyDescription("The model host-model expands to.")
-        public String hostModel;
-        @JsonPropertyDescription("CPU models libvirt marks usable for a guest here.")
-        public List<String> usableModels;
-        @JsonPropertyDescription("Features host-model disables: this host cannot give them.")
-        public List<String> disabledFeatures;
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class GuestCpu {
-        @JsonPropertyDescription("The domain's virt type (<domain type>): kvm or qemu.")
-        public String virtType;
-        @JsonPropertyDescription("custom, host-model or host-passthrough.")
-        public String mode;
-        public String model;
-        @JsonPropertyDescription("Features the domain requires (policy require or force).")
-        public List<String> requiredFeatures;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

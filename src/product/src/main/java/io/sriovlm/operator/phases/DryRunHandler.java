@@ -40,8 +40,7 @@ public final class DryRunHandler {
     public static final List<String> CHECKS = List.of(ConditionTypes.PREFLIGHT_SOURCE, ConditionTypes.METHOD_CHOSEN,
             ConditionTypes.PREFLIGHT_TEAMING,
             ConditionTypes.PREFLIGHT_GUEST_FAILOVER, ConditionTypes.PREFLIGHT_POOL, ConditionTypes.PREFLIGHT_TARGET,
-            ConditionTypes.PREFLIGHT_VF_CONFIG, ConditionTypes.PREFLIGHT_CPU, ConditionTypes.PREFLIGHT_STORAGE,
-            ConditionTypes.PREFLIGHT_SF_NETDEV,
+            ConditionTypes.PREFLIGHT_VF_CONFIG, ConditionTypes.PREFLIGHT_STORAGE, ConditionTypes.PREFLIGHT_SF_NETDEV,
             ConditionTypes.PREFLIGHT_BOND, ConditionTypes.PREFLIGHT_LIBVIRT);
 
     private DryRunHandler() {
@@ -162,30 +161,6 @@ public final class DryRunHandler {
                 + " (" + VfConfigMatch.describe(target) + ") matches " + m.getSpec().vmName + "'s VF on " + source
                 + " (" + VfConfigMatch.describe(expected.sourceVf()) + ")"
                 + (expected.xmlVlan() == null ? "" : "; libvirt sets VLAN " + expected.xmlVlan() + " from the domain XML"));
-    }
-
-    /** The chosen target's libvirt runs the VM's CPU (placement refuses one that does not): say what was compared. */
-    private static Check cpuCheck(SriovMigration m, VmStatus vmStatus, ClusterView view, TargetSelector.Choice choice) {
-        HypervisorNicStatus.GuestCpu cpu = vmStatus.cpu;
-        String virtType = cpu == null || cpu.virtType == null ? "kvm" : cpu.virtType;
-        List<HypervisorNicStatus.HostCpu> cpus = view.nicsByNode().get(choice.node()).getStatus().cpus;
-        HypervisorNicStatus.HostCpu host = cpus == null ? null : cpus.stream().filter(h -> virtType.equals(h.virtType))
-                .findFirst().orElse(null);
-        if (cpu == null || cpu.model == null) {
-            return Check.ok(ConditionTypes.PREFLIGHT_CPU, m.getSpec().vmName + " names no CPU model: libvirt's default"
-                    + " CPU, which every target runs");
-        }
-        if ("host-passthrough".equals(cpu.mode)) {
-            return Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.NOT_REPORTED, m.getSpec().vmName + " passes the"
-                    + " host CPU through: only an identical host takes it, which no report tells");
-        }
-        if (host == null) {
-            return Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.NOT_REPORTED, "the agent of " + choice.node()
-                    + " reports no domain capabilities for virt type " + virtType + ": not checked");
-        }
-        return Check.ok(ConditionTypes.PREFLIGHT_CPU, "CPU model " + cpu.model + (cpu.requiredFeatures == null ? ""
-                : " with " + String.join(", ", cpu.requiredFeatures)) + " is usable on " + choice.node()
-                + " (virt type " + host.virtType + ")");
     }
 
     /** The chosen target sees the VM's disks, or they are copied (placement refuses one that does not). */
@@ -321,7 +296,6 @@ public final class DryRunHandler {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_TARGET, Reasons.PREFLIGHT_SKIPPED,
                     "not checked: needs a source, a method, a valid teaming pair (or VfState) and a pool"));
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_VF_CONFIG, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
-            out.add(Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_STORAGE, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
         } else {
             TargetSelector.Result r = SchedulingHandler.select(m, source, vmStatus, view, vfStateSource);
@@ -333,9 +307,6 @@ public final class DryRunHandler {
                 out.add(Reasons.VF_CONFIG_MISMATCH.equals(refusal.reason())
                         ? Check.no(ConditionTypes.PREFLIGHT_VF_CONFIG, refusal.reason(), refusal.message())
                         : Check.unknown(ConditionTypes.PREFLIGHT_VF_CONFIG, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
-                out.add(Reasons.CPU_INCOMPATIBLE.equals(refusal.reason())
-                        ? Check.no(ConditionTypes.PREFLIGHT_CPU, refusal.reason(), refusal.message())
-                        : Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
                 out.add(Reasons.STORAGE_NOT_SHARED.equals(refusal.reason())
                         ? Check.no(ConditionTypes.PREFLIGHT_STORAGE, refusal.reason(), refusal.message())
                         : Check.unknown(ConditionTypes.PREFLIGHT_STORAGE, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
@@ -346,7 +317,6 @@ public final class DryRunHandler {
                 out.add(Check.ok(ConditionTypes.PREFLIGHT_TARGET, "target " + choice.node() + " with VF "
                         + choice.vfPciAddress() + " free in pool " + choice.pool() + ": " + choice.reason()));
                 out.add(vfConfigCheck(m, source, vmStatus, view, choice, vfStateSource));
-                out.add(cpuCheck(m, vmStatus, view, choice));
                 out.add(storageCheck(m, vmStatus, view, choice));
             }
         }

@@ -2,7 +2,6 @@ package io.sriovlm.operator.phases;
 
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
-import io.sriovlm.operator.placement.CpuMatch;
 import io.sriovlm.operator.placement.StorageMatch;
 import io.sriovlm.operator.placement.VfConfigMatch;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
@@ -110,8 +109,7 @@ public final class SchedulingHandler {
                 m.getSpec().targetNode, pools, view.ledger(), view.nicsByNode(), view.nodes(), inboundByNode(view),
                 view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter(),
                 expected, new StorageMatch.Needs(m.getSpec().vmName, vm.disks,
-                        m.getSpec().optionsOrDefaults().copyStorageOrDefault()), vfState,
-                new CpuMatch.Needs(m.getSpec().vmName, vm.cpu)));
+                        m.getSpec().optionsOrDefaults().copyStorageOrDefault()), vfState));
     }
 
     /**

@@ -19,11 +19,13 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * Chooses the target node and VF of a migration. A node qualifies when it is Ready and schedulable, carries the SF
- * netdev the VM's standby NIC sits on (same name on every host), has the bond pairing that SF's representor with a
- * VF representor, that VF is in the VM's pool, free and set up as the VM's VF now ({@link VfConfigMatch}), and the
- * node has an inbound slot. Among qualifying nodes
- * the choice is deterministic: most free VFs in the pool, then fewest inbound migrations, then name. Pure.
+ * Chooses the target node and VF of a migration. A node qualifies when it is Ready and schedulable, it carries the SF
+ * netdev the VM's standby NIC sits on (same name on every
+ * host), has the bond pairing that SF's representor with a VF representor, that VF is in the VM's pool, free and set
+ * up as the VM's VF now ({@link VfConfigMatch}), it sees the VM's disks ({@link StorageMatch}), and the node has an
+ * inbound slot. For method VfState the host must qualify with the source instead of the bond pairing, and the VF is
+ * any free one bound to the variant driver ({@link #evaluateVfState}). Among qualifying nodes the choice is
+ * deterministic: most free VFs in the pool, then fewest inbound migrations, then name. Pure.
  */
 public final class TargetSelector {
 
@@ -34,12 +36,11 @@ public final class TargetSelector {
      * @param storage  the VM's disks and whether they are copied; null: not judged
      * @param vfState  set when the migration uses method VfState: the target VF is any free one of the pool bound
      *                 to the variant driver, on a host that qualifies with the source (no bond pairing)
-     * @param cpu      the VM's CPU, which the target's libvirt must be able to run; null: not judged
      */
     public record Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
             List<VfPool> pools, VfLedger ledger, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
             Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter,
-            VfConfigMatch.Expected expected, StorageMatch.Needs storage, VfStateNeeds vfState, CpuMatch.Needs cpu) {
+            VfConfigMatch.Expected expected, StorageMatch.Needs storage, VfStateNeeds vfState) {
 
         /** A failover migration's request. */
         public Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
@@ -47,7 +48,7 @@ public final class TargetSelector {
                 Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter,
                 VfConfigMatch.Expected expected, StorageMatch.Needs storage) {
             this(vm, standbyDevice, sourceNode, requestedTarget, pools, ledger, nics, nodes, inboundByNode,
-                    maxInboundPerNode, now, heartbeatStaleAfter, expected, storage, null, null);
+                    maxInboundPerNode, now, heartbeatStaleAfter, expected, storage, null);
         }
     }
 
@@ -100,7 +101,6 @@ public final class TargetSelector {
         boolean onlyVfConfig = true;
         boolean onlyStorage = true;
         boolean onlyVfState = true;
-        boolean onlyCpu = true;
         for (String node : candidates) {
             if (node.equals(request.sourceNode())) {
                 continue;
@@ -115,7 +115,6 @@ public final class TargetSelector {
                 onlyVfConfig &= evaluation.vfConfigMismatch;
                 onlyStorage &= evaluation.storageNotSeen;
                 onlyVfState &= evaluation.vfStateImpossible;
-                onlyCpu &= evaluation.cpuIncompatible;
             }
         }
         if (qualified.isEmpty()) {
@@ -127,8 +126,6 @@ public final class TargetSelector {
                 reason = io.sriovlm.api.v1alpha1.Reasons.POOL_EXHAUSTED;
             } else if (onlyVfConfig) {
                 reason = io.sriovlm.api.v1alpha1.Reasons.VF_CONFIG_MISMATCH;
-            } else if (onlyCpu) {
-                reason = io.sriovlm.api.v1alpha1.Reasons.CPU_INCOMPATIBLE;
             } else if (onlyVfState) {
                 reason = io.sriovlm.api.v1alpha1.Reasons.VF_STATE_NOT_POSSIBLE;
             } else if (onlyStorage) {
@@ -168,12 +165,7 @@ public final class TargetSelector {
     }
 
     private record Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted,
-            boolean vfConfigMismatch, boolean storageNotSeen, boolean vfStateImpossible, boolean cpuIncompatible) {
-        Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted, boolean vfConfigMismatch,
-                boolean storageNotSeen, boolean vfStateImpossible) {
-            this(choice, problem, retryable, poolExhausted, vfConfigMismatch, storageNotSeen, vfStateImpossible, false);
-        }
-
+            boolean vfConfigMismatch, boolean storageNotSeen, boolean vfStateImpossible) {
         static Evaluation no(String problem, boolean retryable) {
             return new Evaluation(null, problem, retryable, false, false, false, false);
         }
@@ -192,11 +184,6 @@ public final class TargetSelector {
         }
         if (!NicHealth.schedulable(node)) {
             return Evaluation.no("node is cordoned (spec.unschedulable)", true);
-        }
-        // Not retryable: the VM's CPU or the target's hypervisor has to change.
-        List<String> cpu = CpuMatch.problems(request.cpu(), nodeName, nic.getStatus().cpus);
-        if (!cpu.isEmpty()) {
-            return new Evaluation(null, String.join("; ", cpu), false, false, false, false, false, true);
         }
         if (request.vfState() != null) {
             return evaluateVfState(request, nodeName, nic);

@@ -58,7 +58,7 @@ class TargetSelectorTest {
         source.driver = VfStateSupport.VARIANT_DRIVER;
         return TargetSelector.select(new TargetSelector.Request("vm-01", null, "hv1", requested, List.of(pool),
                 VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30),
-                null, null, new TargetSelector.VfStateNeeds(VfStateSupportTest.good(), source), null));
+                null, null, new TargetSelector.VfStateNeeds(VfStateSupportTest.good(), source)));
     }
 
     @Test
@@ -87,21 +87,6 @@ class TargetSelectorTest {
         Refusal taken = (Refusal) selectVfState("hv2");
         assertThat(taken.reason()).isEqualTo(Reasons.POOL_EXHAUSTED);
         assertThat(taken.retryable()).isTrue();
-    }
-
-    @Test
-    void aTargetWhoseLibvirtCannotRunTheVmsCpuIsPassedOverForGood() {
-        nics.get("hv3").getStatus().cpus = List.of(CpuMatchTest.tcg()); // hv3 would win on free VFs
-        TargetSelector.Request request = new TargetSelector.Request("vm-01", "meth0", "hv1", null, List.of(pool),
-                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30), null,
-                null, null, new CpuMatch.Needs("vm-01", CpuMatchTest.cpu("custom", "Skylake-Server")));
-        assertThat(((Choice) TargetSelector.select(request)).node()).as("hv2 reports no CPU facts: not judged")
-                .isEqualTo("hv2");
-        nics.get("hv2").getStatus().cpus = List.of(CpuMatchTest.tcg());
-        Refusal refusal = (Refusal) TargetSelector.select(request);
-        assertThat(refusal.reason()).isEqualTo(Reasons.CPU_INCOMPATIBLE);
-        assertThat(refusal.retryable()).isFalse();
-        assertThat(refusal.message()).contains("hv2: CPU model Skylake-Server of vm-01 is not usable on hv2");
     }
 
     @Test

@@ -164,17 +164,6 @@ public final class SimulatedHypervisor implements Hypervisor {
     }
 
     private volatile Versions versions;
-    private volatile List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> hostCpus = List.of();
-
-    /** What this host's libvirt reports it can give a guest CPU, per virt type (domain capabilities); none by default. */
-    public void setHostCpus(io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu... cpus) {
-        this.hostCpus = List.of(cpus);
-    }
-
-    @Override
-    public List<io.sriovlm.api.v1alpha1.HypervisorNicStatus.HostCpu> hostCpus() {
-        return hostCpus;
-    }
     private final List<String> announcements = new CopyOnWriteArrayList<>();
 
     /** The domains QEMU was asked to announce ({@link #announceGuest}), in order. */
