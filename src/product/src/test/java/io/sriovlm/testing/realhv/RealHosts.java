@@ -141,6 +141,23 @@ public final class RealHosts {
                 + tail(serialSince(0), 2000));
     }
 
+    /**
+     * Whether the guest still runs: its /init prints a heartbeat line ("HB N") about every second, so none within
+     * {@code within} means its kernel stopped (a TCG guest's rare freeze, which hack/e2e-hypervisors.sh treats as it
+     * treats a logged kernel stall).
+     */
+    public boolean guestHeartbeats(Duration within) throws Exception {
+        long from = serialSize();
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (serialSince(from).contains("HB ")) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
     public long serialSize() throws IOException {
         return Files.exists(serialLog()) ? Files.size(serialLog()) : 0;
     }
