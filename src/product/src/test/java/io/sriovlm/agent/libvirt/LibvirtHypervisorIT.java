@@ -178,15 +178,13 @@ class LibvirtHypervisorIT {
         awaitEvent("ua-vf-0000-06-00-1", DeviceEvent.Kind.ADDED, Duration.ofSeconds(10));
         // What the target agent does after each plug: QEMU 7.2 takes announce-self through libvirt's monitor.
         hv1.announceGuest(RealHosts.GUEST);
-        // VF-state migration's host facts: QEMU's and libvirt's versions as libvirt reports them. Asked of both hosts,
-        // as every agent does at each heartbeat: the migrations in (5) and (6) follow (unlike the domain-capabilities
-        // query of decision 021, these leave them intact).
-        for (LibvirtHypervisor hv : List.of(hv1, hv2)) {
-            assertThat(hv.versions()).hasValueSatisfying(v -> {
-                assertThat(v.hypervisor()).startsWith("7.2.");
-                assertThat(v.libvirt()).startsWith("9.0.");
-            });
-        }
+        // VF-state migration's host facts: QEMU's and libvirt's versions as libvirt reports them. Not asked of hv2,
+        // the next migration's target: on this tier any first query that makes hv2's libvirt look up its QEMU
+        // capabilities disturbs that migration (decision 021).
+        assertThat(hv1.versions()).hasValueSatisfying(v -> {
+            assertThat(v.hypervisor()).startsWith("7.2.");
+            assertThat(v.libvirt()).startsWith("9.0.");
+        });
         // the guest answers through its failover master while the primary is in
         Thread.sleep(3000); // e1000e link-up in the guest
         Probe withPrimary = hosts.probe(2000, 1);
