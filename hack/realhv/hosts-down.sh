@@ -35,4 +35,7 @@ for ns in "$NS_HV1" "$NS_HV2" "$NS_CLI"; do
         ip netns del "$ns" || log "could not delete namespace $ns"
     fi
 done
+for link in "$REALHV_PREFIX-m1" "$REALHV_PREFIX-m2"; do   # gone with their namespaces; here in case one was not
+    ip link del "$link" 2>/dev/null || true
+done
 log "hosts down"

@@ -7,7 +7,9 @@
 #  - hv1 and hv2 are joined by a veth (10.231.0.0/24: libvirt over qemu+tcp and QEMU's migration stream);
 #  - the guest LAN is a bridge rbr0 in each host, the two joined by a second veth; the client namespace hangs off
 #    hv1's rbr0 (10.232.0.100) and reaches the guest (10.232.0.10) on whichever host it runs.
-# Each daemon's socket is target/realhv/<host>/sock/libvirt-sock (reachable from the root namespace).
+# Each daemon's socket is target/realhv/<host>/sock/libvirt-sock (reachable from the root namespace), and the root
+# namespace reaches each daemon's qemu+tcp address too (a veth $REALHV_PREFIX-m1/-m2 and a host route).
+# REALHV_LIBVIRT_DEBUG=1 makes the daemons log QEMU monitor, process and migration traffic (log/libvirtd.log).
 # On any failure everything created so far is torn down again (hosts-down.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -72,6 +74,8 @@ listen_addr = "$ip"
 auth_tcp = "none"
 host_uuid = "$uuid"
 log_outputs = "2:file:$b/log/libvirtd.log"
+${REALHV_LIBVIRT_DEBUG:+log_filters = \"1:qemu.qemu_migration 1:qemu.qemu_monitor 1:qemu.qemu_process 3:*\"}
+${REALHV_LIBVIRT_DEBUG:+log_outputs = \"1:file:$b/log/libvirtd.log\"}
 EOC
     cat >> "$b/etc/qemu.conf" <<EOC
 
@@ -112,5 +116,18 @@ start_host hv2 "$NS_HV2" "$HV2_IP" 5a5a0002-0000-4000-8000-000000000002
 # hv1's daemon must reach hv2's (peer-to-peer migration) and the other way round
 nsx "$NS_HV1" virsh -c "qemu+tcp://$HV2_IP/system" hostname >/dev/null || die "hv1 cannot reach hv2's libvirtd over tcp"
 nsx "$NS_HV2" virsh -c "qemu+tcp://$HV1_IP/system" hostname >/dev/null || die "hv2 cannot reach hv1's libvirtd over tcp"
+# This process (the agents under test) reaches each daemon's migration URI, as an agent reaches a target's libvirt for
+# the dry run's and the switch's questions: a point-to-point veth into each host and a host route to its address.
+for i in 1 2; do
+    ns="$REALHV_PREFIX-hv$i"; ip="10.231.0.$i"; link="$REALHV_PREFIX-m$i"
+    ip link add "$link" type veth peer name rt0 netns "$ns"
+    ip addr add "10.233.$i.1/30" dev "$link"
+    nsx "$ns" ip addr add "10.233.$i.2/30" dev rt0
+    ip link set "$link" up
+    nsx "$ns" ip link set rt0 up
+    ip route add "$ip/32" via "10.233.$i.2" dev "$link"
+done
+virsh -c "qemu+tcp://$HV1_IP/system" hostname >/dev/null || die "this namespace cannot reach hv1's libvirtd over tcp"
+virsh -c "qemu+tcp://$HV2_IP/system" hostname >/dev/null || die "this namespace cannot reach hv2's libvirtd over tcp"
 ok=1
 log "hosts up: hv1 $(host_uri hv1) | hv2 $(host_uri hv2) | client netns $NS_CLI ($CLIENT_IP)"

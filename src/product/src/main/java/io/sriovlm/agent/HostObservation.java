@@ -219,7 +219,8 @@ public final class HostObservation {
             if (active.isEmpty() && !ovsBond) {
                 problems.add("bond " + bond.name + " not found or has no active slave");
             }
-            if (!network.netdevExists(bond.sfNetdev)) {
+            bondStatus.sfNetdevPresent = network.netdevExists(bond.sfNetdev);
+            if (!bondStatus.sfNetdevPresent) {
                 problems.add("SF netdev " + bond.sfNetdev + " of bond " + bond.name + " not found");
             }
             status.bonds.add(bondStatus);

@@ -632,10 +632,13 @@ public final class Sandbox implements AutoCloseable {
         return String.format("52:54:01:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
     }
 
+    /** The CPU of the world's VMs: a named model, as a running KVM domain's live XML shows it, that every host runs. */
+    public static final String DEFAULT_CPU = "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>";
+
     public static String teamedDomain(String name, int sf, String vfPci, String mac) {
         return "<domain type='kvm'><name>" + name + "</name><uuid>" + UUID.nameUUIDFromBytes(name.getBytes())
                 + "</uuid><memory unit='KiB'>262144</memory><vcpu>1</vcpu>"
-                + "<os><type arch='x86_64' machine='q35'>hvm</type></os><devices>"
+                + "<os><type arch='x86_64' machine='q35'>hvm</type></os>" + DEFAULT_CPU + "<devices>"
                 + TeamingXml.standbyInterface(mac, "ua-net" + sf, "meth" + sf, true)
                 + TeamingXml.primaryInterface(mac, vfPci, "ua-net" + sf, "ua-sriov" + sf)
                 + "</devices></domain>";

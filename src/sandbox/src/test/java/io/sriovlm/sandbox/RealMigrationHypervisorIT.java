@@ -18,12 +18,14 @@ import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
 import io.sriovlm.agent.libvirt.LibvirtHypervisor;
 import io.sriovlm.agent.libvirt.TeamingReport;
 import io.sriovlm.agent.libvirt.TeamingXml;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.StandbyLinkPolicy;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolSpec;
+import io.sriovlm.common.Conditions;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.roles.OperatorRole;
 import io.sriovlm.testing.realhv.RealHosts;
@@ -167,6 +169,24 @@ class RealMigrationHypervisorIT {
                 .list().getItems().stream().filter(n -> "hv1".equals(n.getSpec().nodeName) && n.getStatus() != null)
                 .flatMap(n -> n.getStatus().vms.stream()).anyMatch(v -> VM.equals(v.name)
                         && v.guestFailover == io.sriovlm.api.v1alpha1.GuestFailover.Negotiated));
+        // A dry run first: the source agent asks hv2's libvirt, on its migration URI, whether it can run the guest's
+        // CPU (PreflightCpu, the question it asks again before the VF leaves) and whether it can be opened at all.
+        create(client, "dry-1", VM, "hv2", spec -> {
+            spec.dryRun = true;
+            spec.options = plainPeerToPeer(null);
+        });
+        SriovMigration dry = awaitTerminal(client, "dry-1", Duration.ofSeconds(60));
+        assertThat(dry.getStatus().phase).as("%s %s", dry.getStatus().message, dry.getStatus().conditions)
+                .isEqualTo(MigrationPhase.Succeeded);
+        for (String check : List.of(ConditionTypes.PREFLIGHT_CPU, ConditionTypes.PREFLIGHT_LIBVIRT)) {
+            assertThat(Conditions.find(dry.getStatus().conditions, check)).as(check).hasValueSatisfying(c -> {
+                assertThat(c.getStatus()).as(c.getMessage()).isEqualTo(Conditions.TRUE);
+                assertThat(c.getMessage()).contains(RealHosts.tcpUri("hv2"));
+            });
+        }
+        System.out.printf("REALHV dry run: PreflightCpu %s%n", Conditions.find(dry.getStatus().conditions,
+                ConditionTypes.PREFLIGHT_CPU).orElseThrow().getMessage());
+
         SriovMigration m = migrate("move-1", "hv2", null);
 
         assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
@@ -390,12 +410,7 @@ class RealMigrationHypervisorIT {
             StandbyLinkPolicy policy) throws Exception {
         serialMark = hosts.serialSize();
         long t0 = System.nanoTime();
-        MigrationOptions transport = options == null ? new MigrationOptions() : options;
-        // The hosts are two network namespaces joined by a veth that only their libvirtds (not this JVM, the agents'
-        // process) can route on, and their libvirtds listen on plain TCP without certificates: so peer-to-peer (the
-        // source libvirtd opens the target's URI) and no TLS, both asked for explicitly as a user would have to.
-        transport.peerToPeer = true;
-        transport.tls = false;
+        MigrationOptions transport = plainPeerToPeer(options);
         create(client, name, VM, target, spec -> {
             spec.options = transport;
             spec.standbyLinkPolicy = policy;
@@ -406,6 +421,18 @@ class RealMigrationHypervisorIT {
                 name, target, m.getStatus().phase, tookMs, m.getStatus().migrationDowntimeMs,
                 m.getStatus().standbyWindowMs, m.getStatus().message);
         return m;
+    }
+
+    /**
+     * The hosts' libvirtds listen on plain TCP without certificates, so no TLS; and peer-to-peer (the source libvirtd
+     * opens the target's URI, the migration stream goes between the hosts), as every measurement of this tier ran.
+     * Both asked for explicitly, as a user would have to.
+     */
+    private static MigrationOptions plainPeerToPeer(MigrationOptions options) {
+        MigrationOptions transport = options == null ? new MigrationOptions() : options;
+        transport.peerToPeer = true;
+        transport.tls = false;
+        return transport;
     }
 
     private static void assertRunsOnlyOn(String node, String vf) throws Exception {

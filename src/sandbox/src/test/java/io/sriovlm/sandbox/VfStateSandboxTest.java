@@ -145,6 +145,37 @@ class VfStateSandboxTest {
         assertThat(sandbox.host("hv1").migrationRequests()).isEmpty();
     }
 
+    @Test
+    void aCpuTheTargetCannotRunStopsAVfStateMigrationBeforeTheCopy() throws Exception {
+        Sandbox sandbox = world.sandbox();
+        KubernetesClient client = world.client();
+        String sourceVf = startVm05OnQualifiedHosts("28.39.1002");
+        sandbox.host("hv2").setCpuFeaturesMissing("avx512f");
+
+        create(client, "dry-05", "vm-05", "hv2", spec -> {
+            spec.dryRun = true;
+            spec.method = MigrationMethod.VfState;
+        });
+        SriovMigration dry = awaitTerminal(client, "dry-05", Duration.ofSeconds(20));
+        assertThat(dry.getStatus().phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(Conditions.find(dry.getStatus().conditions, ConditionTypes.PREFLIGHT_CPU)).hasValueSatisfying(c -> {
+            assertThat(c.getStatus()).isEqualTo(Conditions.FALSE);
+            assertThat(c.getReason()).isEqualTo(Reasons.CPU_INCOMPATIBLE);
+            assertThat(c.getMessage()).contains("cannot run the CPU of vm-05").contains("avx512f");
+        });
+
+        create(client, "m-05", "vm-05", "hv2", spec -> spec.method = MigrationMethod.VfState);
+        SriovMigration refused = awaitTerminal(client, "m-05", Duration.ofSeconds(20));
+        assertThat(refused.getStatus().phase).isEqualTo(MigrationPhase.Failed);
+        assertThat(refused.getStatus().failureReason).isEqualTo(Reasons.CPU_INCOMPATIBLE);
+        assertThat(refused.getStatus().message).contains("avx512f").contains("nothing was changed");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(eventsOf(client, "m-05"))
+                .anyMatch(e -> Reasons.CPU_INCOMPATIBLE.equals(e.getReason()) && "Warning".equals(e.getType())));
+        assertThat(sandbox.host("hv1").migrationRequests()).as("no copy started").isEmpty();
+        assertThat(TeamingXml.passedThroughPciAddresses(sandbox.host("hv1").domain("vm-05").orElseThrow().xml()))
+                .containsExactly(sourceVf);
+    }
+
     /**
      * Both hosts qualified (hv2 with this firmware), vm-05 running on hv1 with VF {@link #VF} passed through, and
      * the agents' reports showing all of it.
@@ -178,12 +209,16 @@ class VfStateSandboxTest {
         host.setStateMigratableVfs(pci -> tree.vfDriver(pci).filter(VfStateSupport.VARIANT_DRIVER::equals).isPresent());
     }
 
+    /** The CPU of {@link #plainVfDomain}: one a host without AVX-512 cannot run. */
+    static final String AVX512_CPU = "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model>"
+            + "<feature policy='require' name='avx512f'/></cpu>";
+
     /** A domain with a VF passed through as a plain PCI hostdev (no teaming), as NVIDIA's VF migration runs it. */
     static String plainVfDomain(String name, String vfPci) {
         String[] p = vfPci.split("[:.]");
         return "<domain type='kvm'><name>" + name + "</name><uuid>" + java.util.UUID.nameUUIDFromBytes(name.getBytes())
                 + "</uuid><memory unit='KiB'>262144</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm"
-                + "</type></os><devices><hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x"
+                + "</type></os>" + AVX512_CPU + "<devices><hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x"
                 + p[0] + "' bus='0x" + p[1] + "' slot='0x" + p[2] + "' function='0x" + p[3] + "'/></source></hostdev>"
                 + "</devices></domain>";
     }

@@ -76,6 +76,20 @@ public interface Hypervisor extends AutoCloseable {
     }
 
     /**
+     * Read-only: whether libvirt at {@code destinationUri} can run the domain's virtual CPU there
+     * ({@code virConnectCompareHypervisorCPU} with the domain's virt type, arch, machine and {@code <cpu>}).
+     *
+     * @throws HypervisorException when the destination cannot be opened or asked
+     */
+    default CpuCheck checkCpu(String domain, String destinationUri) throws HypervisorException {
+        return new CpuCheck(null, "this hypervisor cannot compare CPUs");
+    }
+
+    /** @param compatible null when the CPU could not be compared; {@code detail} says why, or libvirt's verdict */
+    record CpuCheck(Boolean compatible, String detail) {
+    }
+
+    /**
      * Asks QEMU to announce the guest on the network again (QMP {@code announce-self}: a RARP from each NIC, and a
      * guest-sent announce through virtio-net), so that switches learn the MAC's new path at once. Used after a VF is
      * plugged back; a no-op where the hypervisor cannot do it.

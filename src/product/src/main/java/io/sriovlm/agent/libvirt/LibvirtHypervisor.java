@@ -653,6 +653,47 @@ public final class LibvirtHypervisor implements Hypervisor {
     }
 
     /**
+     * Asks the destination's libvirt whether its hypervisor can run the domain's CPU, on a connection of this
+     * process opened and closed for it (read-write: libvirt's ACL puts CPU comparison under connect:write).
+     */
+    @Override
+    public CpuCheck checkCpu(String domain, String destinationUri) throws HypervisorException {
+        Optional<String> refused = MigrationTransport.uriProblem(destinationUri);
+        if (refused.isPresent()) {
+            throw new HypervisorException("not opening " + destinationUri + ": " + refused.get());
+        }
+        DomainCpu cpu;
+        try {
+            cpu = DomainCpu.of(withDomain(domain, "read the CPU", d -> d.getXMLDesc(0)));
+        } catch (IllegalArgumentException e) {
+            return new CpuCheck(null, e.getMessage());
+        }
+        if (cpu.notComparable() != null) {
+            return new CpuCheck(null, cpu.notComparable());
+        }
+        PointerConnect c = (PointerConnect) open(destinationUri, false, REACH_TIMEOUT);
+        try {
+            int r = HypervisorCpu.INSTANCE.virConnectCompareHypervisorCPU(c.pointer(), null, cpu.arch(), cpu.machine(),
+                    cpu.virtType(), cpu.cpuXml(), COMPARE_CPU_FAIL_INCOMPATIBLE);
+            if (r > 0) {
+                return new CpuCheck(true, "libvirt at " + destinationUri + " can run it ("
+                        + (r == 1 ? "identical" : "the host provides more") + ")");
+            }
+            org.libvirt.jna.virError error = Libvirt.INSTANCE.virGetLastError();
+            String said = error == null || error.message == null ? "no reason given" : error.message;
+            if (r == 0 || (error != null && error.code == ErrorNumber.VIR_ERR_CPU_INCOMPATIBLE.ordinal())) {
+                return new CpuCheck(false, said);
+            }
+            throw new HypervisorException("libvirt at " + destinationUri + " cannot compare the CPU of domain '"
+                    + domain + "': " + said);
+        } catch (UnsatisfiedLinkError e) {
+            return new CpuCheck(null, "this libvirt has no virConnectCompareHypervisorCPU (libvirt < 4.4)");
+        } finally {
+            closeQuietly(c);
+        }
+    }
+
+    /**
      * Opens a connection to another libvirt, bounded by {@code timeout}: virConnectOpen has none of its own (an
      * unanswered TLS or SSH handshake hangs). Package-private so that the unit tier can open the test driver.
      */
@@ -856,7 +897,10 @@ public final class LibvirtHypervisor implements Hypervisor {
         void eventCallback(ConnectionPointer conn, DomainPointer dom, String devAlias, Pointer opaque);
     }
 
-    /** A {@link Connect} that lends us its native pointer (protected in 0.5.4) for event registration. */
+    /**
+     * A {@link Connect} that lends us its native pointer (protected in 0.5.4) for what libvirt-java does not wrap:
+     * event registration, virConnectCompareHypervisorCPU.
+     */
     private static final class PointerConnect extends Connect {
         PointerConnect(String uri, boolean readOnly) throws LibvirtException {
             super(uri, readOnly);
@@ -867,6 +911,16 @@ public final class LibvirtHypervisor implements Hypervisor {
         }
     }
 
+    /** {@code virConnectCompareHypervisorCPU} (libvirt ≥ 4.4), which libvirt-java 0.5.4 does not wrap. */
+    interface HypervisorCpu extends com.sun.jna.Library {
+        HypervisorCpu INSTANCE = com.sun.jna.Native.load("virt", HypervisorCpu.class);
+
+        int virConnectCompareHypervisorCPU(ConnectionPointer conn, String emulator, String arch, String machine,
+                String virttype, String xmlCPU, int flags);
+    }
+
+    /** {@code VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE}: an incompatible CPU is an error that says why. */
+    private static final int COMPARE_CPU_FAIL_INCOMPATIBLE = 1;
 
     // ------------------------------------------------------------------------------------------------------------
     // helpers

@@ -84,6 +84,12 @@ public final class SourceAgentSteps {
     }
 
     private final Map<String, AutoHandoff> automatic = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * Migrations whose VM's CPU the target has judged in this process: the switch step runs again while a slow guest
+     * releases its VF, and must neither ask again nor fail once it asked for the unplug. A crash between the question
+     * and the unplug request asks once more.
+     */
+    private final java.util.Set<String> cpuJudged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Automatic handoff: the guest released the VF at the migration's start; the host path follows it at once. */
     private void onDeviceEvent(Hypervisor.DeviceEvent event) {
@@ -142,7 +148,7 @@ public final class SourceAgentSteps {
     /**
      * Drops the job of a migration that has left the phases that use it (Migrating, RollingBack): its outcome is in
      * the status by then. Forgetting it only here, and not when the outcome is first read, keeps the outcome for a
-     * re-run of the step whose status write lost a race.
+     * re-run of the step whose status write lost a race. The CPU verdict goes once the migration left its switch.
      */
     public void forgetFinishedJob(SriovMigration m) {
         MigrationPhase phase = m.getStatus() == null ? null : m.getStatus().phase;
@@ -151,12 +157,16 @@ public final class SourceAgentSteps {
         if (phase == MigrationPhase.RestoringFastPath || (phase != null && phase.isTerminal())) {
             jobs.forget(m.getMetadata().getUid());
         }
+        if (phase != null && phase != MigrationPhase.SwitchingToStandby) {
+            cpuJudged.remove(m.getMetadata().getUid());
+        }
     }
 
     /**
-     * A dry run's one source-side check (docs/decisions/006-dry-run.md): can this host's libvirt open the target's
-     * migration URI? Read-only; answered once, as the PreflightLibvirtReachable condition, with the migration's
-     * resourceVersion (a 409 means look again). The operator then ends the dry run.
+     * A dry run's source-side checks (docs/decisions/006-dry-run.md): can this host's libvirt open the target's
+     * migration URI, and can the libvirt there run the VM's CPU (decision 022)? Answered once, as the
+     * PreflightLibvirtReachable and PreflightCpu conditions, with the migration's resourceVersion (a 409 means look
+     * again). The operator then ends the dry run.
      */
     Outcome dryRunReachability(SriovMigration m) {
         if (!m.getSpec().dryRunRequested() || m.getStatus().targetMigrationUri == null
@@ -180,8 +190,45 @@ public final class SourceAgentSteps {
         String said = message;
         Long generation = m.getMetadata().getGeneration();
         Instant now = clock.instant();
-        return Outcome.write(Transition.to(MigrationPhase.Pending, reason, null).with(s -> Conditions.set(
-                s.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, status, reason, said, generation, now)));
+        Hypervisor.CpuCheck cpu = reachable ? compareCpu(m.getSpec().vmName, uri)
+                : new Hypervisor.CpuCheck(null, "not checked: the target's libvirt cannot be opened");
+        String cpuStatus = cpu.compatible() == null ? Conditions.UNKNOWN
+                : cpu.compatible() ? Conditions.TRUE : Conditions.FALSE;
+        String cpuReason = cpu.compatible() == null ? Reasons.NOT_REPORTED
+                : cpu.compatible() ? Reasons.PREFLIGHT_PASSED : Reasons.CPU_INCOMPATIBLE;
+        return Outcome.write(Transition.to(MigrationPhase.Pending, reason, null).with(s -> {
+            Conditions.set(s.conditions, ConditionTypes.PREFLIGHT_LIBVIRT, status, reason, said, generation, now);
+            Conditions.set(s.conditions, ConditionTypes.PREFLIGHT_CPU, cpuStatus, cpuReason, cpu.detail(), generation, now);
+        }));
+    }
+
+    /**
+     * The last moment nothing has changed: a CPU the target cannot run would fail the copy after the VF left (or, for
+     * VfState, after the standby window was spent). Asked once per migration in this process; an answer that could
+     * not be had lets the migration go on, and libvirt decides at the copy.
+     */
+    private Optional<Outcome> refuseCpu(SriovMigration m) {
+        String uri = m.getStatus().targetMigrationUri;
+        if (uri == null || !cpuJudged.add(m.getMetadata().getUid())) {
+            return Optional.empty();
+        }
+        Hypervisor.CpuCheck cpu = compareCpu(m.getSpec().vmName, uri);
+        return Boolean.FALSE.equals(cpu.compatible())
+                ? Optional.of(Outcome.write(Transition.failure(MigrationPhase.Failed, Reasons.CPU_INCOMPATIBLE,
+                        cpu.detail() + "; choose another target (spec.targetNode) or a CPU model both hosts provide;"
+                                + " nothing was changed")))
+                : Optional.empty();
+    }
+
+    /** The target's verdict on the VM's CPU; a failure to ask is "not compared", said in the detail. */
+    private Hypervisor.CpuCheck compareCpu(String vm, String uri) {
+        try {
+            Hypervisor.CpuCheck check = hypervisor.checkCpu(vm, uri);
+            return check.compatible() == null ? check : new Hypervisor.CpuCheck(check.compatible(), (check.compatible()
+                    ? "" : "libvirt at " + uri + " cannot run the CPU of " + vm + ": ") + check.detail());
+        } catch (HypervisorException e) {
+            return new Hypervisor.CpuCheck(null, "not compared: " + e.getMessage());
+        }
     }
 
     /**
@@ -219,6 +266,10 @@ public final class SourceAgentSteps {
                         + " is no longer passed through to " + vm + " on " + config.nodeName()
                         + "; nothing was changed"));
             }
+            Optional<Outcome> refused = refuseCpu(m);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
             return Outcome.write(Transition.to(MigrationPhase.Migrating, Reasons.VF_STAYS_ATTACHED, "VF " + vf
                     + " stays attached to " + vm + " (method VfState): no unplug, no bond switch"));
         }
@@ -230,6 +281,12 @@ public final class SourceAgentSteps {
                             "VM " + vm + " has no valid teaming pair: " + problems + "; nothing was changed"))
                     : Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.TEAMING_INVALID,
                             "VM " + vm + " has no valid teaming pair: " + problems));
+        }
+        if (teaming.primaryAttached()) {
+            Optional<Outcome> refused = refuseCpu(m);
+            if (refused.isPresent()) {
+                return refused.get();
+            }
         }
         BondSpec bond = bondFor(teaming.standbyDevice());
         if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration && !teaming.standbyLinkUp()) {

@@ -51,6 +51,8 @@ public final class ConditionTypes {
     public static final String PREFLIGHT_SF_NETDEV = "PreflightSfNetdev";
     /** Preflight: the target reports the bond of the SF/VF representor pair, on the SF representor. */
     public static final String PREFLIGHT_BOND = "PreflightBond";
+    /** Preflight: libvirt on the target can run the domain's virtual CPU (virConnectCompareHypervisorCPU). */
+    public static final String PREFLIGHT_CPU = "PreflightCpu";
     /** Preflight: libvirt on the source can reach the target's libvirt. */
     public static final String PREFLIGHT_LIBVIRT = "PreflightLibvirtReachable";
 

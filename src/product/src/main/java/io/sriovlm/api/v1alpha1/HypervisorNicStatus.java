@@ -176,6 +176,9 @@ public class HypervisorNicStatus {
     public static class BondStatus {
         public String name;
         public String sfNetdev;
+        @JsonPropertyDescription("Whether the SF netdev exists on the host: the standby path of the VMs on it, which a"
+                + " target needs before a migration.")
+        public Boolean sfNetdevPresent;
         public String sfRepresentor;
         public String vfRepresentor;
         public String activeSlave;

@@ -24,6 +24,8 @@ public final class Reasons {
     public static final String GUEST_FAILOVER_INACTIVE = "GuestFailoverInactive";
     /** A disk of the VM is on no storage the target sees, and spec.options.copyStorage is none (PreflightStorage). */
     public static final String STORAGE_NOT_SHARED = "StorageNotShared";
+    /** The target's libvirt cannot run the domain's virtual CPU (PreflightCpu, and the gate before the VF leaves). */
+    public static final String CPU_INCOMPATIBLE = "CpuIncompatible";
     /** A dry-run check whose facts no agent reports (its hypervisor cannot tell). */
     public static final String NOT_REPORTED = "NotReported";
     /** The target VF's settings on its PF differ from what the VM's guest has now (PreflightVfConfig). */

@@ -30,7 +30,8 @@ import java.util.Optional;
  * migration's own status and its source-node label: no VF reservation, no concurrency slot, no target label. The
  * target agent's Preparing checks (SF netdev, bond on the SF representor, paired VF present and unattached) are read
  * from the inventory that agent publishes in its HypervisorNic. What no inventory shows (whether the source's
- * libvirt can open the target's URI) is asked of the source agent: once the operator's checks pass, the migration
+ * libvirt can open the target's URI, and whether the target's libvirt can run the VM's CPU) is asked of the source
+ * agent: once the operator's checks pass, the migration
  * stays Pending with {@code PreflightLibvirtReachable=Unknown/Checking} and the source-node label, the source agent
  * writes the answer, and the operator ends the dry run (or, past {@code stepTimeoutSeconds}, ends it with that check
  * Unknown/NoAnswer). See docs/decisions/006-dry-run.md. Pure.
@@ -41,7 +42,7 @@ public final class DryRunHandler {
             ConditionTypes.PREFLIGHT_TEAMING,
             ConditionTypes.PREFLIGHT_GUEST_FAILOVER, ConditionTypes.PREFLIGHT_POOL, ConditionTypes.PREFLIGHT_TARGET,
             ConditionTypes.PREFLIGHT_VF_CONFIG, ConditionTypes.PREFLIGHT_STORAGE, ConditionTypes.PREFLIGHT_SF_NETDEV,
-            ConditionTypes.PREFLIGHT_BOND, ConditionTypes.PREFLIGHT_LIBVIRT);
+            ConditionTypes.PREFLIGHT_BOND, ConditionTypes.PREFLIGHT_CPU, ConditionTypes.PREFLIGHT_LIBVIRT);
 
     private DryRunHandler() {
     }
@@ -89,9 +90,16 @@ public final class DryRunHandler {
                 checks.set(checks.size() - 1, Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.NO_ANSWER,
                         "the agent of " + e.source() + " did not answer within " + limit + "s whether its libvirt can "
                                 + "open " + e.destinationUri() + "; is the agent on " + e.source() + " running?"));
+                checks.set(checks.size() - 2, Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.NO_ANSWER,
+                        "the agent of " + e.source() + " did not answer within " + limit + "s"));
             } else {
                 checks.set(checks.size() - 1, new Check(ConditionTypes.PREFLIGHT_LIBVIRT, answer.getStatus(),
                         answer.getReason(), answer.getMessage()));
+                // The source agent answers both from one connection to the target; an older agent only the first.
+                checks.set(checks.size() - 2, Conditions.find(m.getStatus().conditions, ConditionTypes.PREFLIGHT_CPU)
+                        .map(c -> new Check(ConditionTypes.PREFLIGHT_CPU, c.getStatus(), c.getReason(), c.getMessage()))
+                        .orElse(Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.NO_ANSWER, "the agent of "
+                                + e.source() + " did not compare the CPU")));
             }
         }
         return finish(m, view, checks);
@@ -325,6 +333,7 @@ public final class DryRunHandler {
         if (choice == null) {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_SF_NETDEV, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_BOND, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
+            out.add(Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.PREFLIGHT_SKIPPED, "no target: not checked"));
             return new Evaluation(out, source, null);
         }
@@ -341,7 +350,10 @@ public final class DryRunHandler {
     private static void preparingChecks(List<Check> out, VmStatus vmStatus, TargetSelector.Choice choice,
             HypervisorNic targetNic) {
         String sf = vmStatus.teaming.standbyDevice;
-        boolean sfPresent = targetNic.getStatus().sfs.stream().anyMatch(s -> sf.equals(s.netdev));
+        // As Preparing checks it: the netdev exists, whether sriovlm created the SF (status.sfs) or not (the bonds').
+        boolean sfPresent = targetNic.getStatus().sfs.stream().anyMatch(s -> sf.equals(s.netdev))
+                || targetNic.getStatus().bonds.stream().anyMatch(b -> sf.equals(b.sfNetdev)
+                        && Boolean.TRUE.equals(b.sfNetdevPresent));
         out.add(sfPresent ? Check.ok(ConditionTypes.PREFLIGHT_SF_NETDEV, "SF netdev " + sf + " exists on " + choice.node())
                 : Check.no(ConditionTypes.PREFLIGHT_SF_NETDEV, Reasons.TARGET_NOT_PREPARED, "the agent of "
                         + choice.node() + " reports no SF netdev " + sf + " (the standby NIC needs the same name there)"));
@@ -365,12 +377,18 @@ public final class DryRunHandler {
     private static Evaluation libvirtCheck(SriovMigration m, List<Check> out, String source,
             TargetSelector.Choice choice, HypervisorNic targetNic) {
         String uri = targetNic.getStatus().migrationUri;
+        Optional<String> transport = uri == null ? Optional.empty()
+                : MigrationTransport.problem(uri, MigrationTransport.of(m.getSpec().options));
+        out.add(uri == null || transport.isPresent()
+                ? Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.PREFLIGHT_SKIPPED, "the target's libvirt is not"
+                        + " to be opened: not checked")
+                : Check.unknown(ConditionTypes.PREFLIGHT_CPU, Reasons.CHECKING, "only the agent of " + source
+                        + " can ask libvirt at " + uri + " about the VM's CPU"));
         if (uri == null) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.TARGET_NOT_READY, "the agent of " + choice.node()
                     + " publishes no libvirt migration URI"));
             return new Evaluation(out, source, null);
         }
-        Optional<String> transport = MigrationTransport.problem(uri, MigrationTransport.of(m.getSpec().options));
         if (transport.isPresent()) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_LIBVIRT, Reasons.TRANSPORT_REFUSED, "target " + choice.node()
                     + ": " + transport.get()));

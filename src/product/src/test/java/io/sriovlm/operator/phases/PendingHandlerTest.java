@@ -107,6 +107,32 @@ class PendingHandlerTest {
     }
 
     @Test
+    void aDryRunTakesAnSfNetdevMadeOutsideSriovlmAsPreparingDoesFromTheBondReport() {
+        // No spec.sfs on hv2: the admin made the SF (the runbook's way), so status.sfs is empty; the agent reports
+        // whether the bond's SF netdev exists, which is what the target's Preparing step checks.
+        var bond = new io.sriovlm.api.v1alpha1.HypervisorNicStatus.BondStatus();
+        bond.name = "bond0";
+        bond.sfNetdev = "meth0";
+        bond.sfNetdevPresent = true;
+        bond.activeSlave = "en6s0f0pf0sf0";
+        nics.get("hv2").getStatus().bonds.add(bond);
+        SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
+        m.getSpec().dryRun = true;
+        SriovMigrationStatus asking = decideAndApply(m);
+        assertThat(asking.phase).as("the operator's checks, SF netdev included, passed").isEqualTo(MigrationPhase.Pending);
+        assertThat(asking.message).contains("operator checks passed");
+
+        bond.sfNetdevPresent = false;
+        SriovMigration again = migration("m2", "vm-01", MigrationPhase.Pending);
+        again.getSpec().dryRun = true;
+        SriovMigrationStatus failed = decideAndApply(again);
+        assertThat(failed.phase).isEqualTo(MigrationPhase.Failed);
+        var missing = Conditions.find(failed.conditions, ConditionTypes.PREFLIGHT_SF_NETDEV).orElseThrow();
+        assertThat(missing.getStatus()).isEqualTo(Conditions.FALSE);
+        assertThat(missing.getMessage()).contains("reports no SF netdev meth0");
+    }
+
+    @Test
     void aTargetWithoutTlsIsRefusedUnlessTheSpecTurnsTlsOffAndAHostileUriAlways() {
         nics.get("hv2").getStatus().migrationUri = "qemu+tcp://hv2/system";
         SriovMigrationStatus refused = decideAndApply(migration("m1", "vm-01", MigrationPhase.Pending));
@@ -185,7 +211,9 @@ class PendingHandlerTest {
         assertThat(libvirt.getMessage()).contains("agent of hv1");
         // These unit-test NICs do not report the guests' failover either: also not verified, and said so.
         assertThat(done.message).contains("(not verified: " + ConditionTypes.PREFLIGHT_GUEST_FAILOVER + ", "
-                + ConditionTypes.PREFLIGHT_LIBVIRT + ")");
+                + ConditionTypes.PREFLIGHT_CPU + ", " + ConditionTypes.PREFLIGHT_LIBVIRT + ")");
+        assertThat(Conditions.find(done.conditions, ConditionTypes.PREFLIGHT_CPU).orElseThrow().getReason())
+                .isEqualTo(Reasons.NO_ANSWER);
     }
 
     @Test

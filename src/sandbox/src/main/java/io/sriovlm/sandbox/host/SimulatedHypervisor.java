@@ -154,6 +154,46 @@ public final class SimulatedHypervisor implements Hypervisor {
         return Optional.of(storagePools);
     }
 
+    /** CPU features this host's hypervisor cannot provide, for {@link #checkCpu} of a domain coming here. */
+    private final java.util.Set<String> cpuFeaturesMissing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** This host cannot provide these CPU features (as a host without AVX-512, or TCG). */
+    public void setCpuFeaturesMissing(String... features) {
+        cpuFeaturesMissing.clear();
+        cpuFeaturesMissing.addAll(List.of(features));
+    }
+
+    /**
+     * As libvirt's virConnectCompareHypervisorCPU on the destination: a domain without a comparable {@code <cpu>} is
+     * not compared; one that requires a feature the destination lacks is incompatible, in libvirt's words.
+     */
+    @Override
+    public CpuCheck checkCpu(String domain, String destinationUri) throws HypervisorException {
+        SimulatedHypervisor target = fabric.resolve(destinationUri).orElseThrow(() -> new HypervisorException(
+                "cannot open " + destinationUri + ": no host answers there"));
+        io.sriovlm.agent.libvirt.DomainCpu cpu = io.sriovlm.agent.libvirt.DomainCpu.of(requireDomainXml(domain));
+        if (cpu.notComparable() != null) {
+            return new CpuCheck(null, cpu.notComparable());
+        }
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        java.util.regex.Matcher tag = java.util.regex.Pattern.compile("<feature\\b[^>]*>").matcher(cpu.cpuXml());
+        while (tag.find()) {
+            java.util.regex.Matcher name = java.util.regex.Pattern.compile("name=[\"']([^\"']+)").matcher(tag.group());
+            boolean required = tag.group().matches("(?s).*policy=[\"'](require|force)[\"'].*");
+            if (required && name.find() && target.cpuFeaturesMissing.contains(name.group(1))) {
+                missing.add(name.group(1));
+            }
+        }
+        return missing.isEmpty() ? new CpuCheck(true, "libvirt at " + destinationUri + " can run it")
+                : new CpuCheck(false, "the CPU is incompatible with host CPU: Host CPU does not provide required"
+                        + " features: " + String.join(", ", missing));
+    }
+
+    private String requireDomainXml(String name) throws HypervisorException {
+        return domain(name).orElseThrow(() -> new HypervisorException("no domain '" + name + "' on " + hostName))
+                .xml();
+    }
+
     /** How long the guest takes to release a device after a detach request (default 20 ms). */
     /**
      * Which of this host's VFs QEMU can migrate with their device state (bound to a VFIO variant driver with
