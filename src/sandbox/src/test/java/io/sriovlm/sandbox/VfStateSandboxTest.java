@@ -7,6 +7,7 @@ import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
+import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.Reasons;
@@ -143,6 +144,38 @@ class VfStateSandboxTest {
         assertThat(plain.getStatus().failureReason).isEqualTo(Reasons.TEAMING_INVALID);
         assertThat(plain.getStatus().message).contains("spec.method VfState (or Auto) moves it");
         assertThat(sandbox.host("hv1").migrationRequests()).isEmpty();
+    }
+
+    @Test
+    void anEvacuationMovesAPlainVfVmWithItsStateAndTheTeamedOnesByFailover() throws Exception {
+        Sandbox sandbox = world.sandbox();
+        KubernetesClient client = world.client();
+        startVm05OnQualifiedHosts("28.39.1002");
+        client.nodes().withName("hv1").edit(n -> {
+            n.getMetadata().getLabels().put(Labels.EVACUATE, Labels.ON_CORDON);
+            n.getSpec().setUnschedulable(true);
+            return n;
+        });
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            List<SriovMigration> evacuation = evacuationOf(client, "hv1");
+            return evacuation.stream().anyMatch(m -> "vm-05".equals(m.getSpec().vmName)) && evacuation.stream()
+                    .allMatch(m -> m.getStatus() != null && m.getStatus().phase == MigrationPhase.Succeeded);
+        });
+        for (SriovMigration m : evacuationOf(client, "hv1")) {
+            boolean plain = "vm-05".equals(m.getSpec().vmName);
+            assertThat(m.getSpec().method).as(m.getSpec().vmName).isEqualTo(plain ? MigrationMethod.Auto : null);
+            assertThat(m.getStatus().method).as(m.getSpec().vmName)
+                    .isEqualTo(plain ? MigrationMethod.VfState : MigrationMethod.Failover);
+        }
+        assertThat(TeamingXml.passedThroughPciAddresses(sandbox.host("hv2").domain("vm-05").orElseThrow().xml()))
+                .hasSize(1);
+        assertThat(sandbox.host("hv1").domain("vm-05")).isEmpty();
+    }
+
+    private static List<SriovMigration> evacuationOf(KubernetesClient client, String node) {
+        return client.resources(SriovMigration.class).inAnyNamespace().withLabel(Labels.EVACUATION, node).list()
+                .getItems();
     }
 
     @Test

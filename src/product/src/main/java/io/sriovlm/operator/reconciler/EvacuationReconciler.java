@@ -195,7 +195,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
                 continue;
             }
             if (m == null) {
-                create(node, vm.name);
+                create(node, vm.name, plainVf.contains(vm.name));
                 moving.add(vm.name);
                 continue;
             }
@@ -253,7 +253,12 @@ public class EvacuationReconciler implements Reconciler<Node> {
                 .withController(controller ? true : null).build();
     }
 
-    private void create(Node node, String vm) {
+    /**
+     * @param vfOutsideTeaming the VM's VF is passed through without teaming: only method VfState can move it, so its
+     *                         migration asks for Auto whatever the pool's default (Auto picks VfState for it, and says
+     *                         why in MethodChosen when a host does not qualify)
+     */
+    private void create(Node node, String vm, boolean vfOutsideTeaming) {
         String nodeName = node.getMetadata().getName();
         SriovMigration m = new SriovMigration();
         m.getMetadata().setName(migrationName(nodeName, vm));
@@ -263,6 +268,9 @@ public class EvacuationReconciler implements Reconciler<Node> {
         m.setSpec(new SriovMigrationSpec());
         m.getSpec().vmName = vm;
         m.getSpec().sourceNode = nodeName;
+        if (vfOutsideTeaming) {
+            m.getSpec().method = io.sriovlm.api.v1alpha1.MigrationMethod.Auto;
+        }
         if (config.migrationOptions() != null) {
             m.getSpec().options = Serialization.clone(config.migrationOptions());
         }
