@@ -50,6 +50,7 @@ public class MigrationTargetReconciler implements Reconciler<SriovMigration>, Cl
         if (m.getStatus() == null || !config.nodeName().equals(m.getStatus().targetNode)) {
             return UpdateControl.noUpdate();
         }
+        steps.forgetUnlessRestoring(m);
         return MigrationStepsReconciler.run(m, writer, steps::step);
     }
 

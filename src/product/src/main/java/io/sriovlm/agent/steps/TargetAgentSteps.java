@@ -119,6 +119,22 @@ public final class TargetAgentSteps {
         };
     }
 
+    /**
+     * Drops what this process remembers of a migration's restore once it has left RestoringFastPath by any way
+     * (succeeded, or ended by its deadline, a cancel or a deletion while it waited), which the step itself never sees.
+     */
+    public void forgetUnlessRestoring(SriovMigration m) {
+        if (m.getStatus() != null && m.getStatus().phase != MigrationPhase.RestoringFastPath) {
+            forget(m.getMetadata().getUid());
+        }
+    }
+
+    private void forget(String uid) {
+        restored.remove(uid);
+        announced.remove(uid);
+        attachAttempts.remove(uid);
+    }
+
     Outcome prepare(SriovMigration m) {
         String standbyDevice = m.getStatus().teaming == null ? null : m.getStatus().teaming.standbyDevice;
         String vf = m.getStatus().targetVf;
@@ -233,9 +249,7 @@ public final class TargetAgentSteps {
                     hypervisor.updateDevice(vm, TeamingXml.withLinkState(now.standbyXml(), false));
                 }
             }
-            restored.remove(uid);
-            announced.remove(uid);
-            attachAttempts.remove(uid);
+            forget(uid);
             expectedPlugs.remove(vm);
             reportInventory.run();
             long lag = Math.max(0, Duration.between(attachedAt, switched).toMillis());
