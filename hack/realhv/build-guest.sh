@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the guest: target/realhv/guest/{vmlinuz,initrd.gz} and the client's udp-probe.
+# Builds the guest: target/realhv/guest/{vmlinuz,initrd.gz}, and the client's udp-probe and frame-count.
 # initrd: busybox-static, the static udp-echo, /init (guest-init.sh) and the kernel modules for virtio-net teaming
 # (virtio_net -> net_failover -> failover) and for the VF stand-in (e1000e), with their dependencies in load order.
 set -euo pipefail
@@ -20,6 +20,7 @@ file -L "$tree/bin/busybox" 2>/dev/null | grep -q 'statically linked' || ldd /bi
     || die "/bin/busybox is not static: install busybox-static"
 gcc -O2 -static -o "$tree/bin/udp-echo" "$HERE/udp-echo.c"
 gcc -O2 -o "$OUT/udp-probe" "$HERE/udp-probe.c"
+gcc -O2 -o "$OUT/frame-count" "$HERE/frame-count.c"
 install -m 0755 "$HERE/guest-init.sh" "$tree/init"
 
 # dependency closure from modules.dep, dependencies first

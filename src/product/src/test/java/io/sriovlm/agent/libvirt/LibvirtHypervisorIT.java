@@ -177,8 +177,18 @@ class LibvirtHypervisorIT {
         assertThat(attached.primaryPciAddress()).isEqualTo(VF);
         assertThat(attached.primaryAlias()).isEqualTo("ua-vf-0000-06-00-1");
         awaitEvent("ua-vf-0000-06-00-1", DeviceEvent.Kind.ADDED, Duration.ofSeconds(10));
-        // What the target agent does after each plug: QEMU 7.2 takes announce-self through libvirt's monitor.
+        // What the target agent does after each plug: QEMU 7.2 takes announce-self through libvirt's monitor and
+        // sends RARPs from the guest's NICs (five rounds by default), which reach the client over the guest LAN.
+        Process quiet = hosts.startAnnounceCount(1.5);
+        long unannounced = RealHosts.frames(quiet);
+        Process count = hosts.startAnnounceCount(3);
+        Thread.sleep(300); // the counter's socket is open
         hv1.announceGuest(RealHosts.GUEST);
+        long announced = RealHosts.frames(count);
+        System.out.printf("REALHV announce-self: %d RARP frames from the guest's MAC in 3 s (%d in 1.5 s before)%n",
+                announced, unannounced);
+        assertThat(unannounced).as("no RARP without an announce").isZero();
+        assertThat(announced).as("RARPs after announce-self").isGreaterThanOrEqualTo(5);
         // VF-state migration's host facts: QEMU's and libvirt's versions as libvirt reports them. Not asked of hv2,
         // the next migration's target: on this tier any first query that makes hv2's libvirt look up its QEMU
         // capabilities upsets that migration (decision 022).

@@ -192,6 +192,29 @@ public final class RealHosts {
                 .redirectErrorStream(true).start();
     }
 
+    /**
+     * Starts counting, for {@code seconds}, the RARP frames (EtherType 0x8035) from the guest's MAC that reach the
+     * client over the guest LAN: what QEMU's announce-self sends from each of the guest's NICs.
+     */
+    public Process startAnnounceCount(double seconds) throws IOException {
+        return new ProcessBuilder("ip", "netns", "exec", prefix + "-cli", dir.resolve("guest/frame-count").toString(),
+                "c0", "8035", GUEST_MAC, String.valueOf(seconds)).redirectErrorStream(true).start();
+    }
+
+    /** The count of a {@link #startAnnounceCount} once it ends. */
+    public static long frames(Process count) throws Exception {
+        if (!count.waitFor(60, TimeUnit.SECONDS)) {
+            count.destroyForcibly();
+            throw new AssertionError("frame-count did not finish");
+        }
+        String out = new String(count.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Matcher m = Pattern.compile("frames=(\\d+)").matcher(out);
+        if (!m.find()) {
+            throw new AssertionError("frame-count said: " + out);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
     public static Probe finish(Process probe) throws Exception {
         if (!probe.waitFor(120, TimeUnit.SECONDS)) {
             probe.destroyForcibly();
