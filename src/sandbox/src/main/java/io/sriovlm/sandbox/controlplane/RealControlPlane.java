@@ -135,7 +135,9 @@ public final class RealControlPlane implements AutoCloseable {
                 "--service-cluster-ip-range", "10.96.0.0/16",
                 // No kubernetes Service endpoints: nothing here routes to the API server through a Service.
                 "--endpoint-reconciler-type", "none",
-                "--profiling=false"));
+                // Off unless asked (-Dsriovlm.controlplane.profiling=true): then /debug/pprof answers the admin, which
+                // is how docs/benchmarks.md profiled kube-apiserver under the fleet benchmark.
+                "--profiling=" + Boolean.getBoolean("sriovlm.controlplane.profiling")));
         if (audit) {
             write(workDir.resolve("audit-policy.yaml"), auditPolicy());
             apiserver.addAll(List.of("--audit-policy-file", workDir.resolve("audit-policy.yaml").toString(),
