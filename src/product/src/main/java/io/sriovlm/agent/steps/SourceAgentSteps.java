@@ -90,6 +90,14 @@ public final class SourceAgentSteps {
      * and the unplug request asks once more.
      */
     private final java.util.Set<String> cpuJudged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Targets whose libvirt could not be asked about a CPU, and when: where this agent cannot open a target's URI
+     * (peer-to-peer setups, where only the source's libvirtd reaches it), each switch would otherwise wait for the
+     * connection's timeout before the VF leaves. Such a target is not asked again before the switch for
+     * {@link #CPU_QUESTION_BACKOFF}; a dry run always asks.
+     */
+    private final Map<String, Instant> unanswered = new java.util.concurrent.ConcurrentHashMap<>();
+    static final Duration CPU_QUESTION_BACKOFF = Duration.ofMinutes(5);
 
     /** Automatic handoff: the guest released the VF at the migration's start; the host path follows it at once. */
     private void onDeviceEvent(Hypervisor.DeviceEvent event) {
@@ -212,6 +220,10 @@ public final class SourceAgentSteps {
         if (uri == null || !cpuJudged.add(m.getMetadata().getUid())) {
             return Optional.empty();
         }
+        Instant failedAt = unanswered.get(uri);
+        if (failedAt != null && clock.instant().isBefore(failedAt.plus(CPU_QUESTION_BACKOFF))) {
+            return Optional.empty();
+        }
         Hypervisor.CpuCheck cpu = compareCpu(m.getSpec().vmName, uri);
         return Boolean.FALSE.equals(cpu.compatible())
                 ? Optional.of(Outcome.write(Transition.failure(MigrationPhase.Failed, Reasons.CPU_INCOMPATIBLE,
@@ -224,9 +236,11 @@ public final class SourceAgentSteps {
     private Hypervisor.CpuCheck compareCpu(String vm, String uri) {
         try {
             Hypervisor.CpuCheck check = hypervisor.checkCpu(vm, uri);
+            unanswered.remove(uri);
             return check.compatible() == null ? check : new Hypervisor.CpuCheck(check.compatible(), (check.compatible()
                     ? "" : "libvirt at " + uri + " cannot run the CPU of " + vm + ": ") + check.detail());
         } catch (HypervisorException e) {
+            unanswered.put(uri, clock.instant());
             return new Hypervisor.CpuCheck(null, "not compared: " + e.getMessage());
         }
     }

@@ -157,6 +157,13 @@ public final class SimulatedHypervisor implements Hypervisor {
     /** CPU features this host's hypervisor cannot provide, for {@link #checkCpu} of a domain coming here. */
     private final java.util.Set<String> cpuFeaturesMissing = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    private final java.util.concurrent.atomic.AtomicInteger cpuQuestions = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** How often this host's agent asked another host's libvirt about a CPU ({@link #checkCpu}). */
+    public int cpuQuestions() {
+        return cpuQuestions.get();
+    }
+
     /** This host cannot provide these CPU features (as a host without AVX-512, or TCG). */
     public void setCpuFeaturesMissing(String... features) {
         cpuFeaturesMissing.clear();
@@ -169,6 +176,7 @@ public final class SimulatedHypervisor implements Hypervisor {
      */
     @Override
     public CpuCheck checkCpu(String domain, String destinationUri) throws HypervisorException {
+        cpuQuestions.incrementAndGet();
         SimulatedHypervisor target = fabric.resolve(destinationUri).orElseThrow(() -> new HypervisorException(
                 "cannot open " + destinationUri + ": no host answers there"));
         io.sriovlm.agent.libvirt.DomainCpu cpu = io.sriovlm.agent.libvirt.DomainCpu.of(requireDomainXml(domain));

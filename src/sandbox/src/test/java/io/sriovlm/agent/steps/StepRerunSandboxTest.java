@@ -170,6 +170,33 @@ class StepRerunSandboxTest {
     }
 
     @Test
+    void aTargetWhoseLibvirtCannotBeAskedAboutTheCpuIsNotAskedAgainBeforeTheNextSwitch() throws Exception {
+        // The agent cannot open this URI (as where only the source's libvirtd reaches the target): the switch goes
+        // on, libvirt decides at the copy; the next migration to that target does not wait for it again.
+        SourceAgentSteps steps = source(new MigrationJobs());
+        SriovMigration first = migration(MigrationPhase.SwitchingToStandby);
+        first.getStatus().targetMigrationUri = "qemu+tls://unreachable.example/system";
+        assertThat(transitionOf(steps.step(first)).to()).isEqualTo(MigrationPhase.Migrating);
+        assertThat(hv1.cpuQuestions()).isEqualTo(1);
+
+        hv1.attachDevice("vm-01", TeamingXml.primaryInterface(first.getStatus().teaming.mac, VF,
+                first.getStatus().teaming.standbyAlias, first.getStatus().teaming.primaryAlias));
+        SriovMigration second = migration(MigrationPhase.SwitchingToStandby);
+        second.getMetadata().setUid("uid-second");
+        second.getStatus().targetMigrationUri = first.getStatus().targetMigrationUri;
+        assertThat(transitionOf(steps.step(second)).to()).isEqualTo(MigrationPhase.Migrating);
+        assertThat(hv1.cpuQuestions()).as("not asked again within the back-off").isEqualTo(1);
+
+        // A reachable target is asked as before.
+        hv1.attachDevice("vm-01", TeamingXml.primaryInterface(first.getStatus().teaming.mac, VF,
+                first.getStatus().teaming.standbyAlias, first.getStatus().teaming.primaryAlias));
+        SriovMigration third = migration(MigrationPhase.SwitchingToStandby);
+        third.getMetadata().setUid("uid-third");
+        assertThat(transitionOf(steps.step(third)).to()).isEqualTo(MigrationPhase.Migrating);
+        assertThat(hv1.cpuQuestions()).isEqualTo(2);
+    }
+
+    @Test
     void migratingAfterAnAgentRestartWaitsForTheRunningJobInsteadOfStartingAnother() throws Exception {
         hv1.setCopyTime(Duration.ofSeconds(3)); // long enough to still be running on a loaded machine
         SriovMigration m = written(migration(MigrationPhase.SwitchingToStandby),
