@@ -2,6 +2,7 @@ package io.sriovlm.agent;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.sriovlm.agent.libvirt.PrimaryDevice;
 import io.sriovlm.common.SettingsDefaults;
 
 import java.time.Duration;
@@ -30,7 +31,10 @@ public interface AgentSettings {
     /** URI other hosts migrate to this one with, published in HypervisorNic.status; unset: qemu+tls://NODE/system. */
     Optional<String> migrationUri();
 
-    /** How often the agent reports its host into HypervisorNic.status. */
+    /**
+     * How often the agent looks at its host: it renews its heartbeat Lease, and writes HypervisorNic.status when what
+     * it sees changed.
+     */
     @WithDefault("10s")
     Duration heartbeatInterval();
 
@@ -41,6 +45,13 @@ public interface AgentSettings {
     /** Longest a reconcile blocks waiting for a guest (a device removal); it then looks again. */
     @WithDefault("10s")
     Duration maxStepWait();
+
+    /**
+     * Namespace of the node's heartbeat Lease (sriovlm-agent-NODE): sriovlm's own, where the operator reads it (the
+     * DaemonSet sets POD_NAMESPACE).
+     */
+    @WithDefault("${POD_NAMESPACE:sriovlm-system}")
+    String leaseNamespace();
 
     /** Whether the agent makes the host match its HypervisorNic spec (false: it only observes and reports). */
     @WithDefault("true")
@@ -54,7 +65,8 @@ public interface AgentSettings {
 
     /** The agent's configuration for {@code node}, publishing {@code migrationUri}. */
     default AgentConfig config(String node, String migrationUri) {
-        return new AgentConfig(node, migrationUri, heartbeatInterval(), progressInterval(), maxStepWait());
+        return new AgentConfig(node, migrationUri, heartbeatInterval(), progressInterval(), maxStepWait(),
+                PrimaryDevice.VF_HOSTDEV, leaseNamespace());
     }
 
     /** Every setting at its default, no configuration source read (not even the environment). */

@@ -13,22 +13,25 @@ import java.time.Duration;
  * @param history              how long finished migrations are kept
  * @param prepareAhead         admit one migration behind each busy outbound lane and prepare its target while the
  *                             lane's copy runs (docs/decisions/014-prepare-ahead.md)
+ * @param agentLeaseNamespace  where the agents renew their heartbeat Leases (docs/decisions/023-heartbeat-leases.md)
  */
 public record OperatorConfig(int maxInFlight, int maxOutboundPerNode, int maxInboundPerNode,
-        Duration heartbeatStaleAfter, HistoryConfig history, boolean prepareAhead) {
+        Duration heartbeatStaleAfter, HistoryConfig history, boolean prepareAhead, String agentLeaseNamespace) {
 
-    /** These limits, with the default history retention, preparing ahead. */
+    /** These limits, with the default history retention, preparing ahead, the default Lease namespace. */
     public OperatorConfig(int maxInFlight, int maxOutboundPerNode, int maxInboundPerNode, Duration heartbeatStaleAfter) {
-        this(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, HistoryConfig.defaults(), true);
+        this(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, HistoryConfig.defaults(), true,
+                OperatorSettings.defaults().agentLeaseNamespace());
     }
 
     public OperatorConfig withHistory(HistoryConfig retention) {
         return new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, retention,
-                prepareAhead);
+                prepareAhead, agentLeaseNamespace);
     }
 
     public OperatorConfig withPrepareAhead(boolean on) {
-        return new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, history, on);
+        return new OperatorConfig(maxInFlight, maxOutboundPerNode, maxInboundPerNode, heartbeatStaleAfter, history, on,
+                agentLeaseNamespace);
     }
 
     /** The defaults of {@link OperatorSettings}. */

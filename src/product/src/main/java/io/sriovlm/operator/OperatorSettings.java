@@ -56,6 +56,10 @@ public interface OperatorSettings {
     @WithDefault("${POD_NAMESPACE:sriovlm-system}")
     String evacuationNamespace();
 
+    /** Namespace of the agents' heartbeat Leases (sriovlm-agent-NODE): sriovlm's own (POD_NAMESPACE). */
+    @WithDefault("${POD_NAMESPACE:sriovlm-system}")
+    String agentLeaseNamespace();
+
     /** Image of the drain guard pod; it only has to exist on the node (a pause image). */
     @WithDefault("registry.k8s.io/pause:3.10")
     String evacuationGuardImage();
@@ -76,7 +80,7 @@ public interface OperatorSettings {
     /** The limits the SriovMigration controller enforces. */
     default OperatorConfig limits() {
         return new OperatorConfig(maxInFlight(), maxOutboundPerNode(), maxInboundPerNode(), heartbeatStaleAfter(),
-                history(), prepareAhead());
+                history(), prepareAhead(), agentLeaseNamespace());
     }
 
     /** How long finished migrations are kept. */

@@ -57,12 +57,13 @@ public final class OperatorRole {
                 new MigrationHistory(client, config.history(), metrics), metrics, clock),
                 o -> o.withName("sriovmigration").withFinalizer(Finalizers.ROLLBACK).withGenerationAware(false)
                         .withItemStore(InterningItemStore.of(SriovMigration.class)).watchingAllNamespaces());
-        operator.register(new VfPoolReconciler(client, new VfPoolStatusWriter(client), claims, events, clock),
+        operator.register(new VfPoolReconciler(client, new VfPoolStatusWriter(client), claims, events, clock,
+                config.agentLeaseNamespace()),
                 o -> o.withName("vfpool").withGenerationAware(false).withItemStore(InterningItemStore.of(VfPool.class)));
         operator.register(new HypervisorNicReconciler(client, config, events, clock),
                 o -> o.withName("hypervisornic").withGenerationAware(false)
                         .withItemStore(InterningItemStore.of(HypervisorNic.class)));
-        operator.register(new EvacuationReconciler(client, evacuation, events, clock),
+        operator.register(new EvacuationReconciler(client, evacuation, events, clock, config.agentLeaseNamespace()),
                 o -> o.withName("evacuation").withGenerationAware(false).withItemStore(InterningItemStore.of(Node.class)));
         return operator;
     }

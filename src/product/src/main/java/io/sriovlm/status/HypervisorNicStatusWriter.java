@@ -1,5 +1,6 @@
 package io.sriovlm.status;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -21,6 +22,7 @@ import java.util.Set;
  * version.
  */
 public final class HypervisorNicStatusWriter extends StatusWriter<HypervisorNic> {
+    private static final String HEARTBEAT_FIELD = "heartbeatTime";
     /** The conditions the operator owns; an agent's report keeps them as they are. */
     public static final Set<String> OPERATOR_CONDITIONS = Set.of(ConditionTypes.READY);
 
@@ -36,6 +38,31 @@ public final class HypervisorNicStatusWriter extends StatusWriter<HypervisorNic>
      * @return the written object, or empty when someone wrote since {@code base} was read
      */
     public Optional<HypervisorNic> report(HypervisorNic base, HypervisorNicStatus report) {
+        HypervisorNic desired = Serialization.clone(base);
+        desired.setStatus(merged(base, report));
+        return write(desired);
+    }
+
+    /**
+     * Whether writing {@code report} on {@code base} would change nothing but the heartbeat time: then the agent
+     * renews its heartbeat Lease instead of rewriting the node's whole status.
+     */
+    public static boolean changesNothing(HypervisorNic base, HypervisorNicStatus report) {
+        return base.getStatus() != null && sameApartFromHeartbeat(base.getStatus(), merged(base, report));
+    }
+
+    /** Whether two statuses differ in nothing but {@code heartbeatTime}. */
+    public static boolean sameApartFromHeartbeat(HypervisorNicStatus a, HypervisorNicStatus b) {
+        var mapper = Serialization.jsonMapper();
+        ObjectNode left = mapper.valueToTree(a);
+        ObjectNode right = mapper.valueToTree(b);
+        left.remove(HEARTBEAT_FIELD);
+        right.remove(HEARTBEAT_FIELD);
+        return left.equals(right);
+    }
+
+    /** {@code report} with the conditions merged as {@link #report} writes them; {@code report} is changed. */
+    private static HypervisorNicStatus merged(HypervisorNic base, HypervisorNicStatus report) {
         List<Condition> previous = base.getStatus() == null ? List.of() : base.getStatus().conditions;
         List<Condition> conditions = new ArrayList<>(report.conditions.stream()
                 .filter(c -> !OPERATOR_CONDITIONS.contains(c.getType())).toList());
@@ -49,9 +76,7 @@ public final class HypervisorNicStatusWriter extends StatusWriter<HypervisorNic>
             });
         }
         report.conditions = conditions;
-        HypervisorNic desired = Serialization.clone(base);
-        desired.setStatus(report);
-        return write(desired);
+        return report;
     }
 
     /**

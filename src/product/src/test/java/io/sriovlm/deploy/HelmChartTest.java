@@ -105,8 +105,11 @@ class HelmChartTest {
         Role lease = one(chart, Role.class, "sriovlm-operator-leader-election");
         assertThat(lease.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(lease.getRules()).isEqualTo(one(kustomize, Role.class, lease.getMetadata().getName()).getRules());
-        assertThat(Manifests.grants(lease.getRules()))
-                .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("create", "get", "patch", "update")));
+        assertThat(Manifests.grants(lease.getRules())).containsExactly(Map.entry("coordination.k8s.io/leases",
+                Set.of("create", "get", "patch", "update", "list", "watch")));
+        Role heartbeat = one(chart, Role.class, "sriovlm-agent-heartbeat");
+        assertThat(heartbeat.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+        assertThat(heartbeat.getRules()).isEqualTo(one(kustomize, Role.class, "sriovlm-agent-heartbeat").getRules());
         // The verbs, spelled out: a change here is a security review, not a refactoring.
         assertThat(Manifests.grants(one(chart, ClusterRole.class, "sriovlm-agent").getRules())).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "sriovlm.io/hypervisornics", Set.of("get", "list", "watch"),

@@ -248,7 +248,15 @@ class KustomizeTest {
                 .orElseThrow();
         assertThat(lease.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         assertThat(Manifests.grants(lease.getRules())).isEqualTo(documented("Role `sriovlm-operator-leader-election`"))
-                .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("create", "get", "patch", "update")));
+                .containsExactly(Map.entry("coordination.k8s.io/leases",
+                        Set.of("create", "get", "patch", "update", "list", "watch")));
+
+        Role heartbeat = rendered.stream().filter(Role.class::isInstance).map(Role.class::cast)
+                .filter(r -> r.getMetadata().getName().equals("sriovlm-agent-heartbeat")).findFirst()
+                .orElseThrow();
+        assertThat(heartbeat.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+        assertThat(Manifests.grants(heartbeat.getRules())).isEqualTo(documented("Role `sriovlm-agent-heartbeat`"))
+                .containsExactly(Map.entry("coordination.k8s.io/leases", Set.of("get", "create", "update")));
 
         Role evacuation = rendered.stream().filter(Role.class::isInstance).map(Role.class::cast)
                 .filter(r -> r.getMetadata().getName().equals("sriovlm-operator-evacuation")).findFirst()
@@ -272,13 +280,17 @@ class KustomizeTest {
                 }));
         assertThat(clusterBindings).containsExactlyInAnyOrderEntriesOf(
                 Map.of("sriovlm-operator", "sriovlm-operator", "sriovlm-agent", "sriovlm-agent"));
-        RoleBinding lease = rendered.stream().filter(RoleBinding.class::isInstance).map(RoleBinding.class::cast)
-                .findFirst().orElseThrow();
-        assertThat(lease.getRoleRef().getKind()).isEqualTo("Role");
-        assertThat(lease.getSubjects()).singleElement().satisfies(s -> {
-            assertThat(s.getName()).isEqualTo("sriovlm-operator");
-            assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
-        });
+        Map<String, String> bindings = rendered.stream().filter(RoleBinding.class::isInstance)
+                .map(RoleBinding.class::cast).collect(Collectors.toMap(b -> b.getRoleRef().getName(), b -> {
+                    assertThat(b.getRoleRef().getKind()).isEqualTo("Role");
+                    assertThat(b.getSubjects()).singleElement().satisfies(s ->
+                            assertThat(s.getNamespace()).isEqualTo(NAMESPACE));
+                    return b.getSubjects().get(0).getName();
+                }));
+        assertThat(bindings).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "sriovlm-operator-leader-election", "sriovlm-operator",
+                "sriovlm-operator-evacuation", "sriovlm-operator",
+                "sriovlm-agent-heartbeat", "sriovlm-agent"));
         assertThat(rendered).filteredOn(o -> o.getKind().equals("ServiceAccount"))
                 .extracting(o -> o.getMetadata().getName())
                 .containsExactlyInAnyOrder("sriovlm-operator", "sriovlm-agent");

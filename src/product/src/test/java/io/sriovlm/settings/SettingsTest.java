@@ -40,13 +40,16 @@ class SettingsTest {
     void theConfigurationRecordsTakeTheMappingsDefaults() {
         OperatorSettings o = OperatorSettings.defaults();
         assertThat(OperatorConfig.defaults()).isEqualTo(new OperatorConfig(o.maxInFlight(), o.maxOutboundPerNode(),
-                o.maxInboundPerNode(), o.heartbeatStaleAfter(), new HistoryConfig(5, java.util.Optional.empty()), true));
+                o.maxInboundPerNode(), o.heartbeatStaleAfter(), new HistoryConfig(5, java.util.Optional.empty()), true,
+                "sriovlm-system"));
         assertThat(EvacuationConfig.defaults().namespace()).isEqualTo("sriovlm-system");
         assertThat(EvacuationConfig.defaults().migrationOptions()).isNull();
         assertThat(o.leaseNamespace()).as("no leader election outside a cluster").isEmpty();
         AgentConfig agent = AgentConfig.defaults("hv1", "qemu+tls://hv1/system");
         assertThat(agent.heartbeatInterval()).isEqualTo(AgentSettings.defaults().heartbeatInterval())
                 .isEqualTo(Duration.ofSeconds(10));
+        assertThat(agent.leaseNamespace()).as("the agents' Leases are where the operator reads them")
+                .isEqualTo(OperatorConfig.defaults().agentLeaseNamespace()).isEqualTo("sriovlm-system");
     }
 
     @Test

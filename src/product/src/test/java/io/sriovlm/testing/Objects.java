@@ -115,7 +115,8 @@ public final class Objects {
         var ledger = io.sriovlm.operator.placement.VfLedger.of(nics, nodes, claims, migrations.stream()
                 .filter(io.sriovlm.operator.phases.ClusterView::isActive)
                 .map(io.sriovlm.operator.placement.VfLedger.LiveMigration::of).toList());
-        return new io.sriovlm.operator.phases.ClusterView(nics, nodes, pools, ledger, migrations, config, NOW);
+        return new io.sriovlm.operator.phases.ClusterView(nics, nodes, pools, ledger, migrations, config, NOW,
+                Map.of());
     }
 
     /** A claim of VF {@code index} of {@code node} by migration {@code migrationUid} for {@code vm}, in pool-a. */

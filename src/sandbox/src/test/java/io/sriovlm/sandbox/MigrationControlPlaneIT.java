@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sriovlm.agent.libvirt.TeamingXml;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.sriovlm.api.v1alpha1.HeartbeatLeases;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -284,6 +286,7 @@ class MigrationControlPlaneIT {
         }
         assertThat(client.resources(HypervisorNic.class).withName("hv1-ens2").get().getStatus().lastSyncError)
                 .isNotEqualTo("forged by the agent of hv2");
+        theAgentOfOneNodeRenewsOnlyItsOwnHeartbeatLease();
         // A token of the agents' ServiceAccount that names no node (not bound to an agent pod): the policy's message.
         try (KubernetesClient unbound = world.api().unboundAgentKubeconfig().client()) {
             HypervisorNic own = unbound.resources(HypervisorNic.class).withName("hv2-ens2").get();
@@ -292,6 +295,48 @@ class MigrationControlPlaneIT {
                         assertThat(e.getCode()).isEqualTo(403);
                         assertThat(e.getMessage()).contains("the agent's token names no node");
                     });
+        }
+    }
+
+    /** RBAC grants the agents leases in sriovlm's namespace; the admission policy narrows it to their own. */
+    private void theAgentOfOneNodeRenewsOnlyItsOwnHeartbeatLease() {
+        String namespace = Sandbox.OPERATOR_NAMESPACE;
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.leases().inNamespace(namespace)
+                .withName(HeartbeatLeases.nameFor("hv1")).get() != null);
+        // The operator's leader-election Lease (this world's operator may run without leader election: made here).
+        boolean madeLeaderLease = client.leases().inNamespace(namespace).withName(Sandbox.LEASE).get() == null;
+        if (madeLeaderLease) {
+            client.resource(new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()
+                    .withName(Sandbox.LEASE).withNamespace(namespace).endMetadata().withNewSpec()
+                    .withHolderIdentity("operator-0").endSpec().build()).create();
+        }
+        try (KubernetesClient hv2Agent = world.api().agentKubeconfig("hv2").client()) {
+            // Its own node's Lease: allowed (what its reporter does at each quiet heartbeat).
+            Lease own = hv2Agent.leases().inNamespace(namespace).withName(HeartbeatLeases.nameFor("hv2")).get();
+            hv2Agent.resource(own).update();
+            for (String other : List.of(HeartbeatLeases.nameFor("hv1"), Sandbox.LEASE)) {
+                Lease lease = client.leases().inNamespace(namespace).withName(other).get();
+                assertThat(lease).as(other).isNotNull();
+                lease.getSpec().setHolderIdentity("hv2");
+                assertThatThrownBy(() -> hv2Agent.resource(lease).update()).as(other)
+                        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                            assertThat(e.getCode()).isEqualTo(403);
+                            assertThat(e.getMessage()).contains("ValidatingAdmissionPolicy 'sriovlm-agent-own-node'")
+                                    .contains("agent of node hv2 may only write its own heartbeat Lease"
+                                            + " sriovlm-agent-hv2");
+                        });
+            }
+            // Nor may it create a heartbeat for a node that is not its own.
+            Lease forged = new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()
+                    .withName(HeartbeatLeases.nameFor("hv9")).withNamespace(namespace)
+                    .addToLabels(io.sriovlm.api.v1alpha1.Labels.NODE, "hv9").endMetadata().build();
+            assertThatThrownBy(() -> hv2Agent.resource(forged).create())
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+        }
+        assertThat(client.leases().inNamespace(namespace).withName(HeartbeatLeases.nameFor("hv1")).get().getSpec()
+                .getHolderIdentity()).isEqualTo("hv1");
+        if (madeLeaderLease) {
+            client.leases().inNamespace(namespace).withName(Sandbox.LEASE).delete();
         }
     }
 

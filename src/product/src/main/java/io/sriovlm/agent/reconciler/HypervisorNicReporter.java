@@ -25,6 +25,7 @@ import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.common.InformerCaches;
+import io.sriovlm.common.Timestamps;
 import io.sriovlm.status.HypervisorNicStatusWriter;
 import org.jboss.logging.Logger;
 
@@ -35,10 +36,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Reports this node's host into its HypervisorNic's status: a heartbeat, the VFs and which domain holds each, the
- * bonds and their active slave, and the teamed domains with their teaming pair. Sees only its own node's
- * HypervisorNic (label selector {@code sriovlm.io/node=NODE}); runs when its spec changes (generation), at each
- * heartbeat interval, and when a migration step asks ({@link #reportNow}) -- not on status writes, its own included.
+ * Reports this node's host into its HypervisorNic's status: the VFs and which domain holds each, the bonds and their
+ * active slave, and the teamed domains with their teaming pair. Sees only its own node's HypervisorNic (label
+ * selector {@code sriovlm.io/node=NODE}); runs when its spec changes (generation), at each heartbeat interval, and
+ * when a migration step asks ({@link #reportNow}) -- not on status writes, its own included. A report that changes
+ * nothing but the time renews the node's heartbeat Lease instead of rewriting the status (tens of KiB on a 64-VF
+ * host): docs/decisions/023-heartbeat-leases.md.
  */
 public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private static final Logger LOG = Logger.getLogger(HypervisorNicReporter.class);
@@ -55,6 +58,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private final FastPathGuard guard;
     private final Supplier<Set<String>> vmsMoving;
     private final EventRecorder events;
+    private final HeartbeatLease lease;
 
     public HypervisorNicReporter(KubernetesClient client, AgentConfig config, HostObservation host, Clock clock) {
         this(client, config, host, clock, null, List::of, null, null);
@@ -107,6 +111,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         this.vmsMoving = vmsMoving;
         this.events = new EventRecorder(client, "sriovlm-agent/" + config.nodeName(), clock);
         this.writer = new HypervisorNicStatusWriter(client);
+        this.lease = new HeartbeatLease(client, config.leaseNamespace(), config.nodeName());
     }
 
     @Override
@@ -182,7 +187,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     }
 
     private enum WriteResult {
-        WRITTEN, CONFLICT, FAILED
+        WRITTEN, UNCHANGED, CONFLICT, FAILED
     }
 
     /**
@@ -221,7 +226,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         java.util.Map<String, String> active = new java.util.HashMap<>();
         observed.bonds.stream().filter(b -> b.activeSlave != null).forEach(b -> active.put(b.name, b.activeSlave));
         status.bonds.forEach(b -> b.activeSlave = active.getOrDefault(b.name, b.activeSlave));
-        return write(nic, status, "inventory");
+        return publish(nic, status, "inventory");
     }
 
     private synchronized WriteResult report(HypervisorNic nic) {
@@ -261,10 +266,19 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         status.migrationUri = config.migrationUri();
         status.observedGeneration = nic.getMetadata().getGeneration();
         // A conflict: someone else (the operator's Ready) wrote first; the next heartbeat reports again.
-        return write(nic, status, "heartbeat");
+        return publish(nic, status, "heartbeat");
     }
 
-    private WriteResult write(HypervisorNic base, HypervisorNicStatus status, String what) {
+    /**
+     * Writes {@code status} when it says something new; else renews the heartbeat Lease with its observation time,
+     * which tells the operator the status it has is still the host as it is. When the Lease cannot be written (an
+     * older install without the agent's Lease rule), the status carries the heartbeat as it did before Leases.
+     */
+    private WriteResult publish(HypervisorNic base, HypervisorNicStatus status, String what) {
+        if (HypervisorNicStatusWriter.changesNothing(base, status)
+                && lease.renew(Timestamps.parse(status.heartbeatTime))) {
+            return WriteResult.UNCHANGED;
+        }
         try {
             return writer.report(base, status).isPresent() ? WriteResult.WRITTEN : WriteResult.CONFLICT;
         } catch (KubernetesClientException e) {

@@ -7,6 +7,7 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.operator.placement.AgentLiveness;
 import io.sriovlm.operator.placement.VfLedger;
 
 import java.time.Instant;
@@ -15,9 +16,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A snapshot of what the operator's informers hold, on which the pure phase handlers decide. */
+/**
+ * A snapshot of what the operator's informers hold, on which the pure phase handlers decide.
+ *
+ * @param leaseRenewals the agents' heartbeat Lease renewTimes, by node
+ */
 public record ClusterView(Map<String, HypervisorNic> nicsByNode, Map<String, Node> nodes, List<VfPool> pools,
-        VfLedger ledger, Collection<SriovMigration> migrations, OperatorConfig config, Instant now) {
+        VfLedger ledger, Collection<SriovMigration> migrations, OperatorConfig config, Instant now,
+        Map<String, Instant> leaseRenewals) {
+
+    /** Whether each node's agent is still reporting, at {@link #now}. */
+    public AgentLiveness liveness() {
+        return new AgentLiveness(now, config.heartbeatStaleAfter(), leaseRenewals);
+    }
 
     public Optional<VmStatus> vmOn(String node, String vm) {
         HypervisorNic nic = nicsByNode.get(node);

@@ -217,7 +217,7 @@ public final class DryRunHandler {
         } else {
             String candidate = spec.sourceNode != null ? spec.sourceNode : nodesWithVm.get(0);
             Optional<String> problem = NicHealth.problem(view.nicsByNode().get(candidate), view.nodes().get(candidate),
-                    view.now(), view.config().heartbeatStaleAfter());
+                    view.liveness());
             if (problem.isPresent()) {
                 out.add(Check.no(ConditionTypes.PREFLIGHT_SOURCE, Reasons.SOURCE_NOT_READY, "source " + candidate
                         + " is not Ready: " + problem.get()));

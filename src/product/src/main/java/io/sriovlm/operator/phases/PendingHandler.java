@@ -74,8 +74,8 @@ public final class PendingHandler {
             source = nodesWithVm.get(0);
         }
         HypervisorNic sourceNic = view.nicsByNode().get(source);
-        Optional<String> sourceProblem = NicHealth.problem(sourceNic, view.nodes().get(source), view.now(),
-                view.config().heartbeatStaleAfter());
+        Optional<String> sourceProblem = NicHealth.problem(sourceNic, view.nodes().get(source),
+                view.liveness());
         if (sourceProblem.isPresent()) {
             return Decision.of(waitWith(view, m, ConditionTypes.VALID, Reasons.SOURCE_NOT_READY, "source " + source + " is not Ready: "
                     + sourceProblem.get()));

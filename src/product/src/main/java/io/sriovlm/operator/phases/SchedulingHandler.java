@@ -107,7 +107,7 @@ public final class SchedulingHandler {
         VfConfigMatch.Expected expected = expectedVf(m.getSpec().vmName, source, vm, view, vfStateSource);
         return TargetSelector.select(new TargetSelector.Request(m.getSpec().vmName, standbyDevice, source,
                 m.getSpec().targetNode, pools, view.ledger(), view.nicsByNode(), view.nodes(), inboundByNode(view),
-                view.config().maxInboundPerNode(), view.now(), view.config().heartbeatStaleAfter(),
+                view.config().maxInboundPerNode(), view.liveness(),
                 expected, new StorageMatch.Needs(m.getSpec().vmName, vm.disks,
                         m.getSpec().optionsOrDefaults().copyStorageOrDefault()), vfState));
     }

@@ -2,11 +2,11 @@ package io.sriovlm.operator.placement;
 
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
+import io.sriovlm.api.v1alpha1.HeartbeatLeases;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -16,7 +16,7 @@ public final class NicHealth {
     }
 
     /** Why the node is not ready, or empty when it is. */
-    public static Optional<String> problem(HypervisorNic nic, Node node, Instant now, Duration staleAfter) {
+    public static Optional<String> problem(HypervisorNic nic, Node node, AgentLiveness liveness) {
         String name = nic == null ? "?" : nic.getSpec().nodeName;
         if (nic == null) {
             return Optional.of("no HypervisorNic reports on this node");
@@ -36,10 +36,11 @@ public final class NicHealth {
         if (nic.getStatus() == null || nic.getStatus().heartbeatTime == null) {
             return Optional.of("the node agent on " + name + " has not reported yet; check the sriovlm-agent pod on that node");
         }
-        Instant heartbeat = Timestamps.parse(nic.getStatus().heartbeatTime);
-        if (Duration.between(heartbeat, now).compareTo(staleAfter) > 0) {
-            return Optional.of("the node agent on " + name + " last reported at " + nic.getStatus().heartbeatTime
-                    + " (more than " + staleAfter.toSeconds() + "s ago); check the sriovlm-agent pod on that node");
+        Instant heartbeat = liveness.lastReport(nic);
+        if (liveness.stale(heartbeat)) {
+            return Optional.of("the node agent on " + name + " last reported at " + Timestamps.format(heartbeat)
+                    + " (more than " + liveness.staleAfter().toSeconds() + "s ago, by its HypervisorNic status and its"
+                    + " Lease " + HeartbeatLeases.nameFor(name) + "); check the sriovlm-agent pod on that node");
         }
         if (!Conditions.isTrue(nic.getStatus().conditions, ConditionTypes.AGENT_READY)) {
             String why = Conditions.find(nic.getStatus().conditions, ConditionTypes.AGENT_READY).map(c -> c.getMessage())

@@ -39,16 +39,16 @@ public final class TargetSelector {
      */
     public record Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
             List<VfPool> pools, VfLedger ledger, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
-            Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter,
+            Map<String, Integer> inboundByNode, int maxInboundPerNode, AgentLiveness liveness,
             VfConfigMatch.Expected expected, StorageMatch.Needs storage, VfStateNeeds vfState) {
 
         /** A failover migration's request. */
         public Request(String vm, String standbyDevice, String sourceNode, String requestedTarget,
                 List<VfPool> pools, VfLedger ledger, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
-                Map<String, Integer> inboundByNode, int maxInboundPerNode, Instant now, Duration heartbeatStaleAfter,
+                Map<String, Integer> inboundByNode, int maxInboundPerNode, AgentLiveness liveness,
                 VfConfigMatch.Expected expected, StorageMatch.Needs storage) {
             this(vm, standbyDevice, sourceNode, requestedTarget, pools, ledger, nics, nodes, inboundByNode,
-                    maxInboundPerNode, now, heartbeatStaleAfter, expected, storage, null);
+                    maxInboundPerNode, liveness, expected, storage, null);
         }
     }
 
@@ -178,7 +178,7 @@ public final class TargetSelector {
     private static Evaluation evaluate(Request request, String nodeName) {
         HypervisorNic nic = request.nics().get(nodeName);
         Node node = request.nodes().get(nodeName);
-        Optional<String> unhealthy = NicHealth.problem(nic, node, request.now(), request.heartbeatStaleAfter());
+        Optional<String> unhealthy = NicHealth.problem(nic, node, request.liveness());
         if (unhealthy.isPresent()) {
             return Evaluation.no("not Ready: " + unhealthy.get(), true);
         }

@@ -209,18 +209,18 @@ public final class VfLedger {
      * when its node left the cluster, it goes. A handed-over claim goes once its node's inventory is newer than the
      * hand-over, because from then on the inventory says whether the VF is attached.
      *
-     * @param holder      the claim's migration; null when it is not in view
-     * @param vmsReported the domains some agent reports
+     * @param holder        the claim's migration; null when it is not in view
+     * @param inventoryAsOf when the node's agent last vouched for its inventory ({@link AgentLiveness#lastReport})
+     * @param vmsReported   the domains some agent reports
      */
-    public static Fate fateOf(VfClaimSpec claim, SriovMigration holder, HypervisorNic nic, Node node,
-            Set<String> vmsReported) {
+    public static Fate fateOf(VfClaimSpec claim, SriovMigration holder, HypervisorNic nic, Instant inventoryAsOf,
+            Node node, Set<String> vmsReported) {
         if (node == null || nic == null || nic.getStatus() == null) {
             return new Release("node " + claim.node + " has left the cluster", false);
         }
         if (claim.state == VfClaimSpec.State.HandedOver) {
-            Instant inventory = Timestamps.parse(nic.getStatus().heartbeatTime);
             Instant handedOver = Timestamps.parse(claim.since);
-            return inventory != null && (handedOver == null || inventory.isAfter(handedOver))
+            return inventoryAsOf != null && (handedOver == null || inventoryAsOf.isAfter(handedOver))
                     ? new Release("the inventory of " + claim.node + " is newer than the hand-over", false)
                     : new Keep();
         }

@@ -7,16 +7,21 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.sriovlm.api.v1alpha1.HeartbeatLeases;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.InformerCaches;
 import io.sriovlm.common.InterningItemStore;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.sriovlm.status.HypervisorNicStatusWriter;
 
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.function.Function;
@@ -24,32 +29,36 @@ import java.util.stream.Collectors;
 
 /** Informer event sources for the cluster-wide objects a controller decides on, and typed views of their caches. */
 final class ClusterCaches<P extends HasMetadata> {
-    private static final String HEARTBEAT_FIELD = "heartbeatTime";
-
     final InformerEventSource<HypervisorNic, P> nics;
     final InformerEventSource<Node, P> nodes;
     final InformerEventSource<VfPool, P> pools;
     final InformerEventSource<VfClaim, P> claims;
+    final InformerEventSource<Lease, P> leases;
 
     /**
      * @param heartbeatMatters whether a NIC report that changed nothing but its heartbeat time is an event for this
      *                         controller: at a 10 s heartbeat a thousand nodes send a hundred of those a second, and
      *                         they change no decision of the migration controller (which rechecks waiting migrations
      *                         on a timer anyway)
+     *                         controller: at a 10 s heartbeat a thousand nodes send a hundred of those a second, and
+     *                         they change no decision of the migration controller (which rechecks waiting migrations
+     *                         on a timer anyway). The same predicate says whether a renewal of the node's heartbeat
+     *                         Lease is one (given the node's name).
      * @param onlyReleasesMatter whether only a claim's deletion (a VF that may be free again) is an event for this
      *                         controller: a new or handed-over claim frees nothing a waiting migration could take
      */
     ClusterCaches(EventSourceContext<P> context, SecondaryToPrimaryMapper<HasMetadata> toPrimaries,
-            Predicate<HypervisorNic> heartbeatMatters, boolean onlyReleasesMatter) {
+            Predicate<String> heartbeatMatters, boolean onlyReleasesMatter, String leaseNamespace) {
         SecondaryToPrimaryMapper<HypervisorNic> nicMapper = toPrimaries::toPrimaryResourceIDs;
         this.nics = new InformerEventSource<>(InformerEventSourceConfiguration.from(HypervisorNic.class,
                         context.getPrimaryResourceClass())
                 .withName(HypervisorNic.class.getSimpleName())
                 .withItemStore(InterningItemStore.of(HypervisorNic.class))
                 .withSecondaryToPrimaryMapper(nicMapper)
-                .withOnUpdateFilter((HypervisorNic newer, HypervisorNic older) -> heartbeatMatters.test(newer)
-                        || !onlyTheHeartbeatChanged(newer, older))
+                .withOnUpdateFilter((HypervisorNic newer, HypervisorNic older) -> heartbeatMatters.test(
+                        newer.getSpec() == null ? null : newer.getSpec().nodeName) || !onlyTheHeartbeatChanged(newer, older))
                 .build(), context);
+        this.leases = agentLeases(context, leaseNamespace, toPrimaries::toPrimaryResourceIDs, heartbeatMatters);
         this.nodes = source(Node.class, context, toPrimaries);
         this.pools = source(VfPool.class, context, toPrimaries);
         SecondaryToPrimaryMapper<VfClaim> claimMapper = toPrimaries::toPrimaryResourceIDs;
@@ -73,19 +82,41 @@ final class ClusterCaches<P extends HasMetadata> {
                 .build(), context);
     }
 
+    /**
+     * The agents' heartbeat Leases in {@code namespace} (those labelled with their node), for {@code AgentLiveness}.
+     * A renewal is an event only where {@code matters} says so for the Lease's node.
+     */
+    static <P extends HasMetadata> InformerEventSource<Lease, P> agentLeases(EventSourceContext<P> context,
+            String namespace, SecondaryToPrimaryMapper<Lease> toPrimaries, Predicate<String> matters) {
+        return new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class,
+                        context.getPrimaryResourceClass())
+                .withName("AgentLease")
+                .withNamespaces(Set.of(namespace))
+                .withLabelSelector(Labels.NODE)
+                .withItemStore(InterningItemStore.of(Lease.class))
+                .withSecondaryToPrimaryMapper(toPrimaries)
+                .withOnAddFilter((Lease added) -> matters.test(added.getMetadata().getLabels().get(Labels.NODE)))
+                .withOnUpdateFilter((Lease newer, Lease older) -> matters.test(newer.getMetadata().getLabels()
+                        .get(Labels.NODE)))
+                .build(), context);
+    }
+
+    /** The renewTimes of the agents' heartbeat Leases, by node. */
+    static Map<String, Instant> leaseRenewals(InformerEventSource<Lease, ?> leases) {
+        Map<String, Instant> renewals = new HashMap<>();
+        leases.list().filter(l -> l.getSpec() != null && l.getSpec().getRenewTime() != null
+                        && l.getMetadata().getLabels() != null && l.getMetadata().getLabels().get(Labels.NODE) != null
+                        && l.getMetadata().getName().equals(HeartbeatLeases.nameFor(l.getMetadata().getLabels().get(Labels.NODE))))
+                .forEach(l -> renewals.put(l.getMetadata().getLabels().get(Labels.NODE), l.getSpec().getRenewTime().toInstant()));
+        return renewals;
+    }
+
     /** Whether {@code newer} differs from {@code older} in nothing a decision reads: only the heartbeat time. */
     static boolean onlyTheHeartbeatChanged(HypervisorNic newer, HypervisorNic older) {
-        if (older == null || newer.getStatus() == null || older.getStatus() == null
-                || !Objects.equals(newer.getMetadata().getLabels(), older.getMetadata().getLabels())
-                || !Objects.equals(newer.getMetadata().getGeneration(), older.getMetadata().getGeneration())) {
-            return false;
-        }
-        var mapper = Serialization.jsonMapper();
-        ObjectNode a = mapper.valueToTree(newer.getStatus());
-        ObjectNode b = mapper.valueToTree(older.getStatus());
-        a.remove(HEARTBEAT_FIELD);
-        b.remove(HEARTBEAT_FIELD);
-        return a.equals(b);
+        return older != null && newer.getStatus() != null && older.getStatus() != null
+                && Objects.equals(newer.getMetadata().getLabels(), older.getMetadata().getLabels())
+                && Objects.equals(newer.getMetadata().getGeneration(), older.getMetadata().getGeneration())
+                && HypervisorNicStatusWriter.sameApartFromHeartbeat(newer.getStatus(), older.getStatus());
     }
 
     Map<String, HypervisorNic> nicsByNode() {
@@ -105,7 +136,7 @@ final class ClusterCaches<P extends HasMetadata> {
 
     /** Whether the NIC, node, pool and claim caches are still fed; see {@link InformerCaches#stillRunning}. */
     boolean running() {
-        return InformerCaches.stillRunning(nics, nodes, pools, claims);
+        return InformerCaches.stillRunning(nics, nodes, pools, claims, leases);
     }
 
     /** Thrown by a reconcile that finds its caches stopped under it: it ends without writing anything. */

@@ -39,6 +39,7 @@ import io.sriovlm.operator.EvacuationConfig;
 
 import java.time.Clock;
 import java.time.Duration;
+import io.sriovlm.operator.placement.AgentLiveness;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -67,8 +68,13 @@ public class EvacuationReconciler implements Reconciler<Node> {
     private InformerEventSource<SriovMigration, Node> migrations;
     private InformerEventSource<Pod, Node> guardPods;
     private InformerEventSource<PodDisruptionBudget, Node> guardBudgets;
+    private InformerEventSource<io.fabric8.kubernetes.api.model.coordination.v1.Lease, Node> leases;
+    private final String leaseNamespace;
 
-    public EvacuationReconciler(KubernetesClient client, EvacuationConfig config, EventRecorder events, Clock clock) {
+    /** @param leaseNamespace where the agents renew their heartbeat Leases */
+    public EvacuationReconciler(KubernetesClient client, EvacuationConfig config, EventRecorder events, Clock clock,
+            String leaseNamespace) {
+        this.leaseNamespace = leaseNamespace;
         this.client = client;
         this.nodeConditions = new NodeConditionWriter(client);
         this.config = config;
@@ -87,7 +93,14 @@ public class EvacuationReconciler implements Reconciler<Node> {
         migrations = labelled(SriovMigration.class, Labels.EVACUATION, context);
         guardPods = labelled(Pod.class, Labels.EVACUATION_GUARD, context);
         guardBudgets = labelled(PodDisruptionBudget.class, Labels.EVACUATION_GUARD, context);
-        return List.of(nics, migrations, guardPods, guardBudgets);
+        // A renewal tells when the node's inventory was last confirmed (a VM that came back); it matters only on a
+        // node being evacuated.
+        var primaries = context.getPrimaryCache();
+        leases = ClusterCaches.agentLeases(context, leaseNamespace,
+                lease -> Set.of(new ResourceID(lease.getMetadata().getLabels().get(Labels.NODE))),
+                node -> node != null && primaries.get(new ResourceID(node)).map(EvacuationReconciler::triggered)
+                        .orElse(false));
+        return List.of(nics, migrations, guardPods, guardBudgets, leases);
     }
 
     /** An informer on this kind in the evacuation namespace, objects carrying {@code label}, mapped to that node. */
@@ -140,19 +153,20 @@ public class EvacuationReconciler implements Reconciler<Node> {
         String name = node.getMetadata().getName();
         Map<String, HypervisorNicStatus.VmStatus> vms = new LinkedHashMap<>();
         Map<String, Instant> reportedAt = new LinkedHashMap<>();
+        Map<String, Instant> renewals = ClusterCaches.leaseRenewals(leases);
         // VMs whose VF is passed through outside teaming: their migration may use method VfState.
         java.util.Set<String> plainVf = new java.util.HashSet<>();
         nics.list().filter(n -> n.getSpec() != null && name.equals(n.getSpec().nodeName) && n.getStatus() != null)
                 .sorted(Comparator.comparing(n -> n.getMetadata().getName()))
                 .forEach(n -> n.getStatus().vms.forEach(vm -> {
                     vms.putIfAbsent(vm.name, vm);
-                    reportedAt.putIfAbsent(vm.name, Timestamps.parse(n.getStatus().heartbeatTime));
+                    reportedAt.putIfAbsent(vm.name, AgentLiveness.lastReport(n, renewals));
                     MethodChoice.vfOutsideTeaming(n, vm.name).ifPresent(vf -> plainVf.add(vm.name));
                 }));
         Map<String, SriovMigration> mine = migrations.list()
                 .filter(m -> name.equals(m.getMetadata().getLabels().get(Labels.EVACUATION)) && m.getSpec() != null)
                 .collect(Collectors.toMap(m -> m.getSpec().vmName, m -> m, (a, b) -> a));
-        if (!io.sriovlm.common.InformerCaches.stillRunning(nics, migrations, guardPods, guardBudgets)) {
+        if (!io.sriovlm.common.InformerCaches.stillRunning(nics, migrations, guardPods, guardBudgets, leases)) {
             // Shutting down: the emptied caches would read as "no VM left" and release the drain guard.
             return UpdateControl.noUpdate();
         }

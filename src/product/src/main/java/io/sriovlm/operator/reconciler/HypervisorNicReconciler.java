@@ -18,8 +18,8 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.EventRecorder;
-import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.OperatorConfig;
+import io.sriovlm.operator.placement.AgentLiveness;
 import io.sriovlm.operator.placement.NicHealth;
 import io.sriovlm.status.HypervisorNicStatusWriter;
 
@@ -31,7 +31,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Judges each HypervisorNic's readiness from what its agent reports (heartbeat age, the agent's own AgentReady) and
+ * Judges each HypervisorNic's readiness from what its agent reports (the age of its last word: the status's
+ * heartbeatTime or its heartbeat Lease's renewal; the agent's own AgentReady) and
  * whether its node exists, and labels it with its node so the agent there can select it with an equality selector.
  */
 public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
@@ -41,6 +42,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
     private final EventRecorder events;
     private final Clock clock;
     private InformerEventSource<Node, HypervisorNic> nodes;
+    private InformerEventSource<io.fabric8.kubernetes.api.model.coordination.v1.Lease, HypervisorNic> leases;
 
     public HypervisorNicReconciler(KubernetesClient client, OperatorConfig config, EventRecorder events, Clock clock) {
         this.client = client;
@@ -60,7 +62,12 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
                         .filter(n -> n.getSpec() != null && node.getMetadata().getName().equals(n.getSpec().nodeName))
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), context);
-        return List.of(nodes);
+        // Every renewal is an event: a Lease renewed after a silence makes the NIC Ready again.
+        leases = ClusterCaches.agentLeases(context, config.agentLeaseNamespace(), lease -> nics.list()
+                .filter(n -> n.getSpec() != null
+                        && n.getSpec().nodeName.equals(lease.getMetadata().getLabels().get(Labels.NODE)))
+                .map(ResourceID::fromResource).collect(Collectors.toSet()), node -> true);
+        return List.of(nodes, leases);
     }
 
     @Override
@@ -75,10 +82,12 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         nic = writer.freshest(nic);
         Instant now = clock.instant();
         Node node = nodes.get(new ResourceID(nodeName)).orElse(null);
-        if (!io.sriovlm.common.InformerCaches.stillRunning(nodes)) {
+        AgentLiveness liveness = new AgentLiveness(now, config.heartbeatStaleAfter(),
+                ClusterCaches.leaseRenewals(leases));
+        if (!io.sriovlm.common.InformerCaches.stillRunning(nodes, leases)) {
             return UpdateControl.noUpdate(); // shutting down: an emptied cache would call the node gone
         }
-        Optional<String> problem = NicHealth.problem(nic, node, now, config.heartbeatStaleAfter());
+        Optional<String> problem = NicHealth.problem(nic, node, liveness);
         String reason = problem.isEmpty() ? Reasons.AGENT_REPORTING : node == null ? Reasons.NODE_NOT_FOUND
                 : nic.getStatus() == null || nic.getStatus().heartbeatTime == null ? Reasons.AGENT_NOT_REPORTING
                         : Conditions.isTrue(nic.getStatus().conditions, ConditionTypes.AGENT_READY)
@@ -97,7 +106,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
             }
         }
         // Look again when the heartbeat would go stale, so a dead agent turns the node NotReady.
-        Instant heartbeat = nic.getStatus() == null ? null : Timestamps.parse(nic.getStatus().heartbeatTime);
+        Instant heartbeat = liveness.lastReport(nic);
         Duration recheck = heartbeat == null ? config.heartbeatStaleAfter()
                 : Duration.between(now, heartbeat.plus(config.heartbeatStaleAfter())).plusMillis(100);
         return UpdateControl.<HypervisorNic>noUpdate().rescheduleAfter(recheck.isNegative() ? config.heartbeatStaleAfter() : recheck);

@@ -103,8 +103,9 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                         || m.getStatus().phase == MigrationPhase.Scheduling
                         || m.getStatus().phase == MigrationPhase.Preparing
                         || m.getStatus().phase == MigrationPhase.TargetReady)
-                .map(ResourceID::fromResource).collect(Collectors.toSet()), nic -> false, true);
-        return List.of(caches.nics, caches.nodes, caches.pools, caches.claims, wakeups.eventSource());
+                .map(ResourceID::fromResource).collect(Collectors.toSet()), node -> false, true,
+                config.agentLeaseNamespace());
+        return List.of(caches.nics, caches.nodes, caches.pools, caches.claims, caches.leases, wakeups.eventSource());
     }
 
     @Override
@@ -298,7 +299,9 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         Map<String, Node> nodes = caches.nodesByName();
         VfLedger ledger = VfLedger.of(nics, nodes, claimsInView(),
                 all.stream().filter(ClusterView::isActive).map(VfLedger.LiveMigration::of).toList());
-        ClusterView view = new ClusterView(nics, nodes, caches.poolList(), ledger, all, config, clock.instant());
+        Instant now = clock.instant();
+        ClusterView view = new ClusterView(nics, nodes, caches.poolList(), ledger, all, config, now,
+                ClusterCaches.leaseRenewals(caches.leases));
         if (!caches.running() || !InformerCaches.stillRunning(migrations)) {
             throw new ClusterCaches.CachesStopped();
         }

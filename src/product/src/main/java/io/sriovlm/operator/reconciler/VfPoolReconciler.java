@@ -30,6 +30,7 @@ import io.sriovlm.operator.placement.VfLedger;
 
 import java.time.Clock;
 import java.time.Duration;
+import io.sriovlm.operator.placement.AgentLiveness;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
@@ -59,9 +60,12 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
     private ClusterCaches<VfPool> caches;
     private InformerEventSource<SriovMigration, VfPool> migrations;
     private InformerEventSource<VfClaim, VfPool> claimCache;
+    private final String leaseNamespace;
 
+    /** @param leaseNamespace where the agents renew their heartbeat Leases */
     public VfPoolReconciler(KubernetesClient client, VfPoolStatusWriter writer, VfClaims claims, EventRecorder events,
-            Clock clock) {
+            Clock clock, String leaseNamespace) {
+        this.leaseNamespace = leaseNamespace;
         this.client = client;
         this.writer = writer;
         this.claims = claims;
@@ -74,9 +78,9 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         var pools = context.getPrimaryCache();
         // A heartbeat matters only to a hand-over on that node: an inventory newer than it ends the claim.
         caches = new ClusterCaches<>(context, (HasMetadata ignored) -> pools.list().map(ResourceID::fromResource)
-                .collect(Collectors.toSet()), nic -> caches.claims.list().anyMatch(c -> c.getSpec() != null
+                .collect(Collectors.toSet()), node -> caches.claims.list().anyMatch(c -> c.getSpec() != null
                         && c.getSpec().state == VfClaimSpec.State.HandedOver
-                        && c.getSpec().node.equals(nic.getSpec().nodeName)), false);
+                        && c.getSpec().node.equals(node)), false, leaseNamespace);
         claimCache = caches.claims;
         // A migration changes a ledger when it ends or disappears: map it to the pools of its claims.
         migrations = new InformerEventSource<>(InformerEventSourceConfiguration.from(SriovMigration.class, VfPool.class)
@@ -84,7 +88,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
                 .withItemStore(io.sriovlm.common.InterningItemStore.of(SriovMigration.class))
                 .withSecondaryToPrimaryMapper((SriovMigration m) -> poolsClaimedBy(m.getMetadata().getUid()))
                 .build(), context);
-        return List.of(caches.nics, caches.nodes, migrations, caches.claims);
+        return List.of(caches.nics, caches.nodes, migrations, caches.claims, caches.leases);
     }
 
     private Set<ResourceID> poolsClaimedBy(String migrationUid) {
@@ -101,7 +105,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         List<SriovMigration> all = migrations.list().toList();
         Collection<VfClaim> claimed = claims.view(claimCache.list());
         // Shutting down: emptied caches would release every claim and write an empty pool.
-        if (!InformerCaches.stillRunning(caches.nics, caches.nodes, migrations, claimCache)) {
+        if (!InformerCaches.stillRunning(caches.nics, caches.nodes, migrations, claimCache, caches.leases)) {
             return UpdateControl.noUpdate();
         }
         Set<String> poolNames = context.getPrimaryCache().list().map(p -> p.getMetadata().getName())
@@ -198,10 +202,11 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         Set<String> vmsReported = new HashSet<>();
         nics.values().stream().filter(n -> n.getStatus() != null)
                 .forEach(n -> n.getStatus().vms.forEach(v -> vmsReported.add(v.name)));
+        Map<String, Instant> renewals = ClusterCaches.leaseRenewals(caches.leases);
         for (VfClaim claim : mine) {
             var spec = claim.getSpec();
             VfLedger.Fate fate = VfLedger.fateOf(spec, byUid.get(spec.migrationUid), nics.get(spec.node),
-                    nodes.get(spec.node), vmsReported);
+                    AgentLiveness.lastReport(nics.get(spec.node), renewals), nodes.get(spec.node), vmsReported);
             if (fate instanceof VfLedger.HandOver) {
                 claims.handOver(claim);
             } else if (fate instanceof VfLedger.Release release

@@ -21,13 +21,31 @@ class NicHealthTest {
         return node;
     }
 
+    private static final AgentLiveness LIVE = AgentLiveness.fromStatus(Objects.NOW, Duration.ofSeconds(30));
+
     @Test
     void aNotReadyNodeIsAProblemAndAReadyOneIsNot() {
         var nic = Objects.nic("hv2", Map.of());
-        assertThat(NicHealth.problem(nic, withReady("Unknown"), Objects.NOW, Duration.ofSeconds(30)))
+        assertThat(NicHealth.problem(nic, withReady("Unknown"), LIVE))
                 .hasValueSatisfying(p -> assertThat(p).contains("node hv2 is NotReady (Ready=Unknown"));
-        assertThat(NicHealth.problem(nic, withReady("False"), Objects.NOW, Duration.ofSeconds(30))).isPresent();
-        assertThat(NicHealth.problem(nic, withReady("True"), Objects.NOW, Duration.ofSeconds(30))).isEmpty();
-        assertThat(NicHealth.problem(nic, Objects.node("hv2"), Objects.NOW, Duration.ofSeconds(30))).isEmpty();
+        assertThat(NicHealth.problem(nic, withReady("False"), LIVE)).isPresent();
+        assertThat(NicHealth.problem(nic, withReady("True"), LIVE)).isEmpty();
+        assertThat(NicHealth.problem(nic, Objects.node("hv2"), LIVE)).isEmpty();
+    }
+
+    @Test
+    void theAgentIsLiveWhileItsStatusOrItsLeaseIsRecent() {
+        var nic = Objects.nic("hv2", Map.of()); // reported NOW - 1 s
+        AgentLiveness later = AgentLiveness.fromStatus(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30));
+        assertThat(NicHealth.problem(nic, Objects.node("hv2"), later)).hasValueSatisfying(p -> assertThat(p)
+                .contains("the node agent on hv2 last reported at").contains("Lease sriovlm-agent-hv2"));
+        AgentLiveness renewed = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
+                Map.of("hv2", Objects.NOW.plusSeconds(35)));
+        assertThat(NicHealth.problem(nic, Objects.node("hv2"), renewed)).isEmpty();
+        assertThat(renewed.lastReport(nic)).isEqualTo(Objects.NOW.plusSeconds(35));
+        // Another node's Lease says nothing about hv2.
+        AgentLiveness elsewhere = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
+                Map.of("hv3", Objects.NOW.plusSeconds(35)));
+        assertThat(NicHealth.problem(nic, Objects.node("hv2"), elsewhere)).isPresent();
     }
 }

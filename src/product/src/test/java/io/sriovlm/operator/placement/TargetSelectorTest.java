@@ -48,7 +48,8 @@ class TargetSelectorTest {
 
     private TargetSelector.Result select(String requested) {
         return TargetSelector.select(new TargetSelector.Request("vm-01", "meth0", "hv1", requested, List.of(pool),
-                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30),
+                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2,
+                AgentLiveness.fromStatus(NOW, Duration.ofSeconds(30)),
                 expected, null));
     }
 
@@ -57,7 +58,8 @@ class TargetSelectorTest {
         source.pciAddress = vfPci(1);
         source.driver = VfStateSupport.VARIANT_DRIVER;
         return TargetSelector.select(new TargetSelector.Request("vm-01", null, "hv1", requested, List.of(pool),
-                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2, NOW, Duration.ofSeconds(30),
+                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2,
+                AgentLiveness.fromStatus(NOW, Duration.ofSeconds(30)),
                 null, null, new TargetSelector.VfStateNeeds(VfStateSupportTest.good(), source)));
     }
 

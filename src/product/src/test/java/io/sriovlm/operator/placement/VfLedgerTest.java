@@ -11,6 +11,7 @@ import io.sriovlm.operator.placement.VfLedger.State;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,12 +84,22 @@ class VfLedgerTest {
         assertThat(entry.vm()).isEqualTo("vm-01");
         assertThat(ledger.reservationOf("uid-1")).as("a hand-over is no reservation").isEmpty();
         // hv2's last report (NOW-1s) predates the hand-over (NOW): the claim stays.
-        assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), nodes.get("hv2"), Set.of()))
+        assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), reported(nics.get("hv2")), nodes.get("hv2"), Set.of()))
                 .isInstanceOf(VfLedger.Keep.class);
-        // A report taken after it speaks for the VF: the claim goes.
-        nics.get("hv2").getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(5));
-        assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), nodes.get("hv2"), Set.of()))
+        // The agent's heartbeat Lease, renewed after it, says the unchanged inventory still holds: the claim goes.
+        Instant renewed = AgentLiveness.lastReport(nics.get("hv2"), Map.of("hv2", NOW.plusSeconds(5)));
+        assertThat(renewed).isEqualTo(NOW.plusSeconds(5));
+        assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), renewed, nodes.get("hv2"), Set.of()))
                 .isInstanceOf(VfLedger.Release.class);
+        // So does a report taken after it.
+        nics.get("hv2").getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(5));
+        assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), reported(nics.get("hv2")),
+                nodes.get("hv2"), Set.of())).isInstanceOf(VfLedger.Release.class);
+    }
+
+    /** The time of the node's last report, from its status alone. */
+    private static Instant reported(HypervisorNic nic) {
+        return AgentLiveness.lastReport(nic, Map.of());
     }
 
     @Test
@@ -96,14 +107,14 @@ class VfLedgerTest {
         VfClaimSpec claim = claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.Reserved).getSpec();
         Set<String> vms = Set.of("vm-01", "vm-03");
         var preparing = migration("m1", "vm-01", MigrationPhase.Preparing);
-        assertThat(VfLedger.fateOf(claim, preparing, nics.get("hv2"), nodes.get("hv2"), vms))
+        assertThat(VfLedger.fateOf(claim, preparing, nics.get("hv2"), reported(nics.get("hv2")), nodes.get("hv2"), vms))
                 .isInstanceOf(VfLedger.Keep.class);
-        assertThat(VfLedger.fateOf(claim, migration("m1", "vm-01", MigrationPhase.Succeeded), nics.get("hv2"),
+        assertThat(VfLedger.fateOf(claim, migration("m1", "vm-01", MigrationPhase.Succeeded), nics.get("hv2"), reported(nics.get("hv2")),
                 nodes.get("hv2"), vms)).isInstanceOf(VfLedger.HandOver.class);
-        assertThat(VfLedger.fateOf(claim, migration("m1", "vm-01", MigrationPhase.RolledBack), nics.get("hv2"),
+        assertThat(VfLedger.fateOf(claim, migration("m1", "vm-01", MigrationPhase.RolledBack), nics.get("hv2"), reported(nics.get("hv2")),
                 nodes.get("hv2"), vms)).isEqualTo(new VfLedger.Release("migration default/uid-1 ended RolledBack", false));
         // Not in view: released only once the API confirms the migration is gone (holderGone).
-        assertThat(VfLedger.fateOf(claim, null, nics.get("hv2"), nodes.get("hv2"), vms))
+        assertThat(VfLedger.fateOf(claim, null, nics.get("hv2"), reported(nics.get("hv2")), nodes.get("hv2"), vms))
                 .isEqualTo(new VfLedger.Release("migration default/uid-1 is gone", true));
     }
 
@@ -111,11 +122,11 @@ class VfLedgerTest {
     void aReservationWhoseVmWasDeletedBeforeTheSourceWasTouchedIsCollected() {
         VfClaimSpec claim = claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.Reserved).getSpec();
         var preparing = migration("m1", "vm-01", MigrationPhase.Preparing);
-        assertThat(VfLedger.fateOf(claim, preparing, nics.get("hv2"), nodes.get("hv2"), Set.of("vm-03")))
+        assertThat(VfLedger.fateOf(claim, preparing, nics.get("hv2"), reported(nics.get("hv2")), nodes.get("hv2"), Set.of("vm-03")))
                 .isInstanceOf(VfLedger.Release.class);
         // Once the source is touched the VM is between hosts, unreported on purpose: the claim stays.
         var migrating = migration("m1", "vm-01", MigrationPhase.Migrating);
-        assertThat(VfLedger.fateOf(claim, migrating, nics.get("hv2"), nodes.get("hv2"), Set.of("vm-03")))
+        assertThat(VfLedger.fateOf(claim, migrating, nics.get("hv2"), reported(nics.get("hv2")), nodes.get("hv2"), Set.of("vm-03")))
                 .isInstanceOf(VfLedger.Keep.class);
     }
 
@@ -123,9 +134,9 @@ class VfLedgerTest {
     void aRemovedNodeTakesItsClaimsWithIt() {
         VfClaimSpec claim = claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.Reserved).getSpec();
         var preparing = migration("m1", "vm-01", MigrationPhase.Preparing);
-        assertThat(VfLedger.fateOf(claim, preparing, null, nodes.get("hv2"), Set.of("vm-01")))
+        assertThat(VfLedger.fateOf(claim, preparing, null, reported(null), nodes.get("hv2"), Set.of("vm-01")))
                 .isInstanceOf(VfLedger.Release.class);
-        assertThat(VfLedger.fateOf(claim, preparing, nics.get("hv2"), null, Set.of("vm-01")))
+        assertThat(VfLedger.fateOf(claim, preparing, nics.get("hv2"), reported(nics.get("hv2")), null, Set.of("vm-01")))
                 .isInstanceOf(VfLedger.Release.class);
         // And the node drops out of the pool's counts.
         nodes = Map.of("hv1", nodes.get("hv1"));

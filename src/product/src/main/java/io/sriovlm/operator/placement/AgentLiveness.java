@@ -1,0 +1,45 @@
+package io.sriovlm.operator.placement;
+
+import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.common.Timestamps;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * When each node's agent last vouched for its HypervisorNic status: the status's heartbeatTime (the time of the
+ * observation it carries, written when something changed) or its heartbeat Lease's renewTime (a later observation
+ * that found nothing new), whichever is later (docs/decisions/023-heartbeat-leases.md).
+ *
+ * @param now            the time decisions are made at
+ * @param staleAfter     an agent silent for longer is treated as NotReady
+ * @param leaseRenewals  the agents' Lease renewTimes, by node
+ */
+public record AgentLiveness(Instant now, Duration staleAfter, Map<String, Instant> leaseRenewals) {
+
+    /** Judged from the statuses alone (no Lease seen). */
+    public static AgentLiveness fromStatus(Instant now, Duration staleAfter) {
+        return new AgentLiveness(now, staleAfter, Map.of());
+    }
+
+    /** The time of the agent's last word on {@code nic}'s host; null when it never reported. */
+    public Instant lastReport(HypervisorNic nic) {
+        return lastReport(nic, leaseRenewals);
+    }
+
+    /** The time of the agent's last word on {@code nic}'s host, given the Leases' renewals; null when never. */
+    public static Instant lastReport(HypervisorNic nic, Map<String, Instant> leaseRenewals) {
+        Instant status = nic == null || nic.getStatus() == null ? null : Timestamps.parse(nic.getStatus().heartbeatTime);
+        Instant lease = nic == null || nic.getSpec() == null ? null : leaseRenewals.get(nic.getSpec().nodeName);
+        if (status == null || lease == null) {
+            return status == null ? lease : status;
+        }
+        return lease.isAfter(status) ? lease : status;
+    }
+
+    /** Whether the agent's last word is older than {@link #staleAfter}. */
+    public boolean stale(Instant lastReport) {
+        return lastReport == null || Duration.between(lastReport, now).compareTo(staleAfter) > 0;
+    }
+}
