@@ -12,6 +12,8 @@ import io.sriovlm.statemachine.Transition;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -56,25 +58,48 @@ public final class MigrationStatusWriter extends StatusWriter<SriovMigration> {
      * @throws IllegalStateException when this actor does not own the transition: a defect, not a race
      */
     public Optional<SriovMigration> apply(SriovMigration current, Transition transition) {
+        return apply(current, List.of(transition));
+    }
+
+    /**
+     * Several transitions of this actor in one write, each recorded (phase timestamp, log line, Event) as if written
+     * alone: the operator's admission, Pending → Scheduling → Preparing, so that the admission lock waits for one
+     * status round trip instead of two.
+     */
+    public Optional<SriovMigration> apply(SriovMigration current, List<Transition> transitions) {
+        Instant now = clock.instant();
+        SriovMigration desired = current;
+        for (Transition transition : transitions) {
+            MigrationPhase from = desired.getStatus() == null ? null : desired.getStatus().phase;
+            SriovMigration before = desired;
+            refusal(before, from, transition.to()).ifPresent(why -> {
+                throw new IllegalStateException(name(before) + ": " + why);
+            });
+            desired = transition.applyTo(desired, now);
+        }
+        Optional<SriovMigration> written = write(desired);
         MigrationPhase from = current.getStatus() == null ? null : current.getStatus().phase;
-        refusal(current, from, transition.to()).ifPresent(why -> {
-            throw new IllegalStateException(name(current) + ": " + why);
-        });
-        Optional<SriovMigration> written = write(transition.applyTo(current, clock.instant()));
         if (written.isEmpty()) {
             LOG.debugf("status of %s changed underneath (%s -> %s lost the race); deciding again",
-                    name(current), from, transition.to());
+                    name(current), from, transitions.get(transitions.size() - 1).to());
             return written;
         }
+        for (Transition transition : transitions) {
+            announce(written.get(), from, transition);
+            from = transition.to();
+        }
+        return written;
+    }
+
+    private void announce(SriovMigration written, MigrationPhase from, Transition transition) {
         if (from != transition.to() || transition.announce()) {
-            LOG.infof("%s: %s -> %s (%s) %s", name(current), from, transition.to(), transition.reason(),
+            LOG.infof("%s: %s -> %s (%s) %s", name(written), from, transition.to(), transition.reason(),
                     transition.message() == null ? "" : transition.message());
             // Asynchronous: the next phase of the same actor does not wait for the Event's POST.
-            events.recordAsync(written.get(), transition.warning() || from == transition.to() ? EventRecorder.WARNING
+            events.recordAsync(written, transition.warning() || from == transition.to() ? EventRecorder.WARNING
                     : EventRecorder.NORMAL, transition.reason(),
                     transition.message() == null ? transition.to().name() : transition.message());
         }
-        return written;
     }
 
     private Optional<String> refusal(SriovMigration m, MigrationPhase from, MigrationPhase to) {

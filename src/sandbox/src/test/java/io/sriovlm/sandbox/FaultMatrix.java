@@ -156,7 +156,8 @@ final class FaultMatrix {
         md.append("# Fault matrix\n\n");
         md.append("Generated from `src/sandbox/src/test/java/io/sriovlm/sandbox/FaultMatrix.java` and checked by\n");
         md.append("`FaultMatrixSandboxTest`, which runs every cell: the migration of vm-01 gets the fault as it enters\n");
-        md.append("the phase (before any actor sees it), must end within its deadlines (steps ")
+        md.append("the phase (before any actor sees it; the Scheduling column's fault comes with the operator's one\n");
+        md.append("write of an admission, Pending → Scheduling → Preparing), must end within its deadlines (steps ")
                 .append(STEP_TIMEOUT_SECONDS).append(" s, Migrating ").append(MIGRATING_TIMEOUT_SECONDS)
                 .append(" s)\nin one of the outcomes below, with `status.failureReason` as listed (a success carries"
                         + " none unless listed), and the\n`InvariantChecker` must report nothing once the fault is healed."

@@ -176,8 +176,9 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
 
     /**
      * Pending and Scheduling, decided and recorded under the admission lock. A migration admitted from Pending is
-     * scheduled at once on the version just written (its resourceVersion keeps the write safe), rather than one
-     * informer round trip later: still two status writes.
+     * scheduled at once, in the same status write (Pending → Scheduling → Preparing): the lock is held for the API's
+     * round trips (measured at 100 nodes: 335 ms per admission, of which 320 were the claim, the labels and two status
+     * writes, which set the admission rate), so each one saved is admissions gained.
      */
     private UpdateControl<SriovMigration> admit(SriovMigration m) {
         // Admission writes to the API under the lock; a reconcile that waited for it here would hold one of the
@@ -196,14 +197,41 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         try {
             boolean pending = m.getStatus().phase == MigrationPhase.Pending;
             ClusterView view = view();
-            Recorded recorded = record(m, pending ? PendingHandler.decide(m, view) : SchedulingHandler.decide(m, view));
-            Optional<SriovMigration> admitted = recorded.written()
-                    .filter(w -> pending && w.getStatus().phase == MigrationPhase.Scheduling);
-            return admitted.isPresent() ? record(admitted.get(), SchedulingHandler.decide(admitted.get(), view()))
-                    .control() : recorded.control();
+            Decision decision = pending ? PendingHandler.decide(m, view) : SchedulingHandler.decide(m, view);
+            boolean admits = pending && decision.outcome().transition()
+                    .filter(t -> t.to() == MigrationPhase.Scheduling).isPresent();
+            return admits ? admitAndSchedule(m, decision) : record(m, decision).control();
         } finally {
             admission.unlock();
         }
+    }
+
+    /**
+     * Records an admission (Pending → Scheduling, its VF reserved) together with the scheduling decision taken on it,
+     * in one status write. Scheduling is decided on the admitted migration as it will be written, in a view that
+     * shows the claim just made; when that decision is anything but "to Preparing on the held VF" (the VM vanished,
+     * a wait), the admission is written alone and Scheduling decides again on the written version, as before.
+     */
+    private UpdateControl<SriovMigration> admitAndSchedule(SriovMigration m, Decision admission) {
+        Transition toScheduling = admission.outcome().transition().orElseThrow();
+        if (admission.reservation().isPresent() && !claims.reserve(m, admission.reservation().get())) {
+            return conflict();
+        }
+        Optional<SriovMigration> labelled = writer.ensureLabels(m, agentLabels(m, toScheduling,
+                admission.reservation().map(c -> c.node())));
+        if (labelled.isEmpty()) {
+            return conflict();
+        }
+        Decision scheduling = SchedulingHandler.decide(toScheduling.applyTo(labelled.get(), clock.instant()), view());
+        Optional<Transition> toPreparing = scheduling.outcome().transition()
+                .filter(t -> t.to() == MigrationPhase.Preparing && scheduling.reservation().isEmpty());
+        if (toPreparing.isEmpty()) {
+            Recorded admitted = record(labelled.get(), Decision.of(admission.outcome()));
+            return admitted.written().map(w -> record(w, SchedulingHandler.decide(w, view())).control())
+                    .orElse(admitted.control());
+        }
+        Optional<SriovMigration> written = writer.apply(labelled.get(), List.of(toScheduling, toPreparing.get()));
+        return written.isEmpty() ? conflict() : recheck(scheduling.outcome());
     }
 
     /** What {@link #record} wrote (empty when it lost a race or had nothing to write), and when to look again. */

@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * Runs an action once, when a write to the API server is about to put a SriovMigration into a phase: before the
- * write is applied, so before any actor has seen the phase (the owner of the phase has not started its step). The
+ * Runs an action once, when a write to the API server is about to put a SriovMigration into a phase, or through it
+ * (the operator writes an admission as Pending → Scheduling → Preparing at once; the phase then shows only in
+ * phaseTimestamps): before the write is applied, so before any actor has seen the phase. The
  * action runs on the API server's request thread: it must be quick and must not call the API (an arming
  * {@link Fault#inject} is; a disruptive one hands its work to another thread).
  */
@@ -37,7 +38,7 @@ public final class PhaseTrigger implements AutoCloseable {
             } catch (java.io.IOException | RuntimeException e) {
                 return;
             }
-            if (phase.name().equals(body.path("status").path("phase").asText(null)) && once.compareAndSet(false, true)) {
+            if (entersOrPasses(body.path("status"), phase) && once.compareAndSet(false, true)) {
                 try {
                     action.accept(body.path("status"));
                 } finally {
@@ -46,6 +47,18 @@ public final class PhaseTrigger implements AutoCloseable {
             }
         };
         faults.onWrite(observer);
+    }
+
+    private static boolean entersOrPasses(JsonNode status, MigrationPhase phase) {
+        if (phase.name().equals(status.path("phase").asText(null))) {
+            return true;
+        }
+        for (JsonNode stamp : status.path("phaseTimestamps")) {
+            if (phase.name().equals(stamp.path("phase").asText(null))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs {@code action} once, as {@code namespace/name} is written into {@code phase}. Close to stop watching. */
