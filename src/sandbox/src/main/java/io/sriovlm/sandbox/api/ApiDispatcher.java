@@ -22,6 +22,7 @@ final class ApiDispatcher extends Dispatcher {
     private final StrictWrites writes;
     private final CrdRegistry crds;
     private final MockFaults faults;
+    private final Tombstones tombstones = new Tombstones();
 
     ApiDispatcher(Store store, CrdRegistry crds, ApiFaults faults) {
         this.store = store;
@@ -29,7 +30,7 @@ final class ApiDispatcher extends Dispatcher {
         this.crds = crds;
         this.discovery = new Discovery(crds);
         this.openApi = new OpenApiStub(discovery);
-        this.writes = new StrictWrites(store, crds);
+        this.writes = new StrictWrites(store, crds, tombstones);
     }
 
     @Override
@@ -97,7 +98,9 @@ final class ApiDispatcher extends Dispatcher {
         boolean table = Tables.wanted(req.getHeader("Accept"));
         boolean list = p.name() == null;
         if (watch) {
-            return faults.track(p.plural(), store.send(req));
+            // Deletions the watch's list may have been taken before (see Tombstones), of objects that are gone still.
+            return faults.track(p.plural(), store.send(req), () -> tombstones.since(p, java.time.Instant.now())
+                    .stream().filter(t -> store.get(t.path()) == null).map(Tombstones.Tombstone::json).toList());
         }
         if (selector == null && !table && !list) {
             return store.send(req);

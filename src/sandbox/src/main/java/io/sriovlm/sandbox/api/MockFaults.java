@@ -50,8 +50,11 @@ final class MockFaults implements ApiFaults.Watches {
         return watches.getOrDefault(resource, Set.of()).size();
     }
 
-    /** Wraps a watch's WebSocket so that {@link #drop} can close it. */
-    MockResponse track(String resource, MockResponse r) {
+    /**
+     * Wraps a watch's WebSocket so that {@link #drop} can close it, and sends it the deletions it may have missed
+     * ({@code missed}: the deleted objects, as JSON, that are still gone when the watch opens).
+     */
+    MockResponse track(String resource, MockResponse r, java.util.function.Supplier<List<String>> missed) {
         WebSocketListener inner = r.getWebSocketListener();
         if (inner == null) {
             return r;
@@ -67,6 +70,9 @@ final class MockFaults implements ApiFaults.Watches {
             public void onOpen(WebSocket ws, Response response) {
                 open.add(ws);
                 inner.onOpen(ws, response);
+                // Checked and sent here, in this order: an object created again after the check is announced
+                // (ADDED) after its DELETED.
+                missed.get().forEach(json -> ws.send("{\"type\":\"DELETED\",\"object\":" + json + "}"));
             }
 
             @Override

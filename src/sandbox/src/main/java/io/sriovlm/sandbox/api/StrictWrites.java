@@ -25,10 +25,12 @@ final class StrictWrites {
     private final ReentrantLock lock = new ReentrantLock();
     private final Store store;
     private final CrdRegistry crds;
+    private final Tombstones tombstones;
 
-    StrictWrites(Store store, CrdRegistry crds) {
+    StrictWrites(Store store, CrdRegistry crds, Tombstones tombstones) {
         this.store = store;
         this.crds = crds;
+        this.tombstones = tombstones;
     }
 
     /** @param body the request's body, read once by the caller (reading consumes the request's buffer) */
@@ -42,7 +44,15 @@ final class StrictWrites {
             } else if (req.method() == HttpMethod.PUT || req.method() == HttpMethod.PATCH) {
                 r = update(req, body, p, crd);
             } else {
+                JsonNode deleted = req.method() == HttpMethod.DELETE && p.name() != null ? store.get(p.objectPath()) : null;
                 r = store.send(req.method(), p.rawPath(), req.getHeaders(), body);
+                if (deleted != null && r.code() < 300) {
+                    recordIfGone(p, deleted);
+                }
+            }
+            if ((req.method() == HttpMethod.PUT || req.method() == HttpMethod.PATCH) && r.code() < 300
+                    && Store.body(r).contains("deletionTimestamp")) {
+                recordIfGone(p, Json.read(Store.body(r))); // its last finalizer removed: the object is gone
             }
             if ("customresourcedefinitions".equals(p.plural()) && r.code() < 300) {
                 crds.refresh();
@@ -50,6 +60,13 @@ final class StrictWrites {
             return r;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** A delete, or the removal of a deleted object's last finalizer, took {@code last} out of the store. */
+    private void recordIfGone(ApiPath p, JsonNode last) {
+        if (store.get(p.objectPath()) == null) {
+            tombstones.record(p, last, java.time.Instant.now());
         }
     }
 

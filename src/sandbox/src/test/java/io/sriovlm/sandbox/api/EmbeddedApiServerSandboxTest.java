@@ -256,6 +256,38 @@ class EmbeddedApiServerSandboxTest {
     }
 
     @Test
+    void aWatchStartedAfterItsListHearsOfTheDeletionsInBetween() throws Exception {
+        create("gone-before-watch");
+        create("back-before-watch");
+        String listedAt = client.resources(SriovMigration.class).inNamespace("default").list().getMetadata()
+                .getResourceVersion();
+        // Between an informer's list and its watch: one object deleted, another deleted and created again.
+        client.resources(SriovMigration.class).inNamespace("default").withName("gone-before-watch").delete();
+        client.resources(SriovMigration.class).inNamespace("default").withName("back-before-watch").delete();
+        create("back-before-watch");
+
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (KubernetesClient c = server.newClient();
+                io.fabric8.kubernetes.client.Watch w = c.resources(SriovMigration.class).inNamespace("default")
+                        .watch(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withResourceVersion(listedAt)
+                                .build(), new io.fabric8.kubernetes.client.Watcher<SriovMigration>() {
+                                    @Override
+                                    public void eventReceived(Action action, SriovMigration m) {
+                                        events.add(action + ":" + m.getMetadata().getName());
+                                    }
+
+                                    @Override
+                                    public void onClose(io.fabric8.kubernetes.client.WatcherException e) {
+                                    }
+                                })) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> events.contains("DELETED:gone-before-watch"));
+            assertThat(events).as("what a real API server replays from the list's resourceVersion")
+                    .contains("ADDED:back-before-watch").doesNotContain("DELETED:back-before-watch");
+        }
+    }
+
+    @Test
     void nonResourcePathsAndDiscovery() throws Exception {
         assertThat(raw("GET", "/healthz", "application/json", "").statusCode()).isEqualTo(404);
         HttpResponse<String> v = raw("GET", "/version?timeout=32s", "application/json", "");
