@@ -49,6 +49,37 @@ public final class Ledgers {
         return reservations(client).stream().filter(c -> migrationUid.equals(c.migrationUid)).findFirst();
     }
 
+    /**
+     * What the ledger is made of, for a test that failed waiting on it: every claim, every reported VF that is
+     * attached, the unfinished migrations' source VFs, and when each agent last vouched for its inventory.
+     */
+    public static String describe(KubernetesClient client) {
+        StringBuilder out = new StringBuilder("ledger at ").append(java.time.Instant.now()).append('\n');
+        claims(client).forEach(c -> out.append("  claim ").append(c.getMetadata().getName()).append(' ')
+                .append(c.getSpec().state).append(" vm=").append(c.getSpec().vm).append(" migration=")
+                .append(c.getSpec().migration).append(" since=").append(c.getSpec().since).append('\n'));
+        client.resources(HypervisorNic.class).list().getItems().stream().filter(n -> n.getStatus() != null)
+                .forEach(n -> {
+                    out.append("  nic ").append(n.getMetadata().getName()).append(" rv=")
+                            .append(n.getMetadata().getResourceVersion()).append(" heartbeat=")
+                            .append(n.getStatus().heartbeatTime).append(" vms=")
+                            .append(n.getStatus().vms.stream().map(v -> v.name).toList()).append('\n');
+                    n.getStatus().vfs.stream().filter(vf -> vf.attachedTo != null).forEach(vf -> out
+                            .append("    vf ").append(vf.pciAddress).append(" attachedTo=").append(vf.attachedTo)
+                            .append('\n'));
+                });
+        client.resources(SriovMigration.class).inAnyNamespace().list().getItems().stream()
+                .filter(ClusterView::isActive).forEach(m -> out.append("  live ").append(m.getMetadata().getName())
+                        .append(' ').append(m.getStatus() == null ? null : m.getStatus().phase).append(" source=")
+                        .append(m.getStatus() == null ? null : m.getStatus().sourceNode + "/" + m.getStatus().sourceVf)
+                        .append('\n'));
+        client.resources(io.fabric8.kubernetes.api.model.coordination.v1.Lease.class).inAnyNamespace()
+                .withLabel(io.sriovlm.api.v1alpha1.Labels.NODE).list().getItems()
+                .forEach(l -> out.append("  lease ").append(l.getMetadata().getName()).append(" renewed=")
+                        .append(l.getSpec().getRenewTime()).append('\n'));
+        return out.toString();
+    }
+
     /** The VF {@code pciAddress} of {@code node} in the sandbox's pool, or empty when the pool does not count it. */
     public static Optional<VfLedger.Entry> find(KubernetesClient client, String node, String pciAddress) {
         VfPool pool = client.resources(VfPool.class).withName(Sandbox.POOL).get();

@@ -113,9 +113,14 @@ class FaultMatrixSandboxTest {
         return s;
     }
 
-    /** The rows of the matrix this class runs: all of them. */
+    /**
+     * The rows of the matrix this class runs: all of them, or those named in {@code -Dsriovlm.matrix.rows} (comma
+     * separated, e.g. {@code OPERATOR_RESTART}) to rerun one row while chasing a failure.
+     */
     List<Fault> faults() {
-        return List.of(Fault.values());
+        String rows = System.getProperty("sriovlm.matrix.rows", "");
+        return rows.isBlank() ? List.of(Fault.values())
+                : java.util.Arrays.stream(rows.split(",")).map(String::trim).map(Fault::valueOf).toList();
     }
 
     /** Which API server the worlds run on: here the embedded one; FaultMatrixControlPlaneIT puts them on a real one. */
@@ -179,7 +184,16 @@ class FaultMatrixSandboxTest {
                 healLater = CompletableFuture.runAsync(() -> injected.get().heal(),
                         CompletableFuture.delayedExecutor(Fault.NOT_READY_FOR.toMillis(), TimeUnit.MILLISECONDS));
             }
-            SriovMigration m = SandboxFixture.awaitTerminal(client, name, CASE_BUDGET);
+            SriovMigration m;
+            try {
+                m = SandboxFixture.awaitTerminal(client, name, CASE_BUDGET);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                SriovMigration stuck = SandboxFixture.get(client, name);
+                throw new AssertionError(name + " did not end within " + CASE_BUDGET + ": "
+                        + (stuck == null || stuck.getStatus() == null ? "no status"
+                                : stuck.getStatus().phase + " " + stuck.getStatus().message)
+                        + "\n" + Ledgers.describe(client), e);
+            }
             m.getStatus().phaseTimestamps.stream().filter(t -> t.phase == MigrationPhase.SwitchingToStandby)
                     .findFirst().ifPresent(t -> detachAskedAt.set(io.sriovlm.common.Timestamps.parse(t.at)));
             if (lead != null) {
