@@ -164,7 +164,7 @@ public final class VfClaims {
     public void delete(VfClaim claim, String why) {
         try {
             client.resource(claim).lockResourceVersion(claim.getMetadata().getResourceVersion()).delete();
-            ownWrites.put(claim.getMetadata().getName(), new OwnWrite(null, claim.getMetadata().getUid(), clock.instant()));
+            rememberDeletion(claim);
             LOG.debugf("released VF %s of %s: %s", claim.getSpec().pciAddress, claim.getSpec().node, why);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404 && e.getCode() != 409) {
@@ -173,10 +173,27 @@ public final class VfClaims {
         }
     }
 
-    private void remember(VfClaim written) {
+    /**
+     * Records a write, unless this process already recorded a later state of the same claim: the pool controller may
+     * delete a claim the migration controller just handed over before that thread records its hand-over, and the
+     * hand-over recorded last would then bring a deleted claim back into view until it is forgotten.
+     */
+    void remember(VfClaim written) {
         if (written != null && written.getMetadata().getUid() != null) {
-            ownWrites.put(written.getMetadata().getName(),
-                    new OwnWrite(written, written.getMetadata().getUid(), clock.instant()));
+            ownWrites.merge(written.getMetadata().getName(),
+                    new OwnWrite(written, written.getMetadata().getUid(), clock.instant()),
+                    (recorded, ours) -> laterThan(recorded, ours) ? recorded : ours);
         }
+    }
+
+    /** Records this process's deletion of {@code claim}: views leave it out until the informer does too. */
+    void rememberDeletion(VfClaim claim) {
+        ownWrites.put(claim.getMetadata().getName(), new OwnWrite(null, claim.getMetadata().getUid(), clock.instant()));
+    }
+
+    /** Whether {@code recorded} is a later state of the same claim than {@code ours}: its deletion, or a newer version. */
+    private static boolean laterThan(OwnWrite recorded, OwnWrite ours) {
+        return recorded.uid().equals(ours.uid())
+                && (recorded.claim() == null || StatusWriter.newer(recorded.claim(), ours.claim()));
     }
 }
