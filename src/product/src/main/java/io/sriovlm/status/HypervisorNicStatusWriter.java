@@ -45,10 +45,11 @@ public final class HypervisorNicStatusWriter extends StatusWriter<HypervisorNic>
 
     /**
      * Whether writing {@code report} on {@code base} would change nothing but the heartbeat time: then the agent
-     * renews its heartbeat Lease instead of rewriting the node's whole status.
+     * renews its heartbeat Lease instead of rewriting the node's whole status. {@code report} is left as it is.
      */
     public static boolean changesNothing(HypervisorNic base, HypervisorNicStatus report) {
-        return base.getStatus() != null && sameApartFromHeartbeat(base.getStatus(), merged(base, report));
+        return base.getStatus() != null
+                && sameApartFromHeartbeat(base.getStatus(), merged(base, Serialization.clone(report)));
     }
 
     /** Whether two statuses differ in nothing but {@code heartbeatTime}. */

@@ -62,11 +62,16 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
                         .filter(n -> n.getSpec() != null && node.getMetadata().getName().equals(n.getSpec().nodeName))
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), context);
-        // Every renewal is an event: a Lease renewed after a silence makes the NIC Ready again.
+        // A renewal is an event for a NIC that is not Ready: renewed after a silence, the Lease makes it Ready again.
+        // A Ready NIC's renewals change nothing (one reconcile per node and heartbeat otherwise): its staleness is
+        // checked when the heartbeat it last saw would go stale, against the Lease as it is then.
         leases = ClusterCaches.agentLeases(context, config.agentLeaseNamespace(), lease -> nics.list()
                 .filter(n -> n.getSpec() != null
                         && n.getSpec().nodeName.equals(lease.getMetadata().getLabels().get(Labels.NODE)))
-                .map(ResourceID::fromResource).collect(Collectors.toSet()), node -> true);
+                .map(ResourceID::fromResource).collect(Collectors.toSet()), node -> nics.list()
+                        .anyMatch(n -> n.getSpec() != null && node != null && node.equals(n.getSpec().nodeName)
+                                && (n.getStatus() == null
+                                        || !Conditions.isTrue(n.getStatus().conditions, ConditionTypes.READY))));
         return List.of(nodes, leases);
     }
 
