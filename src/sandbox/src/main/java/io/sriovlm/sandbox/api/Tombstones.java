@@ -15,9 +15,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * version. The fabric8 mock ignores the version and, when the watch opens, sends the objects that exist then as ADDED:
  * a change in the gap arrives that way, a deletion in it never does, and the informer keeps the deleted object for
  * good (seen in the sandbox: a controller starting next to another one that deleted a VfClaim in that gap kept the
- * claim, and with it a VF, for the rest of the run). So a new watch is also sent a DELETED for each object of its
- * resource deleted in the last {@link #KEEP_FOR} that does not exist again: to an informer that never held it, a
- * DELETED changes nothing.
+ * claim, and with it a VF, for the rest of the run). So a new watch from a resourceVersion is also sent a DELETED for
+ * each object it selects that was deleted in the last {@link #KEEP_FOR} and does not exist again: to an informer that
+ * never held it, a DELETED changes nothing.
  */
 final class Tombstones {
     static final Duration KEEP_FOR = Duration.ofSeconds(60);
@@ -37,11 +37,51 @@ final class Tombstones {
         }
     }
 
-    /** The deletions a watch on {@code p} (all namespaces when it names none) may have missed since its list. */
+    /**
+     * The deletions a watch on {@code p} may have missed since its list: of its resource, in its namespace (all when
+     * it names none), of the object it names (by path or {@code metadata.name} field selector) and with the labels
+     * its equality-based selector asks for. None for a watch without a resourceVersion, which a real API server
+     * starts at the present too.
+     */
     List<Tombstone> since(ApiPath p, Instant now) {
+        String from = p.query().get("resourceVersion");
+        if (from == null || from.isEmpty() || "0".equals(from)) {
+            return List.of();
+        }
         Instant after = now.minus(KEEP_FOR);
+        String named = p.name() != null ? p.name() : namedBy(p.query().get("fieldSelector"));
+        List<String> labelTerms = p.query().get("labelSelector") == null ? List.of()
+                : List.of(p.query().get("labelSelector").split(","));
         return recent.stream().filter(t -> t.at().isAfter(after) && t.group().equals(p.group())
-                && t.plural().equals(p.plural()) && (p.namespace() == null || Objects.equals(p.namespace(), t.namespace())))
+                && t.plural().equals(p.plural()) && (p.namespace() == null || Objects.equals(p.namespace(), t.namespace()))
+                && (named == null || named.equals(Json.text(Json.read(t.json()), "metadata", "name")))
+                && labelTerms.stream().allMatch(term -> matches(term.trim(), Json.read(t.json()).path("metadata")
+                        .path("labels"))))
                 .toList();
+    }
+
+    private static String namedBy(String fieldSelector) {
+        return fieldSelector != null && fieldSelector.matches("metadata\\.name==?[^,]*")
+                ? fieldSelector.substring(fieldSelector.indexOf('=')).replaceFirst("^==?", "") : null;
+    }
+
+    /** One term of a label selector: k=v, k==v, k!=v, k, !k; a set-based term (in, notin) matches anything. */
+    private static boolean matches(String term, JsonNode labels) {
+        if (term.isEmpty() || term.contains(" in ") || term.contains(" notin ") || term.contains("(")) {
+            return true;
+        }
+        if (term.startsWith("!")) {
+            return !labels.has(term.substring(1));
+        }
+        int ne = term.indexOf("!=");
+        if (ne > 0) {
+            return !term.substring(ne + 2).equals(labels.path(term.substring(0, ne)).asText(null));
+        }
+        int eq = term.indexOf('=');
+        if (eq < 0) {
+            return labels.has(term);
+        }
+        String value = term.substring(eq + 1).replaceFirst("^=", "");
+        return value.equals(labels.path(term.substring(0, eq)).asText(null));
     }
 }

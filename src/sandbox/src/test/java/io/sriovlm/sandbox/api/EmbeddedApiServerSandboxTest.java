@@ -267,24 +267,38 @@ class EmbeddedApiServerSandboxTest {
         create("back-before-watch");
 
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> fromNow = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> ofAnother = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var listed = new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withResourceVersion(listedAt).build();
         try (KubernetesClient c = server.newClient();
                 io.fabric8.kubernetes.client.Watch w = c.resources(SriovMigration.class).inNamespace("default")
-                        .watch(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withResourceVersion(listedAt)
-                                .build(), new io.fabric8.kubernetes.client.Watcher<SriovMigration>() {
-                                    @Override
-                                    public void eventReceived(Action action, SriovMigration m) {
-                                        events.add(action + ":" + m.getMetadata().getName());
-                                    }
-
-                                    @Override
-                                    public void onClose(io.fabric8.kubernetes.client.WatcherException e) {
-                                    }
-                                })) {
+                        .watch(listed, recorder(events));
+                io.fabric8.kubernetes.client.Watch present = c.resources(SriovMigration.class).inNamespace("default")
+                        .watch(recorder(fromNow));
+                io.fabric8.kubernetes.client.Watch named = c.resources(SriovMigration.class).inNamespace("default")
+                        .withName("back-before-watch").watch(listed, recorder(ofAnother))) {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
-                    .until(() -> events.contains("DELETED:gone-before-watch"));
+                    .until(() -> events.contains("DELETED:gone-before-watch") && ofAnother.contains("ADDED:back-before-watch"));
             assertThat(events).as("what a real API server replays from the list's resourceVersion")
                     .contains("ADDED:back-before-watch").doesNotContain("DELETED:back-before-watch");
+            assertThat(fromNow).as("a watch without a resourceVersion starts at the present")
+                    .doesNotContain("DELETED:gone-before-watch");
+            assertThat(ofAnother).as("a watch of one object hears of that one only")
+                    .doesNotContain("DELETED:gone-before-watch");
         }
+    }
+
+    private static io.fabric8.kubernetes.client.Watcher<SriovMigration> recorder(List<String> events) {
+        return new io.fabric8.kubernetes.client.Watcher<>() {
+            @Override
+            public void eventReceived(Action action, SriovMigration m) {
+                events.add(action + ":" + m.getMetadata().getName());
+            }
+
+            @Override
+            public void onClose(io.fabric8.kubernetes.client.WatcherException e) {
+            }
+        };
     }
 
     @Test
