@@ -14,8 +14,8 @@ import com.fasterxml.jackson.databind.JsonNode;
  * An informer lists, then watches from the list's resourceVersion; a real API server replays every event since that
  * version. The fabric8 mock ignores the version and, when the watch opens, sends the objects that exist then as ADDED:
  * a change in the gap arrives that way, a deletion in it never does, and the informer keeps the deleted object for
- * good (seen in the sandbox: a controller starting next to another one that deleted a VfClaim in that gap kept the
- * claim, and with it a VF, for the rest of the run). So a new watch from a resourceVersion is also sent a DELETED for
+ * good (the shape of a fault-matrix failure after an operator restart: a migration waited on a VF that a claim no
+ * longer in the API still held in the operator's view). So a new watch from a resourceVersion is also sent a DELETED for
  * each object it selects that was deleted in the last {@link #KEEP_FOR} and does not exist again: to an informer that
  * never held it, a DELETED changes nothing.
  */
