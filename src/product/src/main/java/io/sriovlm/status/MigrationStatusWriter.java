@@ -120,9 +120,10 @@ public final class MigrationStatusWriter extends StatusWriter<SriovMigration> {
 
     /**
      * Adds the labels the agents select their migrations by (an equality selector per node), if missing. A merge
-     * patch of metadata: it cannot lose anyone's status, and the phase it was decided for is checked on the result.
+     * patch of metadata: it cannot lose anyone's status, and the phase and spec it was decided for are checked on the
+     * result (a cancel or an edit that came after the decision sends it back to be decided again).
      *
-     * @return the labelled migration, or empty when its phase changed meanwhile (decide again)
+     * @return the labelled migration, or empty when its phase or spec changed meanwhile (decide again)
      */
     public Optional<SriovMigration> ensureLabels(SriovMigration m, Map<String, String> wanted) {
         Map<String, String> have = m.getMetadata().getLabels() == null ? Map.of() : m.getMetadata().getLabels();
@@ -134,7 +135,8 @@ public final class MigrationStatusWriter extends StatusWriter<SriovMigration> {
                 .collect(Collectors.joining(",", "{\"metadata\":{\"labels\":{", "}}}"));
         // On the object rather than on a name: fabric8 then sends the patch without GETting the object first.
         SriovMigration patched = remember(client().resource(m).patch(PatchContext.of(PatchType.JSON_MERGE), patch));
-        if (patched.getStatus() == null || patched.getStatus().phase != m.getStatus().phase) {
+        if (patched.getStatus() == null || patched.getStatus().phase != m.getStatus().phase
+                || !java.util.Objects.equals(patched.getMetadata().getGeneration(), m.getMetadata().getGeneration())) {
             return Optional.empty();
         }
         return Optional.of(patched);

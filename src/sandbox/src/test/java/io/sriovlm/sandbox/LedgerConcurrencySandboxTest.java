@@ -42,7 +42,8 @@ import static org.awaitility.Awaitility.await;
  * on SF netdev methK can only land on VF K of another node, so the world is 11 nodes with VFs 0..9 each: for every
  * index K, ten VMs on ten nodes use methK/VF K and one slot is free (K 0-3 on hv1, 4-6 on hv2, 7-9 on hv3). Ten
  * VMs contend for each free VF; when one moves, the VF it left becomes the next free one of its index. So at most
- * ten migrations can run at once, and every one of the 100 can finish, one after another per index.
+ * ten migrations can run at once, and every one of the 100 can finish, one after another per index. A second run
+ * moves three VMs per index under a cluster limit of three migrations.
  */
 @Tag("sandbox")
 class LedgerConcurrencySandboxTest {
@@ -59,6 +60,47 @@ class LedgerConcurrencySandboxTest {
     @Test
     @Timeout(value = 330, unit = TimeUnit.SECONDS)
     void aHundredMigrationsShareTenVfsWithoutEverHoldingOneTwice() throws Exception {
+        Run run = run(new OperatorConfig(100, 100, 100, Duration.ofSeconds(30)), 10);
+        assertThat(run.maxInFlight()).as("most migrations in flight at once").isLessThanOrEqualTo(10).isGreaterThan(1);
+        // Contention really happened: with claims (a create per reservation, not a pool rewrite) a VF frees up
+        // sooner, so fewer wait than the ~90 an instantaneous burst would make wait: 44 did in a measured run,
+        // 20 in a faster one (the operator's informers sharing their objects). Ten VFs for 100 migrations: at
+        // least ten waiting shows it.
+        assertThat(run.waited()).as("migrations that waited in Pending for a VF or a slot")
+                .hasSizeGreaterThanOrEqualTo(10);
+        assertThat(run.claimEvents()).as("VfClaim events checked (a reservation, a hand-over, a release each)")
+                .isGreaterThanOrEqualTo(300);
+    }
+
+    /**
+     * The same world with the cluster limit below the ten free VFs: admissions decided one right after another (each
+     * counts the ones decided before it whose writes have not landed yet, decision 025) never hold more slots than
+     * the limit.
+     */
+    @Test
+    @Timeout(value = 330, unit = TimeUnit.SECONDS)
+    void admissionsDecidedAtOnceNeverExceedTheClusterLimit() throws Exception {
+        Run run = run(new OperatorConfig(3, 100, 100, Duration.ofSeconds(30)), 3);
+        assertThat(run.maxHoldingSlots()).as("most migrations holding a slot at once").isLessThanOrEqualTo(3)
+                .isGreaterThan(1);
+        assertThat(run.waitedForSlot()).as("migrations that waited in Pending for a slot")
+                .hasSizeGreaterThanOrEqualTo(3);
+    }
+
+    /**
+     * What a run showed: the most migrations in flight before RestoringFastPath (competing for the ten VFs), the most
+     * holding a slot of the cluster limit, the migrations that waited in Pending (for a VF or a slot; for a slot).
+     */
+    record Run(int maxInFlight, int maxHoldingSlots, Set<String> waited, Set<String> waitedForSlot,
+            int claimEvents) {
+    }
+
+    /**
+     * Creates the first {@code vmsPerIndex} VMs of each VF index's migrations (all at once, from parallel threads),
+     * checks every VfClaim event as it comes, waits until all have succeeded and every claim is gone, and checks each
+     * VM runs on the node its migration chose.
+     */
+    private Run run(OperatorConfig config, int vmsPerIndex) throws Exception {
         List<String> nodes = new ArrayList<>();
         Map<String, Map<String, Integer>> vms = new LinkedHashMap<>();
         for (int n = 1; n <= NODES; n++) {
@@ -67,18 +109,22 @@ class LedgerConcurrencySandboxTest {
         }
         List<String> vmNames = new ArrayList<>();
         for (int k = 0; k < INDICES; k++) {
+            int moving = 0;
             for (String node : nodes) {
                 if (!node.equals(freeNodeOf(k))) {
                     String vm = "vm-" + k + "-" + node;
                     vms.get(node).put(vm, k);
-                    vmNames.add(vm);
+                    if (moving++ < vmsPerIndex) {
+                        vmNames.add(vm);
+                    }
                 }
             }
         }
-        assertThat(vmNames).hasSize(100);
+        assertThat(vmNames).hasSize(INDICES * vmsPerIndex);
+        int expected = vmNames.size();
         Sandbox.Options options = Sandbox.Options.defaults(work).withCopyTime(Duration.ofMillis(20))
                 .withHeartbeat(Duration.ofSeconds(3))
-                .withOperatorConfig(new OperatorConfig(100, 100, 100, Duration.ofSeconds(30)))
+                .withOperatorConfig(config)
                 .withWorld(nodes, INDICES, vms);
         try (Sandbox sandbox = Sandbox.start(options, new SimpleMeterRegistry())) {
             KubernetesClient client = sandbox.client();
@@ -105,7 +151,9 @@ class LedgerConcurrencySandboxTest {
             });
             Map<String, MigrationPhase> phases = new ConcurrentHashMap<>();
             Set<String> waitedOnPool = ConcurrentHashMap.newKeySet();
+            Set<String> waitedForSlot = ConcurrentHashMap.newKeySet();
             AtomicInteger maxInFlight = new AtomicInteger();
+            AtomicInteger maxHoldingSlots = new AtomicInteger();
             Watch migrationWatch = client.resources(SriovMigration.class).inNamespace("default").watch(new Watcher<>() {
                 @Override
                 public synchronized void eventReceived(Action action, SriovMigration m) {
@@ -121,12 +169,20 @@ class LedgerConcurrencySandboxTest {
                     Conditions.find(m.getStatus().conditions, ConditionTypes.SCHEDULED)
                             .filter(c -> "False".equals(c.getStatus()))
                             .filter(c -> "VfPoolExhausted".equals(c.getReason()) || "WaitingForSlot".equals(c.getReason()))
-                            .ifPresent(c -> waitedOnPool.add(m.getMetadata().getName()));
+                            .ifPresent(c -> {
+                                waitedOnPool.add(m.getMetadata().getName());
+                                if ("WaitingForSlot".equals(c.getReason())) {
+                                    waitedForSlot.add(m.getMetadata().getName());
+                                }
+                            });
                     // Once libvirt has moved a VM (RestoringFastPath) the VF it left is free for the next one of its
                     // index: only the migrations before that point compete for the ten.
                     long inFlight = phases.values().stream().filter(p -> p != MigrationPhase.Pending && !p.isTerminal()
                             && p != MigrationPhase.RestoringFastPath).count();
                     maxInFlight.accumulateAndGet((int) inFlight, Math::max);
+                    long holdingSlots = phases.values().stream().filter(p -> p != MigrationPhase.Pending
+                            && !p.isTerminal()).count();
+                    maxHoldingSlots.accumulateAndGet((int) holdingSlots, Math::max);
                 }
 
                 @Override
@@ -141,7 +197,8 @@ class LedgerConcurrencySandboxTest {
                 await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(250)).until(() ->
                         client.resources(SriovMigration.class).inNamespace("default").list().getItems().stream()
                                 .filter(m -> m.getStatus() != null && m.getStatus().phase != null
-                                        && m.getStatus().phase.isTerminal()).count() == 100 || !violations.isEmpty());
+                                        && m.getStatus().phase.isTerminal()).count() == expected
+                                || !violations.isEmpty());
                 // Hand-overs follow the Succeeded writes; the hand-over claims go with the next inventories (3 s).
                 // The watch must have seen the last deletions too before it closes: a list can be empty while
                 // the DELETED event is still on its way.
@@ -154,17 +211,8 @@ class LedgerConcurrencySandboxTest {
             long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
             assertThat(violations).as("violations").isEmpty();
             List<SriovMigration> all = client.resources(SriovMigration.class).inNamespace("default").list().getItems();
-            assertThat(all).hasSize(100).allSatisfy(m -> assertThat(m.getStatus().phase).as(m.getMetadata().getName()
-                    + ": " + m.getStatus().message).isEqualTo(MigrationPhase.Succeeded));
-            assertThat(maxInFlight.get()).as("most migrations in flight at once").isLessThanOrEqualTo(10).isGreaterThan(1);
-            // Contention really happened: with claims (a create per reservation, not a pool rewrite) a VF frees up
-            // sooner, so fewer wait than the ~90 an instantaneous burst would make wait: 44 did in a measured run,
-            // 20 in a faster one (the operator's informers sharing their objects). Ten VFs for 100 migrations: at
-            // least ten waiting shows it.
-            assertThat(waitedOnPool).as("migrations that waited in Pending for a VF or a slot")
-                    .hasSizeGreaterThanOrEqualTo(10);
-            assertThat(claimEvents.get()).as("VfClaim events checked (a reservation, a hand-over, a release each)")
-                    .isGreaterThanOrEqualTo(300);
+            assertThat(all).hasSize(expected).allSatisfy(m -> assertThat(m.getStatus().phase).as(m.getMetadata()
+                    .getName() + ": " + m.getStatus().message).isEqualTo(MigrationPhase.Succeeded));
             // Each VM runs on exactly one node, the one its migration chose, with the VF paired with its SF.
             for (SriovMigration m : all) {
                 String vm = m.getSpec().vmName;
@@ -173,9 +221,11 @@ class LedgerConcurrencySandboxTest {
             }
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250))
                     .until(() -> SandboxFixture.pool(client).reservedVfs == 0);
-            System.out.printf("100 migrations over 10 VFs: %d s, %d claim events checked, max %d in flight before"
-                    + " RestoringFastPath, max %d VFs reserved, %d waited%n",
-                    seconds, claimEvents.get(), maxInFlight.get(), maxReserved.get(), waitedOnPool.size());
+            System.out.printf("%d migrations over 10 VFs, cluster limit %d: %d s, %d claim events checked, max %d"
+                    + " in flight before RestoringFastPath, max %d holding a slot, max %d VFs reserved, %d waited (%d"
+                    + " for a slot)%n", expected, config.maxInFlight(), seconds, claimEvents.get(), maxInFlight.get(),
+                    maxHoldingSlots.get(), maxReserved.get(), waitedOnPool.size(), waitedForSlot.size());
+            return new Run(maxInFlight.get(), maxHoldingSlots.get(), waitedOnPool, waitedForSlot, claimEvents.get());
         }
     }
 

@@ -84,6 +84,30 @@ public final class VfClaims {
      * @return false when another holder has the VF (decide again)
      */
     public boolean reserve(SriovMigration m, Choice choice) {
+        VfClaim claim = claimFor(m, choice);
+        VfClaimSpec spec = claim.getSpec();
+        try {
+            remember(client.resource(claim).create());
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+        VfClaim existing = client.resources(VfClaim.class).withName(claim.getMetadata().getName()).get();
+        boolean ours = existing != null && spec.migrationUid.equals(existing.getSpec().migrationUid)
+                && existing.getSpec().state == VfClaimSpec.State.Reserved;
+        if (ours) {
+            remember(existing);
+        } else {
+            LOG.debugf("reservation of %s for %s lost to %s", spec.pciAddress, spec.migration,
+                    existing == null ? "a claim since deleted" : existing.getSpec().migration);
+        }
+        return ours;
+    }
+
+    /** The claim {@link #reserve} creates for the migration on the chosen VF. */
+    public VfClaim claimFor(SriovMigration m, Choice choice) {
         VfClaimSpec spec = new VfClaimSpec();
         spec.node = choice.node();
         spec.pciAddress = choice.vfPciAddress();
@@ -94,24 +118,7 @@ public final class VfClaims {
         spec.migrationUid = m.getMetadata().getUid();
         spec.state = VfClaimSpec.State.Reserved;
         spec.since = Timestamps.format(clock.instant());
-        try {
-            remember(client.resource(VfClaim.of(spec)).create());
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
-                throw e;
-            }
-        }
-        VfClaim existing = client.resources(VfClaim.class).withName(VfClaim.nameFor(spec.node, spec.pciAddress)).get();
-        boolean ours = existing != null && spec.migrationUid.equals(existing.getSpec().migrationUid)
-                && existing.getSpec().state == VfClaimSpec.State.Reserved;
-        if (ours) {
-            remember(existing);
-        } else {
-            LOG.debugf("reservation of %s for %s lost to %s", spec.pciAddress, spec.migration,
-                    existing == null ? "a claim since deleted" : existing.getSpec().migration);
-        }
-        return ours;
+        return VfClaim.of(spec);
     }
 
     /**
