@@ -10,6 +10,7 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.sandbox.LatencyStats;
@@ -125,7 +126,10 @@ public final class ScaleBenchmark {
         Path runDir = Files.createTempDirectory(Files.createDirectories(workDir), "scale-");
         List<String> nodes = new ArrayList<>();
         Map<String, Map<String, Integer>> world = new LinkedHashMap<>();
-        Deque<String> idle = new ArrayDeque<>();
+        // VMs in the order they are moved: round-robin over the nodes, so that the migrations in flight leave
+        // different nodes as a fleet's would (node by node, 100 in flight would leave 3 or 4 nodes, and their
+        // outbound lanes, not the operator, would set the pace).
+        List<List<String>> vmsByNode = new ArrayList<>();
         for (int n = 1; n <= s.nodes(); n++) {
             String node = String.format("hv%04d", n);
             nodes.add(node);
@@ -137,9 +141,15 @@ public final class ScaleBenchmark {
                 int sf = (n % 2) * half + k;
                 String vm = String.format("vm-%04d-%02d", n, sf);
                 vms.put(vm, sf);
-                idle.add(vm);
             }
             world.put(node, vms);
+            vmsByNode.add(new ArrayList<>(vms.keySet()));
+        }
+        Deque<String> idle = new ArrayDeque<>();
+        for (int k = 0; k < s.vfsPerNode() / 2; k++) {
+            for (List<String> onNode : vmsByNode) {
+                idle.add(onNode.get(k));
+            }
         }
         Duration heartbeat = AgentSettings.defaults().heartbeatInterval();
         Sandbox.Options options = Sandbox.Options.defaults(runDir).withoutOperator()
@@ -225,6 +235,8 @@ public final class ScaleBenchmark {
         Map<String, String> vmOf = new ConcurrentHashMap<>();
         // Migrations the operator held in Pending for a slot or a VF: that wait is queueing, not reaction.
         Set<String> waited = ConcurrentHashMap.newKeySet();
+        // What held each of them back first: the condition's reason, and for a slot which limit.
+        Map<String, String> heldBy = new ConcurrentHashMap<>();
         SharedIndexInformer<SriovMigration> informer = client.resources(SriovMigration.class).inNamespace("default")
                 .inform(new ResourceEventHandler<>() {
                     @Override
@@ -237,6 +249,8 @@ public final class ScaleBenchmark {
                         if (m.getStatus() != null && Conditions.find(m.getStatus().conditions, ConditionTypes.SCHEDULED)
                                 .filter(c -> Conditions.FALSE.equals(c.getStatus())).isPresent()) {
                             waited.add(m.getMetadata().getName());
+                            Conditions.find(m.getStatus().conditions, ConditionTypes.SCHEDULED).ifPresent(c ->
+                                    heldBy.putIfAbsent(m.getMetadata().getName(), heldBy(c.getReason(), c.getMessage())));
                         }
                         if (m.getStatus() != null && m.getStatus().phase != null && m.getStatus().phase.isTerminal()
                                 && running.remove(m.getMetadata().getName())) {
@@ -369,6 +383,9 @@ public final class ScaleBenchmark {
                 describe(stats(toPreparing)));
         out.printf("waited for a slot or a VF (not reaction): Pending -> Scheduling ms %s%n",
                 describe(stats(admittedAfterWaiting)));
+        Map<String, Long> holders = new java.util.TreeMap<>();
+        heldBy.values().forEach(why -> holders.merge(why, 1L, Long::sum));
+        out.printf("held back first by: %s%n", holders);
         out.printf("API writes during the run: %d (%.1f per migration), %.1f MiB (%.1f KiB per migration)%n",
                 totalWrites, (double) totalWrites / done, totalBytes / 1048576.0, totalBytes / 1024.0 / done);
         during.forEach((what, c) -> out.printf("  %-32s %8d writes %10.1f KiB  %7.2f writes/migration %8.1f KiB/migration%n",
@@ -440,5 +457,13 @@ public final class ScaleBenchmark {
 
     private static String describe(LatencyStats s) {
         return "p50 " + s.percentile(50) + ", p99 " + s.percentile(99) + ", max " + s.max() + " (n " + s.count() + ")";
+    }
+
+    /** A wait's reason, with which limit for a slot (the cluster's, or the source's outbound lane). */
+    private static String heldBy(String reason, String message) {
+        if (!Reasons.WAITING_FOR_SLOT.equals(reason) || message == null) {
+            return reason;
+        }
+        return reason + (message.contains("in flight") ? " (cluster limit)" : " (outbound lane)");
     }
 }
