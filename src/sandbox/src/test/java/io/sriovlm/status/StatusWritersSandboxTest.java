@@ -9,8 +9,11 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
+import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.EventRecorder;
+import io.sriovlm.operator.placement.TargetSelector;
+import io.sriovlm.operator.reconciler.VfClaims;
 import io.sriovlm.sandbox.Sandbox;
 import io.sriovlm.sandbox.api.CrdLoader;
 import io.sriovlm.sandbox.api.EmbeddedApiServer;
@@ -22,6 +25,8 @@ import org.junit.jupiter.api.Tag;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -147,5 +152,25 @@ class StatusWritersSandboxTest {
         assertThat(Conditions.find(again.getStatus().conditions, ConditionTypes.AGENT_READY)).as("kept when left out")
                 .isPresent();
         assertThat(again.getStatus().heartbeatTime).isEqualTo(second.heartbeatTime);
+    }
+
+    @Test
+    void claimsAnotherReplicaDeletedLeaveTheViewOnceThisOneFindsThemGone() {
+        VfClaims claims = new VfClaims(client, CLOCK);
+        SriovMigration failed = created("claim-gone-failed");
+        SriovMigration succeeded = created("claim-gone-succeeded");
+        assertThat(claims.reserve(failed, new TargetSelector.Choice("hv9", "pool-a", "0000:09:00.1", 1, null, "t")))
+                .isTrue();
+        assertThat(claims.reserve(succeeded, new TargetSelector.Choice("hv9", "pool-a", "0000:09:00.2", 2, null,
+                "t"))).isTrue();
+        // No informer here: the view is this process's own writes alone.
+        List<VfClaim> reserved = List.copyOf(claims.view(Stream.empty()));
+        assertThat(reserved).hasSize(2);
+        reserved.forEach(c -> client.resource(c).delete()); // by the other replica, around a leadership change
+
+        claims.delete(reserved.get(0), "migration ended");
+        claims.handOver(reserved.get(1));
+
+        assertThat(claims.view(Stream.empty())).as("found gone, not shown for another 30 s").isEmpty();
     }
 }

@@ -154,6 +154,7 @@ public final class VfClaims {
                 return;
             } catch (KubernetesClientException e) {
                 if (e.getCode() == 404) {
+                    rememberDeletion(current); // deleted by another process: views must not keep showing ours
                     return;
                 }
                 if (e.getCode() != 409) {
@@ -167,14 +168,17 @@ public final class VfClaims {
         }
     }
 
-    /** Deletes the claim, on the version judged: one changed since is judged again. */
+    /**
+     * Deletes the claim, on the version judged: one changed since is judged again. A claim already gone (fabric8
+     * returns normally on a 404) is recorded as deleted too.
+     */
     public void delete(VfClaim claim, String why) {
         try {
             client.resource(claim).lockResourceVersion(claim.getMetadata().getResourceVersion()).delete();
             rememberDeletion(claim);
             LOG.debugf("released VF %s of %s: %s", claim.getSpec().pciAddress, claim.getSpec().node, why);
         } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 409) {
+            if (e.getCode() != 409) {
                 throw e;
             }
         }
