@@ -67,6 +67,9 @@ public final class MigrationStatusWriter extends StatusWriter<SriovMigration> {
      * status round trip instead of two.
      */
     public Optional<SriovMigration> apply(SriovMigration current, List<Transition> transitions) {
+        if (transitions.isEmpty()) {
+            throw new IllegalArgumentException(name(current) + ": no transition to write");
+        }
         Instant now = clock.instant();
         SriovMigration desired = current;
         for (Transition transition : transitions) {
