@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
@@ -29,6 +30,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Judges each HypervisorNic's readiness from what its agent reports (the age of its last word: the status's
@@ -36,6 +38,9 @@ import java.util.stream.Collectors;
  * whether its node exists, and labels it with its node so the agent there can select it with an equality selector.
  */
 public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
+    /** Index of the NIC cache: a NIC's spec.nodeName. */
+    private static final String BY_NODE = "node";
+
     private final KubernetesClient client;
     private final HypervisorNicStatusWriter writer;
     private final OperatorConfig config;
@@ -55,24 +60,28 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
     @Override
     public List<EventSource<?, HypervisorNic>> prepareEventSources(EventSourceContext<HypervisorNic> context) {
         var nics = context.getPrimaryCache();
+        // A node's NICs, looked up on every Node change and Lease renewal of the fleet.
+        nics.addIndexer(BY_NODE, n -> n.getSpec() == null || n.getSpec().nodeName == null ? List.of()
+                : List.of(n.getSpec().nodeName));
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, HypervisorNic.class)
                 .withName("Node")
                 .withItemStore(io.sriovlm.common.InterningItemStore.of(Node.class))
-                .withSecondaryToPrimaryMapper((Node node) -> nics.list()
-                        .filter(n -> n.getSpec() != null && node.getMetadata().getName().equals(n.getSpec().nodeName))
-                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .withSecondaryToPrimaryMapper((Node node) -> nics.byIndex(BY_NODE, node.getMetadata().getName())
+                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), context);
         // A renewal is an event for a NIC that is not Ready: renewed after a silence, the Lease makes it Ready again.
         // A Ready NIC's renewals change nothing (one reconcile per node and heartbeat otherwise): its staleness is
         // checked when the heartbeat it last saw would go stale, against the Lease as it is then.
-        leases = ClusterCaches.agentLeases(context, config.agentLeaseNamespace(), lease -> nics.list()
-                .filter(n -> n.getSpec() != null
-                        && n.getSpec().nodeName.equals(lease.getMetadata().getLabels().get(Labels.NODE)))
-                .map(ResourceID::fromResource).collect(Collectors.toSet()), node -> nics.list()
-                        .anyMatch(n -> n.getSpec() != null && node != null && node.equals(n.getSpec().nodeName)
-                                && (n.getStatus() == null
-                                        || !Conditions.isTrue(n.getStatus().conditions, ConditionTypes.READY))));
+        leases = ClusterCaches.agentLeases(context, config.agentLeaseNamespace(),
+                lease -> nicsOn(nics, lease.getMetadata().getLabels().get(Labels.NODE))
+                        .map(ResourceID::fromResource).collect(Collectors.toSet()),
+                node -> nicsOn(nics, node).anyMatch(n -> n.getStatus() == null
+                        || !Conditions.isTrue(n.getStatus().conditions, ConditionTypes.READY)));
         return List.of(nodes, leases);
+    }
+
+    private static Stream<HypervisorNic> nicsOn(IndexerResourceCache<HypervisorNic> nics, String node) {
+        return node == null ? Stream.empty() : nics.byIndex(BY_NODE, node).stream();
     }
 
     @Override
