@@ -22,15 +22,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class Tombstones {
     static final Duration KEEP_FOR = Duration.ofSeconds(60);
 
-    /** An object removed from the store: its resource and its last state. */
-    record Tombstone(String group, String plural, String namespace, String path, String json, Instant at) {
+    /** An object removed from the store: its resource, its name and labels (what watches select by), its last state. */
+    record Tombstone(String group, String plural, String namespace, String name, JsonNode labels, String path,
+            String json, Instant at) {
     }
 
     private final ConcurrentLinkedDeque<Tombstone> recent = new ConcurrentLinkedDeque<>();
 
     /** Records that {@code last}, stored at {@code p}, no longer exists. */
     void record(ApiPath p, JsonNode last, Instant now) {
-        recent.addLast(new Tombstone(p.group(), p.plural(), Json.text(last, "metadata", "namespace"), p.objectPath(),
+        recent.addLast(new Tombstone(p.group(), p.plural(), Json.text(last, "metadata", "namespace"),
+                Json.text(last, "metadata", "name"), last.path("metadata").path("labels"), p.objectPath(),
                 Json.write(last), now));
         while (!recent.isEmpty() && recent.peekFirst().at().isBefore(now.minus(KEEP_FOR))) {
             recent.pollFirst();
@@ -54,9 +56,8 @@ final class Tombstones {
                 : List.of(p.query().get("labelSelector").split(","));
         return recent.stream().filter(t -> t.at().isAfter(after) && t.group().equals(p.group())
                 && t.plural().equals(p.plural()) && (p.namespace() == null || Objects.equals(p.namespace(), t.namespace()))
-                && (named == null || named.equals(Json.text(Json.read(t.json()), "metadata", "name")))
-                && labelTerms.stream().allMatch(term -> matches(term.trim(), Json.read(t.json()).path("metadata")
-                        .path("labels"))))
+                && (named == null || named.equals(t.name()))
+                && labelTerms.stream().allMatch(term -> matches(term.trim(), t.labels())))
                 .toList();
     }
 
