@@ -302,11 +302,6 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
      * in Preparing and names it as target in status). A dry run gets only the source label (its source agent tests
      * libvirt reachability; docs/decisions/006).
      */
-    private Map<String, String> agentLabels(SriovMigration m, Decision decision) {
-        Optional<Transition> next = decision.outcome().transition();
-        return next.isEmpty() ? Map.of() : agentLabels(m, next.get(), decision.reservation().map(Choice::node));
-    }
-
     private Map<String, String> agentLabels(SriovMigration m, Transition transition, Optional<String> reservedOn) {
         boolean dryRun = m.getSpec().dryRunRequested();
         boolean wakesAgents = transition.to() == MigrationPhase.Scheduling || transition.to() == MigrationPhase.Preparing
@@ -326,6 +321,12 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
             wanted.put(Labels.TARGET_NODE, reservedOn.get());
         }
         return wanted;
+    }
+
+    /** {@link #agentLabels(SriovMigration, Transition, Optional)} for the decision's transition, if any. */
+    private Map<String, String> agentLabels(SriovMigration m, Decision decision) {
+        Optional<Transition> next = decision.outcome().transition();
+        return next.isEmpty() ? Map.of() : agentLabels(m, next.get(), decision.reservation().map(Choice::node));
     }
 
     /** Deletes the finished migrations of m's VM that history retention lets go, m itself included. */
