@@ -79,7 +79,9 @@ public interface Hypervisor extends AutoCloseable {
      * Read-only: whether libvirt at {@code destinationUri} can run the domain's virtual CPU there
      * ({@code virConnectCompareHypervisorCPU} with the domain's virt type, arch, machine and {@code <cpu>}).
      *
-     * @throws HypervisorException when the destination cannot be opened or asked
+     * @throws HypervisorException when the destination cannot be opened or asked (only then: a domain this host cannot
+     *                             read is a check that could not compare, so that the caller does not hold it
+     *                             against the destination)
      */
     default CpuCheck checkCpu(String domain, String destinationUri) throws HypervisorException {
         return new CpuCheck(null, "this hypervisor cannot compare CPUs");

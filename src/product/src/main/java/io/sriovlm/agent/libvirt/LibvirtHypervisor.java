@@ -667,6 +667,8 @@ public final class LibvirtHypervisor implements Hypervisor {
             cpu = DomainCpu.of(withDomain(domain, "read the CPU", d -> d.getXMLDesc(0)));
         } catch (IllegalArgumentException e) {
             return new CpuCheck(null, e.getMessage());
+        } catch (HypervisorException e) {
+            return new CpuCheck(null, "not compared: " + e.getMessage()); // this host's failure, not the target's
         }
         if (cpu.notComparable() != null) {
             return new CpuCheck(null, cpu.notComparable());

@@ -179,27 +179,32 @@ public final class SimulatedHypervisor implements Hypervisor {
         cpuQuestions.incrementAndGet();
         SimulatedHypervisor target = fabric.resolve(destinationUri).orElseThrow(() -> new HypervisorException(
                 "cannot open " + destinationUri + ": no host answers there"));
-        io.sriovlm.agent.libvirt.DomainCpu cpu = io.sriovlm.agent.libvirt.DomainCpu.of(requireDomainXml(domain));
+        Optional<DomainSnapshot> defined = domain(domain);
+        if (defined.isEmpty()) {
+            return new CpuCheck(null, "not compared: no domain '" + domain + "' on " + hostName);
+        }
+        io.sriovlm.agent.libvirt.DomainCpu cpu = io.sriovlm.agent.libvirt.DomainCpu.of(defined.get().xml());
         if (cpu.notComparable() != null) {
             return new CpuCheck(null, cpu.notComparable());
         }
-        java.util.List<String> missing = new java.util.ArrayList<>();
-        java.util.regex.Matcher tag = java.util.regex.Pattern.compile("<feature\\b[^>]*>").matcher(cpu.cpuXml());
-        while (tag.find()) {
-            java.util.regex.Matcher name = java.util.regex.Pattern.compile("name=[\"']([^\"']+)").matcher(tag.group());
-            boolean required = tag.group().matches("(?s).*policy=[\"'](require|force)[\"'].*");
-            if (required && name.find() && target.cpuFeaturesMissing.contains(name.group(1))) {
-                missing.add(name.group(1));
-            }
-        }
+        List<String> missing = requiredFeatures(cpu.cpuXml()).stream().filter(target.cpuFeaturesMissing::contains)
+                .toList();
         return missing.isEmpty() ? new CpuCheck(true, "libvirt at " + destinationUri + " can run it")
                 : new CpuCheck(false, "the CPU is incompatible with host CPU: Host CPU does not provide required"
                         + " features: " + String.join(", ", missing));
     }
 
-    private String requireDomainXml(String name) throws HypervisorException {
-        return domain(name).orElseThrow(() -> new HypervisorException("no domain '" + name + "' on " + hostName))
-                .xml();
+    /** The names of the features a domain's {@code <cpu>} requires: policy require (libvirt's default) or force. */
+    private static List<String> requiredFeatures(String cpuXml) {
+        org.w3c.dom.NodeList features = SimXml.parse(cpuXml).getElementsByTagName("feature");
+        List<String> required = new ArrayList<>();
+        for (int i = 0; i < features.getLength(); i++) {
+            org.w3c.dom.Element feature = (org.w3c.dom.Element) features.item(i);
+            if (List.of("", "require", "force").contains(feature.getAttribute("policy"))) {
+                required.add(feature.getAttribute("name"));
+            }
+        }
+        return required;
     }
 
     /** How long the guest takes to release a device after a detach request (default 20 ms). */

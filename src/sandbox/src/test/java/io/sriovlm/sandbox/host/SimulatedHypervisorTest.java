@@ -1,6 +1,7 @@
 package io.sriovlm.sandbox.host;
 
 import io.sriovlm.api.v1alpha1.MigrationTransport;
+import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DeviceEvent;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainState;
@@ -75,6 +76,28 @@ class SimulatedHypervisorTest {
 
     String xml(SimulatedHypervisor hv, String name) {
         return hv.domain(name).orElseThrow().xml();
+    }
+
+    @Test
+    void checkCpuNamesTheRequiredFeaturesTheTargetLacksAndDoesNotBlameItForADomainMissingHere() throws Exception {
+        hv2.setCpuFeaturesMissing("avx512f", "x2apic", "sse4.2", "vmx");
+        hv1.define("<domain type='kvm'><name>vm-avx</name><memory unit='MiB'>512</memory><vcpu>1</vcpu><os><type"
+                + " arch='x86_64' machine='q35'>hvm</type></os><cpu mode='custom' match='exact'><model>qemu64</model>"
+                + "<feature policy='require' name='avx512f'/><feature name='x2apic'/>"
+                + "<feature policy='disable' name='sse4.2'/><feature policy='optional' name='vmx'/></cpu><devices/>"
+                + "</domain>", true);
+
+        Hypervisor.CpuCheck check = hv1.checkCpu("vm-avx", SimulatedFabric.uriOf("hv2"));
+        assertThat(check.compatible()).as(check.detail()).isFalse();
+        assertThat(check.detail()).as("required, and required by default; not the disabled or optional ones")
+                .endsWith("features: avx512f, x2apic");
+
+        Hypervisor.CpuCheck missing = hv1.checkCpu("vm-gone", SimulatedFabric.uriOf("hv2"));
+        assertThat(missing.compatible()).as("not compared, and no failure of the target's").isNull();
+        assertThat(missing.detail()).contains("no domain 'vm-gone' on hv1");
+        assertThatThrownBy(() -> hv1.checkCpu("vm-avx", SimulatedFabric.uriOf("hv9")))
+                .as("a target that does not answer is the caller's to hold against it")
+                .isInstanceOf(HypervisorException.class);
     }
 
     @Test
