@@ -207,7 +207,6 @@ public final class SimulatedHypervisor implements Hypervisor {
         return required;
     }
 
-    /** How long the guest takes to release a device after a detach request (default 20 ms). */
     /**
      * Which of this host's VFs QEMU can migrate with their device state (bound to a VFIO variant driver with
      * migration support, such as mlx5_vfio_pci); none by default, as vfio-pci cannot.
@@ -247,6 +246,7 @@ public final class SimulatedHypervisor implements Hypervisor {
         return SimXml.hostPciAddress(device).map(stateMigratableVfs::test).orElse(false);
     }
 
+    /** How long the guest takes to release a device after a detach request (default 20 ms). */
     public void setDetachDelay(Duration delay) {
         this.detachDelay = requireNonNegative(delay, "detach delay");
     }
