@@ -6,19 +6,9 @@ import io.sriovlm.api.v1alpha1.ApiPatterns;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.Transformer;
-import javax.xml.transform.TransformerException;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
 
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -528,8 +518,7 @@ public final class TeamingXml {
             throw new IllegalArgumentException("XML is empty");
         }
         try {
-            DocumentBuilder builder = SafeXml.newBuilder();
-            return builder.parse(new InputSource(new StringReader(xml)));
+            return SafeXml.builder().parse(new InputSource(new StringReader(xml)));
         } catch (SAXParseException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("DOCTYPE")) {
@@ -547,24 +536,11 @@ public final class TeamingXml {
     }
 
     private static Document newDocument() {
-        return SafeXml.newBuilder().newDocument();
+        return SafeXml.builder().newDocument();
     }
 
     static String serialize(Element element) {
-        try {
-            TransformerFactory tf = TransformerFactory.newInstance();
-            tf.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
-            Transformer t = tf.newTransformer();
-            t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
-            t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
-            StringWriter out = new StringWriter();
-            t.transform(new DOMSource(element), new StreamResult(out));
-            return out.toString();
-        } catch (TransformerException e) {
-            throw new IllegalStateException("cannot serialize <" + element.getTagName() + ">", e);
-        }
+        return SafeXml.serialize(element);
     }
 
     // ------------------------------------------------------------------------------------------------------------

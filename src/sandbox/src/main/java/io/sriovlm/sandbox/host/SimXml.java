@@ -9,19 +9,8 @@ import org.w3c.dom.NodeList;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
 
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import javax.xml.transform.OutputKeys;
-import javax.xml.transform.Transformer;
-import javax.xml.transform.TransformerException;
-import javax.xml.transform.TransformerFactory;
-import javax.xml.transform.dom.DOMSource;
-import javax.xml.transform.stream.StreamResult;
 import java.io.IOException;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -33,11 +22,6 @@ import java.util.Optional;
  */
 final class SimXml {
 
-    private static final DocumentBuilderFactory FACTORY = SafeXml.factory();
-    /** Snapshots are taken often (agents poll domains): one serializer per thread, not one per call. */
-    private static final ThreadLocal<Transformer> TRANSFORMER = ThreadLocal.withInitial(SimXml::newTransformer);
-    private static final ThreadLocal<DocumentBuilder> BUILDER = ThreadLocal.withInitial(SimXml::newBuilder);
-
     private SimXml() {
     }
 
@@ -45,11 +29,8 @@ final class SimXml {
         if (xml == null || xml.isBlank()) {
             throw new IllegalArgumentException("empty XML document");
         }
-        DocumentBuilder builder = BUILDER.get();
-        builder.reset();
-        builder.setErrorHandler(SafeXml.THROWING);
         try {
-            return builder.parse(new InputSource(new StringReader(xml)));
+            return SafeXml.builder().parse(new InputSource(new StringReader(xml)));
         } catch (SAXException | IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -61,28 +42,7 @@ final class SimXml {
     }
 
     static String serialize(Node node) {
-        try {
-            Transformer t = TRANSFORMER.get();
-            t.reset();
-            t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
-            t.setOutputProperty(OutputKeys.INDENT, "no");
-            StringWriter out = new StringWriter();
-            t.transform(new DOMSource(node), new StreamResult(out));
-            return out.toString();
-        } catch (TransformerException e) {
-            throw new IllegalStateException("cannot serialize XML", e);
-        }
-    }
-
-    private static Transformer newTransformer() {
-        try {
-            TransformerFactory tf = TransformerFactory.newInstance();
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-            tf.setAttribute(XMLConstants.ACCESS_EXTERNAL_STYLESHEET, "");
-            return tf.newTransformer();
-        } catch (TransformerException e) {
-            throw new IllegalStateException("no XML serializer", e);
-        }
+        return SafeXml.serialize(node);
     }
 
     static List<Element> children(Element parent, String tag) {
@@ -197,17 +157,5 @@ final class SimXml {
             };
             return value * factor;
         });
-    }
-
-    private static DocumentBuilder newBuilder() {
-        synchronized (FACTORY) {
-            try {
-                DocumentBuilder b = FACTORY.newDocumentBuilder();
-                b.setErrorHandler(SafeXml.THROWING);
-                return b;
-            } catch (ParserConfigurationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 }
