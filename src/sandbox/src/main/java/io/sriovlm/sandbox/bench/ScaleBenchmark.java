@@ -214,15 +214,29 @@ public final class ScaleBenchmark {
     private static int measure(KubernetesClient client, Process operator, Path runDir, Path operatorLog, Settings s,
             Deque<String> idle, WriteStats writes, PrintStream out, PrintStream progress) throws Exception {
         long wantVfs = (long) s.nodes() * s.vfsPerNode();
-        Instant readyBy = Instant.now().plus(Duration.ofSeconds(120 + s.nodes() / 5));
-        while (!poolCounts(client, wantVfs)) {
-            if (Instant.now().isAfter(readyBy) || !operator.isAlive()) {
-                progress.println("the pool did not count " + wantVfs + " VFs in time" + (operator.isAlive() ? ""
-                        : " (the operator exited: " + operatorLog + ")"));
+        // The operator's cold start makes every node Ready (one status write each) while the fleet heartbeats: on a
+        // big fleet that takes minutes here. Wait while the pool's count grows; give up when it stalls.
+        Instant startedCounting = Instant.now();
+        long counted = -1;
+        Instant lastGrowth = startedCounting;
+        while (true) {
+            long now = pooledVfs(client);
+            if (now >= wantVfs) {
+                break;
+            }
+            if (now > counted) {
+                counted = now;
+                lastGrowth = Instant.now();
+            }
+            if (Instant.now().isAfter(lastGrowth.plus(STALL)) || !operator.isAlive()) {
+                progress.println("the pool counted " + Math.max(0, counted) + " of " + wantVfs + " VFs and stopped"
+                        + " counting" + (operator.isAlive() ? "" : " (the operator exited: " + operatorLog + ")"));
                 return 1;
             }
             Thread.sleep(500);
         }
+        out.printf("the pool counted %d VFs %.0f s after the operator started%n", wantVfs,
+                Duration.between(startedCounting, Instant.now()).toMillis() / 1e3);
         // A heartbeat round at rest, then the heap after a full GC.
         Thread.sleep(AgentSettings.defaults().heartbeatInterval().toMillis());
         long restMib = heapAfterFullGc(operator, runDir);
@@ -415,16 +429,16 @@ public final class ScaleBenchmark {
         return count;
     }
 
-    /** False also when the API does not answer in time: a fleet starting up can keep the server busy a while. */
-    private static boolean poolCounts(KubernetesClient client, long wantVfs) {
+    /** The VFs the pool counts now; 0 while it cannot be read (a fleet starting up can keep the server busy). */
+    private static long pooledVfs(KubernetesClient client) {
         VfPool pool;
         try {
             pool = client.resources(VfPool.class).withName(Sandbox.POOL).get();
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-            return false;
+            return 0;
         }
-        return pool != null && pool.getStatus() != null && pool.getStatus().totalVfs != null
-                && pool.getStatus().totalVfs >= wantVfs;
+        return pool == null || pool.getStatus() == null || pool.getStatus().totalVfs == null ? 0
+                : pool.getStatus().totalVfs;
     }
 
     /** Asks the operator's JVM for a full GC and reads the heap it left from the GC log (-Xlog:gc). */
