@@ -17,10 +17,7 @@ import java.util.stream.Stream;
  * Every status write is a PUT of the status subresource carrying the resourceVersion its change was decided on, so a
  * writer that decided on stale data loses (409) and decides again, never overwrites. Informers deliver a write some
  * milliseconds after it landed; until then a controller reading its cache would decide on the version its own write
- * replaced, and lose the next write too. {@link #freshest} hands it the version it wrote instead, and after a lost
- * write the version that won, read once: on a busy API server informers lag by seconds, and a controller retrying on
- * its informer's copy loses again at each retry (measured at 300 nodes: 17 lost Ready writes per HypervisorNic of
- * 57 KiB, 35 a second, for the three minutes of the operator's start). (JOSDK's
+ * replaced, and lose the next write too. {@link #freshest} hands it the version it wrote instead. (JOSDK's
  * {@code PrimaryUpdateAndCacheUtils} caches the same way, but per informer, for {@code get} only, and on a conflict
  * re-applies the change to a newer version: see docs/decisions/011-status-writers.md for why it is not used.)
  *
@@ -28,10 +25,7 @@ import java.util.stream.Stream;
  */
 public abstract class StatusWriter<R extends HasMetadata> {
     private final KubernetesClient client;
-    /**
-     * By UID: the newest version this process knows and no informer has shown yet (this process's last write, or the
-     * version that beat it).
-     */
+    /** By UID: the version this process last wrote, while no informer has shown it (or a later one) yet. */
     private final Map<String, R> ownWrites = new ConcurrentHashMap<>();
 
     protected StatusWriter(KubernetesClient client) {
@@ -41,31 +35,20 @@ public abstract class StatusWriter<R extends HasMetadata> {
     /**
      * PUTs {@code desired}'s status; {@code desired} carries the resourceVersion of the object it was derived from.
      *
-     * @return the written object, or empty when another writer changed the object since (HTTP 409); then
-     *         {@link #freshest} gives the version that won until an informer shows it
+     * @return the written object, or empty when another writer changed the object since (HTTP 409)
      */
     protected Optional<R> write(R desired) {
         try {
             return Optional.of(remember(client.resource(desired).updateStatus()));
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
-                learnWinner(desired);
                 return Optional.empty();
             }
             throw e;
         }
     }
 
-    /** Reads the version that beat {@code lost}, so the next decision is made on it; nothing when it cannot. */
-    private void learnWinner(R lost) {
-        try {
-            remember(client.resource(lost).get());
-        } catch (KubernetesClientException e) {
-            // The informer will show it; until then a retry may lose once more.
-        }
-    }
-
-    /** Records a version of this object seen otherwise (a metadata patch's answer), to count as the latest known. */
+    /** Records a write of this object made otherwise (a metadata patch), so that it counts as our latest. */
     protected R remember(R written) {
         if (written != null && written.getMetadata().getUid() != null) {
             ownWrites.merge(written.getMetadata().getUid(), written, (old, ours) -> newer(ours, old) ? ours : old);

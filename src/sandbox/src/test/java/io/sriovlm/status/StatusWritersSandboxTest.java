@@ -106,32 +106,6 @@ class StatusWritersSandboxTest {
     }
 
     @Test
-    void aLostWriteLeavesTheWinnerAsTheFreshestSoTheRetryDecidesOnIt() {
-        HypervisorNic nic = new HypervisorNic();
-        nic.getMetadata().setName("node-b-pf0");
-        nic.setSpec(new HypervisorNicSpec());
-        nic.getSpec().nodeName = "node-b";
-        nic.getSpec().pf = new HypervisorNicSpec.PhysicalFunction();
-        nic.getSpec().pf.name = "pf0";
-        HypervisorNic cached = client.resource(nic).create();
-        HypervisorNicStatusWriter agent = new HypervisorNicStatusWriter(client);
-        HypervisorNicStatusWriter operator = new HypervisorNicStatusWriter(client);
-        Instant now = CLOCK.instant();
-        HypervisorNicStatus report = new HypervisorNicStatus();
-        report.heartbeatTime = "2026-01-01T00:00:00Z";
-        HypervisorNic won = agent.report(cached, report).orElseThrow();
-
-        // The operator decides on its informer's copy, which does not show the agent's report yet: it loses...
-        assertThat(operator.setReady(cached, true, Reasons.AGENT_REPORTING, "fine", now)).isEmpty();
-        // ...and its retry, still handed that copy, decides on the version that won instead of losing again.
-        HypervisorNic retryBase = operator.freshest(cached);
-        assertThat(retryBase.getMetadata().getResourceVersion()).isEqualTo(won.getMetadata().getResourceVersion());
-        HypervisorNic judged = operator.setReady(retryBase, true, Reasons.AGENT_REPORTING, "fine", now).orElseThrow();
-        assertThat(judged.getStatus().heartbeatTime).isEqualTo(report.heartbeatTime);
-        assertThat(Conditions.isTrue(judged.getStatus().conditions, ConditionTypes.READY)).isTrue();
-    }
-
-    @Test
     void anAgentCannotMoveAMigrationOutOfAPhaseItDoesNotOwn() {
         SriovMigration created = created("owner");
         SriovMigration pending = operator("op").apply(created, Transition.to(MigrationPhase.Pending, "Accepted",
