@@ -237,8 +237,18 @@ public final class ScaleBenchmark {
         }
         out.printf("the pool counted %d VFs %.0f s after the operator started%n", wantVfs,
                 Duration.between(startedCounting, Instant.now()).toMillis() / 1e3);
-        // A heartbeat round at rest, then the heap after a full GC.
-        Thread.sleep(AgentSettings.defaults().heartbeatInterval().toMillis());
+        // A heartbeat round to settle, one at rest whose CPU is measured (what 1,000 nodes would cost is that per
+        // node, times 1,000), then the heap after a full GC.
+        Duration round = AgentSettings.defaults().heartbeatInterval();
+        Thread.sleep(round.toMillis());
+        Duration operatorCpuAtRest = cpuOf(operator.toHandle());
+        Duration fleetCpuAtRest = cpuOf(ProcessHandle.current());
+        Thread.sleep(round.toMillis());
+        long operatorRoundMs = cpuOf(operator.toHandle()).minus(operatorCpuAtRest).toMillis();
+        long fleetRoundMs = cpuOf(ProcessHandle.current()).minus(fleetCpuAtRest).toMillis();
+        out.printf("at rest: CPU in one heartbeat round (%d s): operator %d ms (%.2f ms per node), this JVM (fleet%s)"
+                + " %d ms (%.1f ms per node)%n", round.toSeconds(), operatorRoundMs, (double) operatorRoundMs / s.nodes(),
+                embeddedToo(s), fleetRoundMs, (double) fleetRoundMs / s.nodes());
         long restMib = heapAfterFullGc(operator, runDir);
         out.printf("at rest: operator heap after full GC %d MiB (of %d)%n", restMib, CHART_HEAP_MIB);
         out.printf("at rest: this JVM (fleet%s): %s%n", embeddedToo(s), FleetFootprint.now().describe(s.nodes()));
@@ -352,10 +362,13 @@ public final class ScaleBenchmark {
         List<Long> toPreparing = new ArrayList<>();
         long failed = running.size();
         Map<String, Long> failures = new TreeMap<>();
+        Map<String, String> failureExample = new TreeMap<>();
         for (SriovMigration m : finished.values()) {
             if (m.getStatus().phase != MigrationPhase.Succeeded) {
                 failed++;
-                failures.merge(m.getStatus().phase + "/" + m.getStatus().failureReason, 1L, Long::sum);
+                String key = m.getStatus().phase + "/" + m.getStatus().failureReason;
+                failures.merge(key, 1L, Long::sum);
+                failureExample.putIfAbsent(key, m.getMetadata().getName() + ": " + m.getStatus().message);
             }
             Optional<Instant> pending = at(m, MigrationPhase.Pending);
             Optional<Instant> scheduling = at(m, MigrationPhase.Scheduling);
@@ -384,6 +397,7 @@ public final class ScaleBenchmark {
         out.printf("%d migrations in %.0f s (%.1f/s), up to %d in flight, copy %d ms; failed %d %s%n", s.migrations(),
                 (last - first) / 1e3, s.migrations() * 1e3 / Math.max(1, last - first), s.inFlight(), s.copyMs(),
                 failed, failures);
+        failureExample.forEach((key, example) -> out.printf("  %s, e.g. %s%n", key, example));
         out.printf("operator heap after full GC: %d MiB at rest, %d MiB at the peak (limit %d MiB)%n", restMib, peakMib,
                 CHART_HEAP_MIB);
         out.printf("largest object written: %.1f KiB (%s)%n", writes.largest / 1024.0, writes.largestWhat);
