@@ -103,8 +103,11 @@ public final class SandboxMain {
         Files.createDirectories(workDir);
         // A real control plane when its binaries are given (hack/sandbox.sh and hack/chaos.sh pass them once
         // hack/build-control-plane.sh has built them), unless --embedded asks for the in-process API server.
+        // -Dsriovlm.controlplane.audit=true keeps its audit log of the product's requests (control-plane/logs/), to
+        // see who asks what and what is refused (docs/benchmarks.md used it on the fleet benchmark).
+        boolean audit = Boolean.getBoolean("sriovlm.controlplane.audit");
         Sandbox.ControlPlane controlPlane = embedded ? null : RealControlPlane.configuredBinaries()
-                .map(bin -> new Sandbox.ControlPlane(bin, Path.of("config"), false)).orElse(null);
+                .map(bin -> new Sandbox.ControlPlane(bin, Path.of("config"), audit)).orElse(null);
         if (chaos != null) {
             // Issue 8's chaos run: N migrations under random faults from a seed (printed; given to replay).
             long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
