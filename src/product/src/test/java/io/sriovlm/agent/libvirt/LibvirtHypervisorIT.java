@@ -329,7 +329,13 @@ class LibvirtHypervisorIT {
         System.out.printf("REALHV migrate hv2->hv1 after the CPU check: %s; probe %s%n", result, p);
         assertThat(result.succeeded()).as("migration result %s", result).isTrue();
         assertThat(hv1.domain(RealHosts.GUEST).orElseThrow().isRunning()).isTrue();
-        assertThat(p.echoed()).as("the guest kept answering: %s", p).isGreaterThan(p.sent() * 9 / 10);
+        // The network claim is the longest silence. How many of 5,000 echoes a second the TCG guest keeps up with
+        // during an uncapped copy depends on how much of the 2 CPUs it gets: 84-98 % in most runs, once 20 % with
+        // no gap over 16 ms. So: answered all along, no gap longer than a switchover, and answering after it.
+        assertThat(p.maxGapMs()).as("longest silence: %s", p).isLessThan(1000);
+        assertThat(p.echoed()).as("answered all along: %s", p).isGreaterThan(p.sent() / 10);
+        Probe after = hosts.probe(2000, 1);
+        assertThat(after.echoed()).as("answering on hv1 after it: %s", after).isGreaterThan(1000);
     }
 
     @Test
