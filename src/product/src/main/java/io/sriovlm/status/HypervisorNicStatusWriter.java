@@ -27,7 +27,7 @@ public final class HypervisorNicStatusWriter extends StatusWriter<HypervisorNic>
     public static final Set<String> OPERATOR_CONDITIONS = Set.of(ConditionTypes.READY);
 
     public HypervisorNicStatusWriter(KubernetesClient client) {
-        super(client);
+        super(client, LOST_WRITE_HOLD);
     }
 
     /**

@@ -12,6 +12,7 @@ import io.sriovlm.statemachine.Transition;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ public final class MigrationStatusWriter extends StatusWriter<SriovMigration> {
     private final Clock clock;
 
     private MigrationStatusWriter(KubernetesClient client, String agentNode, EventRecorder events, Clock clock) {
-        super(client);
+        super(client, Duration.ZERO);
         this.agentNode = agentNode;
         this.events = events;
         this.clock = clock;

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +18,16 @@ import java.util.stream.Stream;
  * Every status write is a PUT of the status subresource carrying the resourceVersion its change was decided on, so a
  * writer that decided on stale data loses (409) and decides again, never overwrites. Informers deliver a write some
  * milliseconds after it landed; until then a controller reading its cache would decide on the version its own write
- * replaced, and lose the next write too. {@link #freshest} hands it the version it wrote instead. (JOSDK's
+ * replaced, and lose the next write too. {@link #freshest} hands it the version it wrote instead.
+ * <p>
+ * A writer of big objects off the migrations' path (HypervisorNic, VfPool, Node status) does not send a write again on
+ * the version it lost on for {@link #LOST_WRITE_HOLD}: it would lose again, and on a busy API server informers lag by
+ * seconds (measured at 300 nodes: 5,267 lost HypervisorNic status writes of 57 KiB against 999 that landed, during
+ * the operator's start, as its Ready retries every 200 ms decided again on the same cached copy). The hold ends early
+ * when the informer shows a newer version, and is bounded because a 409 need not come with one (a proxy's). The
+ * migrations' writer holds nothing: a phase change is on the VM's path, and its object is small.
+ * <p>
+ * (JOSDK's
  * {@code PrimaryUpdateAndCacheUtils} caches the same way, but per informer, for {@code get} only, and on a conflict
  * re-applies the change to a newer version: see docs/decisions/011-status-writers.md for why it is not used.)
  *
@@ -27,24 +37,61 @@ public abstract class StatusWriter<R extends HasMetadata> {
     private final KubernetesClient client;
     /** By UID: the version this process last wrote, while no informer has shown it (or a later one) yet. */
     private final Map<String, R> ownWrites = new ConcurrentHashMap<>();
+    /**
+     * How long a writer of big objects does not send a write that lost again on the version it lost on. Informers
+     * show the winner within milliseconds on a quiet API server and within seconds on a busy one; a retry is at most
+     * this late.
+     */
+    protected static final Duration LOST_WRITE_HOLD = Duration.ofSeconds(2);
+    private final long holdNanos;
+    /** By UID: the resourceVersion a write of this process lost on; a write on it or an older one would lose too. */
+    private final Map<String, Lost> lostOn = new ConcurrentHashMap<>();
 
-    protected StatusWriter(KubernetesClient client) {
+    private record Lost(long version, long atNanos) {
+    }
+
+    /** @param lostWriteHold {@link #LOST_WRITE_HOLD} or zero (send a retry whenever the caller decides one) */
+    protected StatusWriter(KubernetesClient client, Duration lostWriteHold) {
         this.client = client;
+        this.holdNanos = lostWriteHold.toNanos();
     }
 
     /**
      * PUTs {@code desired}'s status; {@code desired} carries the resourceVersion of the object it was derived from.
      *
-     * @return the written object, or empty when another writer changed the object since (HTTP 409)
+     * @return the written object, or empty when another writer changed the object since (HTTP 409), also when a
+     *         write of this process lost on that version or an older one within the hold (then nothing is sent)
      */
     protected Optional<R> write(R desired) {
+        String uid = desired.getMetadata().getUid();
+        Long version = numericVersion(desired);
+        Lost lost = uid == null ? null : lostOn.get(uid);
+        if (lost != null && version != null && version <= lost.version()
+                && System.nanoTime() - lost.atNanos() < holdNanos) {
+            return Optional.empty();
+        }
         try {
-            return Optional.of(remember(client.resource(desired).updateStatus()));
+            R written = remember(client.resource(desired).updateStatus());
+            if (uid != null) {
+                lostOn.remove(uid);
+            }
+            return Optional.of(written);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
+                if (uid != null && version != null && holdNanos > 0) {
+                    lostOn.put(uid, new Lost(version, System.nanoTime()));
+                }
                 return Optional.empty();
             }
             throw e;
+        }
+    }
+
+    private static Long numericVersion(HasMetadata o) {
+        try {
+            return Long.parseLong(o.getMetadata().getResourceVersion());
+        } catch (NumberFormatException | NullPointerException e) {
+            return null;
         }
     }
 
@@ -63,6 +110,11 @@ public abstract class StatusWriter<R extends HasMetadata> {
     public R freshest(R cached) {
         if (cached == null || cached.getMetadata().getUid() == null) {
             return cached;
+        }
+        Lost lost = lostOn.get(cached.getMetadata().getUid());
+        Long version = numericVersion(cached);
+        if (lost != null && version != null && version > lost.version()) {
+            lostOn.remove(cached.getMetadata().getUid(), lost); // the cache moved past it: nothing can lose on it now
         }
         R ours = ownWrites.get(cached.getMetadata().getUid());
         if (ours == null) {
@@ -89,6 +141,7 @@ public abstract class StatusWriter<R extends HasMetadata> {
     public void forget(R deleted) {
         if (deleted != null && deleted.getMetadata().getUid() != null) {
             ownWrites.remove(deleted.getMetadata().getUid());
+            lostOn.remove(deleted.getMetadata().getUid());
         }
     }
 
@@ -98,13 +151,10 @@ public abstract class StatusWriter<R extends HasMetadata> {
      * newer, so the informer's copy wins and a stale decision costs only a 409.
      */
     public static boolean newer(HasMetadata a, HasMetadata b) {
-        try {
-            return a.getMetadata().getUid() != null && a.getMetadata().getUid().equals(b.getMetadata().getUid())
-                    && Long.parseLong(a.getMetadata().getResourceVersion())
-                            > Long.parseLong(b.getMetadata().getResourceVersion());
-        } catch (NumberFormatException | NullPointerException e) {
-            return false;
-        }
+        Long versionA = numericVersion(a);
+        Long versionB = numericVersion(b);
+        return a.getMetadata().getUid() != null && a.getMetadata().getUid().equals(b.getMetadata().getUid())
+                && versionA != null && versionB != null && versionA > versionB;
     }
 
     protected KubernetesClient client() {

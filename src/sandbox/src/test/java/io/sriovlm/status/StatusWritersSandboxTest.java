@@ -15,6 +15,7 @@ import io.sriovlm.common.EventRecorder;
 import io.sriovlm.operator.placement.TargetSelector;
 import io.sriovlm.operator.reconciler.VfClaims;
 import io.sriovlm.sandbox.Sandbox;
+import io.sriovlm.sandbox.api.ApiFaults;
 import io.sriovlm.sandbox.api.CrdLoader;
 import io.sriovlm.sandbox.api.EmbeddedApiServer;
 import io.sriovlm.statemachine.Transition;
@@ -24,8 +25,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -106,6 +111,100 @@ class StatusWritersSandboxTest {
     }
 
     @Test
+    void aWriteThatLostIsNotSentAgainOnTheSameVersion() {
+        HypervisorNic cached = createdNic("node-b");
+        HypervisorNicStatusWriter agent = new HypervisorNicStatusWriter(client);
+        HypervisorNicStatusWriter operator = new HypervisorNicStatusWriter(client);
+        Instant now = CLOCK.instant();
+        HypervisorNicStatus report = new HypervisorNicStatus();
+        report.heartbeatTime = "2026-01-01T00:00:00Z";
+        HypervisorNic won = agent.report(cached, report).orElseThrow();
+        AtomicInteger sent = new AtomicInteger();
+        Consumer<ApiFaults.Request> count = countStatusWrites("node-b-pf0", sent);
+        api.faults().onWrite(count);
+        try {
+            // The operator decides on its informer's copy, which does not show the agent's report yet: it loses...
+            assertThat(operator.setReady(cached, true, Reasons.AGENT_REPORTING, "fine", now)).isEmpty();
+            assertThat(sent).hasValue(1);
+            // ...and a retry on the same copy (the informer still lags) is not sent: it could only lose again.
+            assertThat(operator.setReady(cached, true, Reasons.AGENT_REPORTING, "fine", now)).isEmpty();
+            assertThat(sent).hasValue(1);
+            // Once the cache shows the version that won, the write goes out and lands.
+            assertThat(operator.freshest(won)).isSameAs(won);
+            assertThat(operator.setReady(won, true, Reasons.AGENT_REPORTING, "fine", now)).isPresent();
+            assertThat(sent).hasValue(2);
+        } finally {
+            api.faults().removeWriteObserver(count);
+        }
+    }
+
+    @Test
+    void aWriteThatLostOnAConflictWithoutAWinnerIsSentAgainAfterTheHold() throws InterruptedException {
+        // A 409 need not come with a newer version (an admission webhook's, a proxy's): then no informer ever moves,
+        // and the writer must not wait for one.
+        HypervisorNic cached = createdNic("node-c");
+        HypervisorNicStatusWriter operator = new HypervisorNicStatusWriter(client);
+        Instant now = CLOCK.instant();
+        AtomicInteger sent = new AtomicInteger();
+        Consumer<ApiFaults.Request> count = countStatusWrites("node-c-pf0", sent);
+        ApiFaults.Rule conflict = ApiFaults.Rule.times("update", "hypervisornics", "status", 409, 1);
+        int injectedBefore = api.faults().injected();
+        api.faults().onWrite(count);
+        api.faults().add(conflict);
+        try {
+            long lostAt = System.nanoTime();
+            assertThat(operator.setReady(cached, true, Reasons.AGENT_REPORTING, "fine", now)).isEmpty();
+            Optional<HypervisorNic> landed = Optional.empty();
+            while (landed.isEmpty()) {
+                landed = operator.setReady(cached, true, Reasons.AGENT_REPORTING, "fine", now);
+                Thread.sleep(50);
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - lostAt)).as("held, then sent on the same version")
+                    .isGreaterThanOrEqualTo(StatusWriter.LOST_WRITE_HOLD);
+            assertThat(api.faults().injected() - injectedBefore).as("the 409 answered instead of the first write")
+                    .isEqualTo(1);
+            assertThat(sent).as("writes that reached the server: the one after the hold, nothing before").hasValue(1);
+        } finally {
+            api.faults().remove(conflict);
+            api.faults().removeWriteObserver(count);
+        }
+    }
+
+    @Test
+    void theMigrationsWriterHoldsNothingAfterALostWrite() {
+        // A phase change is on the VM's path: after a 409 it is decided again and sent at once.
+        SriovMigration created = created("no-hold");
+        MigrationStatusWriter writer = operator("op");
+        ApiFaults.Rule conflict = ApiFaults.Rule.times("update", "sriovmigrations", "status", 409, 1);
+        api.faults().add(conflict);
+        try {
+            Transition pending = Transition.to(MigrationPhase.Pending, "Accepted", "accepted");
+            assertThat(writer.apply(created, pending)).as("lost to the injected 409").isEmpty();
+            assertThat(writer.apply(created, pending)).as("sent again at once, on the same version").isPresent();
+        } finally {
+            api.faults().remove(conflict);
+        }
+    }
+
+    private static HypervisorNic createdNic(String node) {
+        HypervisorNic nic = new HypervisorNic();
+        nic.getMetadata().setName(node + "-pf0");
+        nic.setSpec(new HypervisorNicSpec());
+        nic.getSpec().nodeName = node;
+        nic.getSpec().pf = new HypervisorNicSpec.PhysicalFunction();
+        nic.getSpec().pf.name = "pf0";
+        return client.resource(nic).create();
+    }
+
+    private static Consumer<ApiFaults.Request> countStatusWrites(String name, AtomicInteger sent) {
+        return r -> {
+            if (name.equals(r.name()) && "status".equals(r.subresource())) {
+                sent.incrementAndGet();
+            }
+        };
+    }
+
+    @Test
     void anAgentCannotMoveAMigrationOutOfAPhaseItDoesNotOwn() {
         SriovMigration created = created("owner");
         SriovMigration pending = operator("op").apply(created, Transition.to(MigrationPhase.Pending, "Accepted",
@@ -121,13 +220,7 @@ class StatusWritersSandboxTest {
 
     @Test
     void theAgentsHeartbeatKeepsTheOperatorsReadyConditionAndTheOperatorWritesOnlyThat() {
-        HypervisorNic nic = new HypervisorNic();
-        nic.getMetadata().setName("node-a-pf0");
-        nic.setSpec(new HypervisorNicSpec());
-        nic.getSpec().nodeName = "node-a";
-        nic.getSpec().pf = new HypervisorNicSpec.PhysicalFunction();
-        nic.getSpec().pf.name = "pf0";
-        nic = client.resource(nic).create();
+        HypervisorNic nic = createdNic("node-a");
         HypervisorNicStatusWriter agent = new HypervisorNicStatusWriter(client);
         HypervisorNicStatusWriter operator = new HypervisorNicStatusWriter(client);
         Instant now = CLOCK.instant();

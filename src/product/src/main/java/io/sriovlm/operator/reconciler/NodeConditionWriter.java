@@ -19,7 +19,7 @@ import java.util.Optional;
 public final class NodeConditionWriter extends StatusWriter<Node> {
 
     public NodeConditionWriter(KubernetesClient client) {
-        super(client);
+        super(client, LOST_WRITE_HOLD);
     }
 
     /**

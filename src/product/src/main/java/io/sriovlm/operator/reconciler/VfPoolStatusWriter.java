@@ -12,7 +12,7 @@ import java.util.Optional;
 public final class VfPoolStatusWriter extends StatusWriter<VfPool> {
 
     public VfPoolStatusWriter(KubernetesClient client) {
-        super(client);
+        super(client, LOST_WRITE_HOLD);
     }
 
     /** @return the written pool, or empty when the pool changed since {@code base} was read */
