@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.flowcontrol.v1.FlowSchema;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -59,7 +60,10 @@ class HelmChartTest {
     @BeforeAll
     static void render() throws Exception {
         chart = template(t -> t);
-        kustomize = parse(kustomize("config/default"));
+        // The chart ships config/flowcontrol's FlowSchema by default; config/default cannot hold it (kustomize would
+        // give the cluster-scoped object a namespace).
+        kustomize = new ArrayList<>(parse(kustomize("config/default")));
+        kustomize.addAll(parse(kustomize("config/flowcontrol")));
     }
 
     @Test
@@ -299,6 +303,16 @@ class HelmChartTest {
         assertThat(cm.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
         assertThat(cm.getData().get("sriovlm.json").strip())
                 .isEqualTo(Files.readString(CHART.resolve("dashboards/sriovlm.json")).strip());
+    }
+
+    @Test
+    void leaderElectionFlowSchemaIsKustomizesAndCanBeLeftOut() throws Exception {
+        FlowSchema helm = one(chart, FlowSchema.class, "sriovlm-operator-leader-election");
+        assertThat(helm.getSpec()).isEqualTo(one(kustomize, FlowSchema.class, helm.getMetadata().getName()).getSpec());
+        assertThat(helm.getSpec().getPriorityLevelConfiguration().getName()).isEqualTo("leader-election");
+        assertThat(helm.getSpec().getRules().get(0).getSubjects().get(0).getServiceAccount().getNamespace())
+                .isEqualTo(NAMESPACE);
+        assertThat(template(t -> t.set("flowControl.leaderElection", "false"))).noneMatch(FlowSchema.class::isInstance);
     }
 
     @Test

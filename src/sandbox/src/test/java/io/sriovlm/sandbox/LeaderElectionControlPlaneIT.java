@@ -115,6 +115,19 @@ class LeaderElectionControlPlaneIT {
 
         InvariantChecker checker = new InvariantChecker(world.sandbox(), Duration.ofSeconds(5));
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(checker.violations()).isEmpty());
+
+        // config/flowcontrol's FlowSchema as the API server applies it: the replicas' Lease requests were dispatched
+        // in the built-in leader-election priority level, not in workload-low behind their own writes.
+        assertThat(dispatched(client.raw("/metrics"), "sriovlm-operator-leader-election", "leader-election"))
+                .as("Lease requests of sriovlm-operator in priority level leader-election").isPositive();
+    }
+
+    /** apiserver_flowcontrol_dispatched_requests_total of one FlowSchema and priority level, from /metrics. */
+    static long dispatched(String metrics, String flowSchema, String priorityLevel) {
+        return metrics.lines().filter(l -> l.startsWith("apiserver_flowcontrol_dispatched_requests_total{")
+                        && l.contains("flow_schema=\"" + flowSchema + "\"")
+                        && l.contains("priority_level=\"" + priorityLevel + "\""))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static Process replica(String identity, Path kubeconfig) throws IOException {

@@ -30,11 +30,12 @@ import java.util.Optional;
 
 /**
  * The sandbox on a real control plane: a {@link RealControlPlane} with the product installed the way a user installs it
- * ({@code kubectl apply -k config/default}, then {@code -k config/admission-policy}), and clients for the operator and
- * for each node's agent that carry ServiceAccount tokens from the TokenRequest API, as their pods would: the operator's
- * for {@code sriovlm-operator}, each agent's for {@code sriovlm-agent} bound to that node's DaemonSet pod (so the API
- * server puts the node's name in the token, which the admission policy checks). They get the shipped RBAC and nothing
- * more, and they reach the API server through a {@link FaultProxy}, so that the sandbox's faults apply to them.
+ * ({@code kubectl apply -k config/default}, then {@code -k config/admission-policy} and {@code -k config/flowcontrol}),
+ * and clients for the operator and for each node's agent that carry ServiceAccount tokens from the TokenRequest API,
+ * as their pods would: the operator's for {@code sriovlm-operator}, each agent's for {@code sriovlm-agent} bound to
+ * that node's DaemonSet pod (so the API server puts the node's name in the token, which the admission policy checks).
+ * They get the shipped RBAC and nothing more, and they reach the API server through a {@link FaultProxy}, so that the
+ * sandbox's faults apply to them.
  */
 public final class ControlPlaneApi implements SandboxApi {
     public static final String NAMESPACE = "sriovlm-system";
@@ -76,7 +77,7 @@ public final class ControlPlaneApi implements SandboxApi {
     }
 
     private void install(Path configDir) {
-        for (String base : List.of("default", "admission-policy")) {
+        for (String base : List.of("default", "admission-policy", "flowcontrol")) {
             Kubectl.Run run = kubectl(Duration.ofSeconds(60), "apply", "-k",
                     configDir.toAbsolutePath().resolve(base).toString());
             if (run.rc() != 0) {
