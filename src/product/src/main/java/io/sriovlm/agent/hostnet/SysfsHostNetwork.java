@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
 public class SysfsHostNetwork implements HostNetwork {
 
     private static final Pattern VIRTFN = Pattern.compile("virtfn(\\d+)");
+    /** A netdev attribute path under class/net/NAME: one or two lower-case words, nothing that walks elsewhere. */
+    private static final Pattern ATTRIBUTE = Pattern.compile("[a-z_]+(/[a-z_]+)?");
 
     private final Path root;
 
@@ -181,7 +183,7 @@ public class SysfsHostNetwork implements HostNetwork {
 
     /** One attribute of a netdev ({@code class/net/NAME/ATTR}), trimmed; empty when absent or unreadable. */
     public Optional<String> netdevAttribute(String netdev, String attribute) {
-        if (!validName(netdev) || !attribute.matches("[a-z_]+(/[a-z_]+)?")) {
+        if (!validName(netdev) || !ATTRIBUTE.matcher(attribute).matches()) {
             return Optional.empty();
         }
         return readOptional(netdir(netdev).resolve(attribute)).map(String::trim);
