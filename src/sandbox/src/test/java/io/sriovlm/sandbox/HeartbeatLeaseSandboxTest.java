@@ -9,6 +9,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.common.Conditions;
+import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.OperatorConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
@@ -47,6 +48,9 @@ class HeartbeatLeaseSandboxTest {
         Thread.sleep(1_500); // seven heartbeats
         Lease later = lease(client, "hv1");
         assertThat(later.getSpec().getRenewTime()).isAfter(first.getSpec().getRenewTime());
+        assertThat(later.getMetadata().getAnnotations())
+                .as("the renewal names the status it found current")
+                .containsEntry(HeartbeatLeases.VOUCHES_FOR, before.getStatus().heartbeatTime);
         assertThat(nic(client, "hv1").getMetadata().getResourceVersion())
                 .as("no status write while the host did not change")
                 .isEqualTo(before.getMetadata().getResourceVersion());
@@ -75,6 +79,41 @@ class HeartbeatLeaseSandboxTest {
         assertThat(nic(client, "hv2").getStatus().heartbeatTime)
                 .as("Ready again on the Lease's renewal: the unchanged host was not reported again")
                 .isEqualTo(reportedAt);
+    }
+
+    @Test
+    void aRenewalVouchingForAStatusTheOperatorHasNotSeenDoesNotBringTheAgentBack() throws InterruptedException {
+        KubernetesClient client = world.client();
+        Sandbox sandbox = world.sandbox();
+        await().atMost(Duration.ofSeconds(20)).until(() -> ready(nic(client, "hv1"))
+                .filter(c -> Conditions.TRUE.equals(c.getStatus())).isPresent() && lease(client, "hv1") != null);
+        sandbox.stopAgent("hv1");
+        try {
+            await().atMost(STALE_AFTER.plusSeconds(10)).until(() -> ready(nic(client, "hv1"))
+                    .filter(c -> Reasons.HEARTBEAT_STALE.equals(c.getReason())).isPresent());
+            Instant reported = Timestamps.parse(nic(client, "hv1").getStatus().heartbeatTime);
+
+            // As an agent whose newer status write is still on its way to the operator would renew.
+            renew(client, "hv1", reported.plusSeconds(1));
+            Thread.sleep(2_000); // ten operator resyncs of a 200 ms heartbeat
+            assertThat(ready(nic(client, "hv1")).orElseThrow().getReason())
+                    .as("a renewal of a status the operator does not hold dates nothing it holds")
+                    .isEqualTo(Reasons.HEARTBEAT_STALE);
+
+            renew(client, "hv1", reported);
+            await().atMost(Duration.ofSeconds(15)).until(() -> ready(nic(client, "hv1"))
+                    .filter(c -> Conditions.TRUE.equals(c.getStatus())).isPresent());
+        } finally {
+            sandbox.resumeAgent("hv1");
+        }
+    }
+
+    private static void renew(KubernetesClient client, String node, Instant vouchesFor) {
+        client.leases().inNamespace(Sandbox.OPERATOR_NAMESPACE).withName(HeartbeatLeases.nameFor(node))
+                .edit(l -> new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder(l).editMetadata()
+                        .addToAnnotations(HeartbeatLeases.VOUCHES_FOR, Timestamps.format(vouchesFor)).endMetadata()
+                        .editSpec().withRenewTime(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)).endSpec()
+                        .build());
     }
 
     private static HypervisorNic nic(KubernetesClient client, String node) {

@@ -15,7 +15,9 @@ import java.time.ZonedDateTime;
 /**
  * This node's heartbeat Lease. Its renewTime is the time the agent last looked at its host and found its
  * HypervisorNic status current, so the operator takes the later of it and the status's heartbeatTime as "the agent
- * vouched for this inventory at" (docs/decisions/023-heartbeat-leases.md). Written with optimistic concurrency (a PUT
+ * vouched for this inventory at" (docs/decisions/023-heartbeat-leases.md). It names the status it found current by
+ * that status's heartbeatTime ({@link HeartbeatLeases#VOUCHES_FOR}), because the operator may see the Lease before
+ * it sees the status. Written with optimistic concurrency (a PUT
  * carrying the resourceVersion last seen), created when missing.
  */
 final class HeartbeatLease {
@@ -37,8 +39,12 @@ final class HeartbeatLease {
         this.node = node;
     }
 
-    /** @return whether the Lease now says {@code observedAt} */
-    synchronized boolean renew(Instant observedAt) {
+    /**
+     * @param observedAt      when the agent found its status current
+     * @param statusHeartbeat that status's heartbeatTime
+     * @return whether the Lease now says {@code observedAt}
+     */
+    synchronized boolean renew(Instant observedAt, String statusHeartbeat) {
         ZonedDateTime renewTime = ZonedDateTime.ofInstant(observedAt, ZoneOffset.UTC);
         for (int attempt = 1; attempt <= 2; attempt++) {
             try {
@@ -46,12 +52,13 @@ final class HeartbeatLease {
                 if (base == null) {
                     last = client.leases().inNamespace(namespace).resource(new LeaseBuilder()
                             .withNewMetadata().withName(name).withNamespace(namespace)
-                            .addToLabels(Labels.NODE, node).endMetadata()
+                            .addToLabels(Labels.NODE, node)
+                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR, statusHeartbeat).endMetadata()
                             .withNewSpec().withHolderIdentity(node).withRenewTime(renewTime).endSpec().build())
                             .create();
                 } else {
                     last = client.resource(new LeaseBuilder(base).editMetadata().addToLabels(Labels.NODE, node)
-                            .endMetadata().editOrNewSpec().withHolderIdentity(node).withRenewTime(renewTime).endSpec()
+                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR, statusHeartbeat).endMetadata().editOrNewSpec().withHolderIdentity(node).withRenewTime(renewTime).endSpec()
                             .build()).update();
                 }
                 lastError = null;

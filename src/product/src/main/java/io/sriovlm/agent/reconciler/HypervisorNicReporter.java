@@ -271,12 +271,12 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
 
     /**
      * Writes {@code status} when it says something new; else renews the heartbeat Lease with its observation time,
-     * which tells the operator the status it has is still the host as it is. When the Lease cannot be written (an
+     * which tells the operator that the status it has, if it is {@code base} or newer, is still the host as it is. When the Lease cannot be written (an
      * older install without the agent's Lease rule), the status carries the heartbeat as it did before Leases.
      */
     private WriteResult publish(HypervisorNic base, HypervisorNicStatus status, String what) {
-        if (HypervisorNicStatusWriter.changesNothing(base, status)
-                && lease.renew(Timestamps.parse(status.heartbeatTime))) {
+        if (HypervisorNicStatusWriter.changesNothing(base, status) && base.getStatus().heartbeatTime != null
+                && lease.renew(Timestamps.parse(status.heartbeatTime), base.getStatus().heartbeatTime)) {
             return WriteResult.UNCHANGED;
         }
         try {

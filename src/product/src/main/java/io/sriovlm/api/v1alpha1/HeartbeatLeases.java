@@ -8,6 +8,11 @@ package io.sriovlm.api.v1alpha1;
 public final class HeartbeatLeases {
     /** Name of a node's heartbeat Lease: this prefix and the node's name. */
     public static final String NAME_PREFIX = "sriovlm-agent-";
+    /**
+     * Annotation on the Lease: the heartbeatTime of the HypervisorNic status the agent found current at the renewal.
+     * The renewal counts only for that status or a later one, since the Lease can reach a watcher before it.
+     */
+    public static final String VOUCHES_FOR = Labels.GROUP + "/vouches-for-heartbeat";
 
     private HeartbeatLeases() {
     }

@@ -19,11 +19,11 @@ import java.util.Optional;
 /**
  * A snapshot of what the operator's informers hold, on which the pure phase handlers decide.
  *
- * @param leaseRenewals the agents' heartbeat Lease renewTimes, by node
+ * @param leaseRenewals the renewals of the agents' heartbeat Leases, by node
  */
 public record ClusterView(Map<String, HypervisorNic> nicsByNode, Map<String, Node> nodes, List<VfPool> pools,
         VfLedger ledger, Collection<SriovMigration> migrations, OperatorConfig config, Instant now,
-        Map<String, Instant> leaseRenewals) {
+        Map<String, AgentLiveness.Renewal> leaseRenewals) {
 
     /** Whether each node's agent is still reporting, at {@link #now}. */
     public AgentLiveness liveness() {

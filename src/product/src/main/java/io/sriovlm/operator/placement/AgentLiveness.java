@@ -11,12 +11,31 @@ import java.util.Map;
  * When each node's agent last vouched for its HypervisorNic status: the status's heartbeatTime (the time of the
  * observation it carries, written when something changed) or its heartbeat Lease's renewTime (a later observation
  * that found nothing new), whichever is later (docs/decisions/023-heartbeat-leases.md).
+ * <p>
+ * A renewal counts only for the status it vouches for. The Lease and the HypervisorNic reach the operator through
+ * two watches, and a small Lease event overtakes a large status event: without this check a renewal that vouches for
+ * a status the operator has not seen yet would date the older copy it holds, and the ledger would release a VF that
+ * the newer status shows attached.
  *
  * @param now            the time decisions are made at
  * @param staleAfter     an agent silent for longer is treated as NotReady
- * @param leaseRenewals  the agents' Lease renewTimes, by node
+ * @param leaseRenewals  the agents' Lease renewals, by node
  */
-public record AgentLiveness(Instant now, Duration staleAfter, Map<String, Instant> leaseRenewals) {
+public record AgentLiveness(Instant now, Duration staleAfter, Map<String, Renewal> leaseRenewals) {
+
+    /**
+     * One renewal of an agent's heartbeat Lease.
+     *
+     * @param renewTime     the time of the observation that found the status current
+     * @param vouchesFor    the heartbeatTime of the status it found current; null from an agent that predates it,
+     *                      whose renewal vouches for whatever status the operator holds, as it did before
+     */
+    public record Renewal(Instant renewTime, Instant vouchesFor) {
+        /** Whether this renewal speaks for a status whose heartbeatTime is {@code statusHeartbeat}. */
+        boolean vouchesFor(Instant statusHeartbeat) {
+            return vouchesFor == null || statusHeartbeat != null && !statusHeartbeat.isBefore(vouchesFor);
+        }
+    }
 
     /** Judged from the statuses alone (no Lease seen). */
     public static AgentLiveness fromStatus(Instant now, Duration staleAfter) {
@@ -29,9 +48,10 @@ public record AgentLiveness(Instant now, Duration staleAfter, Map<String, Instan
     }
 
     /** The time of the agent's last word on {@code nic}'s host, given the Leases' renewals; null when never. */
-    public static Instant lastReport(HypervisorNic nic, Map<String, Instant> leaseRenewals) {
+    public static Instant lastReport(HypervisorNic nic, Map<String, Renewal> leaseRenewals) {
         Instant status = nic == null || nic.getStatus() == null ? null : Timestamps.parse(nic.getStatus().heartbeatTime);
-        Instant lease = nic == null || nic.getSpec() == null ? null : leaseRenewals.get(nic.getSpec().nodeName);
+        Renewal renewal = nic == null || nic.getSpec() == null ? null : leaseRenewals.get(nic.getSpec().nodeName);
+        Instant lease = renewal == null || !renewal.vouchesFor(status) ? null : renewal.renewTime();
         if (status == null || lease == null) {
             return status == null ? lease : status;
         }

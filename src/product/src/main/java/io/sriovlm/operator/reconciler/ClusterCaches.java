@@ -14,6 +14,8 @@ import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.InformerCaches;
+import io.sriovlm.common.Timestamps;
+import io.sriovlm.operator.placement.AgentLiveness;
 import io.sriovlm.common.InterningItemStore;
 
 import io.sriovlm.status.HypervisorNicStatusWriter;
@@ -101,14 +103,34 @@ final class ClusterCaches<P extends HasMetadata> {
                 .build(), context);
     }
 
-    /** The renewTimes of the agents' heartbeat Leases, by node. */
-    static Map<String, Instant> leaseRenewals(InformerEventSource<Lease, ?> leases) {
-        Map<String, Instant> renewals = new HashMap<>();
-        leases.list().filter(l -> l.getSpec() != null && l.getSpec().getRenewTime() != null
-                        && l.getMetadata().getLabels() != null && l.getMetadata().getLabels().get(Labels.NODE) != null
-                        && l.getMetadata().getName().equals(HeartbeatLeases.nameFor(l.getMetadata().getLabels().get(Labels.NODE))))
-                .forEach(l -> renewals.put(l.getMetadata().getLabels().get(Labels.NODE), l.getSpec().getRenewTime().toInstant()));
+    /** The renewals of the agents' heartbeat Leases, by node. */
+    static Map<String, AgentLiveness.Renewal> leaseRenewals(InformerEventSource<Lease, ?> leases) {
+        Map<String, AgentLiveness.Renewal> renewals = new HashMap<>();
+        leases.list().forEach(l -> {
+            AgentLiveness.Renewal renewal = renewalOf(l);
+            if (renewal != null) {
+                renewals.put(l.getMetadata().getLabels().get(Labels.NODE), renewal);
+            }
+        });
         return renewals;
+    }
+
+    /** What an agent's heartbeat Lease says; null when it is not one or was never renewed. */
+    static AgentLiveness.Renewal renewalOf(Lease lease) {
+        Map<String, String> labels = lease.getMetadata().getLabels();
+        if (lease.getSpec() == null || lease.getSpec().getRenewTime() == null || labels == null
+                || labels.get(Labels.NODE) == null
+                || !lease.getMetadata().getName().equals(HeartbeatLeases.nameFor(labels.get(Labels.NODE)))) {
+            return null;
+        }
+        Map<String, String> annotations = lease.getMetadata().getAnnotations();
+        Instant vouchesFor;
+        try {
+            vouchesFor = annotations == null ? null : Timestamps.parse(annotations.get(HeartbeatLeases.VOUCHES_FOR));
+        } catch (java.time.format.DateTimeParseException e) {
+            return null; // not the agent's writing: it vouches for nothing
+        }
+        return new AgentLiveness.Renewal(lease.getSpec().getRenewTime().toInstant(), vouchesFor);
     }
 
     /** Whether {@code newer} differs from {@code older} in nothing a decision reads: only the heartbeat time. */

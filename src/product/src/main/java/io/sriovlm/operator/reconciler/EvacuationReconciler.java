@@ -153,7 +153,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         String name = node.getMetadata().getName();
         Map<String, HypervisorNicStatus.VmStatus> vms = new LinkedHashMap<>();
         Map<String, Instant> reportedAt = new LinkedHashMap<>();
-        Map<String, Instant> renewals = ClusterCaches.leaseRenewals(leases);
+        Map<String, AgentLiveness.Renewal> renewals = ClusterCaches.leaseRenewals(leases);
         // VMs whose VF is passed through outside teaming: their migration may use method VfState.
         java.util.Set<String> plainVf = new java.util.HashSet<>();
         nics.list().filter(n -> n.getSpec() != null && name.equals(n.getSpec().nodeName) && n.getStatus() != null)

@@ -212,7 +212,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         Set<String> vmsReported = new HashSet<>();
         nics.values().stream().filter(n -> n.getStatus() != null)
                 .forEach(n -> n.getStatus().vms.forEach(v -> vmsReported.add(v.name)));
-        Map<String, Instant> renewals = ClusterCaches.leaseRenewals(caches.leases);
+        Map<String, AgentLiveness.Renewal> renewals = ClusterCaches.leaseRenewals(caches.leases);
         for (VfClaim claim : mine) {
             var spec = claim.getSpec();
             VfLedger.Fate fate = VfLedger.fateOf(spec, byUid.get(spec.migrationUid), nics.get(spec.node),

@@ -40,12 +40,16 @@ class NicHealthTest {
         assertThat(NicHealth.problem(nic, Objects.node("hv2"), later)).hasValueSatisfying(p -> assertThat(p)
                 .contains("the node agent on hv2 last reported at").contains("Lease sriovlm-agent-hv2"));
         AgentLiveness renewed = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
-                Map.of("hv2", Objects.NOW.plusSeconds(35)));
+                Map.of("hv2", new AgentLiveness.Renewal(Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1))));
         assertThat(NicHealth.problem(nic, Objects.node("hv2"), renewed)).isEmpty();
         assertThat(renewed.lastReport(nic)).isEqualTo(Objects.NOW.plusSeconds(35));
         // Another node's Lease says nothing about hv2.
         AgentLiveness elsewhere = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
-                Map.of("hv3", Objects.NOW.plusSeconds(35)));
+                Map.of("hv3", new AgentLiveness.Renewal(Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1))));
         assertThat(NicHealth.problem(nic, Objects.node("hv2"), elsewhere)).isPresent();
+        // A Lease written before it vouched for the status it found (an older agent) still counts.
+        AgentLiveness olderAgent = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
+                Map.of("hv2", new AgentLiveness.Renewal(Objects.NOW.plusSeconds(35), null)));
+        assertThat(olderAgent.lastReport(nic)).isEqualTo(Objects.NOW.plusSeconds(35));
     }
 }

@@ -1,10 +1,16 @@
 package io.sriovlm.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.sriovlm.api.v1alpha1.HeartbeatLeases;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.Timestamps;
+import io.sriovlm.operator.placement.AgentLiveness;
 import org.junit.jupiter.api.Test;
 
+import java.time.ZoneOffset;
 import java.util.Map;
 
 import static io.sriovlm.testing.Objects.NOW;
@@ -32,5 +38,29 @@ class ClusterCachesTest {
         relabelled.getMetadata().setLabels(Map.of("sriovlm.io/node", "hv9"));
         assertThat(ClusterCaches.onlyTheHeartbeatChanged(relabelled, before)).isFalse();
         assertThat(ClusterCaches.onlyTheHeartbeatChanged(heartbeat, null)).isFalse();
+    }
+
+    @Test
+    void aHeartbeatLeaseSaysWhenAndForWhichStatusAndOtherLeasesSayNothing() {
+        assertThat(ClusterCaches.renewalOf(lease("sriovlm-agent-hv1", "hv1", Timestamps.format(NOW))))
+                .isEqualTo(new AgentLiveness.Renewal(NOW.plusSeconds(5), NOW));
+        assertThat(ClusterCaches.renewalOf(lease("sriovlm-agent-hv1", "hv1", null)))
+                .as("an agent that predates the annotation").isEqualTo(new AgentLiveness.Renewal(NOW.plusSeconds(5), null));
+        assertThat(ClusterCaches.renewalOf(lease("sriovlm-agent-hv1", "hv1", "yesterday")))
+                .as("not the agent's writing").isNull();
+        assertThat(ClusterCaches.renewalOf(lease("sriovlm-agent-hv2", "hv1", Timestamps.format(NOW))))
+                .as("a Lease named for another node").isNull();
+        Lease unlabelled = lease("sriovlm-agent-hv1", "hv1", null);
+        unlabelled.getMetadata().setLabels(null);
+        assertThat(ClusterCaches.renewalOf(unlabelled)).isNull();
+    }
+
+    private static Lease lease(String name, String node, String vouchesFor) {
+        LeaseBuilder lease = new LeaseBuilder().withNewMetadata().withName(name).addToLabels(Labels.NODE, node)
+                .endMetadata().withNewSpec().withRenewTime(NOW.plusSeconds(5).atZone(ZoneOffset.UTC)).endSpec();
+        if (vouchesFor != null) {
+            lease.editMetadata().addToAnnotations(HeartbeatLeases.VOUCHES_FOR, vouchesFor).endMetadata();
+        }
+        return lease.build();
     }
 }
