@@ -35,15 +35,18 @@ public final class FastPathGuard {
     private record Primary(String mac, String pciAddress, String standbyAlias, String alias, Integer vlan) {
     }
 
+    private final HostObservation host;
     private final Hypervisor hypervisor;
     private final HostNetwork network;
     private final PrimaryDevice primaryDevice;
     private final Map<String, Primary> lastPrimary = new ConcurrentHashMap<>();
 
-    public FastPathGuard(Hypervisor hypervisor, HostNetwork network, PrimaryDevice primaryDevice) {
-        this.hypervisor = hypervisor;
-        this.network = network;
-        this.primaryDevice = primaryDevice == null ? PrimaryDevice.VF_HOSTDEV : primaryDevice;
+    /** @param host this host, whose domains' XML the guard reads as the observation does */
+    public FastPathGuard(HostObservation host) {
+        this.host = host;
+        this.hypervisor = host.hypervisor();
+        this.network = host.network();
+        this.primaryDevice = host.domains().primaryDevice();
     }
 
     /**
@@ -65,7 +68,7 @@ public final class FastPathGuard {
             if (!domain.isRunning()) {
                 continue;
             }
-            TeamingReport teaming = TeamingXml.inspect(domain.xml(), primaryDevice);
+            TeamingReport teaming = host.domains().of(domain).teaming();
             Optional<BondSpec> bond = teaming.standbyDevice() == null ? Optional.empty()
                     : HostObservation.bondFor(spec, teaming.standbyDevice());
             if (bond.isEmpty()) {
@@ -114,7 +117,7 @@ public final class FastPathGuard {
                         .append("; its VF is not known to this agent (seen before its last start): not re-attached");
                 return pathMatches ? Optional.empty() : Optional.of(done.toString());
             }
-            String holder = new HostObservation(hypervisor, network, primaryDevice, null, null).attachedVfs().get(primary.pciAddress());
+            String holder = host.attachedVfs().get(primary.pciAddress());
             if (holder != null) {
                 return Optional.of(done + (done.length() > 0 ? "; " : "") + "VF " + primary.pciAddress() + " of " + vm
                         + " is attached to " + holder + ": not re-attached");

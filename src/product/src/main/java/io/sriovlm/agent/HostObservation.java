@@ -6,12 +6,11 @@ import io.sriovlm.agent.hostnet.HostNetwork;
 import io.sriovlm.agent.hostnet.HostNetworkException;
 import io.sriovlm.agent.hostnet.VfAdminSettings;
 import io.sriovlm.agent.hostnet.VfStateFacts;
-import io.sriovlm.agent.libvirt.DomainDisks;
+import io.sriovlm.agent.libvirt.DomainReadings;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
 import io.sriovlm.agent.libvirt.TeamingReport;
 import io.sriovlm.agent.libvirt.PrimaryDevice;
-import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.ApiPatterns;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
@@ -36,7 +35,7 @@ public final class HostObservation {
 
     private final Hypervisor hypervisor;
     private final HostNetwork network;
-    private final PrimaryDevice primaryDevice;
+    private final DomainReadings domains;
     private final VfAdminSettings vfSettings;
     private final VfStateFacts vfStateFacts;
     /** The last failure to read the VFs' settings, logged once rather than at every heartbeat. */
@@ -55,7 +54,7 @@ public final class HostObservation {
             VfAdminSettings vfSettings, VfStateFacts vfStateFacts) {
         this.hypervisor = hypervisor;
         this.network = network;
-        this.primaryDevice = primaryDevice == null ? PrimaryDevice.VF_HOSTDEV : primaryDevice;
+        this.domains = new DomainReadings(primaryDevice);
         this.vfSettings = vfSettings;
         this.vfStateFacts = vfStateFacts;
     }
@@ -68,16 +67,22 @@ public final class HostObservation {
         return network;
     }
 
+    /** This host's domains' XML as read, shared with whatever else on the agent reads it (the fast-path guard). */
+    public DomainReadings domains() {
+        return domains;
+    }
+
     /** VFs attached to running domains, teamed or passed through otherwise: PCI address → domain name. */
     public Map<String, String> attachedVfs() {
         Map<String, String> holders = new HashMap<>();
         for (DomainSnapshot domain : hypervisor.listDomains()) {
             if (domain.isRunning()) {
-                String pci = TeamingXml.inspect(domain.xml()).primaryPciAddress();
+                DomainReadings.Reading read = domains.of(domain);
+                String pci = read.teaming().primaryPciAddress();
                 if (pci != null) {
                     holders.put(pci, domain.name());
                 }
-                TeamingXml.passedThroughPciAddresses(domain.xml()).forEach(p -> holders.putIfAbsent(p, domain.name()));
+                read.passedThrough().forEach(p -> holders.putIfAbsent(p, domain.name()));
             }
         }
         return holders;
@@ -100,11 +105,14 @@ public final class HostObservation {
         // VFs passed through otherwise than as a domain's teamed primary: in use all the same (the ledger must not
         // hand them out), and reported as drift.
         Map<String, String> untracked = new HashMap<>();
-        for (DomainSnapshot domain : hypervisor.listDomains()) {
+        List<DomainSnapshot> listed = hypervisor.listDomains();
+        domains.retainOnly(listed.stream().map(DomainSnapshot::name).toList());
+        for (DomainSnapshot domain : listed) {
             if (!domain.isRunning()) {
                 continue;
             }
-            TeamingReport report = TeamingXml.inspect(domain.xml(), primaryDevice);
+            DomainReadings.Reading read = domains.of(domain);
+            TeamingReport report = read.teaming();
             VmStatus vm = new VmStatus();
             vm.name = domain.name();
             vm.state = domain.state().name();
@@ -114,7 +122,7 @@ public final class HostObservation {
             if (askGuests && report.valid() && report.standbyAlias() != null) {
                 vm.guestFailover = hypervisor.guestFailover(domain.name(), report.standbyAlias()).orElse(null);
             }
-            List<HypervisorNicStatus.DiskStatus> disks = DomainDisks.of(domain.xml());
+            List<HypervisorNicStatus.DiskStatus> disks = read.disks();
             vm.disks = disks.isEmpty() ? null : disks;
             if (!ApiPatterns.matches(ApiPatterns.DOMAIN_NAME, domain.name())) {
                 // libvirt allows names (spaces, quotes, '<') that no SriovMigration can carry in spec.vmName: say so
@@ -129,7 +137,7 @@ public final class HostObservation {
             if (report.primaryPciAddress() != null) {
                 vfHolders.put(report.primaryPciAddress(), domain.name());
             }
-            for (String pci : TeamingXml.passedThroughPciAddresses(domain.xml())) {
+            for (String pci : read.passedThrough()) {
                 if (!pci.equals(report.primaryPciAddress())) {
                     untracked.put(pci, domain.name());
                 }

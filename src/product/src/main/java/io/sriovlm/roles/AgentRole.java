@@ -74,11 +74,11 @@ public final class AgentRole {
         MigrationSourceReconciler source = new MigrationSourceReconciler(config, writer);
         MigrationTargetReconciler[] targetRef = new MigrationTargetReconciler[1];
         VfAdminSettings vfSettings = provisioner == null ? null : new VfAdminSettings(provisioner.commands());
-        HypervisorNicReporter reporter = new HypervisorNicReporter(client, config,
-                new HostObservation(hypervisor, network, config.primaryDevice(), vfSettings, provisioner == null ? null
-                        : new VfStateFacts(provisioner.sysfs(), provisioner.commands())), clock, provisioner,
+        HostObservation host = new HostObservation(hypervisor, network, config.primaryDevice(), vfSettings,
+                provisioner == null ? null : new VfStateFacts(provisioner.sysfs(), provisioner.commands()));
+        HypervisorNicReporter reporter = new HypervisorNicReporter(client, config, host, clock, provisioner,
                 () -> migrationsInFlight(client, config.nodeName(), source, targetRef[0]),
-                new FastPathGuard(hypervisor, network, config.primaryDevice()),
+                new FastPathGuard(host),
                 () -> vmsMoving(client, config.nodeName()));
         var nicSpec = (java.util.function.Supplier<Optional<io.sriovlm.api.v1alpha1.HypervisorNicSpec>>)
                 () -> reporter.currentNic().map(HypervisorNic::getSpec);

@@ -13,13 +13,16 @@ public final class DomainDisks {
 
     /** Unusable XML gives none. */
     public static List<DiskStatus> of(String domainXml) {
-        List<DiskStatus> out = new ArrayList<>();
-        Element root;
         try {
-            root = TeamingXml.parse(domainXml).getDocumentElement();
+            return of(TeamingXml.parse(domainXml).getDocumentElement());
         } catch (IllegalArgumentException e) {
-            return out;
+            return new ArrayList<>();
         }
+    }
+
+    /** {@link #of(String)} of parsed XML. */
+    static List<DiskStatus> of(Element root) {
+        List<DiskStatus> out = new ArrayList<>();
         for (Element devices : TeamingXml.children(root, "devices")) {
             for (Element disk : TeamingXml.children(devices, "disk")) {
                 Element source = TeamingXml.child(disk, "source");

@@ -60,10 +60,19 @@ public final class TeamingXml {
         try {
             doc = parse(domainXml);
         } catch (IllegalArgumentException e) {
-            return new TeamingReport(false, List.of(e.getMessage()), null, null, null, true, null, null, null, null,
-                    List.of(), null);
+            return unusable(e);
         }
-        Element root = doc.getDocumentElement();
+        return inspect(doc.getDocumentElement(), primaries);
+    }
+
+    /** The report on XML that could not be parsed. */
+    static TeamingReport unusable(IllegalArgumentException e) {
+        return new TeamingReport(false, List.of(e.getMessage()), null, null, null, true, null, null, null, null,
+                List.of(), null);
+    }
+
+    /** {@link #inspect(String, PrimaryDevice)} of parsed XML, which it does not change. */
+    static TeamingReport inspect(Element root, PrimaryDevice primaries) {
         if (!"domain".equals(root.getTagName())) {
             return new TeamingReport(false,
                     List.of("not a libvirt domain XML: the root element is <" + root.getTagName() + ">, expected <domain>"),
@@ -428,13 +437,16 @@ public final class TeamingXml {
      * {@code <interface type='hostdev'>} and {@code <hostdev type='pci'>}. Unusable XML gives none.
      */
     public static java.util.Set<String> passedThroughPciAddresses(String domainXml) {
-        java.util.Set<String> out = new java.util.TreeSet<>();
-        Element root;
         try {
-            root = parse(domainXml).getDocumentElement();
+            return passedThroughPciAddresses(parse(domainXml).getDocumentElement());
         } catch (IllegalArgumentException e) {
-            return out;
+            return new java.util.TreeSet<>();
         }
+    }
+
+    /** {@link #passedThroughPciAddresses(String)} of parsed XML. */
+    static java.util.Set<String> passedThroughPciAddresses(Element root) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
         for (Element dev : passthroughDevices(root)) {
             try {
                 out.add(pciOfSourceAddress(dev));
