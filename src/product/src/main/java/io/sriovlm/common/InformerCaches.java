@@ -2,15 +2,30 @@ package io.sriovlm.common;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.Cache;
+import io.javaoperatorsdk.operator.processing.event.source.PrimaryToSecondaryMapper;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /** What a controller may conclude from the informer caches it reads. */
 public final class InformerCaches {
     private InformerCaches() {
+    }
+
+    /**
+     * For every informer event source with a secondary-to-primary mapper: sriovlm's reconcilers read their caches
+     * directly and never ask JOSDK for a primary's secondary resources. Without a primary-to-secondary mapper JOSDK
+     * keeps an index of them instead, adding each secondary to every primary the mapper returns at each event and
+     * dropping nothing when a primary stops being returned: with every node's NIC and Lease mapped to the
+     * migrations in flight, it held some 800,000 entries after 400 migrations on 1,000 nodes and filled the
+     * operator's heap.
+     */
+    public static <P extends HasMetadata> PrimaryToSecondaryMapper<P> noSecondaryIndex() {
+        return primary -> Set.<ResourceID>of();
     }
 
     /**

@@ -116,7 +116,7 @@ public final class Objects {
                 .filter(io.sriovlm.operator.phases.ClusterView::isActive)
                 .map(io.sriovlm.operator.placement.VfLedger.LiveMigration::of).toList());
         return new io.sriovlm.operator.phases.ClusterView(nics, nodes, pools, ledger, migrations, config, NOW,
-                Map.of());
+                io.sriovlm.operator.placement.AgentLiveness.Renewals.NONE);
     }
 
     /** A claim of VF {@code index} of {@code node} by migration {@code migrationUid} for {@code vm}, in pool-a. */

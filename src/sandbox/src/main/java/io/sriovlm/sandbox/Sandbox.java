@@ -292,6 +292,26 @@ public final class Sandbox implements AutoCloseable {
         startOperator();
     }
 
+    /**
+     * The event sources of the controllers of the operator and of every agent running now, by controller name, for
+     * tests that check how the product configures its informers.
+     */
+    public synchronized Map<String, List<io.javaoperatorsdk.operator.processing.event.source.EventSource<?, ?>>>
+            eventSourcesByController() {
+        Map<String, List<io.javaoperatorsdk.operator.processing.event.source.EventSource<?, ?>>> out =
+                new LinkedHashMap<>();
+        java.util.List<Operator> running = new ArrayList<>(agents.values());
+        if (operator != null) {
+            running.add(operator);
+        }
+        for (Operator o : running) {
+            o.getRegisteredControllers().forEach(c -> out.computeIfAbsent(c.getConfiguration().getName(),
+                    k -> new ArrayList<>()).addAll(((io.javaoperatorsdk.operator.processing.Controller<?>) c)
+                    .getEventSourceManager().getRegisteredEventSources()));
+        }
+        return out;
+    }
+
     /** The identity of the operator replica that runs now; with leader election, the Lease holder it wants to be. */
     public String operatorIdentity() {
         return operatorIdentity;

@@ -121,6 +121,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         claims = new InformerEventSource<>(InformerEventSourceConfiguration.from(VfClaim.class, HypervisorNic.class)
                 .withName(VfClaim.class.getSimpleName())
                 .withLabelSelector(labelSelector())
+                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper((VfClaim c) -> Set.<ResourceID>of())
                 .build(), context);
         return List.of(claims);

@@ -23,7 +23,7 @@ import java.util.Optional;
  */
 public record ClusterView(Map<String, HypervisorNic> nicsByNode, Map<String, Node> nodes, List<VfPool> pools,
         VfLedger ledger, Collection<SriovMigration> migrations, OperatorConfig config, Instant now,
-        Map<String, AgentLiveness.Renewal> leaseRenewals) {
+        AgentLiveness.Renewals leaseRenewals) {
 
     /** Whether each node's agent is still reporting, at {@link #now}. */
     public AgentLiveness liveness() {

@@ -21,7 +21,23 @@ import java.util.Map;
  * @param staleAfter     an agent silent for longer is treated as NotReady
  * @param leaseRenewals  the agents' Lease renewals, by node
  */
-public record AgentLiveness(Instant now, Duration staleAfter, Map<String, Renewal> leaseRenewals) {
+public record AgentLiveness(Instant now, Duration staleAfter, Renewals leaseRenewals) {
+
+    /**
+     * The last renewal of each node's heartbeat Lease, looked up one node at a time: a decision reads a node or a
+     * few, and copying every node's into a map at each reconcile cost the operator a fifth of its CPU at 1,000 nodes.
+     */
+    @FunctionalInterface
+    public interface Renewals {
+        /** The renewal of {@code node}'s Lease; null when there is none. */
+        Renewal of(String node);
+
+        Renewals NONE = node -> null;
+
+        static Renewals of(Map<String, Renewal> byNode) {
+            return byNode::get;
+        }
+    }
 
     /**
      * One renewal of an agent's heartbeat Lease.
@@ -39,7 +55,7 @@ public record AgentLiveness(Instant now, Duration staleAfter, Map<String, Renewa
 
     /** Judged from the statuses alone (no Lease seen). */
     public static AgentLiveness fromStatus(Instant now, Duration staleAfter) {
-        return new AgentLiveness(now, staleAfter, Map.of());
+        return new AgentLiveness(now, staleAfter, Renewals.NONE);
     }
 
     /** The time of the agent's last word on {@code nic}'s host; null when it never reported. */
@@ -48,9 +64,9 @@ public record AgentLiveness(Instant now, Duration staleAfter, Map<String, Renewa
     }
 
     /** The time of the agent's last word on {@code nic}'s host, given the Leases' renewals; null when never. */
-    public static Instant lastReport(HypervisorNic nic, Map<String, Renewal> leaseRenewals) {
+    public static Instant lastReport(HypervisorNic nic, Renewals leaseRenewals) {
         Instant status = nic == null || nic.getStatus() == null ? null : Timestamps.parse(nic.getStatus().heartbeatTime);
-        Renewal renewal = nic == null || nic.getSpec() == null ? null : leaseRenewals.get(nic.getSpec().nodeName);
+        Renewal renewal = nic == null || nic.getSpec() == null ? null : leaseRenewals.of(nic.getSpec().nodeName);
         Instant lease = renewal == null || !renewal.vouchesFor(status) ? null : renewal.renewTime();
         if (status == null || lease == null) {
             return status == null ? lease : status;

@@ -36,6 +36,7 @@ final class ClusterCaches<P extends HasMetadata> {
     final InformerEventSource<VfPool, P> pools;
     final InformerEventSource<VfClaim, P> claims;
     final InformerEventSource<Lease, P> leases;
+    private final String leaseNamespace;
 
     /**
      * @param heartbeatMatters whether a NIC report that changed nothing but its heartbeat time is an event for this
@@ -56,11 +57,13 @@ final class ClusterCaches<P extends HasMetadata> {
                         context.getPrimaryResourceClass())
                 .withName(HypervisorNic.class.getSimpleName())
                 .withItemStore(InterningItemStore.of(HypervisorNic.class))
+                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper(nicMapper)
                 .withOnUpdateFilter((HypervisorNic newer, HypervisorNic older) -> heartbeatMatters.test(
                         newer.getSpec() == null ? null : newer.getSpec().nodeName) || !onlyTheHeartbeatChanged(newer, older))
                 .build(), context);
         this.leases = agentLeases(context, leaseNamespace, toPrimaries::toPrimaryResourceIDs, heartbeatMatters);
+        this.leaseNamespace = leaseNamespace;
         this.nodes = source(Node.class, context, toPrimaries);
         this.pools = source(VfPool.class, context, toPrimaries);
         SecondaryToPrimaryMapper<VfClaim> claimMapper = toPrimaries::toPrimaryResourceIDs;
@@ -68,6 +71,7 @@ final class ClusterCaches<P extends HasMetadata> {
                         context.getPrimaryResourceClass())
                 .withName(VfClaim.class.getSimpleName())
                 .withItemStore(InterningItemStore.of(VfClaim.class))
+                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper(claimMapper)
                 .withOnAddFilter((VfClaim added) -> !onlyReleasesMatter)
                 .withOnUpdateFilter((VfClaim newer, VfClaim older) -> !onlyReleasesMatter)
@@ -80,6 +84,7 @@ final class ClusterCaches<P extends HasMetadata> {
         return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
                 .withName(type.getSimpleName())
                 .withItemStore(InterningItemStore.of(type))
+                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper(mapper)
                 .build(), context);
     }
@@ -96,6 +101,7 @@ final class ClusterCaches<P extends HasMetadata> {
                 .withNamespaces(Set.of(namespace))
                 .withLabelSelector(Labels.NODE)
                 .withItemStore(InterningItemStore.of(Lease.class))
+                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper(toPrimaries)
                 .withOnAddFilter((Lease added) -> matters.test(added.getMetadata().getLabels().get(Labels.NODE)))
                 .withOnUpdateFilter((Lease newer, Lease older) -> matters.test(newer.getMetadata().getLabels()
@@ -103,16 +109,16 @@ final class ClusterCaches<P extends HasMetadata> {
                 .build(), context);
     }
 
-    /** The renewals of the agents' heartbeat Leases, by node. */
-    static Map<String, AgentLiveness.Renewal> leaseRenewals(InformerEventSource<Lease, ?> leases) {
-        Map<String, AgentLiveness.Renewal> renewals = new HashMap<>();
-        leases.list().forEach(l -> {
-            AgentLiveness.Renewal renewal = renewalOf(l);
-            if (renewal != null) {
-                renewals.put(l.getMetadata().getLabels().get(Labels.NODE), renewal);
-            }
-        });
-        return renewals;
+    /** The renewals of the agents' heartbeat Leases in {@code namespace}, looked up in the informer's cache. */
+    static AgentLiveness.Renewals leaseRenewals(InformerEventSource<Lease, ?> leases, String namespace) {
+        return node -> node == null ? null : leases.get(new ResourceID(HeartbeatLeases.nameFor(node), namespace))
+                .filter(l -> l.getMetadata().getLabels() != null && node.equals(l.getMetadata().getLabels().get(Labels.NODE)))
+                .map(ClusterCaches::renewalOf).orElse(null);
+    }
+
+    /** The renewals of the agents' heartbeat Leases this cache holds. */
+    AgentLiveness.Renewals leaseRenewals() {
+        return leaseRenewals(leases, leaseNamespace);
     }
 
     /** What an agent's heartbeat Lease says; null when it is not one or was never renewed. */

@@ -1,5 +1,6 @@
 package io.sriovlm.operator.reconciler;
 
+import io.sriovlm.common.InformerCaches;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.Labels;
@@ -87,6 +88,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         nics = new InformerEventSource<>(InformerEventSourceConfiguration.from(HypervisorNic.class, Node.class)
                 .withName("EvacuationHypervisorNic")
                 .withItemStore(io.sriovlm.common.InterningItemStore.of(HypervisorNic.class))
+                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper((HypervisorNic n) -> n.getSpec() == null || n.getSpec().nodeName == null
                         ? Set.of() : Set.of(new ResourceID(n.getSpec().nodeName)))
                 .build(), context);
@@ -111,6 +113,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
                 .withItemStore(io.sriovlm.common.InterningItemStore.of(type))
                 .withNamespaces(Set.of(config.namespace()))
                 .withLabelSelector(label)
+                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper((R r) -> Set.of(new ResourceID(r.getMetadata().getLabels().get(label))))
                 .build(), context);
     }
@@ -153,7 +156,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         String name = node.getMetadata().getName();
         Map<String, HypervisorNicStatus.VmStatus> vms = new LinkedHashMap<>();
         Map<String, Instant> reportedAt = new LinkedHashMap<>();
-        Map<String, AgentLiveness.Renewal> renewals = ClusterCaches.leaseRenewals(leases);
+        AgentLiveness.Renewals renewals = ClusterCaches.leaseRenewals(leases, leaseNamespace);
         // VMs whose VF is passed through outside teaming: their migration may use method VfState.
         java.util.Set<String> plainVf = new java.util.HashSet<>();
         nics.list().filter(n -> n.getSpec() != null && name.equals(n.getSpec().nodeName) && n.getStatus() != null)

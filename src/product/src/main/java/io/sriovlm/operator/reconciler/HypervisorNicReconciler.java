@@ -1,5 +1,6 @@
 package io.sriovlm.operator.reconciler;
 
+import io.sriovlm.common.InformerCaches;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
@@ -66,6 +67,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, HypervisorNic.class)
                 .withName("Node")
                 .withItemStore(io.sriovlm.common.InterningItemStore.of(Node.class))
+                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper((Node node) -> nics.byIndex(BY_NODE, node.getMetadata().getName())
                         .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), context);
@@ -97,7 +99,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         Instant now = clock.instant();
         Node node = nodes.get(new ResourceID(nodeName)).orElse(null);
         AgentLiveness liveness = new AgentLiveness(now, config.heartbeatStaleAfter(),
-                ClusterCaches.leaseRenewals(leases));
+                ClusterCaches.leaseRenewals(leases, config.agentLeaseNamespace()));
         if (!io.sriovlm.common.InformerCaches.stillRunning(nodes, leases)) {
             return UpdateControl.noUpdate(); // shutting down: an emptied cache would call the node gone
         }

@@ -370,7 +370,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 all.stream().filter(ClusterView::isActive).map(VfLedger.LiveMigration::of).toList());
         Instant now = clock.instant();
         ClusterView view = new ClusterView(nics, nodes, caches.poolList(), ledger, all, config, now,
-                ClusterCaches.leaseRenewals(caches.leases));
+                caches.leaseRenewals());
         if (!caches.running() || !InformerCaches.stillRunning(migrations)) {
             throw new ClusterCaches.CachesStopped();
         }

@@ -96,6 +96,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         migrations = new InformerEventSource<>(InformerEventSourceConfiguration.from(SriovMigration.class, VfPool.class)
                 .withName("SriovMigration")
                 .withItemStore(io.sriovlm.common.InterningItemStore.of(SriovMigration.class))
+                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper((SriovMigration m) -> poolsClaimedBy(m.getMetadata().getUid()))
                 .build(), context);
         return List.of(caches.nics, caches.nodes, migrations, caches.claims, caches.leases);
@@ -212,7 +213,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         Set<String> vmsReported = new HashSet<>();
         nics.values().stream().filter(n -> n.getStatus() != null)
                 .forEach(n -> n.getStatus().vms.forEach(v -> vmsReported.add(v.name)));
-        Map<String, AgentLiveness.Renewal> renewals = ClusterCaches.leaseRenewals(caches.leases);
+        AgentLiveness.Renewals renewals = caches.leaseRenewals();
         for (VfClaim claim : mine) {
             var spec = claim.getSpec();
             VfLedger.Fate fate = VfLedger.fateOf(spec, byUid.get(spec.migrationUid), nics.get(spec.node),

@@ -7,6 +7,7 @@ import io.sriovlm.testing.Objects;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,16 +41,21 @@ class NicHealthTest {
         assertThat(NicHealth.problem(nic, Objects.node("hv2"), later)).hasValueSatisfying(p -> assertThat(p)
                 .contains("the node agent on hv2 last reported at").contains("Lease sriovlm-agent-hv2"));
         AgentLiveness renewed = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
-                Map.of("hv2", new AgentLiveness.Renewal(Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1))));
+                renewed("hv2", Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1)));
         assertThat(NicHealth.problem(nic, Objects.node("hv2"), renewed)).isEmpty();
         assertThat(renewed.lastReport(nic)).isEqualTo(Objects.NOW.plusSeconds(35));
         // Another node's Lease says nothing about hv2.
         AgentLiveness elsewhere = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
-                Map.of("hv3", new AgentLiveness.Renewal(Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1))));
+                renewed("hv3", Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1)));
         assertThat(NicHealth.problem(nic, Objects.node("hv2"), elsewhere)).isPresent();
         // A Lease written before it vouched for the status it found (an older agent) still counts.
         AgentLiveness olderAgent = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
-                Map.of("hv2", new AgentLiveness.Renewal(Objects.NOW.plusSeconds(35), null)));
+                renewed("hv2", Objects.NOW.plusSeconds(35), null));
         assertThat(olderAgent.lastReport(nic)).isEqualTo(Objects.NOW.plusSeconds(35));
+    }
+
+    /** {@code node}'s Lease renewed at {@code at}, vouching for the status of heartbeatTime {@code vouchesFor}. */
+    private static AgentLiveness.Renewals renewed(String node, Instant at, Instant vouchesFor) {
+        return AgentLiveness.Renewals.of(Map.of(node, new AgentLiveness.Renewal(at, vouchesFor)));
     }
 }

@@ -88,7 +88,7 @@ class VfLedgerTest {
                 .isInstanceOf(VfLedger.Keep.class);
         // The agent's heartbeat Lease, renewed after it, says the unchanged inventory still holds: the claim goes.
         Instant renewed = AgentLiveness.lastReport(nics.get("hv2"),
-                Map.of("hv2", new AgentLiveness.Renewal(NOW.plusSeconds(5), NOW.minusSeconds(1))));
+                renewed("hv2", NOW.plusSeconds(5), NOW.minusSeconds(1)));
         assertThat(renewed).isEqualTo(NOW.plusSeconds(5));
         assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), renewed, nodes.get("hv2"), Set.of()))
                 .isInstanceOf(VfLedger.Release.class);
@@ -104,20 +104,20 @@ class VfLedgerTest {
         // The agent wrote a status at NOW+1s (showing vm-01's VF attached), then renewed its Lease at NOW+5s vouching
         // for it; the Lease event arrived first and the cache still holds the status of NOW-1s, without the arrival.
         Instant asOf = AgentLiveness.lastReport(nics.get("hv2"),
-                Map.of("hv2", new AgentLiveness.Renewal(NOW.plusSeconds(5), NOW.plusSeconds(1))));
+                renewed("hv2", NOW.plusSeconds(5), NOW.plusSeconds(1)));
         assertThat(asOf).as("the renewal speaks for a status the operator has not seen").isEqualTo(NOW.minusSeconds(1));
         assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), asOf, nodes.get("hv2"), Set.of()))
                 .isInstanceOf(VfLedger.Keep.class);
         // Once the status it vouches for is in the cache, the renewal counts.
         nics.get("hv2").getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(1));
         assertThat(AgentLiveness.lastReport(nics.get("hv2"),
-                Map.of("hv2", new AgentLiveness.Renewal(NOW.plusSeconds(5), NOW.plusSeconds(1)))))
+                renewed("hv2", NOW.plusSeconds(5), NOW.plusSeconds(1))))
                 .isEqualTo(NOW.plusSeconds(5));
     }
 
     /** The time of the node's last report, from its status alone. */
     private static Instant reported(HypervisorNic nic) {
-        return AgentLiveness.lastReport(nic, Map.of());
+        return AgentLiveness.lastReport(nic, AgentLiveness.Renewals.NONE);
     }
 
     @Test
@@ -185,5 +185,10 @@ class VfLedgerTest {
         assertThat(ledger.find(pool, "hv2", vfPci(2))).isEmpty();
         assertThat(ledger.freeCount(pool, "hv1")).isZero();
         assertThat(PoolMembership.parseIndices("0-2,5")).containsExactly(0, 1, 2, 5);
+    }
+
+    /** {@code node}'s Lease renewed at {@code at}, vouching for the status of heartbeatTime {@code vouchesFor}. */
+    private static AgentLiveness.Renewals renewed(String node, Instant at, Instant vouchesFor) {
+        return AgentLiveness.Renewals.of(Map.of(node, new AgentLiveness.Renewal(at, vouchesFor)));
     }
 }
