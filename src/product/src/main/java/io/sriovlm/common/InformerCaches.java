@@ -21,8 +21,8 @@ public final class InformerCaches {
      * directly and never ask JOSDK for a primary's secondary resources. Without a primary-to-secondary mapper JOSDK
      * keeps an index of them instead, adding each secondary to every primary the mapper returns at each event and
      * dropping nothing when a primary stops being returned: with every node's NIC and Lease mapped to the
-     * migrations in flight, it held some 800,000 entries after 400 migrations on 1,000 nodes and filled the
-     * operator's heap.
+     * migrations in flight, it held some 800,000 entries (45 MB) after 400 migrations on 1,000 nodes, and it grows
+     * with every migration.
      */
     public static <P extends HasMetadata> PrimaryToSecondaryMapper<P> noSecondaryIndex() {
         return primary -> Set.<ResourceID>of();
