@@ -300,7 +300,7 @@ public final class Sandbox implements AutoCloseable {
             eventSourcesByController() {
         Map<String, List<io.javaoperatorsdk.operator.processing.event.source.EventSource<?, ?>>> out =
                 new LinkedHashMap<>();
-        java.util.List<Operator> running = new ArrayList<>(agents.values());
+        List<Operator> running = new ArrayList<>(agents.values());
         if (operator != null) {
             running.add(operator);
         }

@@ -17,8 +17,8 @@ import java.time.ZonedDateTime;
  * HypervisorNic status current, so the operator takes the later of it and the status's heartbeatTime as "the agent
  * vouched for this inventory at" (docs/decisions/023-heartbeat-leases.md). It names the status it found current by
  * that status's heartbeatTime ({@link HeartbeatLeases#VOUCHES_FOR}), because the operator may see the Lease before
- * it sees the status. Written with optimistic concurrency (a PUT
- * carrying the resourceVersion last seen), created when missing.
+ * it sees the status. Written with optimistic concurrency (a PUT carrying the resourceVersion last seen), created
+ * when missing.
  */
 final class HeartbeatLease {
     private static final Logger LOG = Logger.getLogger(HeartbeatLease.class);
@@ -58,7 +58,8 @@ final class HeartbeatLease {
                             .create();
                 } else {
                     last = client.resource(new LeaseBuilder(base).editMetadata().addToLabels(Labels.NODE, node)
-                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR, statusHeartbeat).endMetadata().editOrNewSpec().withHolderIdentity(node).withRenewTime(renewTime).endSpec()
+                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR, statusHeartbeat).endMetadata()
+                            .editOrNewSpec().withHolderIdentity(node).withRenewTime(renewTime).endSpec()
                             .build()).update();
                 }
                 lastError = null;

@@ -272,8 +272,9 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
 
     /**
      * Writes {@code status} when it says something new; else renews the heartbeat Lease with its observation time,
-     * which tells the operator that the status it has, if it is {@code base} or newer, is still the host as it is. When the Lease cannot be written (an
-     * older install without the agent's Lease rule), the status carries the heartbeat as it did before Leases.
+     * which tells the operator that the status it has, if it is {@code base} or newer, is still the host as it is.
+     * When the Lease cannot be written (an older install without the agent's Lease rule), the status carries the
+     * heartbeat as it did before Leases.
      */
     private WriteResult publish(HypervisorNic base, HypervisorNicStatus status, String what) {
         if (HypervisorNicStatusWriter.changesNothing(base, status) && base.getStatus().heartbeatTime != null

@@ -14,14 +14,13 @@ import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.InformerCaches;
+import io.sriovlm.common.InterningItemStore;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.placement.AgentLiveness;
-import io.sriovlm.common.InterningItemStore;
 
 import io.sriovlm.status.HypervisorNicStatusWriter;
 
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.Objects;
@@ -111,8 +110,8 @@ final class ClusterCaches<P extends HasMetadata> {
 
     /** The renewals of the agents' heartbeat Leases in {@code namespace}, looked up in the informer's cache. */
     static AgentLiveness.Renewals leaseRenewals(InformerEventSource<Lease, ?> leases, String namespace) {
+        // renewalOf checks that the Lease is labelled for the node its name is for
         return node -> node == null ? null : leases.get(new ResourceID(HeartbeatLeases.nameFor(node), namespace))
-                .filter(l -> l.getMetadata().getLabels() != null && node.equals(l.getMetadata().getLabels().get(Labels.NODE)))
                 .map(ClusterCaches::renewalOf).orElse(null);
     }
 
