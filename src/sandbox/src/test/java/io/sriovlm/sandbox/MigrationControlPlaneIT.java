@@ -309,6 +309,13 @@ class MigrationControlPlaneIT {
         // A node's Lease exists from its agent's first heartbeat that found nothing new to report.
         await().atMost(Duration.ofSeconds(30)).until(() -> List.of("hv1", "hv2").stream().allMatch(node -> client
                 .leases().inNamespace(namespace).withName(HeartbeatLeases.nameFor(node)).get() != null));
+        // Its renewals pass RBAC and the admission policy with the annotation naming the status they vouch for.
+        Lease first = client.leases().inNamespace(namespace).withName(HeartbeatLeases.nameFor("hv1")).get();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Lease renewed = client.leases().inNamespace(namespace).withName(HeartbeatLeases.nameFor("hv1")).get();
+            assertThat(renewed.getSpec().getRenewTime()).isAfter(first.getSpec().getRenewTime());
+            assertThat(renewed.getMetadata().getAnnotations()).containsKey(HeartbeatLeases.VOUCHES_FOR);
+        });
         // The operator's leader-election Lease (this world's operator may run without leader election: made here).
         boolean madeLeaderLease = client.leases().inNamespace(namespace).withName(Sandbox.LEASE).get() == null;
         if (madeLeaderLease) {

@@ -1,6 +1,5 @@
 package io.sriovlm.operator.reconciler;
 
-import io.sriovlm.common.InformerCaches;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.Labels;
@@ -41,6 +40,7 @@ import io.sriovlm.operator.EvacuationConfig;
 import java.time.Clock;
 import java.time.Duration;
 import io.sriovlm.operator.placement.AgentLiveness;
+import io.sriovlm.common.InformerCaches;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -169,7 +169,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         Map<String, SriovMigration> mine = migrations.list()
                 .filter(m -> name.equals(m.getMetadata().getLabels().get(Labels.EVACUATION)) && m.getSpec() != null)
                 .collect(Collectors.toMap(m -> m.getSpec().vmName, m -> m, (a, b) -> a));
-        if (!io.sriovlm.common.InformerCaches.stillRunning(nics, migrations, guardPods, guardBudgets, leases)) {
+        if (!InformerCaches.stillRunning(nics, migrations, guardPods, guardBudgets, leases)) {
             // Shutting down: the emptied caches would read as "no VM left" and release the drain guard.
             return UpdateControl.noUpdate();
         }

@@ -1,6 +1,5 @@
 package io.sriovlm.operator.reconciler;
 
-import io.sriovlm.common.InformerCaches;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
@@ -24,6 +23,7 @@ import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.placement.AgentLiveness;
 import io.sriovlm.operator.placement.NicHealth;
 import io.sriovlm.status.HypervisorNicStatusWriter;
+import io.sriovlm.common.InformerCaches;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -100,7 +100,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         Node node = nodes.get(new ResourceID(nodeName)).orElse(null);
         AgentLiveness liveness = new AgentLiveness(now, config.heartbeatStaleAfter(),
                 ClusterCaches.leaseRenewals(leases, config.agentLeaseNamespace()));
-        if (!io.sriovlm.common.InformerCaches.stillRunning(nodes, leases)) {
+        if (!InformerCaches.stillRunning(nodes, leases)) {
             return UpdateControl.noUpdate(); // shutting down: an emptied cache would call the node gone
         }
         Optional<String> problem = NicHealth.problem(nic, node, liveness);
