@@ -19,6 +19,7 @@ import io.sriovlm.status.MigrationStatusWriter;
 import io.sriovlm.operator.reconciler.EvacuationReconciler;
 import io.sriovlm.operator.reconciler.HypervisorNicReconciler;
 import io.sriovlm.operator.reconciler.MigrationHistory;
+import io.sriovlm.operator.reconciler.SharedInformers;
 import io.sriovlm.operator.reconciler.SriovMigrationReconciler;
 import io.sriovlm.operator.reconciler.VfClaims;
 import io.sriovlm.operator.reconciler.VfPoolStatusWriter;
@@ -55,18 +56,19 @@ public final class OperatorRole {
         MigrationStatusWriter writer = MigrationStatusWriter.forOperator(client, events, clock);
         VfClaims claims = new VfClaims(client, clock);
         MigrationMetrics metrics = new MigrationMetrics(meters);
-        operator.register(new SriovMigrationReconciler(config, writer, claims,
+        SharedInformers informers = new SharedInformers(config.agentLeaseNamespace());
+        operator.register(new SriovMigrationReconciler(config, informers, writer, claims,
                 new MigrationHistory(client, config.history(), metrics), metrics, clock),
                 o -> o.withName("sriovmigration").withFinalizer(Finalizers.ROLLBACK).withGenerationAware(false)
                         .withItemStore(InterningItemStore.of(SriovMigration.class)).watchingAllNamespaces());
-        operator.register(new VfPoolReconciler(client, new VfPoolStatusWriter(client), claims, events, clock,
-                config.agentLeaseNamespace()),
+        operator.register(new VfPoolReconciler(client, informers, new VfPoolStatusWriter(client), claims, events,
+                clock),
                 o -> o.withName("vfpool").withGenerationAware(false).withItemStore(InterningItemStore.of(VfPool.class))
                         .withRateLimiter(new LinearRateLimiter(VfPoolReconciler.AT_MOST_EVERY, 1)));
-        operator.register(new HypervisorNicReconciler(client, config, events, clock),
+        operator.register(new HypervisorNicReconciler(client, informers, config, events, clock),
                 o -> o.withName("hypervisornic").withGenerationAware(false)
                         .withItemStore(InterningItemStore.of(HypervisorNic.class)));
-        operator.register(new EvacuationReconciler(client, evacuation, events, clock, config.agentLeaseNamespace()),
+        operator.register(new EvacuationReconciler(client, informers, evacuation, events, clock),
                 o -> o.withName("evacuation").withGenerationAware(false).withItemStore(InterningItemStore.of(Node.class)));
         return operator;
     }

@@ -285,11 +285,19 @@ public final class Sandbox implements AutoCloseable {
         this.evacuation = config;
     }
 
-    /** Stops and starts the operator. */
+    /** Stops and starts the operator (starts it when {@link #stopOperator} stopped it). */
     public synchronized void restartOperator() {
-        operatorIdentity = null; // a deliberate stop: the leadership it gives up is no loss
-        stop(operator);
+        stopOperator();
         startOperator();
+    }
+
+    /** Stops the operator, as scaling its Deployment to zero would; {@link #restartOperator} starts it again. */
+    public synchronized void stopOperator() {
+        operatorIdentity = null; // a deliberate stop: the leadership it gives up is no loss
+        if (operator != null) {
+            stop(operator);
+            operator = null;
+        }
     }
 
     /**

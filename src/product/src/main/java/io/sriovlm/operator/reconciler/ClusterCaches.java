@@ -2,11 +2,10 @@ package io.sriovlm.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.Cache;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.sriovlm.api.v1alpha1.HeartbeatLeases;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
@@ -14,7 +13,6 @@ import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.InformerCaches;
-import io.sriovlm.common.InterningItemStore;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.placement.AgentLiveness;
 
@@ -22,26 +20,22 @@ import io.sriovlm.status.HypervisorNicStatusWriter;
 
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-/** Informer event sources for the cluster-wide objects a controller decides on, and typed views of their caches. */
+/** A controller's event sources on the cluster-wide objects it decides on (shared informers), and typed views of them. */
 final class ClusterCaches<P extends HasMetadata> {
-    final InformerEventSource<HypervisorNic, P> nics;
-    final InformerEventSource<Node, P> nodes;
-    final InformerEventSource<VfPool, P> pools;
-    final InformerEventSource<VfClaim, P> claims;
-    final InformerEventSource<Lease, P> leases;
+    final SharedInformer.View<HypervisorNic, P> nics;
+    final SharedInformer.View<Node, P> nodes;
+    final SharedInformer.View<VfPool, P> pools;
+    final SharedInformer.View<VfClaim, P> claims;
+    final SharedInformer.View<Lease, P> leases;
     private final String leaseNamespace;
 
     /**
      * @param heartbeatMatters whether a NIC report that changed nothing but its heartbeat time is an event for this
-     *                         controller: at a 10 s heartbeat a thousand nodes send a hundred of those a second, and
-     *                         they change no decision of the migration controller (which rechecks waiting migrations
-     *                         on a timer anyway)
      *                         controller: at a 10 s heartbeat a thousand nodes send a hundred of those a second, and
      *                         they change no decision of the migration controller (which rechecks waiting migrations
      *                         on a timer anyway). The same predicate says whether a renewal of the node's heartbeat
@@ -49,67 +43,33 @@ final class ClusterCaches<P extends HasMetadata> {
      * @param onlyReleasesMatter whether only a claim's deletion (a VF that may be free again) is an event for this
      *                         controller: a new or handed-over claim frees nothing a waiting migration could take
      */
-    ClusterCaches(EventSourceContext<P> context, SecondaryToPrimaryMapper<HasMetadata> toPrimaries,
-            Predicate<String> heartbeatMatters, boolean onlyReleasesMatter, String leaseNamespace) {
-        SecondaryToPrimaryMapper<HypervisorNic> nicMapper = toPrimaries::toPrimaryResourceIDs;
-        this.nics = new InformerEventSource<>(InformerEventSourceConfiguration.from(HypervisorNic.class,
-                        context.getPrimaryResourceClass())
-                .withName(HypervisorNic.class.getSimpleName())
-                .withItemStore(InterningItemStore.of(HypervisorNic.class))
-                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
-                .withSecondaryToPrimaryMapper(nicMapper)
-                .withOnUpdateFilter((HypervisorNic newer, HypervisorNic older) -> heartbeatMatters.test(
-                        newer.getSpec() == null ? null : newer.getSpec().nodeName) || !onlyTheHeartbeatChanged(newer, older))
-                .build(), context);
-        this.leases = agentLeases(context, leaseNamespace, toPrimaries::toPrimaryResourceIDs, heartbeatMatters);
-        this.leaseNamespace = leaseNamespace;
-        this.nodes = source(Node.class, context, toPrimaries);
-        this.pools = source(VfPool.class, context, toPrimaries);
-        SecondaryToPrimaryMapper<VfClaim> claimMapper = toPrimaries::toPrimaryResourceIDs;
-        this.claims = new InformerEventSource<>(InformerEventSourceConfiguration.from(VfClaim.class,
-                        context.getPrimaryResourceClass())
-                .withName(VfClaim.class.getSimpleName())
-                .withItemStore(InterningItemStore.of(VfClaim.class))
-                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
-                .withSecondaryToPrimaryMapper(claimMapper)
-                .withOnAddFilter((VfClaim added) -> !onlyReleasesMatter)
-                .withOnUpdateFilter((VfClaim newer, VfClaim older) -> !onlyReleasesMatter)
-                .build(), context);
-    }
-
-    private static <R extends HasMetadata, P extends HasMetadata> InformerEventSource<R, P> source(Class<R> type,
-            EventSourceContext<P> context, SecondaryToPrimaryMapper<HasMetadata> toPrimaries) {
-        SecondaryToPrimaryMapper<R> mapper = toPrimaries::toPrimaryResourceIDs;
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, context.getPrimaryResourceClass())
-                .withName(type.getSimpleName())
-                .withItemStore(InterningItemStore.of(type))
-                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
-                .withSecondaryToPrimaryMapper(mapper)
-                .build(), context);
+    ClusterCaches(SharedInformers informers, EventSourceContext<P> context,
+            SecondaryToPrimaryMapper<HasMetadata> toPrimaries, Predicate<String> heartbeatMatters,
+            boolean onlyReleasesMatter) {
+        this.nics = informers.nics.view(context, toPrimaries::toPrimaryResourceIDs, added -> true,
+                (newer, older) -> heartbeatMatters.test(newer.getSpec() == null ? null : newer.getSpec().nodeName)
+                        || !onlyTheHeartbeatChanged(newer, older));
+        this.leases = agentLeases(informers, context, toPrimaries::toPrimaryResourceIDs, heartbeatMatters);
+        this.leaseNamespace = informers.agentLeaseNamespace;
+        this.nodes = informers.nodes.view(context, toPrimaries::toPrimaryResourceIDs);
+        this.pools = informers.pools.view(context, toPrimaries::toPrimaryResourceIDs);
+        this.claims = informers.claims.view(context, toPrimaries::toPrimaryResourceIDs,
+                added -> !onlyReleasesMatter, (newer, older) -> !onlyReleasesMatter);
     }
 
     /**
-     * The agents' heartbeat Leases in {@code namespace} (those labelled with their node), for {@code AgentLiveness}.
-     * A renewal is an event only where {@code matters} says so for the Lease's node.
+     * A controller's view of the agents' heartbeat Leases, for {@code AgentLiveness}. A renewal is an event only where
+     * {@code matters} says so for the Lease's node.
      */
-    static <P extends HasMetadata> InformerEventSource<Lease, P> agentLeases(EventSourceContext<P> context,
-            String namespace, SecondaryToPrimaryMapper<Lease> toPrimaries, Predicate<String> matters) {
-        return new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class,
-                        context.getPrimaryResourceClass())
-                .withName("AgentLease")
-                .withNamespaces(Set.of(namespace))
-                .withLabelSelector(Labels.NODE)
-                .withItemStore(InterningItemStore.of(Lease.class))
-                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
-                .withSecondaryToPrimaryMapper(toPrimaries)
-                .withOnAddFilter((Lease added) -> matters.test(added.getMetadata().getLabels().get(Labels.NODE)))
-                .withOnUpdateFilter((Lease newer, Lease older) -> matters.test(newer.getMetadata().getLabels()
-                        .get(Labels.NODE)))
-                .build(), context);
+    static <P extends HasMetadata> SharedInformer.View<Lease, P> agentLeases(SharedInformers informers,
+            EventSourceContext<P> context, SecondaryToPrimaryMapper<Lease> toPrimaries, Predicate<String> matters) {
+        return informers.agentLeases.view(context, toPrimaries,
+                added -> matters.test(added.getMetadata().getLabels().get(Labels.NODE)),
+                (newer, older) -> matters.test(newer.getMetadata().getLabels().get(Labels.NODE)));
     }
 
     /** The renewals of the agents' heartbeat Leases in {@code namespace}, looked up in the informer's cache. */
-    static AgentLiveness.Renewals leaseRenewals(InformerEventSource<Lease, ?> leases, String namespace) {
+    static AgentLiveness.Renewals leaseRenewals(Cache<Lease> leases, String namespace) {
         // renewalOf checks that the Lease is labelled for the node its name is for
         return node -> node == null ? null : leases.get(new ResourceID(HeartbeatLeases.nameFor(node), namespace))
                 .map(ClusterCaches::renewalOf).orElse(null);

@@ -65,17 +65,16 @@ public class EvacuationReconciler implements Reconciler<Node> {
     private final EvacuationConfig config;
     private final EventRecorder events;
     private final Clock clock;
-    private InformerEventSource<HypervisorNic, Node> nics;
+    private SharedInformer.View<HypervisorNic, Node> nics;
     private InformerEventSource<SriovMigration, Node> migrations;
     private InformerEventSource<Pod, Node> guardPods;
     private InformerEventSource<PodDisruptionBudget, Node> guardBudgets;
-    private InformerEventSource<io.fabric8.kubernetes.api.model.coordination.v1.Lease, Node> leases;
-    private final String leaseNamespace;
+    private SharedInformer.View<io.fabric8.kubernetes.api.model.coordination.v1.Lease, Node> leases;
+    private final SharedInformers informers;
 
-    /** @param leaseNamespace where the agents renew their heartbeat Leases */
-    public EvacuationReconciler(KubernetesClient client, EvacuationConfig config, EventRecorder events, Clock clock,
-            String leaseNamespace) {
-        this.leaseNamespace = leaseNamespace;
+    public EvacuationReconciler(KubernetesClient client, SharedInformers informers, EvacuationConfig config,
+            EventRecorder events, Clock clock) {
+        this.informers = informers;
         this.client = client;
         this.nodeConditions = new NodeConditionWriter(client);
         this.config = config;
@@ -85,20 +84,15 @@ public class EvacuationReconciler implements Reconciler<Node> {
 
     @Override
     public List<EventSource<?, Node>> prepareEventSources(EventSourceContext<Node> context) {
-        nics = new InformerEventSource<>(InformerEventSourceConfiguration.from(HypervisorNic.class, Node.class)
-                .withName("EvacuationHypervisorNic")
-                .withItemStore(io.sriovlm.common.InterningItemStore.of(HypervisorNic.class))
-                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
-                .withSecondaryToPrimaryMapper((HypervisorNic n) -> n.getSpec() == null || n.getSpec().nodeName == null
-                        ? Set.of() : Set.of(new ResourceID(n.getSpec().nodeName)))
-                .build(), context);
+        nics = informers.nics.view(context, (HypervisorNic n) -> n.getSpec() == null || n.getSpec().nodeName == null
+                ? Set.of() : Set.of(new ResourceID(n.getSpec().nodeName)));
         migrations = labelled(SriovMigration.class, Labels.EVACUATION, context);
         guardPods = labelled(Pod.class, Labels.EVACUATION_GUARD, context);
         guardBudgets = labelled(PodDisruptionBudget.class, Labels.EVACUATION_GUARD, context);
         // A renewal tells when the node's inventory was last confirmed (a VM that came back); it matters only on a
         // node being evacuated.
         var primaries = context.getPrimaryCache();
-        leases = ClusterCaches.agentLeases(context, leaseNamespace,
+        leases = ClusterCaches.agentLeases(informers, context,
                 lease -> Set.of(new ResourceID(lease.getMetadata().getLabels().get(Labels.NODE))),
                 node -> node != null && primaries.get(new ResourceID(node)).map(EvacuationReconciler::triggered)
                         .orElse(false));
@@ -156,7 +150,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         String name = node.getMetadata().getName();
         Map<String, HypervisorNicStatus.VmStatus> vms = new LinkedHashMap<>();
         Map<String, Instant> reportedAt = new LinkedHashMap<>();
-        AgentLiveness.Renewals renewals = ClusterCaches.leaseRenewals(leases, leaseNamespace);
+        AgentLiveness.Renewals renewals = ClusterCaches.leaseRenewals(leases, informers.agentLeaseNamespace);
         // VMs whose VF is passed through outside teaming: their migration may use method VfState.
         java.util.Set<String> plainVf = new java.util.HashSet<>();
         nics.list().filter(n -> n.getSpec() != null && name.equals(n.getSpec().nodeName) && n.getStatus() != null)

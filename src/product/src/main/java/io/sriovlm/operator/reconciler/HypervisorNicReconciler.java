@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -14,7 +13,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.Conditions;
@@ -47,10 +45,13 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
     private final OperatorConfig config;
     private final EventRecorder events;
     private final Clock clock;
-    private InformerEventSource<Node, HypervisorNic> nodes;
-    private InformerEventSource<io.fabric8.kubernetes.api.model.coordination.v1.Lease, HypervisorNic> leases;
+    private final SharedInformers informers;
+    private SharedInformer.View<Node, HypervisorNic> nodes;
+    private SharedInformer.View<io.fabric8.kubernetes.api.model.coordination.v1.Lease, HypervisorNic> leases;
 
-    public HypervisorNicReconciler(KubernetesClient client, OperatorConfig config, EventRecorder events, Clock clock) {
+    public HypervisorNicReconciler(KubernetesClient client, SharedInformers informers, OperatorConfig config,
+            EventRecorder events, Clock clock) {
+        this.informers = informers;
         this.client = client;
         this.writer = new HypervisorNicStatusWriter(client);
         this.config = config;
@@ -64,17 +65,12 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         // A node's NICs, looked up on every Node change and Lease renewal of the fleet.
         nics.addIndexer(BY_NODE, n -> n.getSpec() == null || n.getSpec().nodeName == null ? List.of()
                 : List.of(n.getSpec().nodeName));
-        nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, HypervisorNic.class)
-                .withName("Node")
-                .withItemStore(io.sriovlm.common.InterningItemStore.of(Node.class))
-                .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
-                .withSecondaryToPrimaryMapper((Node node) -> nics.byIndex(BY_NODE, node.getMetadata().getName())
-                        .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
-                .build(), context);
+        nodes = informers.nodes.view(context, (Node node) -> nics.byIndex(BY_NODE, node.getMetadata().getName())
+                .stream().map(ResourceID::fromResource).collect(Collectors.toSet()));
         // A renewal is an event for a NIC that is not Ready: renewed after a silence, the Lease makes it Ready again.
         // A Ready NIC's renewals change nothing (one reconcile per node and heartbeat otherwise): its staleness is
         // checked when the heartbeat it last saw would go stale, against the Lease as it is then.
-        leases = ClusterCaches.agentLeases(context, config.agentLeaseNamespace(),
+        leases = ClusterCaches.agentLeases(informers, context,
                 lease -> nicsOn(nics, lease.getMetadata().getLabels().get(Labels.NODE))
                         .map(ResourceID::fromResource).collect(Collectors.toSet()),
                 node -> nicsOn(nics, node).anyMatch(n -> n.getStatus() == null
@@ -99,7 +95,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         Instant now = clock.instant();
         Node node = nodes.get(new ResourceID(nodeName)).orElse(null);
         AgentLiveness liveness = new AgentLiveness(now, config.heartbeatStaleAfter(),
-                ClusterCaches.leaseRenewals(leases, config.agentLeaseNamespace()));
+                ClusterCaches.leaseRenewals(leases, informers.agentLeaseNamespace));
         if (!InformerCaches.stillRunning(nodes, leases)) {
             return UpdateControl.noUpdate(); // shutting down: an emptied cache would call the node gone
         }

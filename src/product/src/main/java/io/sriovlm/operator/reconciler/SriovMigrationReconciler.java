@@ -76,10 +76,12 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     private final Assumptions assumptions = new Assumptions();
     private ClusterCaches<SriovMigration> caches;
     private IndexerResourceCache<SriovMigration> migrations;
+    private final SharedInformers informers;
 
-    public SriovMigrationReconciler(OperatorConfig config, MigrationStatusWriter writer, VfClaims claims,
-            MigrationHistory history, MigrationMetrics metrics, Clock clock) {
+    public SriovMigrationReconciler(OperatorConfig config, SharedInformers informers, MigrationStatusWriter writer,
+            VfClaims claims, MigrationHistory history, MigrationMetrics metrics, Clock clock) {
         this.config = config;
+        this.informers = informers;
         this.writer = writer;
         this.claims = claims;
         this.history = history;
@@ -99,14 +101,13 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         // A migration waiting only for a concurrency slot is not among them: a slot frees with a migration's own
         // phase change, which wakes it (SlotWakeups). Waking it on every NIC heartbeat of every node instead cost one
         // admission decision per waiting migration per report, to find the same full slots.
-        caches = new ClusterCaches<>(context, (HasMetadata ignored) -> migrations.list()
+        caches = new ClusterCaches<>(informers, context, (HasMetadata ignored) -> migrations.list()
                 .filter(m -> m.getStatus() == null || m.getStatus().phase == null
                         || (m.getStatus().phase == MigrationPhase.Pending && !SlotWakeups.waitsForSlot(m))
                         || m.getStatus().phase == MigrationPhase.Scheduling
                         || m.getStatus().phase == MigrationPhase.Preparing
                         || m.getStatus().phase == MigrationPhase.TargetReady)
-                .map(ResourceID::fromResource).collect(Collectors.toSet()), node -> false, true,
-                config.agentLeaseNamespace());
+                .map(ResourceID::fromResource).collect(Collectors.toSet()), node -> false, true);
         return List.of(caches.nics, caches.nodes, caches.pools, caches.claims, caches.leases, wakeups.eventSource());
     }
 

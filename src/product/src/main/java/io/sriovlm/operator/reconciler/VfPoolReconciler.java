@@ -69,13 +69,12 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
     private final Map<String, Instant> lastWritten = new ConcurrentHashMap<>();
     private ClusterCaches<VfPool> caches;
     private InformerEventSource<SriovMigration, VfPool> migrations;
-    private InformerEventSource<VfClaim, VfPool> claimCache;
-    private final String leaseNamespace;
+    private SharedInformer.View<VfClaim, VfPool> claimCache;
+    private final SharedInformers informers;
 
-    /** @param leaseNamespace where the agents renew their heartbeat Leases */
-    public VfPoolReconciler(KubernetesClient client, VfPoolStatusWriter writer, VfClaims claims, EventRecorder events,
-            Clock clock, String leaseNamespace) {
-        this.leaseNamespace = leaseNamespace;
+    public VfPoolReconciler(KubernetesClient client, SharedInformers informers, VfPoolStatusWriter writer,
+            VfClaims claims, EventRecorder events, Clock clock) {
+        this.informers = informers;
         this.client = client;
         this.writer = writer;
         this.claims = claims;
@@ -87,10 +86,10 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
     public List<EventSource<?, VfPool>> prepareEventSources(EventSourceContext<VfPool> context) {
         var pools = context.getPrimaryCache();
         // A heartbeat matters only to a hand-over on that node: an inventory newer than it ends the claim.
-        caches = new ClusterCaches<>(context, (HasMetadata ignored) -> pools.list().map(ResourceID::fromResource)
+        caches = new ClusterCaches<>(informers, context, (HasMetadata ignored) -> pools.list().map(ResourceID::fromResource)
                 .collect(Collectors.toSet()), node -> caches.claims.list().anyMatch(c -> c.getSpec() != null
                         && c.getSpec().state == VfClaimSpec.State.HandedOver
-                        && c.getSpec().node.equals(node)), false, leaseNamespace);
+                        && c.getSpec().node.equals(node)), false);
         claimCache = caches.claims;
         // A migration changes a ledger when it ends or disappears: map it to the pools of its claims.
         migrations = new InformerEventSource<>(InformerEventSourceConfiguration.from(SriovMigration.class, VfPool.class)

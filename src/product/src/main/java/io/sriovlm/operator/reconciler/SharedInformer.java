@@ -1,0 +1,219 @@
+package io.sriovlm.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.javaoperatorsdk.operator.OperatorException;
+import io.javaoperatorsdk.operator.api.config.ConfigurationService;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.Event;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.Cache;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnAddFilter;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
+import io.sriovlm.common.InterningItemStore;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * One informer on a set of objects that several of the operator's controllers read, and a JOSDK event source per
+ * controller on it ({@link #view}). JOSDK gives each controller's event source its own informer, and each informer
+ * its own watch: every HypervisorNic report (some 57 KiB at 64 VFs) was received and deserialized once per controller
+ * that reads NICs, which was most of the operator's CPU at 1,000 nodes (docs/decisions/027-shared-informers.md).
+ * The informer starts with the first view a controller starts and stops with the last one, so a lost leadership or
+ * a shutdown stops it as JOSDK would have stopped the per-controller ones.
+ */
+final class SharedInformer<R extends HasMetadata> {
+    private final Class<R> type;
+    private final String name;
+    private final Function<KubernetesClient, Informable<R>> watched;
+    private final List<View<R, ?>> views = new CopyOnWriteArrayList<>();
+    private volatile SharedIndexInformer<R> informer; // written under this
+    private int started; // views started, guarded by this
+
+    /**
+     * @param name    the name each controller's event source on it takes
+     * @param watched what to watch, given the operator's client
+     */
+    SharedInformer(Class<R> type, String name, Function<KubernetesClient, Informable<R>> watched) {
+        this.type = type;
+        this.name = name;
+        this.watched = watched;
+    }
+
+    /**
+     * A controller's event source on this informer: it maps each change that {@code onAdd} or {@code onUpdate}
+     * accepts (and every deletion) to the controller's primaries, and reads the shared cache.
+     */
+    <P extends HasMetadata> View<R, P> view(EventSourceContext<P> context, SecondaryToPrimaryMapper<R> toPrimaries,
+            OnAddFilter<R> onAdd, OnUpdateFilter<R> onUpdate) {
+        View<R, P> view = new View<>(this, context, toPrimaries, onAdd, onUpdate);
+        views.add(view);
+        return view;
+    }
+
+    /** A view for which every change is an event. */
+    <P extends HasMetadata> View<R, P> view(EventSourceContext<P> context, SecondaryToPrimaryMapper<R> toPrimaries) {
+        return view(context, toPrimaries, added -> true, (newer, older) -> true);
+    }
+
+    private synchronized void started(View<R, ?> view) {
+        if (started++ > 0) {
+            return;
+        }
+        ConfigurationService configuration = view.configuration;
+        SharedIndexInformer<R> created = watched.apply(view.client).runnableInformer(0);
+        created.itemStore(InterningItemStore.of(type));
+        created.addEventHandler(new Dispatcher());
+        configuration.getInformerStoppedHandler().ifPresent(handler -> created.stopped()
+                .handle((ignored, e) -> {
+                    handler.onStop(created, e);
+                    return null;
+                }));
+        informer = created;
+        try {
+            created.start().toCompletableFuture().get(configuration.cacheSyncTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // As JOSDK's own informers with stopOnInformerErrorDuringStartup, which the operator sets: a watch it
+            // may not open (RBAC) fails the start instead of leaving a controller on an empty cache.
+            stopInformer();
+            throw new OperatorException("Couldn't start the shared informer for " + name + " resources", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopInformer();
+            throw new OperatorException("Interrupted while starting the shared informer for " + name, e);
+        }
+    }
+
+    private synchronized void stopped() {
+        if (started > 0 && --started == 0) {
+            stopInformer();
+        }
+    }
+
+    private void stopInformer() {
+        started = 0;
+        if (informer != null) {
+            informer.stop();
+            informer = null;
+        }
+    }
+
+    /** Hands each change to the views that are started, as JOSDK's informers do to their controller. */
+    private final class Dispatcher implements ResourceEventHandler<R> {
+        @Override
+        public void onAdd(R added) {
+            views.forEach(v -> v.onAdd(added));
+        }
+
+        @Override
+        public void onUpdate(R older, R newer) {
+            views.forEach(v -> v.onUpdate(older, newer));
+        }
+
+        @Override
+        public void onDelete(R deleted, boolean finalStateUnknown) {
+            views.forEach(v -> v.onDelete(deleted));
+        }
+    }
+
+    /** One controller's event source on a {@link SharedInformer}; it is also that controller's cache of it. */
+    static final class View<R extends HasMetadata, P extends HasMetadata> extends AbstractEventSource<R, P>
+            implements Cache<R> {
+        private final SharedInformer<R> shared;
+        private final KubernetesClient client;
+        private final ConfigurationService configuration;
+        private final SecondaryToPrimaryMapper<R> toPrimaries;
+        private final OnAddFilter<R> onAdd;
+        private final OnUpdateFilter<R> onUpdate;
+
+        private View(SharedInformer<R> shared, EventSourceContext<P> context, SecondaryToPrimaryMapper<R> toPrimaries,
+                OnAddFilter<R> onAdd, OnUpdateFilter<R> onUpdate) {
+            super(shared.type, shared.name);
+            this.shared = shared;
+            this.client = context.getClient();
+            this.configuration = context.getControllerConfiguration().getConfigurationService();
+            this.toPrimaries = toPrimaries;
+            this.onAdd = onAdd;
+            this.onUpdate = onUpdate;
+        }
+
+        @Override
+        public void start() throws OperatorException {
+            shared.started(this);
+            super.start();
+        }
+
+        @Override
+        public void stop() throws OperatorException {
+            // Flagged stopped before the cache may empty, as InformerCaches.stillRunning relies on.
+            super.stop();
+            shared.stopped();
+        }
+
+        private void onAdd(R added) {
+            if (onAdd.accept(added)) {
+                propagate(added);
+            }
+        }
+
+        private void onUpdate(R older, R newer) {
+            if (onUpdate.accept(newer, older)) {
+                propagate(newer);
+            }
+        }
+
+        private void onDelete(R deleted) {
+            propagate(deleted);
+        }
+
+        private void propagate(R changed) {
+            var handler = getEventHandler();
+            if (!isRunning() || handler == null) {
+                return; // not started: the controller reconciles all its primaries when it starts
+            }
+            toPrimaries.toPrimaryResourceIDs(changed).forEach(id -> handler.handleEvent(new Event(id)));
+        }
+
+        /** Not kept: sriovlm's reconcilers read the cache and never ask for a primary's secondaries. */
+        @Override
+        public Set<R> getSecondaryResources(P primary) {
+            throw new UnsupportedOperationException(name() + " keeps no primary-to-secondary index");
+        }
+
+        @Override
+        public Optional<R> get(ResourceID id) {
+            var informer = shared.informer;
+            if (informer == null) {
+                return Optional.empty();
+            }
+            String key = id.getNamespace().map(ns -> ns + "/" + id.getName()).orElse(id.getName());
+            return Optional.ofNullable(informer.getStore().getByKey(key));
+        }
+
+        @Override
+        public Stream<ResourceID> keys() {
+            return list().map(ResourceID::fromResource);
+        }
+
+        @Override
+        public Stream<R> list(Predicate<R> predicate) {
+            var informer = shared.informer;
+            return informer == null ? Stream.empty() : informer.getStore().list().stream().filter(predicate);
+        }
+    }
+}
