@@ -191,6 +191,18 @@ class SimulatedHypervisorTest {
     }
 
     @Test
+    void anUnchangedDomainIsSerializedOnceAndEveryChangeIsSeen() throws Exception {
+        hv1.define(domainXml("vm-01", UUID1, STANDBY), true);
+        String first = xml(hv1, "vm-01");
+        assertThat(xml(hv1, "vm-01")).as("the text kept while the domain is unchanged").isSameAs(first);
+        hv1.updateDevice("vm-01", STANDBY.replace("<alias", "<link state='down'/><alias"));
+        String updated = xml(hv1, "vm-01");
+        assertThat(updated).isNotEqualTo(first).contains("<link state=\"down\"/>");
+        hv1.attachDevice("vm-01", vf("0x1", true));
+        assertThat(xml(hv1, "vm-01")).contains("<alias name=\"hostdev0\"/>").contains("<link state=\"down\"/>");
+    }
+
+    @Test
     void updateDeviceChangesTheLinkState() throws Exception {
         hv1.define(domainXml("vm-01", UUID1, STANDBY), true);
         hv1.updateDevice("vm-01", STANDBY.replace("<alias", "<link state='down'/><alias"));
