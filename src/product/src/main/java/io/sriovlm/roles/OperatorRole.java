@@ -19,7 +19,6 @@ import io.sriovlm.status.MigrationStatusWriter;
 import io.sriovlm.operator.reconciler.EvacuationReconciler;
 import io.sriovlm.operator.reconciler.HypervisorNicReconciler;
 import io.sriovlm.operator.reconciler.MigrationHistory;
-import io.sriovlm.operator.reconciler.PrimaryCloner;
 import io.sriovlm.operator.reconciler.SharedInformers;
 import io.sriovlm.operator.reconciler.SriovMigrationReconciler;
 import io.sriovlm.operator.reconciler.VfClaims;
@@ -50,7 +49,6 @@ public final class OperatorRole {
                     .withCloseClientOnStop(false)
                     // Status is written by our own PUTs with resourceVersion (io.sriovlm.status), never by SSA.
                     .withUseSSAToPatchPrimaryResource(false)
-                    .withResourceCloner(new PrimaryCloner(client.getKubernetesSerialization()))
                     .withStopOnInformerErrorDuringStartup(true);
             extra.accept(o);
         });
