@@ -38,7 +38,8 @@ final class SimulatedDomain {
     /** The document last serialized by {@link #snapshot}, and its text until it changes. */
     private Document shown;
     private String shownXml;
-    private final Set<Document> watched = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The documents a listener watches; weakly, as a migration or a redefinition replaces them. */
+    private final Set<Document> watched = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
 
     SimulatedDomain(String name, String uuid) {
         this.name = name;
