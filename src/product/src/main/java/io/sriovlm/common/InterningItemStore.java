@@ -13,9 +13,10 @@ import java.util.stream.Stream;
 
 /**
  * An informer store that keeps one object per resource version for all informers of the same kind in this process.
- * The operator's controllers each watch every HypervisorNic and every Node, and each informer deserialises its own
- * copy of every version: four copies of a fleet's inventory. Interned by UID and resourceVersion (which name one
- * content), the stores share one. Objects in an informer cache are never mutated (JOSDK's rule, and ours: writers
+ * The operator watches some kinds more than once (every HypervisorNic as the NIC controller's primaries and in the
+ * informer its controllers share, every Node likewise, SriovMigrations in three controllers), and each informer
+ * deserialises its own copy of every version. Interned by UID and resourceVersion (which name one content), the
+ * stores share one. Objects in an informer cache are never mutated (JOSDK's rule, and ours: writers
  * clone), so sharing them changes nothing else. A version no store holds any more is only weakly reachable here and
  * goes with the next GC.
  */

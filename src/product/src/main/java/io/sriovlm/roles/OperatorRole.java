@@ -32,8 +32,9 @@ import java.util.function.Consumer;
 
 /**
  * Builds the operator role: the four cluster-wide controllers (migrations, pools, NICs, node evacuation) on one JOSDK
- * Operator. It never touches a host. Several of them watch the same kinds (every HypervisorNic, Node, VfClaim,
- * SriovMigration): their informers share one object per version ({@link InterningItemStore}).
+ * Operator. It never touches a host. They read the kinds they share (NICs, Nodes, pools, claims, agent Leases)
+ * through one informer per kind ({@link SharedInformers}), and informers of one kind share one object per version
+ * ({@link InterningItemStore}).
  */
 public final class OperatorRole {
     public static final String COMPONENT = "sriovlm-operator";
