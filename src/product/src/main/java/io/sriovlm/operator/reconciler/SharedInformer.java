@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMap
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnAddFilter;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.sriovlm.common.InterningItemStore;
+import org.jboss.logging.Logger;
 
 import java.util.List;
 import java.util.Optional;
@@ -24,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -37,6 +39,7 @@ import java.util.stream.Stream;
  * a shutdown stops it as JOSDK would have stopped the per-controller ones.
  */
 final class SharedInformer<R extends HasMetadata> {
+    private static final Logger LOG = Logger.getLogger(SharedInformer.class);
     private final Class<R> type;
     private final String name;
     private final Function<KubernetesClient, Informable<R>> watched;
@@ -117,17 +120,31 @@ final class SharedInformer<R extends HasMetadata> {
     private final class Dispatcher implements ResourceEventHandler<R> {
         @Override
         public void onAdd(R added) {
-            views.forEach(v -> v.onAdd(added));
+            toEach(views, v -> v.onAdd(added));
         }
 
         @Override
         public void onUpdate(R older, R newer) {
-            views.forEach(v -> v.onUpdate(older, newer));
+            toEach(views, v -> v.onUpdate(older, newer));
         }
 
         @Override
         public void onDelete(R deleted, boolean finalStateUnknown) {
-            views.forEach(v -> v.onDelete(deleted));
+            toEach(views, v -> v.onDelete(deleted));
+        }
+    }
+
+    /**
+     * {@code action} on each view, one failing (a filter or mapper that throws on an object it did not expect) not
+     * keeping the others from the change: with an informer per controller, fabric8 kept them apart so.
+     */
+    static <V> void toEach(List<V> views, Consumer<V> action) {
+        for (V view : views) {
+            try {
+                action.accept(view);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "%s: a change was not handed to its controller", view);
+            }
         }
     }
 
@@ -137,6 +154,7 @@ final class SharedInformer<R extends HasMetadata> {
         private final SharedInformer<R> shared;
         private final KubernetesClient client;
         private final ConfigurationService configuration;
+        private final String controller;
         private final SecondaryToPrimaryMapper<R> toPrimaries;
         private final OnAddFilter<R> onAdd;
         private final OnUpdateFilter<R> onUpdate;
@@ -147,6 +165,7 @@ final class SharedInformer<R extends HasMetadata> {
             this.shared = shared;
             this.client = context.getClient();
             this.configuration = context.getControllerConfiguration().getConfigurationService();
+            this.controller = context.getControllerConfiguration().getName();
             this.toPrimaries = toPrimaries;
             this.onAdd = onAdd;
             this.onUpdate = onUpdate;
@@ -187,6 +206,11 @@ final class SharedInformer<R extends HasMetadata> {
                 return; // not started: the controller reconciles all its primaries when it starts
             }
             toPrimaries.toPrimaryResourceIDs(changed).forEach(id -> handler.handleEvent(new Event(id)));
+        }
+
+        @Override
+        public String toString() {
+            return "the " + name() + " event source of controller " + controller;
         }
 
         /** Not kept: sriovlm's reconcilers read the cache and never ask for a primary's secondaries. */
