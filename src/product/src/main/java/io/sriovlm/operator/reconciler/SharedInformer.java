@@ -184,28 +184,31 @@ final class SharedInformer<R extends HasMetadata> {
             shared.stopped();
         }
 
+        // Not started: the change is dropped before any filter runs; the controller reconciles all its primaries
+        // when it starts.
         private void onAdd(R added) {
-            if (onAdd.accept(added)) {
+            if (isRunning() && onAdd.accept(added)) {
                 propagate(added);
             }
         }
 
         private void onUpdate(R older, R newer) {
-            if (onUpdate.accept(newer, older)) {
+            if (isRunning() && onUpdate.accept(newer, older)) {
                 propagate(newer);
             }
         }
 
         private void onDelete(R deleted) {
-            propagate(deleted);
+            if (isRunning()) {
+                propagate(deleted);
+            }
         }
 
         private void propagate(R changed) {
             var handler = getEventHandler();
-            if (!isRunning() || handler == null) {
-                return; // not started: the controller reconciles all its primaries when it starts
+            if (handler != null) {
+                toPrimaries.toPrimaryResourceIDs(changed).forEach(id -> handler.handleEvent(new Event(id)));
             }
-            toPrimaries.toPrimaryResourceIDs(changed).forEach(id -> handler.handleEvent(new Event(id)));
         }
 
         @Override
@@ -225,8 +228,8 @@ final class SharedInformer<R extends HasMetadata> {
             if (informer == null) {
                 return Optional.empty();
             }
-            String key = id.getNamespace().map(ns -> ns + "/" + id.getName()).orElse(id.getName());
-            return Optional.ofNullable(informer.getStore().getByKey(key));
+            return Optional.ofNullable(informer.getStore().getByKey(io.fabric8.kubernetes.client.informers.cache.Cache
+                    .namespaceKeyFunc(id.getNamespace().orElse(null), id.getName())));
         }
 
         @Override
