@@ -16,8 +16,9 @@ import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.BondStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.common.VfStateSupport;
@@ -29,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Reads this host through its two interfaces and describes it as a HypervisorNic status. */
+/** Reads this host through its two interfaces and describes it as a HypervisorNic status and a VmInventory status. */
 public final class HostObservation {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(HostObservation.class);
 
@@ -88,7 +89,14 @@ public final class HostObservation {
         return holders;
     }
 
-    public HypervisorNicStatus observe(HypervisorNicSpec spec, Instant now) {
+    /**
+     * One observation of the host, in the two objects it is reported in: the NIC's setup, and what runs on it.
+     * Both carry the observation's time as their {@code heartbeatTime}.
+     */
+    public record Observation(HypervisorNicStatus nic, VmInventoryStatus inventory) {
+    }
+
+    public Observation observe(HypervisorNicSpec spec, Instant now) {
         return observe(spec, now, true);
     }
 
@@ -97,9 +105,11 @@ public final class HostObservation {
      *                  per VM) and libvirt for its storage pools: the heartbeat does, a report on a migration's path
      *                  does not
      */
-    public HypervisorNicStatus observe(HypervisorNicSpec spec, Instant now, boolean askGuests) {
+    public Observation observe(HypervisorNicSpec spec, Instant now, boolean askGuests) {
         HypervisorNicStatus status = new HypervisorNicStatus();
         status.heartbeatTime = Timestamps.format(now);
+        VmInventoryStatus running = new VmInventoryStatus();
+        running.heartbeatTime = status.heartbeatTime;
         List<String> problems = new ArrayList<>();
         Map<String, String> vfHolders = new HashMap<>();
         // VFs passed through otherwise than as a domain's teamed primary: in use all the same (the ledger must not
@@ -122,7 +132,7 @@ public final class HostObservation {
             if (askGuests && report.valid() && report.standbyAlias() != null) {
                 vm.guestFailover = hypervisor.guestFailover(domain.name(), report.standbyAlias()).orElse(null);
             }
-            List<HypervisorNicStatus.DiskStatus> disks = read.disks();
+            List<VmInventoryStatus.DiskStatus> disks = read.disks();
             vm.disks = disks.isEmpty() ? null : disks;
             if (!ApiPatterns.matches(ApiPatterns.DOMAIN_NAME, domain.name())) {
                 // libvirt allows names (spaces, quotes, '<') that no SriovMigration can carry in spec.vmName: say so
@@ -133,7 +143,7 @@ public final class HostObservation {
                 vm.teamingValid = false;
                 vm.problems = why;
             }
-            status.vms.add(vm);
+            running.vms.add(vm);
             if (report.primaryPciAddress() != null) {
                 vfHolders.put(report.primaryPciAddress(), domain.name());
             }
@@ -183,13 +193,13 @@ public final class HostObservation {
                     if (vfStateFacts != null) {
                         vfStatus.driver = vfStateFacts.vfDriver(pf, vf.index()).orElse(null);
                     }
-                    status.vfs.add(vfStatus);
+                    running.vfs.add(vfStatus);
                 }
             } catch (HostNetworkException e) {
                 problems.add(e.getMessage());
             }
         }
-        status.totalVfs = status.vfs.size();
+        status.totalVfs = running.vfs.size();
         if (askGuests && vfStateFacts != null && pf != null) {
             VfStateFacts.Host host = vfStateFacts.read(pf);
             Optional<Hypervisor.Versions> versions = hypervisor.versions();
@@ -223,7 +233,12 @@ public final class HostObservation {
             bondStatus.vfRepresentor = bond.vfRepresentor;
             boolean ovsBond = spec.ovs != null && spec.ovs.bondBackend == HypervisorNicSpec.BondBackend.ovs;
             Optional<String> active = ovsBond ? Optional.empty() : network.activeSlave(bond.name);
-            bondStatus.activeSlave = active.orElse(null);
+            if (active.isPresent()) {
+                VmInventoryStatus.BondPath path = new VmInventoryStatus.BondPath();
+                path.name = bond.name;
+                path.activeSlave = active.get();
+                running.bonds.add(path);
+            }
             if (active.isEmpty() && !ovsBond) {
                 problems.add("bond " + bond.name + " not found or has no active slave");
             }
@@ -236,7 +251,7 @@ public final class HostObservation {
         Conditions.set(status.conditions, ConditionTypes.AGENT_READY, problems.isEmpty(),
                 problems.isEmpty() ? Reasons.HOST_READY : Reasons.HOST_NOT_READY,
                 problems.isEmpty() ? "PF, VFs, SF netdevs and bonds present" : String.join("; ", problems), null, now);
-        return status;
+        return new Observation(status, running);
     }
 
     /** The bond whose SF netdev a VM's standby NIC sits on. */

@@ -1,5 +1,6 @@
 package io.sriovlm.agent;
 
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.agent.hostnet.NicInventory;
@@ -21,13 +22,17 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Copies a provisioning report into HypervisorNic.status, in SriovNetworkNodeState's shape plus bonds, SFs and OVS. */
+/**
+ * Copies a provisioning report into HypervisorNic.status, in SriovNetworkNodeState's shape plus bonds, SFs and OVS;
+ * the VFs' representors and the OVS bonds' active members go with the rest of what runs, into the VmInventory status.
+ */
 public final class ProvisioningStatus {
     private ProvisioningStatus() {
     }
 
-    public static void apply(HypervisorNicStatus status, HypervisorNicSpec spec, NicProvisioner.Report report,
+    public static void apply(HostObservation.Observation observed, HypervisorNicSpec spec, NicProvisioner.Report report,
             Instant now, Long generation) {
+        HypervisorNicStatus status = observed.nic();
         status.syncStatus = report.syncStatus();
         status.lastSyncError = report.lastSyncError();
         status.syncedGeneration = report.syncedGeneration();
@@ -65,7 +70,7 @@ public final class ProvisioningStatus {
                 pf.vfs.add(v);
             }
             status.interfaces.add(pf);
-            for (HypervisorNicStatus.VfStatus vf : status.vfs) {
+            for (VmInventoryStatus.VfStatus vf : observed.inventory().vfs) {
                 inv.vfs().stream().filter(v -> v.index() == vf.index && v.representor() != null).findFirst()
                         .ifPresent(v -> vf.representor = v.representor());
             }
@@ -92,7 +97,13 @@ public final class ProvisioningStatus {
                 OvsCli.OvsPort p = inv.ovs().ports().get(b.name);
                 b.mode = p.bondMode();
                 b.slaves = p.members();
-                b.activeSlave = p.activeMember();
+                if (p.activeMember() != null) {
+                    observed.inventory().bonds.removeIf(path -> path.name.equals(b.name));
+                    VmInventoryStatus.BondPath path = new VmInventoryStatus.BondPath();
+                    path.name = b.name;
+                    path.activeSlave = p.activeMember();
+                    observed.inventory().bonds.add(path);
+                }
             }
         }
         if (inv.ovs() != null) {
@@ -107,7 +118,6 @@ public final class ProvisioningStatus {
                 p.name = e.getKey();
                 p.tag = e.getValue().tag();
                 p.members = e.getValue().members().isEmpty() ? null : e.getValue().members();
-                p.activeMember = e.getValue().activeMember();
                 o.ports.add(p);
             }
             status.ovs = o;

@@ -1,7 +1,7 @@
 package io.sriovlm.common;
 
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStateHost;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.sriovlm.status;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -54,12 +53,7 @@ public final class HypervisorNicStatusWriter extends StatusWriter<HypervisorNic>
 
     /** Whether two statuses differ in nothing but {@code heartbeatTime}. */
     public static boolean sameApartFromHeartbeat(HypervisorNicStatus a, HypervisorNicStatus b) {
-        var mapper = Serialization.jsonMapper();
-        ObjectNode left = mapper.valueToTree(a);
-        ObjectNode right = mapper.valueToTree(b);
-        left.remove(HEARTBEAT_FIELD);
-        right.remove(HEARTBEAT_FIELD);
-        return left.equals(right);
+        return sameApartFrom(a, b, HEARTBEAT_FIELD);
     }
 
     /** {@code report} with the conditions merged as {@link #report} writes them; {@code report} is changed. */

@@ -1,8 +1,10 @@
 package io.sriovlm.status;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.time.Duration;
 import java.util.Map;
@@ -155,6 +157,16 @@ public abstract class StatusWriter<R extends HasMetadata> {
         Long versionB = numericVersion(b);
         return a.getMetadata().getUid() != null && a.getMetadata().getUid().equals(b.getMetadata().getUid())
                 && versionA != null && versionB != null && versionA > versionB;
+    }
+
+    /** Whether two statuses, as JSON, differ in nothing but the top-level {@code field}. */
+    protected static boolean sameApartFrom(Object a, Object b, String field) {
+        var mapper = Serialization.jsonMapper();
+        ObjectNode left = mapper.valueToTree(a);
+        ObjectNode right = mapper.valueToTree(b);
+        left.remove(field);
+        right.remove(field);
+        return left.equals(right);
     }
 
     protected KubernetesClient client() {

@@ -25,7 +25,7 @@ class CrdDriftIT {
         try (Stream<Path> files = Files.list(GENERATED)) {
             generated = files.filter(p -> p.getFileName().toString().endsWith(".sriovlm.io-v1.yml")).sorted().toList();
         }
-        assertThat(generated).as("CRDs generated in %s", GENERATED).hasSize(4);
+        assertThat(generated).as("CRDs generated in %s", GENERATED).hasSize(5);
         for (Path file : generated) {
             String name = file.getFileName().toString().replace("-v1.yml", ".yaml");
             Path committed = COMMITTED.resolve(name);

@@ -1,7 +1,7 @@
 package io.sriovlm.common;
 
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStateHost;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -92,6 +92,25 @@ class AgentNodePolicyTest {
     }
 
     @Test
+    void anAgentCreatesAndReportsItsOwnNodesVmInventory() {
+        assertThat(admit(agent("hv1"), "CREATE", "vminventories", null, inventory("hv1", "hv1"), null)).isNull();
+        assertThat(admit(agent("hv1"), "UPDATE", "vminventories", "status", inventory("hv1", "hv1"),
+                inventory("hv1", "hv1"))).isNull();
+    }
+
+    @Test
+    void anAgentMayNotCreateOrWriteAnotherNodesVmInventory() {
+        String refused = "may only write the VmInventory of its own node";
+        assertThat(admit(agent("hv1"), "CREATE", "vminventories", null, inventory("hv2", "hv2"), null)).contains(refused);
+        assertThat(admit(agent("hv1"), "CREATE", "vminventories", null, inventory("hv1", "hv2"), null))
+                .as("labelled for another node, which that node's agent would select").contains(refused);
+        assertThat(admit(agent("hv1"), "UPDATE", "vminventories", "status", inventory("hv2", "hv2"),
+                inventory("hv2", "hv2"))).contains(refused);
+        assertThat(admit(agent("hv1"), "UPDATE", "vminventories", "status", inventory("hv1", "hv1"),
+                inventory("hv2", "hv2"))).as("taking over another node's").contains(refused);
+    }
+
+    @Test
     void sourceAndTargetAgentsWriteTheirMigrationsAndNoOneElses() {
         Map<String, Object> m = migration("hv1", "hv2");
         assertThat(admit(agent("hv1"), "sriovmigrations", m, m)).isNull();
@@ -123,8 +142,18 @@ class AgentNodePolicyTest {
     @SuppressWarnings("unchecked")
     private static String admit(Map<String, Object> request, String resource, Map<String, Object> object,
             Map<String, Object> oldObject) {
+        return admit(request, "UPDATE", resource, "status", object, oldObject);
+    }
+
+    /** @return null when admitted, else the denial message; {@code oldObject} is null on a CREATE, as in the API */
+    @SuppressWarnings("unchecked")
+    private static String admit(Map<String, Object> request, String operation, String resource, String subResource,
+            Map<String, Object> object, Map<String, Object> oldObject) {
         request.put("resource", Map.of("group", "sriovlm.io", "version", "v1alpha1", "resource", resource));
-        request.put("subResource", "status");
+        request.put("operation", operation);
+        if (subResource != null) {
+            request.put("subResource", subResource);
+        }
         Map<String, Object> vars = new LinkedHashMap<>();
         vars.put("request", request);
         vars.put("object", object);
@@ -181,6 +210,11 @@ class AgentNodePolicyTest {
 
     private static Map<String, Object> nic(String node) {
         return Map.of("spec", Map.of("nodeName", node, "numVfs", 4L), "status", Map.of("ready", true));
+    }
+
+    private static Map<String, Object> inventory(String node, String label) {
+        return Map.of("metadata", Map.of("name", node + "-ens2", "labels", Map.of("sriovlm.io/node", label)),
+                "spec", Map.of("nodeName", node, "nic", node + "-ens2"), "status", Map.of("vms", List.of()));
     }
 
     private static Map<String, Object> migration(String source, String target) {

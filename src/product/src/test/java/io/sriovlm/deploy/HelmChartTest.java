@@ -75,7 +75,7 @@ class HelmChartTest {
     @Test
     void chartCrdsAreByteIdenticalToTheTopLevelCrds() throws IOException {
         Set<String> top = names(Path.of("crds"), ".sriovlm.io.yaml");
-        assertThat(names(CHART.resolve("crds"), ".yaml")).isEqualTo(top).hasSize(4);
+        assertThat(names(CHART.resolve("crds"), ".yaml")).isEqualTo(top).hasSize(5);
         for (String name : top) {
             assertThat(Files.readAllBytes(CHART.resolve("crds").resolve(name)))
                     .as("charts/sriovlm/crds/%s differs from crds/%s; run hack/update-crds.sh", name, name)
@@ -121,6 +121,8 @@ class HelmChartTest {
                 "sriovlm.io/sriovmigrations", Set.of("list", "watch"),
                 "sriovlm.io/sriovmigrations/status", Set.of("update"),
                 "sriovlm.io/vfclaims", Set.of("list", "watch"),
+                "sriovlm.io/vminventories", Set.of("get", "create"),
+                "sriovlm.io/vminventories/status", Set.of("update"),
                 "events", Set.of("create")));
         assertThat(Manifests.grants(one(chart, ClusterRole.class, "sriovlm-operator").getRules())).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
                 Map.entry("sriovlm.io/sriovmigrations", Set.of("get", "list", "watch", "patch", "delete")),
@@ -128,6 +130,7 @@ class HelmChartTest {
                 Map.entry("sriovlm.io/vfpools", Set.of("list", "watch")),
                 Map.entry("sriovlm.io/vfclaims", Set.of("get", "list", "watch", "create", "update", "delete")),
                 Map.entry("sriovlm.io/vfpools/status", Set.of("update")),
+                Map.entry("sriovlm.io/vminventories", Set.of("list", "watch")),
                 Map.entry("sriovlm.io/hypervisornics", Set.of("list", "watch", "patch")),
                 Map.entry("sriovlm.io/hypervisornics/status", Set.of("update")),
                 Map.entry("nodes", Set.of("list", "watch")),

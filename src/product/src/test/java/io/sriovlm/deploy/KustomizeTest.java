@@ -68,12 +68,12 @@ class KustomizeTest {
     }
 
     @Test
-    void rendersTheNamespaceAndTheFourCrds() {
+    void rendersTheNamespaceAndTheFiveCrds() {
         assertThat(rendered).filteredOn(o -> o.getKind().equals("Namespace"))
                 .extracting(o -> o.getMetadata().getName()).containsExactly(NAMESPACE);
         assertThat(crds()).extracting(o -> o.getMetadata().getName()).containsExactlyInAnyOrder(
                 "hypervisornics.sriovlm.io", "sriovmigrations.sriovlm.io", "vfpools.sriovlm.io",
-                "vfclaims.sriovlm.io");
+                "vfclaims.sriovlm.io", "vminventories.sriovlm.io");
         assertThat(crds()).allSatisfy(crd -> assertThat(crd.getMetadata().getNamespace()).isNull());
     }
 
@@ -193,7 +193,7 @@ class KustomizeTest {
     }
 
     @Test
-    void agentClusterRoleWritesOnlyStatusAndEvents() {
+    void agentClusterRoleWritesOnlyStatusEventsAndCreatesItsInventory() {
         ClusterRole agent = clusterRole("sriovlm-agent");
         assertThat(agent.getRules()).isNotEmpty().allSatisfy(rule -> {
             assertThat(rule.getApiGroups()).doesNotContain("*");
@@ -209,6 +209,10 @@ class KustomizeTest {
                 } else if (resource.equals("events")) {
                     assertThat(rule.getApiGroups()).as(resource).containsExactly("");
                     assertThat(writes).as(resource).containsExactly("create");
+                } else if (resource.equals("vminventories")) {
+                    // Its node's, created once; never updated (the spec is immutable) or deleted (GC does).
+                    assertThat(rule.getApiGroups()).as(resource).containsExactly("sriovlm.io");
+                    assertThat(writes).as(resource).containsExactly("create");
                 } else {
                     assertThat(writes).as("write verbs on %s", resource).isEmpty();
                 }
@@ -218,7 +222,7 @@ class KustomizeTest {
         assertThat(Manifests.grants(agent.getRules())).isEqualTo(documented("ClusterRole `sriovlm-agent`"));
         assertThat(Manifests.grants(agent.getRules())).containsOnlyKeys("sriovlm.io/hypervisornics",
                 "sriovlm.io/hypervisornics/status", "sriovlm.io/sriovmigrations", "sriovlm.io/sriovmigrations/status",
-                "sriovlm.io/vfclaims", "events");
+                "sriovlm.io/vfclaims", "sriovlm.io/vminventories", "sriovlm.io/vminventories/status", "events");
     }
 
     @Test

@@ -29,12 +29,12 @@ class HypervisorNicStatusWriterTest {
     }
 
     @Test
-    void aVfAttachedOrDetachedSinceTheStoredReportIsAChange() {
-        HypervisorNic stored = nicWith(report("2026-12-05T10:00:00Z", "vm-01"));
+    void aDriftFoundOrClearedSinceTheStoredReportIsAChange() {
+        HypervisorNic stored = nicWith(report("2026-12-05T10:00:00Z", "numVfs is 2, spec says 4"));
 
         assertThat(HypervisorNicStatusWriter.changesNothing(stored, report("2026-12-05T10:00:10Z", null))).isFalse();
-        assertThat(HypervisorNicStatusWriter.changesNothing(stored, report("2026-12-05T10:00:10Z", "vm-02"))).isFalse();
-        assertThat(HypervisorNicStatusWriter.changesNothing(stored, report("2026-12-05T10:00:10Z", "vm-01"))).isTrue();
+        assertThat(HypervisorNicStatusWriter.changesNothing(stored, report("2026-12-05T10:00:10Z", "numVfs is 3, spec says 4"))).isFalse();
+        assertThat(HypervisorNicStatusWriter.changesNothing(stored, report("2026-12-05T10:00:10Z", "numVfs is 2, spec says 4"))).isTrue();
     }
 
     @Test
@@ -44,14 +44,12 @@ class HypervisorNicStatusWriterTest {
         assertThat(HypervisorNicStatusWriter.changesNothing(fresh, report("2026-12-05T10:00:10Z", null))).isFalse();
     }
 
-    private static HypervisorNicStatus report(String heartbeat, String vfAttachedTo) {
+    private static HypervisorNicStatus report(String heartbeat, String drift) {
         HypervisorNicStatus status = new HypervisorNicStatus();
         status.heartbeatTime = heartbeat;
-        HypervisorNicStatus.VfStatus vf = new HypervisorNicStatus.VfStatus();
-        vf.index = 1;
-        vf.pciAddress = "0000:06:00.1";
-        vf.attachedTo = vfAttachedTo;
-        status.vfs.add(vf);
+        if (drift != null) {
+            status.drift.add(drift);
+        }
         return status;
     }
 

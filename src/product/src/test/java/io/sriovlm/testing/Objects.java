@@ -7,8 +7,10 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventory;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.PhaseTimestamp;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -45,7 +47,39 @@ public final class Objects {
                 .endMetadata().withNewSpec().endSpec().build();
     }
 
-    /** A Ready HypervisorNic with 4 VFs paired with SF netdevs meth0..meth3, and the given VMs (name -> SF index). */
+    /**
+     * The VmInventory that {@link #nic} built with a NIC: what runs there (VMs, VFs). Tests change it to change what
+     * the agent reports; {@link #view} and {@link #inventories} read it.
+     */
+    private static final Map<HypervisorNic, VmInventory> RUNNING = java.util.Collections.synchronizedMap(
+            new java.util.IdentityHashMap<>());
+
+    /** What runs on {@code nic}'s host, as {@link #nic} made it: its VmInventory (created empty for other NICs). */
+    public static VmInventory running(HypervisorNic nic) {
+        return RUNNING.computeIfAbsent(nic, n -> {
+            VmInventory inventory = VmInventory.of(n);
+            inventory.getStatus().heartbeatTime = n.getStatus() == null ? null : n.getStatus().heartbeatTime;
+            return inventory;
+        });
+    }
+
+    /** The agent of {@code nic}'s node last reported at {@code at}: both its statuses carry that heartbeat. */
+    public static void lastReported(HypervisorNic nic, Instant at) {
+        nic.getStatus().heartbeatTime = Timestamps.format(at);
+        running(nic).getStatus().heartbeatTime = Timestamps.format(at);
+    }
+
+    /** The inventories of {@code nics} ({@link #running}), by the same keys. */
+    public static Map<String, VmInventory> inventories(Map<String, HypervisorNic> nics) {
+        Map<String, VmInventory> byNode = new java.util.HashMap<>();
+        nics.forEach((node, nic) -> byNode.put(node, running(nic)));
+        return byNode;
+    }
+
+    /**
+     * A Ready HypervisorNic with 4 VFs paired with SF netdevs meth0..meth3, and the given VMs (name -> SF index); the
+     * VFs and VMs are in its VmInventory ({@link #running}).
+     */
     public static HypervisorNic nic(String node, Map<String, Integer> vms) {
         HypervisorNic nic = new HypervisorNic();
         nic.getMetadata().setName(node);
@@ -58,6 +92,8 @@ public final class Objects {
         spec.numVfs = 4;
         HypervisorNicStatus status = new HypervisorNicStatus();
         status.heartbeatTime = Timestamps.format(NOW.minusSeconds(1));
+        VmInventoryStatus running = new VmInventoryStatus();
+        running.heartbeatTime = status.heartbeatTime;
         status.migrationUri = "qemu+tls://" + node + "/system";
         for (int i = 0; i < 4; i++) {
             BondSpec bond = new BondSpec();
@@ -71,7 +107,7 @@ public final class Objects {
             vf.index = i;
             vf.pciAddress = vfPci(i);
             vf.representor = bond.vfRepresentor;
-            status.vfs.add(vf);
+            running.vfs.add(vf);
         }
         vms.forEach((vm, sf) -> {
             VmStatus v = new VmStatus();
@@ -79,13 +115,14 @@ public final class Objects {
             v.state = "RUNNING";
             v.teamingValid = true;
             v.teaming = teaming(sf);
-            status.vms.add(v);
-            status.vfs.get(sf).attachedTo = vm;
+            running.vms.add(v);
+            running.vfs.get(sf).attachedTo = vm;
         });
         status.totalVfs = 4;
         Conditions.set(status.conditions, ConditionTypes.AGENT_READY, true, "HostReady", "ok", 1L, NOW);
         nic.setSpec(spec);
         nic.setStatus(status);
+        running(nic).setStatus(running);
         return nic;
     }
 
@@ -112,10 +149,11 @@ public final class Objects {
     public static io.sriovlm.operator.phases.ClusterView view(Map<String, HypervisorNic> nics, Map<String, Node> nodes,
             List<VfPool> pools, List<VfClaim> claims, List<SriovMigration> migrations,
             io.sriovlm.operator.OperatorConfig config) {
-        var ledger = io.sriovlm.operator.placement.VfLedger.of(nics, nodes, claims, migrations.stream()
+        Map<String, VmInventory> inventories = inventories(nics);
+        var ledger = io.sriovlm.operator.placement.VfLedger.of(nics, inventories, nodes, claims, migrations.stream()
                 .filter(io.sriovlm.operator.phases.ClusterView::isActive)
                 .map(io.sriovlm.operator.placement.VfLedger.LiveMigration::of).toList());
-        return new io.sriovlm.operator.phases.ClusterView(nics, nodes, pools, ledger, migrations, config, NOW,
+        return new io.sriovlm.operator.phases.ClusterView(nics, inventories, nodes, pools, ledger, migrations, config, NOW,
                 io.sriovlm.operator.placement.AgentLiveness.Renewals.NONE);
     }
 

@@ -32,7 +32,7 @@ public final class Ledgers {
                 .collect(Collectors.toMap(n -> n.getMetadata().getName(), Function.identity()));
         List<VfLedger.LiveMigration> live = client.resources(SriovMigration.class).inAnyNamespace().list().getItems()
                 .stream().filter(ClusterView::isActive).map(VfLedger.LiveMigration::of).toList();
-        return VfLedger.of(nics, nodes, claims(client), live);
+        return VfLedger.of(nics, Inventories.of(client, nics), nodes, claims(client), live);
     }
 
     public static List<VfClaim> claims(KubernetesClient client) {
@@ -62,9 +62,16 @@ public final class Ledgers {
                 .forEach(n -> {
                     out.append("  nic ").append(n.getMetadata().getName()).append(" rv=")
                             .append(n.getMetadata().getResourceVersion()).append(" heartbeat=")
-                            .append(n.getStatus().heartbeatTime).append(" vms=")
-                            .append(n.getStatus().vms.stream().map(v -> v.name).toList()).append('\n');
-                    n.getStatus().vfs.stream().filter(vf -> vf.attachedTo != null).forEach(vf -> out
+                            .append(n.getStatus().heartbeatTime).append('\n');
+                    var inventory = client.resources(io.sriovlm.api.v1alpha1.VmInventory.class)
+                            .withName(n.getMetadata().getName()).get();
+                    out.append("  inventory ").append(n.getMetadata().getName()).append(inventory == null ? " none"
+                            : " rv=" + inventory.getMetadata().getResourceVersion() + " heartbeat="
+                            + (inventory.getStatus() == null ? null : inventory.getStatus().heartbeatTime) + " vms="
+                            + Inventories.vms(client, n.getMetadata().getName()).stream().map(v -> v.name).toList())
+                            .append('\n');
+                    Inventories.vfs(client, n.getMetadata().getName()).stream().filter(vf -> vf.attachedTo != null)
+                            .forEach(vf -> out
                             .append("    vf ").append(vf.pciAddress).append(" attachedTo=").append(vf.attachedTo)
                             .append('\n'));
                 });

@@ -58,7 +58,8 @@ public final class Sandbox implements AutoCloseable {
     public static final int VFS_PER_NODE = 4;
     public static final String POOL = "pool-a";
     public static final String[] CRD_RESOURCES = { "crds/hypervisornics.sriovlm.io.yaml",
-            "crds/sriovmigrations.sriovlm.io.yaml", "crds/vfpools.sriovlm.io.yaml" };
+            "crds/sriovmigrations.sriovlm.io.yaml", "crds/vfpools.sriovlm.io.yaml",
+            "crds/vminventories.sriovlm.io.yaml" };
 
     /**
      * @param port         API port (0: any free one)

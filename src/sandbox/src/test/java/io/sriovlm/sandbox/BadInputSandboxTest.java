@@ -64,8 +64,7 @@ class BadInputSandboxTest {
     }
 
     private void awaitReported(String node, String vm) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> world.client().resources(HypervisorNic.class).withName(node + "-ens2")
-                .get().getStatus().vms.stream().anyMatch(v -> vm.equals(v.name)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Inventories.vms(world.client(), node + "-ens2").stream().anyMatch(v -> vm.equals(v.name)));
     }
 
     private static void assertVm01Untouched(Sandbox sandbox) {

@@ -39,8 +39,7 @@ class CpuPreflightSandboxTest {
                 "<cpu mode='custom' match='exact'><model fallback='forbid'>Skylake-Server</model>"
                         + "<feature policy='require' name='avx512f'/></cpu>"), true);
         sandbox.host("hv2").setCpuFeaturesMissing("avx512f");
-        await().atMost(Duration.ofSeconds(15)).until(() -> client.resources(HypervisorNic.class)
-                .withName("hv1-" + Sandbox.PF).get().getStatus().vms.stream().anyMatch(v -> "vm-04".equals(v.name)));
+        await().atMost(Duration.ofSeconds(15)).until(() -> Inventories.vms(client, "hv1-" + Sandbox.PF).stream().anyMatch(v -> "vm-04".equals(v.name)));
 
         create(client, "dry-04", "vm-04", "hv2", spec -> spec.dryRun = true);
         SriovMigration dry = awaitTerminal(client, "dry-04", Duration.ofSeconds(20));

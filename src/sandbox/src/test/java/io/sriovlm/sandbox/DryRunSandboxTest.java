@@ -88,7 +88,7 @@ class DryRunSandboxTest {
         assertThat(c.get(ConditionTypes.PREFLIGHT_TARGET).getMessage()).contains(vf1).contains("vm-07");
         assertThat(c.get(ConditionTypes.PREFLIGHT).getStatus()).isEqualTo("False");
         assertThat(world.sandbox().host("hv1").domain("vm-02")).isPresent();
-        assertThat(world.client().resources(HypervisorNic.class).withName("hv1-ens2").get().getStatus().vms)
+        assertThat(Inventories.vms(world.client(), "hv1-ens2"))
                 .anyMatch(v -> "vm-02".equals(v.name));
     }
 

@@ -154,8 +154,7 @@ class EvacuationSandboxTest {
                 + "<devices>" + TeamingXml.standbyInterface("52:54:00:20:20:20", "ua-net3", "meth3", true)
                 + TeamingXml.primaryInterface("52:54:00:20:20:99", "0000:06:00.4", "ua-net3", "ua-sriov3")
                 + "</devices></domain>", true);
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(HypervisorNic.class).withName("hv1-ens2")
-                .get().getStatus().vms.stream().anyMatch(v -> "vm-bad".equals(v.name)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> Inventories.vms(client, "hv1-ens2").stream().anyMatch(v -> "vm-bad".equals(v.name)));
 
         // The taint trigger: no label, no cordon.
         ok("taint", "node", "hv1", "sriovlm.io/evacuate:NoSchedule");

@@ -135,10 +135,11 @@ class FaultMatrixSandboxTest {
     /** Whether {@code node}'s HypervisorNic status, on the API server, shows neither {@code vm} nor a VF held by it. */
     private static boolean reportsNothingOf(io.fabric8.kubernetes.client.KubernetesClient client, String node,
             String vm) {
-        var nic = client.resources(io.sriovlm.api.v1alpha1.HypervisorNic.class).withName(node + "-" + Sandbox.PF).get();
-        return nic != null && nic.getStatus() != null
-                && nic.getStatus().vms.stream().noneMatch(v -> vm.equals(v.name))
-                && nic.getStatus().vfs.stream().noneMatch(v -> vm.equals(v.attachedTo));
+        var inventory = client.resources(io.sriovlm.api.v1alpha1.VmInventory.class).withName(node + "-" + Sandbox.PF)
+                .get();
+        return inventory != null && inventory.getStatus() != null
+                && inventory.getStatus().vms.stream().noneMatch(v -> vm.equals(v.name))
+                && inventory.getStatus().vfs.stream().noneMatch(v -> vm.equals(v.attachedTo));
     }
 
     private void runCell(Sandbox sandbox, Fault fault, MigrationPhase phase) throws Exception {

@@ -57,8 +57,7 @@ class GuestFailoverSandboxTest {
     }
 
     private static GuestFailover failoverOf(KubernetesClient client, String node, String vm) {
-        HypervisorNic nic = client.resources(HypervisorNic.class).withName(node + "-" + Sandbox.PF).get();
-        return nic == null || nic.getStatus() == null ? null : nic.getStatus().vms.stream()
+        return Inventories.vms(client, node + "-" + Sandbox.PF).stream()
                 .filter(v -> vm.equals(v.name)).findFirst().map(v -> v.guestFailover).orElse(null);
     }
 }

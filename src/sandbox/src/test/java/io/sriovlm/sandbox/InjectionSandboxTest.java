@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.sriovlm.agent.libvirt.Hypervisor;
 import io.sriovlm.agent.libvirt.Hypervisor.MigrationRequest;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -142,8 +142,7 @@ class InjectionSandboxTest {
                 .replace("\"", "&quot;").replace("'", "&apos;");
         world.sandbox().host("hv1").define(Sandbox.teamedDomain(escaped, 3, "0000:06:00.4"), true);
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
-            VmStatus vm = world.client().resources(HypervisorNic.class).withName("hv1-ens2").get().getStatus().vms
-                    .stream().filter(v -> hostile.equals(v.name)).findFirst().orElseThrow();
+            VmStatus vm = Inventories.vms(world.client(), "hv1-ens2").stream().filter(v -> hostile.equals(v.name)).findFirst().orElseThrow();
             assertThat(vm.teamingValid).isFalse();
             assertThat(vm.problems).anySatisfy(p -> assertThat(p).contains("domain name", "spec.vmName"));
         });

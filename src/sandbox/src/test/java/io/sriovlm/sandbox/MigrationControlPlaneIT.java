@@ -8,6 +8,7 @@ import io.sriovlm.agent.libvirt.TeamingXml;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.sriovlm.api.v1alpha1.HeartbeatLeases;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.Reasons;
@@ -292,6 +293,7 @@ class MigrationControlPlaneIT {
         assertThat(client.resources(HypervisorNic.class).withName("hv1-ens2").get().getStatus().lastSyncError)
                 .isNotEqualTo("forged by the agent of hv2");
         theAgentOfOneNodeRenewsOnlyItsOwnHeartbeatLease();
+        theAgentOfOneNodeWritesOnlyItsOwnVmInventory();
         // A token of the agents' ServiceAccount that names no node (not bound to an agent pod): the policy's message.
         try (KubernetesClient unbound = world.api().unboundAgentKubeconfig().client()) {
             HypervisorNic own = unbound.resources(HypervisorNic.class).withName("hv2-ens2").get();
@@ -301,6 +303,58 @@ class MigrationControlPlaneIT {
                         assertThat(e.getMessage()).contains("the agent's token names no node");
                     });
         }
+    }
+
+    /** RBAC grants the agents create on VmInventories and update of their status; the policy narrows it to their own. */
+    private void theAgentOfOneNodeWritesOnlyItsOwnVmInventory() {
+        try (KubernetesClient hv2Agent = world.api().agentKubeconfig("hv2").client()) {
+            // Its own node's inventory: allowed (what its reporter does when a VM moves).
+            VmInventory own = hv2Agent.resources(VmInventory.class).withName("hv2-ens2").get();
+            assertThat(own.getSpec().nodeName).isEqualTo("hv2");
+            hv2Agent.resource(own).updateStatus();
+
+            VmInventory other = hv2Agent.resources(VmInventory.class).withName("hv1-ens2").get();
+            other.getStatus().vms.clear();
+            assertThatThrownBy(() -> hv2Agent.resource(other).updateStatus())
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                        assertThat(e.getCode()).isEqualTo(403);
+                        assertThat(e.getMessage()).contains("ValidatingAdmissionPolicy 'sriovlm-agent-own-node'")
+                                .contains("agent of node hv2 may only write the VmInventory of its own node");
+                    });
+            // Nor create one for another node, which that node's agent would then report into.
+            VmInventory forged = new VmInventory();
+            forged.getMetadata().setName("hv9-ens2");
+            forged.getMetadata().setLabels(java.util.Map.of(io.sriovlm.api.v1alpha1.Labels.NODE, "hv9"));
+            forged.getSpec().nodeName = "hv9";
+            forged.getSpec().nic = "hv9-ens2";
+            assertThatThrownBy(() -> hv2Agent.resource(forged).create())
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+        }
+        assertThat(client.resources(VmInventory.class).withName("hv1-ens2").get().getStatus().vms).isNotEmpty();
+        assertThat(client.resources(VmInventory.class).withName("hv9-ens2").get()).isNull();
+    }
+
+    @Test
+    @Order(13)
+    void aVmInventoryGoesWithItsHypervisorNicAndItsSpecCannotChange() {
+        HypervisorNic nic = new HypervisorNic();
+        nic.getMetadata().setName("hv9-ens2");
+        nic.getSpec().nodeName = "hv9";
+        nic.getSpec().pf = new io.sriovlm.api.v1alpha1.HypervisorNicSpec.PhysicalFunction();
+        nic.getSpec().pf.name = "ens2";
+        HypervisorNic created = client.resource(nic).create();
+        // As the agent of hv9 would create it (there is none in this world).
+        VmInventory inventory = client.resource(VmInventory.of(created)).create();
+        inventory.getSpec().nodeName = "hv1";
+        assertThatThrownBy(() -> client.resource(inventory).update())
+                .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                    assertThat(e.getCode()).isEqualTo(422);
+                    assertThat(e.getMessage()).contains("spec is immutable");
+                });
+        client.resource(created).delete();
+        // kube-controller-manager's garbage collector follows the owner reference.
+        await().atMost(Duration.ofSeconds(60)).until(() -> client.resources(VmInventory.class).withName("hv9-ens2")
+                .get() == null);
     }
 
     /** RBAC grants the agents leases in sriovlm's namespace; the admission policy narrows it to their own. */

@@ -96,9 +96,7 @@ class MigrationSandboxTest {
                 + TeamingXml.standbyInterface(mac, "ua-net3", "meth3", false)
                 + TeamingXml.primaryInterface(mac, vf, "ua-net3", "ua-sriov3") + "</devices></domain>", true);
         sandbox.sysfs("hv1").forceActiveSlave("bond3", "ens2_3");
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> client
-                .resources(io.sriovlm.api.v1alpha1.HypervisorNic.class).withName("hv1-ens2").get().getStatus().vms
-                .stream().anyMatch(v -> "vm-05".equals(v.name)));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Inventories.vms(client, "hv1-ens2").stream().anyMatch(v -> "vm-05".equals(v.name)));
         var upSeen = new java.util.concurrent.atomic.AtomicBoolean();
         sandbox.host("hv1").addDeviceListener(e -> {
             if (e.kind() == io.sriovlm.agent.libvirt.Hypervisor.DeviceEvent.Kind.REMOVED) {

@@ -165,7 +165,7 @@ class RealMigrationHypervisorIT {
     @Order(1)
     void migratesToHv2AndRestoresThePrimaryThere() throws Exception {
         // The agent asked the guest's real QEMU at its heartbeat: net_failover is active (PreflightGuestFailover).
-        await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(io.sriovlm.api.v1alpha1.HypervisorNic.class)
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(io.sriovlm.api.v1alpha1.VmInventory.class)
                 .list().getItems().stream().filter(n -> "hv1".equals(n.getSpec().nodeName) && n.getStatus() != null)
                 .flatMap(n -> n.getStatus().vms.stream()).anyMatch(v -> VM.equals(v.name)
                         && v.guestFailover == io.sriovlm.api.v1alpha1.GuestFailover.Negotiated));

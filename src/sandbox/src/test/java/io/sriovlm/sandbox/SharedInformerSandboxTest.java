@@ -20,7 +20,8 @@ import static org.awaitility.Awaitility.await;
  */
 @Tag("sandbox")
 class SharedInformerSandboxTest {
-    private static final List<String> KINDS = List.of("hypervisornics", "nodes", "leases", "vfclaims", "vfpools");
+    private static final List<String> KINDS = List.of("hypervisornics", "vminventories", "nodes", "leases", "vfclaims",
+            "vfpools");
 
     @RegisterExtension
     static final SandboxExtension world = SandboxExtension.perClass(Duration.ofMillis(200));
@@ -36,9 +37,11 @@ class SharedInformerSandboxTest {
 
         // HypervisorNic: the NIC controller's primaries and the shared informer; Node: the evacuation controller's
         // primaries and the shared one; VfPool: the pool controller's primaries and the shared one (which the
-        // migration controller reads).
+        // migration controller reads). VmInventory: the shared one only.
         assertThat(operators).as("watches the operator opens, by kind").containsExactlyInAnyOrderEntriesOf(Map.of(
-                "hypervisornics", 2, "nodes", 2, "leases", 1, "vfclaims", 1, "vfpools", 2));
+                "hypervisornics", 2, "vminventories", 1, "nodes", 2, "leases", 1, "vfclaims", 1, "vfpools", 2));
+        assertThat(withoutOperator.get("vminventories")).as("the agents keep their inventory without a watch")
+                .isZero();
 
         sandbox.restartOperator();
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(openWatches(sandbox))

@@ -42,8 +42,7 @@ class StorageSandboxTest {
         KubernetesClient client = world.client();
         sandbox.host("hv1").define(Sandbox.teamedDomain("vm-04", 3, FakeNicNames.pciAddressOfVf(Sandbox.PF_PCI, 3))
                 .replace("<devices>", "<devices>" + DISK), true);
-        await().atMost(Duration.ofSeconds(15)).until(() -> client.resources(HypervisorNic.class)
-                .withName("hv1-" + Sandbox.PF).get().getStatus().vms.stream()
+        await().atMost(Duration.ofSeconds(15)).until(() -> Inventories.vms(client, "hv1-" + Sandbox.PF).stream()
                 .anyMatch(v -> "vm-04".equals(v.name) && v.disks != null && v.disks.size() == 1));
 
         // hv2's libvirt has no pool: refused before anything is touched, and a dry run says why.

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -136,7 +136,6 @@ class VfConfigSandboxTest {
     }
 
     private static VfStatus vf(KubernetesClient client, String node, int index) {
-        HypervisorNic nic = client.resources(HypervisorNic.class).withName(node + "-" + Sandbox.PF).get();
-        return nic.getStatus().vfs.stream().filter(v -> v.index == index).findFirst().orElseThrow();
+        return Inventories.vfs(client, node + "-" + Sandbox.PF).stream().filter(v -> v.index == index).findFirst().orElseThrow();
     }
 }

@@ -1,5 +1,6 @@
 package io.sriovlm.sandbox;
 
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.agent.libvirt.Hypervisor;
@@ -256,10 +257,8 @@ class VfStateSandboxTest {
                 + "</devices></domain>";
     }
 
-    private static Optional<HypervisorNicStatus.VfStatus> reported(KubernetesClient client, String node, String pci) {
-        HypervisorNic nic = client.resources(HypervisorNic.class).withName(node + "-" + Sandbox.PF).get();
-        return nic == null || nic.getStatus() == null ? Optional.empty()
-                : nic.getStatus().vfs.stream().filter(v -> pci.equals(v.pciAddress)).findFirst();
+    private static Optional<VmInventoryStatus.VfStatus> reported(KubernetesClient client, String node, String pci) {
+        return Inventories.vfs(client, node + "-" + Sandbox.PF).stream().filter(v -> pci.equals(v.pciAddress)).findFirst();
     }
 
     /** The node's agent has reported everything {@link #qualify} set (a heartbeat may have read half of it). */

@@ -1,5 +1,6 @@
 package io.sriovlm.agent.hostnet;
 
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sriovlm.agent.hostnet.CommandRunner.CommandResult;
@@ -15,7 +16,7 @@ import java.util.Map;
  */
 public final class VfAdminSettings {
     /** The MAC a VF has when no administrator or libvirt set one. */
-    public static final String NO_MAC = io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus.NO_MAC;
+    public static final String NO_MAC = io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus.NO_MAC;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CommandRunner runner;

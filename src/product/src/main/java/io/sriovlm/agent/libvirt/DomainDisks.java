@@ -1,6 +1,6 @@
 package io.sriovlm.agent.libvirt;
 
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.DiskStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.DiskStatus;
 import org.w3c.dom.Element;
 
 import java.util.ArrayList;

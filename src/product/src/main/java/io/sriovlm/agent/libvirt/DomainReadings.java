@@ -1,7 +1,7 @@
 package io.sriovlm.agent.libvirt;
 
 import io.sriovlm.agent.libvirt.Hypervisor.DomainSnapshot;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.DiskStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.DiskStatus;
 import org.w3c.dom.Element;
 
 import java.util.ArrayList;

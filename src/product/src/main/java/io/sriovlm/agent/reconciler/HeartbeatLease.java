@@ -14,10 +14,10 @@ import java.time.ZonedDateTime;
 
 /**
  * This node's heartbeat Lease. Its renewTime is the time the agent last looked at its host and found its
- * HypervisorNic status current, so the operator takes the later of it and the status's heartbeatTime as "the agent
- * vouched for this inventory at" (docs/decisions/023-heartbeat-leases.md). It names the status it found current by
- * that status's heartbeatTime ({@link HeartbeatLeases#VOUCHES_FOR}), because the operator may see the Lease before
- * it sees the status. Written with optimistic concurrency (a PUT carrying the resourceVersion last seen), created
+ * HypervisorNic and VmInventory statuses current, so the operator takes the later of it and the statuses'
+ * heartbeatTimes as "the agent vouched for this host at" (docs/decisions/023-heartbeat-leases.md). It names the
+ * statuses it found current by their heartbeatTimes ({@link HeartbeatLeases#VOUCHES_FOR},
+ * {@link HeartbeatLeases#VOUCHES_FOR_INVENTORY}), because the operator may see the Lease before it sees them. Written with optimistic concurrency (a PUT carrying the resourceVersion last seen), created
  * when missing.
  */
 final class HeartbeatLease {
@@ -40,11 +40,12 @@ final class HeartbeatLease {
     }
 
     /**
-     * @param observedAt      when the agent found its status current
-     * @param statusHeartbeat that status's heartbeatTime
+     * @param observedAt         when the agent found its statuses current
+     * @param statusHeartbeat    the HypervisorNic status's heartbeatTime
+     * @param inventoryHeartbeat the VmInventory status's heartbeatTime
      * @return whether the Lease now says {@code observedAt}
      */
-    synchronized boolean renew(Instant observedAt, String statusHeartbeat) {
+    synchronized boolean renew(Instant observedAt, String statusHeartbeat, String inventoryHeartbeat) {
         ZonedDateTime renewTime = ZonedDateTime.ofInstant(observedAt, ZoneOffset.UTC);
         for (int attempt = 1; attempt <= 2; attempt++) {
             try {
@@ -53,12 +54,14 @@ final class HeartbeatLease {
                     last = client.leases().inNamespace(namespace).resource(new LeaseBuilder()
                             .withNewMetadata().withName(name).withNamespace(namespace)
                             .addToLabels(Labels.NODE, node)
-                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR, statusHeartbeat).endMetadata()
+                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR, statusHeartbeat)
+                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR_INVENTORY, inventoryHeartbeat).endMetadata()
                             .withNewSpec().withHolderIdentity(node).withRenewTime(renewTime).endSpec().build())
                             .create();
                 } else {
                     last = client.resource(new LeaseBuilder(base).editMetadata().addToLabels(Labels.NODE, node)
-                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR, statusHeartbeat).endMetadata()
+                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR, statusHeartbeat)
+                            .addToAnnotations(HeartbeatLeases.VOUCHES_FOR_INVENTORY, inventoryHeartbeat).endMetadata()
                             .editOrNewSpec().withHolderIdentity(node).withRenewTime(renewTime).endSpec()
                             .build()).update();
                 }

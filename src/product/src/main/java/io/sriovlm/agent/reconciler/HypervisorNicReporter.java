@@ -1,8 +1,8 @@
 package io.sriovlm.agent.reconciler;
 
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
@@ -23,10 +23,13 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.api.v1alpha1.VmInventory;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.common.InformerCaches;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.status.HypervisorNicStatusWriter;
+import io.sriovlm.status.VmInventoryStatusWriter;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -36,12 +39,13 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Reports this node's host into its HypervisorNic's status: the VFs and which domain holds each, the bonds and their
- * active slave, and the teamed domains with their teaming pair. Sees only its own node's HypervisorNic (label
- * selector {@code sriovlm.io/node=NODE}); runs when its spec changes (generation), at each heartbeat interval, and
- * when a migration step asks ({@link #reportNow}) -- not on status writes, its own included. A report that changes
- * nothing but the time renews the node's heartbeat Lease instead of rewriting the status (tens of KiB on a 64-VF
- * host): docs/decisions/023-heartbeat-leases.md.
+ * Reports this node's host: its setup (PF, SFs, bonds, OVS, provisioning) into its HypervisorNic's status, and what
+ * runs on it (the domains, which one holds each VF and the VFs' settings, each bond's active member) into its
+ * VmInventory's status, which it creates when missing (docs/decisions/028-vm-inventory.md). Sees only its own node's
+ * objects (label selector {@code sriovlm.io/node=NODE}); runs when the NIC's spec changes (generation), at each
+ * heartbeat interval, and when a migration step asks ({@link #reportNow}) -- not on status writes, its own included.
+ * A report that changes nothing but the time renews the node's heartbeat Lease instead of rewriting the statuses:
+ * docs/decisions/023-heartbeat-leases.md.
  */
 public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private static final Logger LOG = Logger.getLogger(HypervisorNicReporter.class);
@@ -52,6 +56,14 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     private final HostObservation host;
     private final Clock clock;
     private final HypervisorNicStatusWriter writer;
+    private final VmInventoryStatusWriter inventoryWriter;
+    /**
+     * This node's VmInventories (one per NIC) by name, as this agent last wrote or read them: it is their only writer,
+     * so no watch is needed to know them (as {@link HeartbeatLease} knows its Lease); a conflict means read again.
+     */
+    private final java.util.Map<String, VmInventory> inventories = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The last failure to create or read the VmInventory, logged once rather than at every heartbeat. */
+    private String lastInventoryError;
     private IndexedResourceCache<HypervisorNic> nics;
     private final NicProvisioner provisioner;
     private final Supplier<List<String>> migrationsInFlight;
@@ -111,6 +123,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         this.vmsMoving = vmsMoving;
         this.events = new EventRecorder(client, "sriovlm-agent/" + config.nodeName(), clock);
         this.writer = new HypervisorNicStatusWriter(client);
+        this.inventoryWriter = new VmInventoryStatusWriter(client);
         this.lease = new HeartbeatLease(client, config.leaseNamespace(), config.nodeName());
     }
 
@@ -162,9 +175,9 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     }
 
     /**
-     * Reports now, from a fresh read of the object; used after a step that changed what the ledger must see (a VM
-     * left or arrived). Unlike a heartbeat, this report must not be dropped when another writer (our own heartbeat,
-     * the operator's Ready condition) got in first: until it lands the operator sees the VM on the old node too, and
+     * Reports what runs here now (the VmInventory); used after a step that changed what the ledger must see (a VM
+     * left or arrived). Unlike a heartbeat, this report must not be dropped when another write got in first (an
+     * agent of this node that has not stopped yet): until it lands the operator sees the VM on the old node too, and
      * refuses the VM's next migration (VmOnSeveralNodes). So a conflict means read, observe and write again.
      */
     public synchronized void reportNow() {
@@ -176,14 +189,14 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
             return;
         }
         // First on the version we last wrote or saw (no GET: usually nobody wrote since); a conflict means read.
-        HypervisorNic base = nic;
+        boolean reread = false;
         for (int attempt = 1; attempt <= REPORT_NOW_ATTEMPTS; attempt++) {
-            if (base == null || reportInventory(base) != WriteResult.CONFLICT) {
+            if (reportInventory(nic, reread) != WriteResult.CONFLICT) {
                 return;
             }
-            base = client.resource(nic).get();
+            reread = true;
         }
-        LOG.warnf("inventory of %s not written after %d conflicts; the next heartbeat reports it",
+        LOG.warnf("VmInventory %s not written after %d conflicts; the next heartbeat reports it",
                 nic.getMetadata().getName(), REPORT_NOW_ATTEMPTS);
     }
 
@@ -192,42 +205,60 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     }
 
     /**
-     * The report a migration step asks for: what runs here and which domain holds each VF (and the bonds' active
-     * slaves), on top of the status as last reported. It does not provision: that is the heartbeat's and a spec
-     * change's work, and it would cost two LISTs of SriovMigrations (migrations in flight) on the migration's path.
+     * The report a migration step asks for: what runs here, which domain holds each VF, the bonds' active members --
+     * the VmInventory alone. It does not provision: that is the heartbeat's and a spec change's work, and it would
+     * cost two LISTs of SriovMigrations (migrations in flight) on the migration's path.
+     *
+     * @param reread read the inventory from the API server rather than trust the cached or last written one
      */
-    private synchronized WriteResult reportInventory(HypervisorNic nic) {
+    private synchronized WriteResult reportInventory(HypervisorNic nic, boolean reread) {
         if (nic.getStatus() == null) {
             return report(nic);
         }
-        HypervisorNicStatus status = Serialization.clone(nic).getStatus();
-        HypervisorNicStatus observed = host.observe(nic.getSpec(), clock.instant(), false);
-        status.heartbeatTime = observed.heartbeatTime;
-        // What the guests' QEMU said at the last heartbeat stays until the next one asks again.
-        java.util.Map<String, io.sriovlm.api.v1alpha1.GuestFailover> failover = new java.util.HashMap<>();
-        status.vms.stream().filter(v -> v.guestFailover != null).forEach(v -> failover.put(v.name, v.guestFailover));
-        observed.vms.forEach(v -> v.guestFailover = failover.get(v.name));
-        status.vms = observed.vms; // the storage pools, too, stay as the last heartbeat read them
-        java.util.Map<String, HypervisorNicStatus.VfStatus> vfs = new java.util.HashMap<>();
-        observed.vfs.forEach(v -> vfs.put(v.pciAddress, v));
-        if (status.vfs.size() != observed.vfs.size() || status.vfs.stream().anyMatch(v -> !vfs.containsKey(v.pciAddress))) {
-            status.vfs = observed.vfs;
-        } else {
-            status.vfs.forEach(v -> {
-                HypervisorNicStatus.VfStatus now = vfs.get(v.pciAddress);
-                v.attachedTo = now.attachedTo;
-                v.attachedOutsideTeaming = now.attachedOutsideTeaming;
-                v.adminMac = now.adminMac;
-                v.vlan = now.vlan;
-                v.spoofCheck = now.spoofCheck;
-                v.trust = now.trust;
-                v.linkState = now.linkState;
-            });
+        VmInventory base = inventoryOf(nic, reread).orElse(null);
+        if (base == null) {
+            return WriteResult.FAILED;
         }
-        java.util.Map<String, String> active = new java.util.HashMap<>();
-        observed.bonds.stream().filter(b -> b.activeSlave != null).forEach(b -> active.put(b.name, b.activeSlave));
-        status.bonds.forEach(b -> b.activeSlave = active.getOrDefault(b.name, b.activeSlave));
-        return publish(nic, status, "inventory");
+        VmInventoryStatus observed = host.observe(nic.getSpec(), clock.instant(), false).inventory();
+        // What the guests' QEMU said at the last heartbeat stays until the next one asks again.
+        if (base.getStatus() != null) {
+            java.util.Map<String, io.sriovlm.api.v1alpha1.GuestFailover> failover = new java.util.HashMap<>();
+            base.getStatus().vms.stream().filter(v -> v.guestFailover != null)
+                    .forEach(v -> failover.put(v.name, v.guestFailover));
+            observed.vms.forEach(v -> v.guestFailover = failover.get(v.name));
+        }
+        return publish(nic, null, base, observed, "inventory");
+    }
+
+    /**
+     * This node's VmInventory for {@code nic}: as last written or read, else read, else created (named as the NIC,
+     * owned by it). Empty when it can be neither read nor created (logged once).
+     */
+    private Optional<VmInventory> inventoryOf(HypervisorNic nic, boolean reread) {
+        String name = nic.getMetadata().getName();
+        VmInventory known = reread ? null : inventories.get(name);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        try {
+            VmInventory read = client.resources(VmInventory.class).withName(name).get();
+            if (read == null) {
+                read = inventoryWriter.create(VmInventory.of(nic))
+                        .orElseGet(() -> client.resources(VmInventory.class).withName(name).get());
+            }
+            lastInventoryError = null;
+            if (read != null) {
+                inventories.put(name, read);
+            }
+            return Optional.ofNullable(read);
+        } catch (KubernetesClientException e) {
+            if (!String.valueOf(e.getMessage()).equals(lastInventoryError)) {
+                LOG.warnf("VmInventory %s can be neither read nor created, so this node's VMs are not reported: %s",
+                        name, e.getMessage());
+            }
+            lastInventoryError = String.valueOf(e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private synchronized WriteResult report(HypervisorNic nic) {
@@ -260,31 +291,57 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
                         action.cleared() ? Reasons.VF_CLEARED : Reasons.VF_CLEAR_FAILED, action.message());
             }
         }
-        HypervisorNicStatus status = host.observe(nic.getSpec(), clock.instant());
+        HostObservation.Observation observed = host.observe(nic.getSpec(), clock.instant());
         if (provisioned != null) {
-            ProvisioningStatus.apply(status, nic.getSpec(), provisioned, clock.instant(), nic.getMetadata().getGeneration());
+            ProvisioningStatus.apply(observed, nic.getSpec(), provisioned, clock.instant(),
+                    nic.getMetadata().getGeneration());
         }
+        HypervisorNicStatus status = observed.nic();
         status.migrationUri = config.migrationUri();
         status.observedGeneration = nic.getMetadata().getGeneration();
         // A conflict: someone else (the operator's Ready) wrote first; the next heartbeat reports again.
-        return publish(nic, status, "heartbeat");
+        return publish(nic, status, inventoryOf(nic, false).orElse(null), observed.inventory(), "heartbeat");
     }
 
     /**
-     * Writes {@code status} when it says something new; else renews the heartbeat Lease with its observation time,
-     * which tells the operator that the status it has, if it is {@code base} or newer, is still the host as it is.
-     * When the Lease cannot be written (an older install without the agent's Lease rule), the status carries the
-     * heartbeat as it did before Leases.
+     * Writes each status that says something new; when neither does, renews the heartbeat Lease with the observation
+     * time, which tells the operator that the statuses it has, if they are the bases' or newer, are still the host as
+     * it is. When the Lease cannot be written (an older install without the agent's Lease rule), the statuses carry
+     * the heartbeat as they did before Leases.
+     *
+     * @param nicStatus the NIC's report; null when this report observed only what runs ({@link #reportNow})
+     * @param inventory the VmInventory to report on; null when it could not be read or created
      */
-    private WriteResult publish(HypervisorNic base, HypervisorNicStatus status, String what) {
-        if (HypervisorNicStatusWriter.changesNothing(base, status) && base.getStatus().heartbeatTime != null
-                && lease.renew(Timestamps.parse(status.heartbeatTime), base.getStatus().heartbeatTime)) {
-            return WriteResult.UNCHANGED;
+    private WriteResult publish(HypervisorNic nic, HypervisorNicStatus nicStatus, VmInventory inventory,
+            VmInventoryStatus running, String what) {
+        boolean nicNew = nicStatus != null && (nic.getStatus() == null || nic.getStatus().heartbeatTime == null
+                || !HypervisorNicStatusWriter.changesNothing(nic, nicStatus));
+        boolean runningNew = inventory != null && (inventory.getStatus() == null
+                || inventory.getStatus().heartbeatTime == null
+                || !VmInventoryStatusWriter.changesNothing(inventory, running));
+        if (!nicNew && !runningNew) {
+            if (inventory != null && lease.renew(Timestamps.parse(running.heartbeatTime),
+                    nic.getStatus().heartbeatTime, inventory.getStatus().heartbeatTime)) {
+                return WriteResult.UNCHANGED;
+            }
+            nicNew = nicStatus != null;
+            runningNew = inventory != null;
         }
+        WriteResult result = WriteResult.UNCHANGED;
         try {
-            return writer.report(base, status).isPresent() ? WriteResult.WRITTEN : WriteResult.CONFLICT;
+            if (nicNew) {
+                result = writer.report(nic, nicStatus).isPresent() ? WriteResult.WRITTEN : WriteResult.CONFLICT;
+            }
+            if (runningNew) {
+                Optional<VmInventory> written = inventoryWriter.report(inventory, running);
+                written.ifPresentOrElse(i -> inventories.put(i.getMetadata().getName(), i),
+                        () -> inventories.remove(inventory.getMetadata().getName()));
+                result = result == WriteResult.CONFLICT ? result
+                        : written.isPresent() ? WriteResult.WRITTEN : WriteResult.CONFLICT;
+            }
+            return result;
         } catch (KubernetesClientException e) {
-            LOG.debugf("%s of %s not written: %s", what, base.getMetadata().getName(), e.getMessage());
+            LOG.debugf("%s of %s not written: %s", what, nic.getMetadata().getName(), e.getMessage());
             return WriteResult.FAILED;
         }
     }

@@ -22,7 +22,8 @@ public class CrdPostProcessor implements CRDPostProcessor {
             "SriovMigration", SriovMigration.class,
             "HypervisorNic", HypervisorNic.class,
             "VfPool", VfPool.class,
-            "VfClaim", VfClaim.class);
+            "VfClaim", VfClaim.class,
+            "VmInventory", VmInventory.class);
 
     @Override
     public HasMetadata process(HasMetadata crd, String crdSpecVersion) {

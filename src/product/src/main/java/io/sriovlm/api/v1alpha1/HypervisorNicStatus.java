@@ -10,7 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** What the node agent observed on its host. Written by the agent only. */
+/**
+ * What the node agent observed of its host's setup: the PF, SFs, bonds, OVS, provisioning, storage pools. What runs on
+ * it (VMs, which domain holds each VF, the bonds' active members) changes with every migration and is reported apart,
+ * in the node's {@link VmInventory}. Written by the agent only.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HypervisorNicStatus {
     /** Values of {@code syncStatus}. */
@@ -20,7 +24,8 @@ public class HypervisorNicStatus {
 
     public Long observedGeneration;
 
-    @JsonPropertyDescription("Last time the agent reported (RFC 3339). The operator treats a stale heartbeat as NotReady.")
+    @JsonPropertyDescription("When the agent observed what this status says (RFC 3339). The operator treats an agent"
+            + " whose last word (this, its VmInventory's heartbeatTime or its heartbeat Lease) is stale as NotReady.")
     public String heartbeatTime;
 
     @Pattern(ApiPatterns.MIGRATION_URI)
@@ -31,10 +36,8 @@ public class HypervisorNicStatus {
     @JsonPropertyDescription("Number of VFs the agent found on the PF.")
     public Integer totalVfs;
 
-    public List<VfStatus> vfs = new ArrayList<>();
+    @JsonPropertyDescription("The bonds of spec.bonds as found; which member each uses now is in the node's VmInventory.")
     public List<BondStatus> bonds = new ArrayList<>();
-    @JsonPropertyDescription("Teamed libvirt domains running on this node.")
-    public List<VmStatus> vms = new ArrayList<>();
 
     @JsonPropertyDescription("Provisioning state, as sriov-network-operator's SriovNetworkNodeState: InProgress, Succeeded or Failed.")
     public String syncStatus;
@@ -118,9 +121,8 @@ public class HypervisorNicStatus {
     public static class OvsPortStatus {
         public String name;
         public Integer tag;
-        @JsonPropertyDescription("Members of an OVS bond port.")
+        @JsonPropertyDescription("Members of an OVS bond port (the one in use: the node's VmInventory, status.bonds).")
         public List<String> members;
-        public String activeMember;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -145,34 +147,6 @@ public class HypervisorNicStatus {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class VfStatus {
-        /** The {@link #adminMac} of a VF that no administrator or libvirt gave a MAC. */
-        public static final String NO_MAC = "00:00:00:00:00:00";
-
-        public Integer index;
-        public String pciAddress;
-        public String mac;
-        public String representor;
-        @JsonPropertyDescription("Domain the VF is attached to, if any.")
-        public String attachedTo;
-        @JsonPropertyDescription("True when the VF is passed through to attachedTo but is not its teamed primary (a plain"
-                + " hostdev, or a hostdev NIC without transient teaming): in use, and outside what sriovlm can migrate.")
-        public Boolean attachedOutsideTeaming;
-        @JsonPropertyDescription("The VF's administrative MAC on the PF (ip link's vf N mac); 00:00:00:00:00:00 when none is set.")
-        public String adminMac;
-        @JsonPropertyDescription("The VF's VLAN on the PF; 0 for none.")
-        public Integer vlan;
-        @JsonPropertyDescription("Whether the PF drops frames the VF sends from another source MAC.")
-        public Boolean spoofCheck;
-        @JsonPropertyDescription("Whether the VF is trusted (may change its MAC, enter promiscuous mode).")
-        public Boolean trust;
-        @JsonPropertyDescription("The VF's link state on the PF: auto, enable or disable.")
-        public String linkState;
-        @JsonPropertyDescription("The kernel driver the VF is bound to (vfio-pci, mlx5_vfio_pci, mlx5_core...), when bound.")
-        public String driver;
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class BondStatus {
         public String name;
         public String sfNetdev;
@@ -181,28 +155,11 @@ public class HypervisorNicStatus {
         public Boolean sfNetdevPresent;
         public String sfRepresentor;
         public String vfRepresentor;
-        public String activeSlave;
         public String mode;
         public String primary;
         public List<String> slaves;
         @JsonPropertyDescription("kernel or ovs.")
         public String backend;
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class VmStatus {
-        public String name;
-        public String state;
-        public TeamingSummary teaming;
-        public Boolean teamingValid;
-        @JsonPropertyDescription("Whether net_failover is active in the guest, as QEMU reports the standby NIC's"
-                + " VIRTIO_NET_F_STANDBY feature: Negotiated, NotNegotiated or NotOffered; absent when the hypervisor"
-                + " cannot tell.")
-        public GuestFailover guestFailover;
-        @JsonPropertyDescription("The domain's disks that have a source, as its live XML names them.")
-        public List<DiskStatus> disks;
-        @JsonPropertyDescription("Teaming problems, one per line, when teamingValid is false.")
-        public List<String> problems;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -224,16 +181,6 @@ public class HypervisorNicStatus {
         public Boolean capable;
         @JsonPropertyDescription("What this host lacks for VF-state migration, one per line, when capable is false.")
         public List<String> problems;
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class DiskStatus {
-        @JsonPropertyDescription("The guest's device name (target dev), e.g. vda.")
-        public String target;
-        @JsonPropertyDescription("libvirt's disk type: file, block, network or volume.")
-        public String type;
-        @JsonPropertyDescription("The file or device path, the network image name (e.g. pool/image for rbd), or pool/volume.")
-        public String source;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -2,10 +2,12 @@ package io.sriovlm.operator.phases;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VmInventory;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 import io.sriovlm.operator.OperatorConfig;
 import io.sriovlm.operator.placement.AgentLiveness;
 import io.sriovlm.operator.placement.VfLedger;
@@ -19,23 +21,32 @@ import java.util.Optional;
 /**
  * A snapshot of what the operator's informers hold, on which the pure phase handlers decide.
  *
+ * @param inventoriesByNode the VmInventory of each NIC of {@code nicsByNode}, by node
  * @param leaseRenewals the renewals of the agents' heartbeat Leases, by node
  */
-public record ClusterView(Map<String, HypervisorNic> nicsByNode, Map<String, Node> nodes, List<VfPool> pools,
+public record ClusterView(Map<String, HypervisorNic> nicsByNode, Map<String, VmInventory> inventoriesByNode,
+        Map<String, Node> nodes, List<VfPool> pools,
         VfLedger ledger, Collection<SriovMigration> migrations, OperatorConfig config, Instant now,
         AgentLiveness.Renewals leaseRenewals) {
 
     /** Whether each node's agent is still reporting, at {@link #now}. */
     public AgentLiveness liveness() {
-        return new AgentLiveness(now, config.heartbeatStaleAfter(), leaseRenewals);
+        return new AgentLiveness(now, config.heartbeatStaleAfter(), leaseRenewals,
+                AgentLiveness.Inventories.byNode(inventoriesByNode));
     }
 
+    /** {@code vm} as the agent on {@code node} reports it running there. */
     public Optional<VmStatus> vmOn(String node, String vm) {
-        HypervisorNic nic = nicsByNode.get(node);
-        if (nic == null || nic.getStatus() == null) {
+        VmInventory inventory = inventoriesByNode.get(node);
+        if (inventory == null || inventory.getStatus() == null) {
             return Optional.empty();
         }
-        return nic.getStatus().vms.stream().filter(v -> vm.equals(v.name)).findFirst();
+        return inventory.getStatus().vms.stream().filter(v -> vm.equals(v.name)).findFirst();
+    }
+
+    /** The VFs of {@code node} as its agent reports them; none before it has. */
+    public List<VfStatus> vfsOn(String node) {
+        return ledger.vfsOn(node);
     }
 
     /** Migrations holding a concurrency slot: past Pending and not finished. */

@@ -1,14 +1,16 @@
 package io.sriovlm.operator.phases;
 
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.BondStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.MigrationTransport;
@@ -156,10 +158,10 @@ public final class DryRunHandler {
 
     /** The chosen VF matched (placement refuses one that does not): say what it was compared with. */
     private static Check vfConfigCheck(SriovMigration m, String source, VmStatus vmStatus, ClusterView view,
-            TargetSelector.Choice choice, HypervisorNicStatus.VfStatus vfStateSource) {
+            TargetSelector.Choice choice, VmInventoryStatus.VfStatus vfStateSource) {
         VfConfigMatch.Expected expected = SchedulingHandler.expectedVf(m.getSpec().vmName, source, vmStatus, view,
                 vfStateSource);
-        HypervisorNicStatus.VfStatus target = view.nicsByNode().get(choice.node()).getStatus().vfs.stream()
+        VmInventoryStatus.VfStatus target = view.vfsOn(choice.node()).stream()
                 .filter(v -> choice.vfPciAddress().equals(v.pciAddress)).findFirst().orElse(null);
         if (expected == null || expected.sourceVf() == null || target == null) {
             return Check.unknown(ConditionTypes.PREFLIGHT_VF_CONFIG, Reasons.PREFLIGHT_SKIPPED, "the agent of "
@@ -236,7 +238,7 @@ public final class DryRunHandler {
         } else {
             MethodChoice.Result method = MethodChoice.of(MethodChoice.requested(spec, view.pools(),
                     view.nodes().get(source)), vm, source, vmStatus,
-                    MethodChoice.vfOutsideTeaming(view.nicsByNode().get(source), vm));
+                    MethodChoice.vfOutsideTeaming(view.inventoriesByNode().get(source), vm));
             if (method instanceof MethodChoice.Refused refused) {
                 out.add(Check.no(ConditionTypes.METHOD_CHOSEN, Reasons.VF_STATE_NOT_POSSIBLE, refused.message()));
             } else {
@@ -245,12 +247,12 @@ public final class DryRunHandler {
             }
         }
         boolean vfState = chosen != null && chosen.method() == MigrationMethod.VfState;
-        HypervisorNicStatus.VfStatus vfStateSource = vfState ? chosen.sourceVf() : null;
+        VmInventoryStatus.VfStatus vfStateSource = vfState ? chosen.sourceVf() : null;
         String notNeeded = "method VfState: the VF stays attached and no standby is used; not needed";
         // Teaming XML and MAC, as the source agent read them from the live domain XML; the MAC no other VM's.
         boolean teamingOk = false;
         Optional<String> sharedMac = vmStatus == null || vmStatus.teaming == null ? Optional.empty()
-                : TeamingMacs.refusal(vm, source, vmStatus.teaming.mac, view.nicsByNode());
+                : TeamingMacs.refusal(vm, source, vmStatus.teaming.mac, view.inventoriesByNode());
         if (vmStatus == null) {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_TEAMING, Reasons.PREFLIGHT_SKIPPED, "no source: not checked"));
         } else if (vfState) {
@@ -341,14 +343,14 @@ public final class DryRunHandler {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_SF_NETDEV, Reasons.PREFLIGHT_SKIPPED, notNeeded));
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_BOND, Reasons.PREFLIGHT_SKIPPED, notNeeded));
         } else {
-            preparingChecks(out, vmStatus, choice, targetNic);
+            preparingChecks(out, vmStatus, choice, targetNic, view.inventoriesByNode().get(choice.node()));
         }
         return libvirtCheck(m, out, source, choice, targetNic);
     }
 
     /** The target agent's Preparing checks of a failover migration: SF netdev and bond. */
     private static void preparingChecks(List<Check> out, VmStatus vmStatus, TargetSelector.Choice choice,
-            HypervisorNic targetNic) {
+            HypervisorNic targetNic, VmInventory targetInventory) {
         String sf = vmStatus.teaming.standbyDevice;
         // As Preparing checks it: the netdev exists, whether sriovlm created the SF (status.sfs) or not (the bonds').
         boolean sfPresent = targetNic.getStatus().sfs.stream().anyMatch(s -> sf.equals(s.netdev))
@@ -359,17 +361,20 @@ public final class DryRunHandler {
                         + choice.node() + " reports no SF netdev " + sf + " (the standby NIC needs the same name there)"));
         String bondName = choice.bond().name;
         Optional<BondStatus> bond = targetNic.getStatus().bonds.stream().filter(b -> bondName.equals(b.name)).findFirst();
+        String active = targetInventory == null || targetInventory.getStatus() == null ? null
+                : targetInventory.getStatus().bonds.stream().filter(b -> bondName.equals(b.name))
+                        .map(b -> b.activeSlave).findFirst().orElse(null);
         if (bond.isEmpty()) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_BOND, Reasons.TARGET_NOT_PREPARED, "bond " + bondName
                     + " is in the spec of " + choice.node() + "'s HypervisorNic but its agent does not report it"));
-        } else if (bond.get().activeSlave != null && !bond.get().activeSlave.equals(choice.bond().sfRepresentor)) {
+        } else if (active != null && !active.equals(choice.bond().sfRepresentor)) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_BOND, Reasons.TARGET_NOT_PREPARED, "bond " + bondName + " on "
-                    + choice.node() + " is on " + bond.get().activeSlave + ", not on the SF representor "
+                    + choice.node() + " is on " + active + ", not on the SF representor "
                     + choice.bond().sfRepresentor + ": something else uses its VF"));
         } else {
             out.add(Check.ok(ConditionTypes.PREFLIGHT_BOND, "bond " + bondName + " on " + choice.node() + " pairs "
                     + choice.bond().sfRepresentor + " with " + choice.bond().vfRepresentor + ", active slave "
-                    + (bond.get().activeSlave == null ? "not reported" : bond.get().activeSlave)));
+                    + (active == null ? "not reported" : active)));
         }
     }
 

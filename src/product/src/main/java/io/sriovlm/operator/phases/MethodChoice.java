@@ -2,13 +2,15 @@ package io.sriovlm.operator.phases;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.operator.placement.PoolMembership;
+import io.sriovlm.operator.placement.VfLedger;
 
 import java.util.List;
 import java.util.Optional;
@@ -50,11 +52,8 @@ public final class MethodChoice {
     }
 
     /** The VF passed through to the VM outside any teaming pair on its source, as the agent reports it. */
-    public static Optional<VfStatus> vfOutsideTeaming(HypervisorNic sourceNic, String vm) {
-        if (sourceNic == null || sourceNic.getStatus() == null) {
-            return Optional.empty();
-        }
-        return sourceNic.getStatus().vfs.stream()
+    public static Optional<VfStatus> vfOutsideTeaming(VmInventory sourceInventory, String vm) {
+        return VfLedger.vfsOf(sourceInventory).stream()
                 .filter(v -> vm.equals(v.attachedTo) && Boolean.TRUE.equals(v.attachedOutsideTeaming)).findFirst();
     }
 

@@ -1,10 +1,11 @@
 package io.sriovlm.operator.phases;
 
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.sriovlm.api.v1alpha1.GuestFailover;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.common.VfStateSupport;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -81,7 +82,8 @@ public final class PendingHandler {
                     + sourceProblem.get()));
         }
         VmStatus vmStatus = view.vmOn(source, vm).orElseThrow();
-        Optional<HypervisorNicStatus.VfStatus> plainVf = MethodChoice.vfOutsideTeaming(sourceNic, vm);
+        Optional<VmInventoryStatus.VfStatus> plainVf = MethodChoice.vfOutsideTeaming(
+                view.inventoriesByNode().get(source), vm);
         MethodChoice.Result method = MethodChoice.of(MethodChoice.requested(spec, view.pools(),
                 view.nodes().get(source)), vm, source, vmStatus, plainVf);
         if (method instanceof MethodChoice.Refused refused) {
@@ -98,7 +100,7 @@ public final class PendingHandler {
         }
         if (!vfState) {
             Optional<String> sameMac = TeamingMacs.refusal(vm, source, vmStatus.teaming == null ? null
-                    : vmStatus.teaming.mac, view.nicsByNode());
+                    : vmStatus.teaming.mac, view.inventoriesByNode());
             if (sameMac.isPresent()) {
                 return Decision.of(fail(view, Reasons.DUPLICATE_MAC, sameMac.get()));
             }

@@ -1,10 +1,11 @@
 package io.sriovlm.operator.phases;
 
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.operator.placement.StorageMatch;
 import io.sriovlm.operator.placement.VfConfigMatch;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -75,12 +76,11 @@ public final class SchedulingHandler {
     }
 
     /** The VF whose state a VfState migration moves, as its source reports it; null for Failover. */
-    static HypervisorNicStatus.VfStatus sourceVfOf(SriovMigration m, ClusterView view) {
+    static VmInventoryStatus.VfStatus sourceVfOf(SriovMigration m, ClusterView view) {
         if (m.getStatus().method != MigrationMethod.VfState) {
             return null;
         }
-        HypervisorNic nic = view.nicsByNode().get(m.getStatus().sourceNode);
-        return nic == null || nic.getStatus() == null ? null : nic.getStatus().vfs.stream()
+        return view.vfsOn(m.getStatus().sourceNode).stream()
                 .filter(v -> v.pciAddress.equals(m.getStatus().sourceVf)).findFirst().orElse(null);
     }
 
@@ -90,7 +90,7 @@ public final class SchedulingHandler {
      * @param vfStateSource the VF whose state moves, for method VfState; null for Failover
      */
     static TargetSelector.Result select(SriovMigration m, String source, VmStatus vm, ClusterView view,
-            HypervisorNicStatus.VfStatus vfStateSource) {
+            VmInventoryStatus.VfStatus vfStateSource) {
         List<VfPool> pools = m.getSpec().vfPool == null ? view.pools()
                 : view.pools().stream().filter(p -> p.getMetadata().getName().equals(m.getSpec().vfPool)).toList();
         if (m.getSpec().vfPool != null && pools.isEmpty()) {
@@ -117,17 +117,16 @@ public final class SchedulingHandler {
      * VF-state migration has no teaming MAC: the MAC its VF has on the PF is the one the target VF may keep.
      */
     static VfConfigMatch.Expected expectedVf(String vmName, String source, VmStatus vm, ClusterView view,
-            HypervisorNicStatus.VfStatus vfStateSource) {
+            VmInventoryStatus.VfStatus vfStateSource) {
         if (vfStateSource != null) {
             return new VfConfigMatch.Expected(vmName, vfStateSource.adminMac, null, source, vfStateSource);
         }
         if (vm.teaming == null) {
             return null;
         }
-        HypervisorNic nic = view.nicsByNode().get(source);
         String pci = vm.teaming.primaryPciAddress;
-        HypervisorNicStatus.VfStatus held = nic == null || nic.getStatus() == null || pci == null ? null
-                : nic.getStatus().vfs.stream().filter(v -> pci.equals(v.pciAddress)).findFirst().orElse(null);
+        VmInventoryStatus.VfStatus held = pci == null ? null
+                : view.vfsOn(source).stream().filter(v -> pci.equals(v.pciAddress)).findFirst().orElse(null);
         return new VfConfigMatch.Expected(vmName, vm.teaming.mac, vm.teaming.primaryVlan, source, held);
     }
 

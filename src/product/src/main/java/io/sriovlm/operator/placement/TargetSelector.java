@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 import io.sriovlm.common.VfStateSupport;
 import io.sriovlm.api.v1alpha1.VfPool;
 
@@ -197,7 +197,7 @@ public final class TargetSelector {
         if (bond.get().vfIndex == null) {
             return Evaluation.no("bond " + bond.get().name + " does not say which VF it pairs with (spec.bonds[].vfIndex)", false);
         }
-        Optional<VfStatus> vf = nic.getStatus().vfs.stream()
+        Optional<VfStatus> vf = request.ledger().vfsOn(nodeName).stream()
                 .filter(v -> bond.get().vfIndex.equals(v.index)).findFirst();
         if (vf.isEmpty()) {
             return Evaluation.no("VF " + bond.get().vfIndex + " of bond " + bond.get().name + " is not present", true);
@@ -254,7 +254,7 @@ public final class TargetSelector {
         boolean inAnyPool = false;
         String pf = nic.getSpec().pf == null ? "PF" : nic.getSpec().pf.name;
         for (VfPool pool : request.pools()) {
-            for (VfStatus vf : nic.getStatus().vfs) {
+            for (VfStatus vf : request.ledger().vfsOn(nodeName)) {
                 Optional<VfLedger.Entry> entry = request.ledger().find(pool, nodeName, vf.pciAddress);
                 if (entry.isEmpty()) {
                     continue;

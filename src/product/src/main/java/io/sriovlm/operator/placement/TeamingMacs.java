@@ -1,7 +1,7 @@
 package io.sriovlm.operator.placement;
 
-import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventory;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -32,16 +32,16 @@ public final class TeamingMacs {
     }
 
     /** Every MAC (lower case) that two or more VMs use, with their holders sorted by VM then node. */
-    public static Map<String, List<Holder>> duplicates(Collection<HypervisorNic> nics) {
+    public static Map<String, List<Holder>> duplicates(Collection<VmInventory> inventories) {
         Map<String, List<Holder>> byMac = new TreeMap<>();
-        for (HypervisorNic nic : nics) {
-            if (nic.getStatus() == null || nic.getSpec() == null) {
+        for (VmInventory inventory : inventories) {
+            if (inventory.getStatus() == null || inventory.getSpec() == null) {
                 continue;
             }
-            for (VmStatus vm : nic.getStatus().vms) {
+            for (VmStatus vm : inventory.getStatus().vms) {
                 if (vm.teaming != null && vm.teaming.mac != null && vm.name != null) {
                     byMac.computeIfAbsent(vm.teaming.mac.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                            .add(new Holder(vm.name, nic.getSpec().nodeName));
+                            .add(new Holder(vm.name, inventory.getSpec().nodeName));
                 }
             }
         }
@@ -57,15 +57,15 @@ public final class TeamingMacs {
     }
 
     /** The other VMs that use {@code vm}'s teaming MAC {@code mac}; empty when it is its own. */
-    public static List<Holder> sharing(String vm, String mac, Map<String, HypervisorNic> nicsByNode) {
+    public static List<Holder> sharing(String vm, String mac, Map<String, VmInventory> inventoriesByNode) {
         if (mac == null) {
             return List.of();
         }
         // One scan for one MAC: this runs in every admission decision.
         List<Holder> others = new ArrayList<>();
-        nicsByNode.forEach((node, nic) -> {
-            if (nic.getStatus() != null) {
-                nic.getStatus().vms.stream().filter(v -> v.teaming != null && mac.equalsIgnoreCase(v.teaming.mac)
+        inventoriesByNode.forEach((node, inventory) -> {
+            if (inventory.getStatus() != null) {
+                inventory.getStatus().vms.stream().filter(v -> v.teaming != null && mac.equalsIgnoreCase(v.teaming.mac)
                         && v.name != null && !v.name.equals(vm)).forEach(v -> others.add(new Holder(v.name, node)));
             }
         });
@@ -78,8 +78,8 @@ public final class TeamingMacs {
      * when the MAC is its own.
      */
     public static java.util.Optional<String> refusal(String vm, String node, String mac,
-            Map<String, HypervisorNic> nicsByNode) {
-        List<Holder> others = sharing(vm, mac, nicsByNode);
+            Map<String, VmInventory> inventoriesByNode) {
+        List<Holder> others = sharing(vm, mac, inventoriesByNode);
         if (others.isEmpty()) {
             return java.util.Optional.empty();
         }

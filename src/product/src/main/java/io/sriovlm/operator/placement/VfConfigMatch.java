@@ -1,6 +1,6 @@
 package io.sriovlm.operator.placement;
 
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -3,10 +3,11 @@ package io.sriovlm.operator.placement;
 import io.sriovlm.common.VfStateSupport;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VmInventory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,8 +28,8 @@ public final class VfDrift {
     }
 
     /** One line per VF, each with what to do; in node and PCI order. */
-    public static List<String> of(VfPool pool, Map<String, HypervisorNic> nics, Map<String, Node> nodes,
-            Collection<VfClaim> claims) {
+    public static List<String> of(VfPool pool, Map<String, HypervisorNic> nics, Map<String, VmInventory> inventories,
+            Map<String, Node> nodes, Collection<VfClaim> claims) {
         Map<String, VfClaimSpec> claimByVf = new HashMap<>();
         for (VfClaim c : claims) {
             if (c.getSpec() != null && c.getSpec().node != null && c.getSpec().pciAddress != null) {
@@ -42,7 +43,7 @@ public final class VfDrift {
             if (nic.getStatus() == null || n == null || !PoolMembership.coversNode(pool, n)) {
                 continue;
             }
-            for (VfStatus vf : nic.getStatus().vfs) {
+            for (VfStatus vf : VfLedger.vfsOf(inventories.get(node))) {
                 if (vf.attachedTo == null || !PoolMembership.coversVf(pool, nic, vf)) {
                     continue;
                 }

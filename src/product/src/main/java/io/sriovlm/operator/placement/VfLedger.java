@@ -2,24 +2,26 @@ package io.sriovlm.operator.placement;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.common.Timestamps;
 
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * The VF allocation ledger, derived rather than stored: a VF is Reserved while a {@link VfClaim} holds it for a
- * migration, Allocated while its node's HypervisorNic reports it attached to a domain (or a claim hands it to the VM
+ * migration, Allocated while its node's VmInventory reports it attached to a domain (or a claim hands it to the VM
  * the migration moved there, or a migration in flight keeps it for the VM it moves away), and Free otherwise.
  * Claims are the only stored part; their names make the API server refuse a second holder of one VF. Pure.
  * <p>
@@ -61,6 +63,7 @@ public final class VfLedger {
     }
 
     private final Map<String, HypervisorNic> nics;
+    private final Map<String, VmInventory> inventories;
     private final Map<String, Node> nodes;
     /**
      * By node, then PCI address: the claim of each claimed VF. Looked up with the inventory's own strings, whose hash
@@ -72,20 +75,22 @@ public final class VfLedger {
     /** By node, then PCI address: the source VFs that migrations in flight keep for their VM. */
     private final Map<String, Map<String, LiveMigration>> sourceHolds = new HashMap<>();
 
-    private VfLedger(Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
+    private VfLedger(Map<String, HypervisorNic> nics, Map<String, VmInventory> inventories, Map<String, Node> nodes) {
         this.nics = nics;
+        this.inventories = inventories;
         this.nodes = nodes;
     }
 
     /**
-     * @param nics  every HypervisorNic, by node name
-     * @param nodes every Node, by name
-     * @param claims every VfClaim
-     * @param live  the migrations that are not finished
+     * @param nics        every HypervisorNic, by node name
+     * @param inventories the VmInventory of each of those NICs, by node name
+     * @param nodes       every Node, by name
+     * @param claims      every VfClaim
+     * @param live        the migrations that are not finished
      */
-    public static VfLedger of(Map<String, HypervisorNic> nics, Map<String, Node> nodes, Collection<VfClaim> claims,
-            Collection<LiveMigration> live) {
-        VfLedger ledger = new VfLedger(nics, nodes);
+    public static VfLedger of(Map<String, HypervisorNic> nics, Map<String, VmInventory> inventories,
+            Map<String, Node> nodes, Collection<VfClaim> claims, Collection<LiveMigration> live) {
+        VfLedger ledger = new VfLedger(nics, inventories, nodes);
         for (VfClaim claim : claims) {
             VfClaimSpec spec = claim.getSpec();
             if (spec == null || spec.node == null || spec.pciAddress == null) {
@@ -110,8 +115,18 @@ public final class VfLedger {
             return Optional.empty();
         }
         HypervisorNic nic = nics.get(node);
-        return nic.getStatus().vfs.stream().filter(vf -> pciAddress.equals(vf.pciAddress))
+        return vfsOn(node).stream().filter(vf -> pciAddress.equals(vf.pciAddress))
                 .filter(vf -> PoolMembership.coversVf(pool, nic, vf)).findFirst().map(vf -> entry(node, vf));
+    }
+
+    /** The VFs of {@code node} as its VmInventory reports them: none before its agent has reported. */
+    public List<VfStatus> vfsOn(String node) {
+        return vfsOf(inventories.get(node));
+    }
+
+    /** The VFs {@code inventory} reports: none when it is null or has not reported. */
+    public static List<VfStatus> vfsOf(VmInventory inventory) {
+        return inventory == null || inventory.getStatus() == null ? List.of() : inventory.getStatus().vfs;
     }
 
     /** The VF the migration has reserved (not one handed over after its success). */
@@ -156,7 +171,7 @@ public final class VfLedger {
         int total = 0;
         int free = 0;
         int reserved = 0;
-        for (VfStatus vf : nic.getStatus().vfs) {
+        for (VfStatus vf : vfsOn(node)) {
             if (!PoolMembership.coversVf(pool, nic, vf)) {
                 continue;
             }

@@ -12,11 +12,13 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.common.InformerCaches;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.placement.AgentLiveness;
 
 import io.sriovlm.status.HypervisorNicStatusWriter;
+import io.sriovlm.status.VmInventoryStatusWriter;
 
 import java.time.Instant;
 import java.util.Map;
@@ -28,6 +30,7 @@ import java.util.stream.Collectors;
 /** A controller's event sources on the cluster-wide objects it decides on (shared informers), and typed views of them. */
 final class ClusterCaches<P extends HasMetadata> {
     final SharedInformer.View<HypervisorNic, P> nics;
+    final SharedInformer.View<VmInventory, P> inventories;
     final SharedInformer.View<Node, P> nodes;
     final SharedInformer.View<VfPool, P> pools;
     final SharedInformer.View<VfClaim, P> claims;
@@ -47,6 +50,9 @@ final class ClusterCaches<P extends HasMetadata> {
             SecondaryToPrimaryMapper<HasMetadata> toPrimaries, Predicate<String> heartbeatMatters,
             boolean onlyReleasesMatter) {
         this.nics = informers.nics.view(context, toPrimaries::toPrimaryResourceIDs, added -> true,
+                (newer, older) -> heartbeatMatters.test(newer.getSpec() == null ? null : newer.getSpec().nodeName)
+                        || !onlyTheHeartbeatChanged(newer, older));
+        this.inventories = informers.inventories.view(context, toPrimaries::toPrimaryResourceIDs, added -> true,
                 (newer, older) -> heartbeatMatters.test(newer.getSpec() == null ? null : newer.getSpec().nodeName)
                         || !onlyTheHeartbeatChanged(newer, older));
         this.leases = agentLeases(informers, context, toPrimaries::toPrimaryResourceIDs, heartbeatMatters);
@@ -90,12 +96,15 @@ final class ClusterCaches<P extends HasMetadata> {
         }
         Map<String, String> annotations = lease.getMetadata().getAnnotations();
         Instant vouchesFor;
+        Instant vouchesForInventory;
         try {
             vouchesFor = annotations == null ? null : Timestamps.parse(annotations.get(HeartbeatLeases.VOUCHES_FOR));
+            vouchesForInventory = annotations == null ? null
+                    : Timestamps.parse(annotations.get(HeartbeatLeases.VOUCHES_FOR_INVENTORY));
         } catch (java.time.format.DateTimeParseException e) {
             return null; // not the agent's writing: it vouches for nothing
         }
-        return new AgentLiveness.Renewal(lease.getSpec().getRenewTime().toInstant(), vouchesFor);
+        return new AgentLiveness.Renewal(lease.getSpec().getRenewTime().toInstant(), vouchesFor, vouchesForInventory);
     }
 
     /** Whether {@code newer} differs from {@code older} in nothing a decision reads: only the heartbeat time. */
@@ -113,6 +122,23 @@ final class ClusterCaches<P extends HasMetadata> {
                 .collect(Collectors.toMap(n -> n.getSpec().nodeName, Function.identity(), (a, b) -> a));
     }
 
+    /** Whether {@code newer} differs from {@code older} in nothing a decision reads: only the heartbeat time. */
+    static boolean onlyTheHeartbeatChanged(VmInventory newer, VmInventory older) {
+        return older != null && newer.getStatus() != null && older.getStatus() != null
+                && VmInventoryStatusWriter.sameApartFromHeartbeat(newer.getStatus(), older.getStatus());
+    }
+
+    /** The VmInventory of each of {@code nicsByNode}'s NICs (named as its NIC), by node; absent where none is. */
+    Map<String, VmInventory> inventoriesByNode(Map<String, HypervisorNic> nicsByNode) {
+        Map<String, VmInventory> byNode = new java.util.HashMap<>();
+        nicsByNode.forEach((node, nic) -> inventoryOf(nic).ifPresent(inventory -> byNode.put(node, inventory)));
+        return byNode;
+    }
+
+    java.util.Optional<VmInventory> inventoryOf(HypervisorNic nic) {
+        return inventories.get(new ResourceID(nic.getMetadata().getName()));
+    }
+
     Map<String, Node> nodesByName() {
         return nodes.list().collect(Collectors.toMap(n -> n.getMetadata().getName(), Function.identity()));
     }
@@ -121,9 +147,9 @@ final class ClusterCaches<P extends HasMetadata> {
         return pools.list().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getName())).toList();
     }
 
-    /** Whether the NIC, node, pool and claim caches are still fed; see {@link InformerCaches#stillRunning}. */
+    /** Whether the NIC, inventory, node, pool and claim caches are still fed; see {@link InformerCaches#stillRunning}. */
     boolean running() {
-        return InformerCaches.stillRunning(nics, nodes, pools, claims, leases);
+        return InformerCaches.stillRunning(nics, inventories, nodes, pools, claims, leases);
     }
 
     /** Thrown by a reconcile that finds its caches stopped under it: it ends without writing anything. */

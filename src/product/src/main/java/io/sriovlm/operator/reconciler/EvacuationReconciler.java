@@ -1,8 +1,10 @@
 package io.sriovlm.operator.reconciler;
 
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
@@ -66,6 +68,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
     private final EventRecorder events;
     private final Clock clock;
     private SharedInformer.View<HypervisorNic, Node> nics;
+    private SharedInformer.View<VmInventory, Node> inventories;
     private InformerEventSource<SriovMigration, Node> migrations;
     private InformerEventSource<Pod, Node> guardPods;
     private InformerEventSource<PodDisruptionBudget, Node> guardBudgets;
@@ -86,6 +89,8 @@ public class EvacuationReconciler implements Reconciler<Node> {
     public List<EventSource<?, Node>> prepareEventSources(EventSourceContext<Node> context) {
         nics = informers.nics.view(context, (HypervisorNic n) -> n.getSpec() == null || n.getSpec().nodeName == null
                 ? Set.of() : Set.of(new ResourceID(n.getSpec().nodeName)));
+        inventories = informers.inventories.view(context, (VmInventory i) -> i.getSpec() == null
+                || i.getSpec().nodeName == null ? Set.of() : Set.of(new ResourceID(i.getSpec().nodeName)));
         migrations = labelled(SriovMigration.class, Labels.EVACUATION, context);
         guardPods = labelled(Pod.class, Labels.EVACUATION_GUARD, context);
         guardBudgets = labelled(PodDisruptionBudget.class, Labels.EVACUATION_GUARD, context);
@@ -96,7 +101,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
                 lease -> Set.of(new ResourceID(lease.getMetadata().getLabels().get(Labels.NODE))),
                 node -> node != null && primaries.get(new ResourceID(node)).map(EvacuationReconciler::triggered)
                         .orElse(false));
-        return List.of(nics, migrations, guardPods, guardBudgets, leases);
+        return List.of(nics, inventories, migrations, guardPods, guardBudgets, leases);
     }
 
     /** An informer on this kind in the evacuation namespace, objects carrying {@code label}, mapped to that node. */
@@ -148,22 +153,23 @@ public class EvacuationReconciler implements Reconciler<Node> {
 
     private UpdateControl<Node> reconcileNode(Node node) {
         String name = node.getMetadata().getName();
-        Map<String, HypervisorNicStatus.VmStatus> vms = new LinkedHashMap<>();
+        Map<String, VmInventoryStatus.VmStatus> vms = new LinkedHashMap<>();
         Map<String, Instant> reportedAt = new LinkedHashMap<>();
         AgentLiveness.Renewals renewals = ClusterCaches.leaseRenewals(leases, informers.agentLeaseNamespace);
         // VMs whose VF is passed through outside teaming: their migration may use method VfState.
         java.util.Set<String> plainVf = new java.util.HashSet<>();
         nics.list().filter(n -> n.getSpec() != null && name.equals(n.getSpec().nodeName) && n.getStatus() != null)
                 .sorted(Comparator.comparing(n -> n.getMetadata().getName()))
-                .forEach(n -> n.getStatus().vms.forEach(vm -> {
-                    vms.putIfAbsent(vm.name, vm);
-                    reportedAt.putIfAbsent(vm.name, AgentLiveness.lastReport(n, renewals));
-                    MethodChoice.vfOutsideTeaming(n, vm.name).ifPresent(vf -> plainVf.add(vm.name));
-                }));
+                .forEach(n -> inventories.get(new ResourceID(n.getMetadata().getName()))
+                        .filter(i -> i.getStatus() != null).ifPresent(i -> i.getStatus().vms.forEach(vm -> {
+                            vms.putIfAbsent(vm.name, vm);
+                            reportedAt.putIfAbsent(vm.name, AgentLiveness.lastReport(n, i, renewals));
+                            MethodChoice.vfOutsideTeaming(i, vm.name).ifPresent(vf -> plainVf.add(vm.name));
+                        })));
         Map<String, SriovMigration> mine = migrations.list()
                 .filter(m -> name.equals(m.getMetadata().getLabels().get(Labels.EVACUATION)) && m.getSpec() != null)
                 .collect(Collectors.toMap(m -> m.getSpec().vmName, m -> m, (a, b) -> a));
-        if (!InformerCaches.stillRunning(nics, migrations, guardPods, guardBudgets, leases)) {
+        if (!InformerCaches.stillRunning(nics, inventories, migrations, guardPods, guardBudgets, leases)) {
             // Shutting down: the emptied caches would read as "no VM left" and release the drain guard.
             return UpdateControl.noUpdate();
         }
@@ -198,7 +204,7 @@ public class EvacuationReconciler implements Reconciler<Node> {
         }
         List<String> blocked = new ArrayList<>();
         List<String> moving = new ArrayList<>();
-        for (HypervisorNicStatus.VmStatus vm : vms.values()) {
+        for (VmInventoryStatus.VmStatus vm : vms.values()) {
             SriovMigration m = mine.get(vm.name);
             if (Boolean.FALSE.equals(vm.teamingValid) && !plainVf.contains(vm.name)) {
                 blocked.add(vm.name + ": teaming broken"

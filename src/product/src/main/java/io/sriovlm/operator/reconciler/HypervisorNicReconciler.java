@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.operator.OperatorConfig;
@@ -28,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -48,6 +50,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
     private final SharedInformers informers;
     private SharedInformer.View<Node, HypervisorNic> nodes;
     private SharedInformer.View<io.fabric8.kubernetes.api.model.coordination.v1.Lease, HypervisorNic> leases;
+    private SharedInformer.View<VmInventory, HypervisorNic> inventories;
 
     public HypervisorNicReconciler(KubernetesClient client, SharedInformers informers, OperatorConfig config,
             EventRecorder events, Clock clock) {
@@ -75,7 +78,17 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
                         .map(ResourceID::fromResource).collect(Collectors.toSet()),
                 node -> nicsOn(nics, node).anyMatch(n -> n.getStatus() == null
                         || !Conditions.isTrue(n.getStatus().conditions, ConditionTypes.READY)));
-        return List.of(nodes, leases);
+        // Likewise an inventory report (named as its NIC) for a NIC that is not Ready: the agent speaks again.
+        inventories = informers.inventories.view(context,
+                (VmInventory i) -> Set.of(new ResourceID(i.getMetadata().getName())),
+                added -> notReady(nics, added.getMetadata().getName()),
+                (newer, older) -> notReady(nics, newer.getMetadata().getName()));
+        return List.of(nodes, leases, inventories);
+    }
+
+    private static boolean notReady(IndexerResourceCache<HypervisorNic> nics, String name) {
+        return nics.get(new ResourceID(name)).map(n -> n.getStatus() == null
+                || !Conditions.isTrue(n.getStatus().conditions, ConditionTypes.READY)).orElse(false);
     }
 
     private static Stream<HypervisorNic> nicsOn(IndexerResourceCache<HypervisorNic> nics, String node) {
@@ -95,8 +108,9 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
         Instant now = clock.instant();
         Node node = nodes.get(new ResourceID(nodeName)).orElse(null);
         AgentLiveness liveness = new AgentLiveness(now, config.heartbeatStaleAfter(),
-                ClusterCaches.leaseRenewals(leases, informers.agentLeaseNamespace));
-        if (!InformerCaches.stillRunning(nodes, leases)) {
+                ClusterCaches.leaseRenewals(leases, informers.agentLeaseNamespace),
+                n -> inventories.get(new ResourceID(n.getMetadata().getName())).orElse(null));
+        if (!InformerCaches.stillRunning(nodes, leases, inventories)) {
             return UpdateControl.noUpdate(); // shutting down: an emptied cache would call the node gone
         }
         Optional<String> problem = NicHealth.problem(nic, node, liveness);

@@ -6,6 +6,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
+import io.sriovlm.api.v1alpha1.VmInventory;
 
 /**
  * The informers the operator's controllers share, beside the one on each controller's own primaries: one watch per
@@ -14,6 +15,8 @@ import io.sriovlm.api.v1alpha1.VfPool;
 public final class SharedInformers {
     final SharedInformer<HypervisorNic> nics = new SharedInformer<>(HypervisorNic.class, "HypervisorNic",
             client -> client.resources(HypervisorNic.class));
+    final SharedInformer<VmInventory> inventories = new SharedInformer<>(VmInventory.class, "VmInventory",
+            client -> client.resources(VmInventory.class));
     final SharedInformer<Node> nodes = new SharedInformer<>(Node.class, "Node", client -> client.nodes());
     final SharedInformer<VfPool> pools = new SharedInformer<>(VfPool.class, "VfPool",
             client -> client.resources(VfPool.class));

@@ -19,6 +19,7 @@ import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.VfClaim;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.common.InformerCaches;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.metrics.MigrationMetrics;
@@ -95,9 +96,9 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         migrations = context.getPrimaryCache();
         migrations.addIndexer(BY_VM, m -> m.getSpec() == null || m.getSpec().vmName == null ? List.of()
                 : List.of(m.getSpec().vmName));
-        // A change of a node, a pool or a NIC's report (not its heartbeat alone), or a released VF claim, can unblock
-        // the migrations that wait in Pending or Scheduling, and a NIC report without the VM ends one in Preparing
-        // or TargetReady (Oversight.vmVanished).
+        // A change of a node, a pool or a NIC's or VmInventory's report (not its heartbeat alone), or a released VF
+        // claim, can unblock the migrations that wait in Pending or Scheduling, and an inventory without the VM ends
+        // one in Preparing or TargetReady (Oversight.vmVanished).
         // A migration waiting only for a concurrency slot is not among them: a slot frees with a migration's own
         // phase change, which wakes it (SlotWakeups). Waking it on every NIC heartbeat of every node instead cost one
         // admission decision per waiting migration per report, to find the same full slots.
@@ -108,7 +109,8 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                         || m.getStatus().phase == MigrationPhase.Preparing
                         || m.getStatus().phase == MigrationPhase.TargetReady)
                 .map(ResourceID::fromResource).collect(Collectors.toSet()), node -> false, true);
-        return List.of(caches.nics, caches.nodes, caches.pools, caches.claims, caches.leases, wakeups.eventSource());
+        return List.of(caches.nics, caches.inventories, caches.nodes, caches.pools, caches.claims, caches.leases,
+                wakeups.eventSource());
     }
 
     @Override
@@ -366,11 +368,12 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     private ClusterView view() {
         List<SriovMigration> all = assumptions.migrations(writer.freshest(migrations.list())).toList();
         Map<String, HypervisorNic> nics = caches.nicsByNode();
+        Map<String, VmInventory> inventories = caches.inventoriesByNode(nics);
         Map<String, Node> nodes = caches.nodesByName();
-        VfLedger ledger = VfLedger.of(nics, nodes, assumptions.claims(claimsInView()),
+        VfLedger ledger = VfLedger.of(nics, inventories, nodes, assumptions.claims(claimsInView()),
                 all.stream().filter(ClusterView::isActive).map(VfLedger.LiveMigration::of).toList());
         Instant now = clock.instant();
-        ClusterView view = new ClusterView(nics, nodes, caches.poolList(), ledger, all, config, now,
+        ClusterView view = new ClusterView(nics, inventories, nodes, caches.poolList(), ledger, all, config, now,
                 caches.leaseRenewals());
         if (!caches.running() || !InformerCaches.stillRunning(migrations)) {
             throw new ClusterCaches.CachesStopped();

@@ -19,6 +19,7 @@ import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VfPoolStatus;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.common.InformerCaches;
@@ -98,7 +99,7 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
                 .withPrimaryToSecondaryMapper(InformerCaches.noSecondaryIndex())
                 .withSecondaryToPrimaryMapper((SriovMigration m) -> poolsClaimedBy(m.getMetadata().getUid()))
                 .build(), context);
-        return List.of(caches.nics, caches.nodes, migrations, caches.claims, caches.leases);
+        return List.of(caches.nics, caches.inventories, caches.nodes, migrations, caches.claims, caches.leases);
     }
 
     private Set<ResourceID> poolsClaimedBy(String migrationUid) {
@@ -112,18 +113,20 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         VfPool pool = writer.freshest(cached);
         Map<String, Node> nodes = caches.nodesByName();
         Map<String, HypervisorNic> nics = caches.nicsByNode();
+        Map<String, VmInventory> inventories = caches.inventoriesByNode(nics);
         List<SriovMigration> all = migrations.list().toList();
         Collection<VfClaim> claimed = claims.view(claimCache.list());
         // Shutting down: emptied caches would release every claim and write an empty pool.
-        if (!InformerCaches.stillRunning(caches.nics, caches.nodes, migrations, claimCache, caches.leases)) {
+        if (!InformerCaches.stillRunning(caches.nics, caches.inventories, caches.nodes, migrations, claimCache,
+                caches.leases)) {
             return UpdateControl.noUpdate();
         }
         Set<String> poolNames = context.getPrimaryCache().list().map(p -> p.getMetadata().getName())
                 .collect(Collectors.toSet());
-        collectGarbage(pool, poolNames, claimed, all, nics, nodes);
+        collectGarbage(pool, poolNames, claimed, all, nics, inventories, nodes);
 
         // Viewed again: the counts must not include the claims just released.
-        VfLedger ledger = VfLedger.of(nics, nodes, claims.view(claimCache.list()),
+        VfLedger ledger = VfLedger.of(nics, inventories, nodes, claims.view(claimCache.list()),
                 all.stream().filter(ClusterView::isActive).map(VfLedger.LiveMigration::of).toList());
         VfLedger.Counts counts = ledger.counts(pool);
         VfPoolStatus next = new VfPoolStatus();
@@ -151,11 +154,11 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         Conditions.set(next.conditions, ConditionTypes.READY, ready, reason, message, pool.getMetadata().getGeneration(),
                 clock.instant());
         // Duplicate teaming MACs and unaccounted VFs: said at once, not with the next counts.
-        String shared = sharedMacs(pool, nics, nodes);
+        String shared = sharedMacs(pool, inventories, nodes);
         Finding macs = report(pool, next, ConditionTypes.TEAMING_MACS_UNIQUE, shared.isEmpty(), Reasons.MACS_UNIQUE,
                 "every VM on the pool's nodes has a teaming MAC of its own", Reasons.DUPLICATE_MAC,
                 shared + "; give each VM its own MAC in its domain XML (their migrations are refused until then)");
-        String drift = listed(VfDrift.of(pool, nics, nodes, claimed), "VF(s)");
+        String drift = listed(VfDrift.of(pool, nics, inventories, nodes, claimed), "VF(s)");
         Finding vfs = report(pool, next, ConditionTypes.VFS_ACCOUNTED, drift.isEmpty(), Reasons.VFS_ACCOUNTED,
                 "every attached VF of the pool is the teamed primary of its domain", Reasons.VF_DRIFT,
                 drift + " (counted as allocated: no migration gets them)");
@@ -200,7 +203,8 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
 
     /** Releases or hands over the claims of this pool (or of a pool that no longer exists) that their fate says to. */
     private void collectGarbage(VfPool pool, Set<String> poolNames, Collection<VfClaim> claimed,
-            List<SriovMigration> all, Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
+            List<SriovMigration> all, Map<String, HypervisorNic> nics, Map<String, VmInventory> inventories,
+            Map<String, Node> nodes) {
         String name = pool.getMetadata().getName();
         List<VfClaim> mine = claimed.stream().filter(c -> c.getSpec() != null
                 && (name.equals(c.getSpec().pool) || !poolNames.contains(c.getSpec().pool))).toList();
@@ -210,13 +214,14 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
         Map<String, SriovMigration> byUid = all.stream()
                 .collect(Collectors.toMap(m -> m.getMetadata().getUid(), m -> m, (a, b) -> a));
         Set<String> vmsReported = new HashSet<>();
-        nics.values().stream().filter(n -> n.getStatus() != null)
-                .forEach(n -> n.getStatus().vms.forEach(v -> vmsReported.add(v.name)));
+        inventories.values().stream().filter(i -> i.getStatus() != null)
+                .forEach(i -> i.getStatus().vms.forEach(v -> vmsReported.add(v.name)));
         AgentLiveness.Renewals renewals = caches.leaseRenewals();
         for (VfClaim claim : mine) {
             var spec = claim.getSpec();
             VfLedger.Fate fate = VfLedger.fateOf(spec, byUid.get(spec.migrationUid), nics.get(spec.node),
-                    AgentLiveness.lastReport(nics.get(spec.node), renewals), nodes.get(spec.node), vmsReported);
+                    AgentLiveness.lastReport(nics.get(spec.node), inventories.get(spec.node), renewals),
+                    nodes.get(spec.node), vmsReported);
             if (fate instanceof VfLedger.HandOver) {
                 claims.handOver(claim);
             } else if (fate instanceof VfLedger.Release release
@@ -246,8 +251,8 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
     }
 
     /** The first few teaming MACs two VMs share where one of them runs on a node of the pool; empty when none. */
-    static String sharedMacs(VfPool pool, Map<String, HypervisorNic> nics, Map<String, Node> nodes) {
-        return listed(TeamingMacs.duplicates(nics.values()).entrySet().stream()
+    static String sharedMacs(VfPool pool, Map<String, VmInventory> inventories, Map<String, Node> nodes) {
+        return listed(TeamingMacs.duplicates(inventories.values()).entrySet().stream()
                 .filter(e -> e.getValue().stream().anyMatch(h -> nodes.containsKey(h.node())
                         && PoolMembership.coversNode(pool, nodes.get(h.node()))))
                 .map(e -> "teaming MAC " + e.getKey() + " is used by VM " + e.getValue().stream()

@@ -1,8 +1,9 @@
 package io.sriovlm.operator.phases;
 
+import io.sriovlm.testing.Objects;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VmStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
@@ -93,11 +94,11 @@ class MethodChoiceTest {
     @Test
     void theVfOutsideTeamingIsTheOneTheSourceReportsAttachedThatWay() {
         HypervisorNic hv1 = nic("hv1", Map.of("vm-01", 0));
-        assertThat(MethodChoice.vfOutsideTeaming(hv1, "vm-05")).isEmpty();
-        hv1.getStatus().vfs.get(3).attachedTo = "vm-05";
-        assertThat(MethodChoice.vfOutsideTeaming(hv1, "vm-05")).as("teamed primaries do not count").isEmpty();
-        hv1.getStatus().vfs.get(3).attachedOutsideTeaming = true;
-        assertThat(MethodChoice.vfOutsideTeaming(hv1, "vm-05")).map(v -> v.pciAddress).hasValue(vfPci(3));
+        assertThat(MethodChoice.vfOutsideTeaming(Objects.running(hv1), "vm-05")).isEmpty();
+        Objects.running(hv1).getStatus().vfs.get(3).attachedTo = "vm-05";
+        assertThat(MethodChoice.vfOutsideTeaming(Objects.running(hv1), "vm-05")).as("teamed primaries do not count").isEmpty();
+        Objects.running(hv1).getStatus().vfs.get(3).attachedOutsideTeaming = true;
+        assertThat(MethodChoice.vfOutsideTeaming(Objects.running(hv1), "vm-05")).map(v -> v.pciAddress).hasValue(vfPci(3));
         assertThat(MethodChoice.vfOutsideTeaming(null, "vm-05")).isEmpty();
     }
 }

@@ -1,5 +1,6 @@
 package io.sriovlm.operator.phases;
 
+import io.sriovlm.testing.Objects;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -102,8 +103,16 @@ class PendingHandlerTest {
         status.sfs.add(sf);
         var bond = new io.sriovlm.api.v1alpha1.HypervisorNicStatus.BondStatus();
         bond.name = "bond0";
-        bond.activeSlave = "en6s0f0pf0sf0";
         status.bonds.add(bond);
+        onStandby("hv2", "bond0");
+    }
+
+    /** The agent of {@code node} reports {@code bond} on its SF representor, as a free VF's bond is. */
+    private void onStandby(String node, String bond) {
+        var path = new io.sriovlm.api.v1alpha1.VmInventoryStatus.BondPath();
+        path.name = bond;
+        path.activeSlave = "en6s0f0pf0sf0";
+        Objects.running(nics.get(node)).getStatus().bonds.add(path);
     }
 
     @Test
@@ -114,8 +123,8 @@ class PendingHandlerTest {
         bond.name = "bond0";
         bond.sfNetdev = "meth0";
         bond.sfNetdevPresent = true;
-        bond.activeSlave = "en6s0f0pf0sf0";
         nics.get("hv2").getStatus().bonds.add(bond);
+        onStandby("hv2", "bond0");
         SriovMigration m = migration("m1", "vm-01", MigrationPhase.Pending);
         m.getSpec().dryRun = true;
         SriovMigrationStatus asking = decideAndApply(m);
@@ -251,7 +260,7 @@ class PendingHandlerTest {
 
     @Test
     void brokenTeamingFailsWithTheAgentsProblems() {
-        var vm = nics.get("hv1").getStatus().vms.get(0);
+        var vm = Objects.running(nics.get("hv1")).getStatus().vms.get(0);
         vm.teamingValid = false;
         vm.problems = List.of("MAC mismatch: persistent ua-net0 has 52:54:00:00:00:00, transient has 52:54:00:aa:aa:aa");
         SriovMigrationStatus status = decideAndApply(migration("m1", vm.name, MigrationPhase.Pending));
@@ -273,7 +282,7 @@ class PendingHandlerTest {
         assertThat(decideAndApply(m).failureReason).isEqualTo(Reasons.TARGET_NOT_FOUND);
 
         m.getSpec().targetNode = "hv2";
-        nics.get("hv2").getStatus().heartbeatTime = io.sriovlm.common.Timestamps.format(NOW.minusSeconds(300));
+        Objects.lastReported(nics.get("hv2"), NOW.minusSeconds(300));
         Decision decision = PendingHandler.decide(m, view());
         assertThat(decision.outcome().recheckAfter()).isPresent();
         SriovMigrationStatus status = decision.outcome().transition().orElseThrow().applyTo(m, NOW).getStatus();
@@ -405,10 +414,10 @@ class PendingHandlerTest {
     @Test
     void aTargetVfSetUpDifferentlyKeepsTheMigrationWaitingAndADryRunSaysWhichSettingAndItsFix() {
         // vm-01 holds VF 0 of hv1, trusted; hv2 and hv3's VF 0 (paired with meth0) are not.
-        nics.get("hv1").getStatus().vfs.get(0).trust = true;
+        Objects.running(nics.get("hv1")).getStatus().vfs.get(0).trust = true;
         for (String node : List.of("hv2", "hv3")) {
             if (nics.containsKey(node)) {
-                nics.get(node).getStatus().vfs.get(0).trust = false;
+                Objects.running(nics.get(node)).getStatus().vfs.get(0).trust = false;
             }
         }
         SriovMigration waiting = migration("m1", "vm-01", MigrationPhase.Pending);
@@ -417,13 +426,13 @@ class PendingHandlerTest {
         SriovMigrationStatus status = decideAndApply(waiting);
         assertThat(status.phase).as("nothing is touched: the migration waits").isEqualTo(MigrationPhase.Pending);
         waiting.setStatus(status);
-        nics.get("hv2").getStatus().vfs.get(0).trust = null; // hv2 no longer judged on trust: another message
-        nics.get("hv2").getStatus().vfs.get(0).adminMac = "52:54:00:99:99:99";
+        Objects.running(nics.get("hv2")).getStatus().vfs.get(0).trust = null; // hv2 no longer judged on trust: another message
+        Objects.running(nics.get("hv2")).getStatus().vfs.get(0).adminMac = "52:54:00:99:99:99";
         Transition again = PendingHandler.decide(waiting, view()).outcome().transition().orElseThrow();
         assertThat(again.message()).isNotEqualTo(wait.message()).contains("keeps MAC 52:54:00:99:99:99");
         assertThat(again.announce()).as("the same reason with another message: no second Event").isFalse();
-        nics.get("hv2").getStatus().vfs.get(0).trust = false;
-        nics.get("hv2").getStatus().vfs.get(0).adminMac = null;
+        Objects.running(nics.get("hv2")).getStatus().vfs.get(0).trust = false;
+        Objects.running(nics.get("hv2")).getStatus().vfs.get(0).adminMac = null;
         var scheduled = Conditions.find(status.conditions, ConditionTypes.SCHEDULED).orElseThrow();
         assertThat(scheduled.getReason()).isEqualTo(Reasons.VF_CONFIG_MISMATCH);
         assertThat(scheduled.getMessage()).contains("has trust off, vm-01's VF on hv1 has trust on; run: ip link set"
@@ -436,7 +445,7 @@ class PendingHandlerTest {
         assertThat(check.getReason()).isEqualTo(Reasons.VF_CONFIG_MISMATCH);
         assertThat(check.getMessage()).contains("trust on");
 
-        nics.values().forEach(n -> n.getStatus().vfs.get(0).trust = true);
+        nics.values().forEach(n -> Objects.running(n).getStatus().vfs.get(0).trust = true);
         var passed = Conditions.find(decideAndApply(dryRun).conditions, ConditionTypes.PREFLIGHT_VF_CONFIG).orElseThrow();
         assertThat(passed.getStatus()).isEqualTo("True");
         assertThat(passed.getMessage()).contains("matches vm-01's VF on hv1").contains("trust on");
@@ -444,7 +453,7 @@ class PendingHandlerTest {
 
     @Test
     void aGuestWithoutActiveFailoverIsRefusedBeforeAnythingIsTouchedAndADryRunSaysWhy() {
-        var vm01 = nics.get("hv1").getStatus().vms.stream().filter(v -> v.name.equals("vm-01")).findFirst().orElseThrow();
+        var vm01 = Objects.running(nics.get("hv1")).getStatus().vms.stream().filter(v -> v.name.equals("vm-01")).findFirst().orElseThrow();
         vm01.guestFailover = io.sriovlm.api.v1alpha1.GuestFailover.NotNegotiated;
         SriovMigrationStatus status = decideAndApply(migration("m1", "vm-01", MigrationPhase.Pending));
         assertThat(status.phase).isEqualTo(MigrationPhase.Failed);

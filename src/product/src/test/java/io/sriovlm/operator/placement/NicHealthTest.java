@@ -22,7 +22,7 @@ class NicHealthTest {
         return node;
     }
 
-    private static final AgentLiveness LIVE = AgentLiveness.fromStatus(Objects.NOW, Duration.ofSeconds(30));
+    private static final AgentLiveness LIVE = AgentLiveness.fromStatus(Objects.NOW, Duration.ofSeconds(30), Objects::running);
 
     @Test
     void aNotReadyNodeIsAProblemAndAReadyOneIsNot() {
@@ -37,25 +37,25 @@ class NicHealthTest {
     @Test
     void theAgentIsLiveWhileItsStatusOrItsLeaseIsRecent() {
         var nic = Objects.nic("hv2", Map.of()); // reported NOW - 1 s
-        AgentLiveness later = AgentLiveness.fromStatus(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30));
+        AgentLiveness later = AgentLiveness.fromStatus(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30), Objects::running);
         assertThat(NicHealth.problem(nic, Objects.node("hv2"), later)).hasValueSatisfying(p -> assertThat(p)
                 .contains("the node agent on hv2 last reported at").contains("Lease sriovlm-agent-hv2"));
         AgentLiveness renewed = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
-                renewed("hv2", Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1)));
+                renewed("hv2", Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1)), Objects::running);
         assertThat(NicHealth.problem(nic, Objects.node("hv2"), renewed)).isEmpty();
         assertThat(renewed.lastReport(nic)).isEqualTo(Objects.NOW.plusSeconds(35));
         // Another node's Lease says nothing about hv2.
         AgentLiveness elsewhere = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
-                renewed("hv3", Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1)));
+                renewed("hv3", Objects.NOW.plusSeconds(35), Objects.NOW.minusSeconds(1)), Objects::running);
         assertThat(NicHealth.problem(nic, Objects.node("hv2"), elsewhere)).isPresent();
         // A Lease written before it vouched for the status it found (an older agent) still counts.
         AgentLiveness olderAgent = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
-                renewed("hv2", Objects.NOW.plusSeconds(35), null));
+                renewed("hv2", Objects.NOW.plusSeconds(35), null), Objects::running);
         assertThat(olderAgent.lastReport(nic)).isEqualTo(Objects.NOW.plusSeconds(35));
     }
 
     /** {@code node}'s Lease renewed at {@code at}, vouching for the status of heartbeatTime {@code vouchesFor}. */
     private static AgentLiveness.Renewals renewed(String node, Instant at, Instant vouchesFor) {
-        return AgentLiveness.Renewals.of(Map.of(node, new AgentLiveness.Renewal(at, vouchesFor)));
+        return AgentLiveness.Renewals.of(Map.of(node, new AgentLiveness.Renewal(at, vouchesFor, null)));
     }
 }

@@ -2,7 +2,7 @@ package io.sriovlm.operator.placement;
 
 import io.sriovlm.api.v1alpha1.CopyStorage;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.DiskStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.DiskStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.StoragePoolStatus;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package io.sriovlm.operator.placement;
 
+import io.sriovlm.testing.Objects;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.VfClaim;
@@ -8,7 +9,7 @@ import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.operator.placement.TargetSelector.Choice;
 import io.sriovlm.operator.placement.TargetSelector.Refusal;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus.VfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.common.VfStateSupport;
 import io.sriovlm.common.VfStateSupportTest;
@@ -48,8 +49,8 @@ class TargetSelectorTest {
 
     private TargetSelector.Result select(String requested) {
         return TargetSelector.select(new TargetSelector.Request("vm-01", "meth0", "hv1", requested, List.of(pool),
-                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2,
-                AgentLiveness.fromStatus(NOW, Duration.ofSeconds(30)),
+                VfLedger.of(nics, Objects.inventories(nics), nodes, claims, List.of()), nics, nodes, inbound, 2,
+                AgentLiveness.fromStatus(NOW, Duration.ofSeconds(30), Objects::running),
                 expected, null));
     }
 
@@ -58,8 +59,8 @@ class TargetSelectorTest {
         source.pciAddress = vfPci(1);
         source.driver = VfStateSupport.VARIANT_DRIVER;
         return TargetSelector.select(new TargetSelector.Request("vm-01", null, "hv1", requested, List.of(pool),
-                VfLedger.of(nics, nodes, claims, List.of()), nics, nodes, inbound, 2,
-                AgentLiveness.fromStatus(NOW, Duration.ofSeconds(30)),
+                VfLedger.of(nics, Objects.inventories(nics), nodes, claims, List.of()), nics, nodes, inbound, 2,
+                AgentLiveness.fromStatus(NOW, Duration.ofSeconds(30), Objects::running),
                 null, null, new TargetSelector.VfStateNeeds(VfStateSupportTest.good(), source)));
     }
 
@@ -72,14 +73,14 @@ class TargetSelectorTest {
         assertThat(unbound.message()).contains("hv2: VF-state migration not possible: no free VF bound to mlx5_vfio_pci"
                 + " (2 free VF(s) bound to other drivers)");
 
-        nics.get("hv2").getStatus().vfs.get(1).driver = VfStateSupport.VARIANT_DRIVER;
+        Objects.running(nics.get("hv2")).getStatus().vfs.get(1).driver = VfStateSupport.VARIANT_DRIVER;
         Choice choice = (Choice) selectVfState(null);
         assertThat(choice.node()).isEqualTo("hv2");
         assertThat(choice.vfPciAddress()).as("any free variant VF: no SF pairing").isEqualTo(vfPci(1));
         assertThat(choice.bond()).isNull();
         assertThat(choice.reason()).contains("VF " + vfPci(1) + " is bound to mlx5_vfio_pci and free");
 
-        nics.get("hv3").getStatus().vfs.get(1).driver = VfStateSupport.VARIANT_DRIVER;
+        Objects.running(nics.get("hv3")).getStatus().vfs.get(1).driver = VfStateSupport.VARIANT_DRIVER;
         nics.get("hv3").getStatus().vfStateMigration.firmware = "28.40.1000";
         Refusal firmware = (Refusal) selectVfState("hv3");
         assertThat(firmware.reason()).isEqualTo(Reasons.VF_STATE_NOT_POSSIBLE);
@@ -104,13 +105,13 @@ class TargetSelectorTest {
     void aNodeWhoseVfIsSetUpDifferentlyIsPassedOverAndWhenAllAreTheMigrationWaitsToldHowToFixThem() {
         VfStatus held = VfConfigMatchTest.vf(0, "52:54:00:00:00:00", 0, true, true, "auto");
         expected = new VfConfigMatch.Expected("vm-01", "52:54:00:00:00:00", null, "hv1", held);
-        nics.get("hv3").getStatus().vfs.get(0).trust = false; // hv3 would win on free VFs
-        nics.get("hv2").getStatus().vfs.get(0).trust = true;
+        Objects.running(nics.get("hv3")).getStatus().vfs.get(0).trust = false; // hv3 would win on free VFs
+        Objects.running(nics.get("hv2")).getStatus().vfs.get(0).trust = true;
 
         Choice choice = (Choice) select(null);
         assertThat(choice.node()).isEqualTo("hv2");
 
-        nics.get("hv2").getStatus().vfs.get(0).adminMac = "52:54:00:99:99:99";
+        Objects.running(nics.get("hv2")).getStatus().vfs.get(0).adminMac = "52:54:00:99:99:99";
         Refusal refusal = (Refusal) select(null);
         assertThat(refusal.reason()).isEqualTo(Reasons.VF_CONFIG_MISMATCH);
         assertThat(refusal.retryable()).as("the agent clears a MAC left behind; an administrator the rest").isTrue();
@@ -118,7 +119,7 @@ class TargetSelectorTest {
                 "hv3: VF 0 (" + vfPci(0) + ") on hv3 has trust off, vm-01's VF on hv1 has trust on; run: ip link set dev"
                         + " ens2 vf 0 trust on");
 
-        nics.get("hv2").getStatus().vfs.get(0).attachedTo = "vm-09"; // hv2 now refused for another reason
+        Objects.running(nics.get("hv2")).getStatus().vfs.get(0).attachedTo = "vm-09"; // hv2 now refused for another reason
         assertThat(((Refusal) select(null)).reason()).as("not only settings: the general reason")
                 .isEqualTo(Reasons.NO_TARGET);
     }
@@ -146,7 +147,7 @@ class TargetSelectorTest {
 
     @Test
     void aStaleHeartbeatOrACordonMakesANodeIneligibleButWaitable() {
-        nics.get("hv2").getStatus().heartbeatTime = Timestamps.format(NOW.minusSeconds(120));
+        Objects.lastReported(nics.get("hv2"), NOW.minusSeconds(120));
         Refusal stale = (Refusal) select("hv2");
         assertThat(stale.reason()).isEqualTo(Reasons.TARGET_NOT_READY);
         assertThat(stale.retryable()).isTrue();

@@ -1,5 +1,6 @@
 package io.sriovlm.operator.placement;
 
+import io.sriovlm.testing.Objects;
 import io.fabric8.kubernetes.api.model.Node;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
@@ -38,7 +39,7 @@ class VfLedgerTest {
     }
 
     private VfLedger ledger(List<VfClaim> claims, List<VfLedger.LiveMigration> live) {
-        return VfLedger.of(nics, nodes, claims, live);
+        return VfLedger.of(nics, Objects.inventories(nics), nodes, claims, live);
     }
 
     private State stateOf(VfLedger ledger, String node, int vf) {
@@ -87,13 +88,13 @@ class VfLedgerTest {
         assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), reported(nics.get("hv2")), nodes.get("hv2"), Set.of()))
                 .isInstanceOf(VfLedger.Keep.class);
         // The agent's heartbeat Lease, renewed after it, says the unchanged inventory still holds: the claim goes.
-        Instant renewed = AgentLiveness.lastReport(nics.get("hv2"),
-                renewed("hv2", NOW.plusSeconds(5), NOW.minusSeconds(1)));
+        Instant renewed = AgentLiveness.lastReport(nics.get("hv2"), Objects.running(nics.get("hv2")),
+                renewed("hv2", NOW.plusSeconds(5), NOW.minusSeconds(1), NOW.minusSeconds(1)));
         assertThat(renewed).isEqualTo(NOW.plusSeconds(5));
         assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), renewed, nodes.get("hv2"), Set.of()))
                 .isInstanceOf(VfLedger.Release.class);
-        // So does a report taken after it.
-        nics.get("hv2").getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(5));
+        // So does a report of what runs taken after it.
+        Objects.running(nics.get("hv2")).getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(5));
         assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), reported(nics.get("hv2")),
                 nodes.get("hv2"), Set.of())).isInstanceOf(VfLedger.Release.class);
     }
@@ -101,23 +102,24 @@ class VfLedgerTest {
     @Test
     void aRenewalOfAStatusNotYetSeenDoesNotReleaseAHandedOverClaim() {
         VfClaim handedOver = claim("hv2", 0, "vm-01", "uid-1", VfClaimSpec.State.HandedOver);
-        // The agent wrote a status at NOW+1s (showing vm-01's VF attached), then renewed its Lease at NOW+5s vouching
-        // for it; the Lease event arrived first and the cache still holds the status of NOW-1s, without the arrival.
-        Instant asOf = AgentLiveness.lastReport(nics.get("hv2"),
-                renewed("hv2", NOW.plusSeconds(5), NOW.plusSeconds(1)));
+        // The agent wrote its VmInventory at NOW+1s (showing vm-01's VF attached), then renewed its Lease at NOW+5s
+        // vouching for it; the Lease event arrived first and the cache still holds the inventory of NOW-1s, without
+        // the arrival.
+        Instant asOf = AgentLiveness.lastReport(nics.get("hv2"), Objects.running(nics.get("hv2")),
+                renewed("hv2", NOW.plusSeconds(5), NOW.minusSeconds(1), NOW.plusSeconds(1)));
         assertThat(asOf).as("the renewal speaks for a status the operator has not seen").isEqualTo(NOW.minusSeconds(1));
         assertThat(VfLedger.fateOf(handedOver.getSpec(), null, nics.get("hv2"), asOf, nodes.get("hv2"), Set.of()))
                 .isInstanceOf(VfLedger.Keep.class);
-        // Once the status it vouches for is in the cache, the renewal counts.
-        nics.get("hv2").getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(1));
-        assertThat(AgentLiveness.lastReport(nics.get("hv2"),
-                renewed("hv2", NOW.plusSeconds(5), NOW.plusSeconds(1))))
+        // Once the inventory it vouches for is in the cache, the renewal counts.
+        Objects.running(nics.get("hv2")).getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(1));
+        assertThat(AgentLiveness.lastReport(nics.get("hv2"), Objects.running(nics.get("hv2")),
+                renewed("hv2", NOW.plusSeconds(5), NOW.minusSeconds(1), NOW.plusSeconds(1))))
                 .isEqualTo(NOW.plusSeconds(5));
     }
 
     /** The time of the node's last report, from its status alone. */
     private static Instant reported(HypervisorNic nic) {
-        return AgentLiveness.lastReport(nic, AgentLiveness.Renewals.NONE);
+        return AgentLiveness.lastReport(nic, nic == null ? null : Objects.running(nic), AgentLiveness.Renewals.NONE);
     }
 
     @Test
@@ -187,8 +189,8 @@ class VfLedgerTest {
         assertThat(PoolMembership.parseIndices("0-2,5")).containsExactly(0, 1, 2, 5);
     }
 
-    /** {@code node}'s Lease renewed at {@code at}, vouching for the status of heartbeatTime {@code vouchesFor}. */
-    private static AgentLiveness.Renewals renewed(String node, Instant at, Instant vouchesFor) {
-        return AgentLiveness.Renewals.of(Map.of(node, new AgentLiveness.Renewal(at, vouchesFor)));
+    /** {@code node}'s Lease renewed at {@code at}, vouching for the NIC and VmInventory statuses of these times. */
+    private static AgentLiveness.Renewals renewed(String node, Instant at, Instant nicStatus, Instant inventoryStatus) {
+        return AgentLiveness.Renewals.of(Map.of(node, new AgentLiveness.Renewal(at, nicStatus, inventoryStatus)));
     }
 }

@@ -1,10 +1,12 @@
 package io.sriovlm.operator.reconciler;
 
+import io.sriovlm.testing.Objects;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.sriovlm.api.v1alpha1.HeartbeatLeases;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
+import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.placement.AgentLiveness;
@@ -20,19 +22,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClusterCachesTest {
 
     @Test
+    void anInventoryThatOnlyMovesTheHeartbeatIsNoEventButAVmOrVfThatMovedIs() {
+        VmInventory before = Objects.running(nic("hv1", Map.of("vm-01", 0)));
+        VmInventory heartbeat = Serialization.clone(before);
+        heartbeat.getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(10));
+        assertThat(ClusterCaches.onlyTheHeartbeatChanged(heartbeat, before)).isTrue();
+
+        VmInventory detached = Serialization.clone(heartbeat);
+        detached.getStatus().vfs.get(0).attachedTo = null;
+        assertThat(ClusterCaches.onlyTheHeartbeatChanged(detached, before)).isFalse();
+
+        VmInventory vmGone = Serialization.clone(heartbeat);
+        vmGone.getStatus().vms.clear();
+        assertThat(ClusterCaches.onlyTheHeartbeatChanged(vmGone, before)).isFalse();
+        assertThat(ClusterCaches.onlyTheHeartbeatChanged(heartbeat, null)).as("a new inventory").isFalse();
+    }
+
+    @Test
     void aReportThatOnlyMovesTheHeartbeatIsNoEventButAnyOtherChangeIs() {
         HypervisorNic before = nic("hv1", Map.of("vm-01", 0));
         HypervisorNic heartbeat = Serialization.clone(before);
         heartbeat.getStatus().heartbeatTime = Timestamps.format(NOW.plusSeconds(10));
         assertThat(ClusterCaches.onlyTheHeartbeatChanged(heartbeat, before)).isTrue();
 
-        HypervisorNic detached = Serialization.clone(heartbeat);
-        detached.getStatus().vfs.get(0).attachedTo = null;
-        assertThat(ClusterCaches.onlyTheHeartbeatChanged(detached, before)).isFalse();
-
-        HypervisorNic vmGone = Serialization.clone(heartbeat);
-        vmGone.getStatus().vms.clear();
-        assertThat(ClusterCaches.onlyTheHeartbeatChanged(vmGone, before)).isFalse();
+        HypervisorNic unready = Serialization.clone(heartbeat);
+        unready.getStatus().conditions.clear();
+        assertThat(ClusterCaches.onlyTheHeartbeatChanged(unready, before)).isFalse();
 
         HypervisorNic relabelled = Serialization.clone(heartbeat);
         relabelled.getMetadata().setLabels(Map.of("sriovlm.io/node", "hv9"));
@@ -43,9 +58,9 @@ class ClusterCachesTest {
     @Test
     void aHeartbeatLeaseSaysWhenAndForWhichStatusAndOtherLeasesSayNothing() {
         assertThat(ClusterCaches.renewalOf(lease("sriovlm-agent-hv1", "hv1", Timestamps.format(NOW))))
-                .isEqualTo(new AgentLiveness.Renewal(NOW.plusSeconds(5), NOW));
+                .isEqualTo(new AgentLiveness.Renewal(NOW.plusSeconds(5), NOW, null));
         assertThat(ClusterCaches.renewalOf(lease("sriovlm-agent-hv1", "hv1", null)))
-                .as("an agent that predates the annotation").isEqualTo(new AgentLiveness.Renewal(NOW.plusSeconds(5), null));
+                .as("an agent that predates the annotation").isEqualTo(new AgentLiveness.Renewal(NOW.plusSeconds(5), null, null));
         assertThat(ClusterCaches.renewalOf(lease("sriovlm-agent-hv1", "hv1", "yesterday")))
                 .as("not the agent's writing").isNull();
         assertThat(ClusterCaches.renewalOf(lease("sriovlm-agent-hv2", "hv1", Timestamps.format(NOW))))

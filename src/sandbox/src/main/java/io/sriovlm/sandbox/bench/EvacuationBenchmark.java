@@ -1,5 +1,6 @@
 package io.sriovlm.sandbox.bench;
 
+import io.sriovlm.sandbox.Inventories;
 import io.sriovlm.sandbox.Sandbox;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
@@ -208,7 +209,8 @@ public final class EvacuationBenchmark {
     private static boolean ready(KubernetesClient client, int vms) {
         List<HypervisorNic> nics = new ArrayList<>(client.resources(HypervisorNic.class).list().getItems());
         return nics.size() == 3 && nics.stream().allMatch(n -> n.getStatus() != null && n.getStatus().heartbeatTime != null)
-                && nics.stream().anyMatch(n -> "src".equals(n.getSpec().nodeName) && n.getStatus().vms.size() == vms)
+                && nics.stream().anyMatch(n -> "src".equals(n.getSpec().nodeName)
+                        && Inventories.vms(client, n.getMetadata().getName()).size() == vms)
                 && SandboxFixtureFree.poolReady(client, 3 * vms);
     }
 

@@ -1,5 +1,6 @@
 package io.sriovlm.sandbox.bench;
 
+import io.sriovlm.sandbox.Inventories;
 import io.sriovlm.sandbox.Sandbox;
 import io.sriovlm.sandbox.LatencyStats;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -270,8 +271,8 @@ public final class OverheadBenchmark {
             boolean poolReady = pool != null && pool.getStatus() != null && pool.getStatus().totalVfs != null
                     && pool.getStatus().totalVfs == 2 * Sandbox.VFS_PER_NODE && pool.getStatus().freeVfs != null
                     && pool.getStatus().freeVfs == 2 * Sandbox.VFS_PER_NODE - 3;
-            boolean vmReported = hv1 != null && hv1.getStatus() != null
-                    && hv1.getStatus().vms.stream().anyMatch(v -> VM.equals(v.name));
+            boolean vmReported = hv1 != null && Inventories.vms(client, hv1.getMetadata().getName()).stream()
+                    .anyMatch(v -> VM.equals(v.name));
             if (poolReady && vmReported) {
                 return;
             }

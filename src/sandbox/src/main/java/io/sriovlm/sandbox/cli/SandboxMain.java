@@ -143,7 +143,7 @@ public final class SandboxMain {
             sandbox.api().writeKubeconfig(kubeconfig);
             out.println("sriovlm sandbox: API at " + sandbox.api().url() + ", hypervisors hv1 and hv2, pool pool-a");
             out.println("  on the " + sandbox.api().describe());
-            out.println("  kubectl --kubeconfig " + kubeconfig + " get hypervisornics,vfpools,vfclaims,sriovmigrations");
+            out.println("  kubectl --kubeconfig " + kubeconfig + " get hypervisornics,vminventories,vfpools,vfclaims,sriovmigrations");
             if (!demo) {
                 out.println("  kubectl --kubeconfig " + kubeconfig + " apply -f config/samples/sriovmigration.yaml");
                 out.println("Ctrl-C stops it.");

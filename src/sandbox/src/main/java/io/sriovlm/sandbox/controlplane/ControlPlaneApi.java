@@ -86,7 +86,7 @@ public final class ControlPlaneApi implements SandboxApi {
         }
         Kubectl.Run established = kubectl(Duration.ofSeconds(60), "wait", "--for=condition=Established",
                 "--timeout=60s", "crd/sriovmigrations.sriovlm.io", "crd/hypervisornics.sriovlm.io",
-                "crd/vfpools.sriovlm.io", "crd/vfclaims.sriovlm.io");
+                "crd/vfpools.sriovlm.io", "crd/vfclaims.sriovlm.io", "crd/vminventories.sriovlm.io");
         if (established.rc() != 0) {
             throw new IllegalStateException("the CRDs did not become Established: " + established.all());
         }

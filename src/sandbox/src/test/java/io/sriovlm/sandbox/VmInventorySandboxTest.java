@@ -1,0 +1,64 @@
+package io.sriovlm.sandbox;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VmInventory;
+import io.sriovlm.sandbox.api.ApiFaults;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
+import static io.sriovlm.sandbox.SandboxFixture.create;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Sandbox tier: what a migration writes of its two nodes' reports. A VM moving changes what runs on the source and
+ * the target, which is their VmInventories; their HypervisorNic statuses (tens of KiB of setup on a 64-VF host) are
+ * not rewritten for it (docs/decisions/028-vm-inventory.md).
+ */
+@Tag("sandbox")
+class VmInventorySandboxTest {
+    @RegisterExtension
+    static final SandboxExtension world = SandboxExtension.perClass(Duration.ofMillis(200)).checkingInvariantsAfterEach();
+
+    @Test
+    void aMigrationRewritesItsNodesVmInventoriesAndNotTheirNicStatuses() {
+        KubernetesClient client = world.client();
+        ApiFaults faults = world.sandbox().api().faults();
+        List<ApiFaults.Request> writes = new CopyOnWriteArrayList<>();
+        Consumer<ApiFaults.Request> record = r -> {
+            if (r.subresource() != null && r.subresource().equals("status")
+                    && List.of("hypervisornics", "vminventories").contains(r.resource())) {
+                writes.add(r);
+            }
+        };
+        faults.onWrite(record);
+        try {
+            create(client, "inv-vm-01", "vm-01", "hv2");
+            SriovMigration done = awaitTerminal(client, "inv-vm-01", Duration.ofSeconds(30));
+            assertThat(done.getStatus().phase).as(done.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+        } finally {
+            faults.removeWriteObserver(record);
+        }
+
+        assertThat(writes).filteredOn(r -> r.resource().equals("vminventories")).extracting(ApiFaults.Request::name)
+                .as("the VM left hv1 and arrived on hv2").contains("hv1-" + Sandbox.PF, "hv2-" + Sandbox.PF);
+        assertThat(writes).filteredOn(r -> r.resource().equals("hypervisornics"))
+                .as("HypervisorNic status writes during the migration").isEmpty();
+        VmInventory source = client.resources(VmInventory.class).withName("hv1-" + Sandbox.PF).get();
+        VmInventory target = client.resources(VmInventory.class).withName("hv2-" + Sandbox.PF).get();
+        assertThat(source.getStatus().vms).extracting(vm -> vm.name).doesNotContain("vm-01");
+        assertThat(source.getStatus().vfs).noneMatch(vf -> "vm-01".equals(vf.attachedTo));
+        assertThat(target.getStatus().vms).extracting(vm -> vm.name).contains("vm-01");
+        assertThat(target.getStatus().vfs).anyMatch(vf -> "vm-01".equals(vf.attachedTo));
+        assertThat(target.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getName()).isEqualTo("hv2-" + Sandbox.PF));
+    }
+}
