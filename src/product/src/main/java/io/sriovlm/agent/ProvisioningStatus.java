@@ -1,6 +1,5 @@
 package io.sriovlm.agent;
 
-import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.agent.hostnet.NicInventory;
@@ -15,6 +14,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNicStatus.InterfaceVf;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.OvsPortStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.OvsStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus.SfStatus;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.common.Conditions;
 
 import java.time.Instant;

@@ -3,7 +3,6 @@ package io.sriovlm.sandbox;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.agent.libvirt.TeamingXml;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
-import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigration;

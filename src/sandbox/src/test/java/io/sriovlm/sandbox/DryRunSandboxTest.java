@@ -3,7 +3,6 @@ package io.sriovlm.sandbox;
 import io.sriovlm.operator.placement.VfLedger;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.sriovlm.agent.libvirt.TeamingXml;
-import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;

@@ -1,6 +1,5 @@
 package io.sriovlm.sandbox;
 
-import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.sriovlm.agent.libvirt.Hypervisor;
@@ -13,6 +12,7 @@ import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigration;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.VfStateSupport;
 import io.sriovlm.sandbox.host.SimulatedHypervisor;

@@ -1,9 +1,9 @@
 package io.sriovlm.agent.hostnet;
 
-import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sriovlm.agent.hostnet.CommandRunner.CommandResult;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 
 import java.util.LinkedHashMap;
 import java.util.List;

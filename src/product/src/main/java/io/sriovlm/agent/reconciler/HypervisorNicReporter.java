@@ -1,6 +1,5 @@
 package io.sriovlm.agent.reconciler;
 
-import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;

@@ -1,7 +1,6 @@
 package io.sriovlm.operator.phases;
 
 import io.fabric8.kubernetes.api.model.Node;
-import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
 import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationMethod;

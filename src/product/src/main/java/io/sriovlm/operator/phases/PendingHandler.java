@@ -1,10 +1,8 @@
 package io.sriovlm.operator.phases;
 
-import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.sriovlm.api.v1alpha1.GuestFailover;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import io.sriovlm.api.v1alpha1.MigrationMethod;
 import io.sriovlm.common.VfStateSupport;
@@ -15,6 +13,7 @@ import io.sriovlm.common.Conditions;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.MigrationTransport;
 import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.NicHealth;

@@ -1,8 +1,6 @@
 package io.sriovlm.operator.phases;
 
-import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.operator.placement.StorageMatch;
 import io.sriovlm.operator.placement.VfConfigMatch;
 import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
@@ -13,6 +11,7 @@ import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.statemachine.Outcome;
 import io.sriovlm.statemachine.Transition;
 import io.sriovlm.operator.placement.TargetSelector;

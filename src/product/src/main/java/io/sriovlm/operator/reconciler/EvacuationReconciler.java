@@ -1,6 +1,5 @@
 package io.sriovlm.operator.reconciler;
 
-import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.Labels;
@@ -30,11 +29,11 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
-import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.operator.phases.MethodChoice;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
+import io.sriovlm.api.v1alpha1.VmInventoryStatus;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.EvacuationConfig;
