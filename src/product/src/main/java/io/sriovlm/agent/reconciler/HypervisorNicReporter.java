@@ -219,14 +219,27 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
             return WriteResult.FAILED;
         }
         VmInventoryStatus observed = host.observe(nic.getSpec(), clock.instant(), false).inventory();
-        // What the guests' QEMU said at the last heartbeat stays until the next one asks again.
         if (base.getStatus() != null) {
-            java.util.Map<String, io.sriovlm.api.v1alpha1.GuestFailover> failover = new java.util.HashMap<>();
-            base.getStatus().vms.stream().filter(v -> v.guestFailover != null)
-                    .forEach(v -> failover.put(v.name, v.guestFailover));
-            observed.vms.forEach(v -> v.guestFailover = failover.get(v.name));
+            keepWhatOnlyTheHeartbeatReads(base.getStatus(), observed);
         }
         return publish(nic, null, base, observed, "inventory");
+    }
+
+    /**
+     * What this report cannot read and the last heartbeat did stays as it said, until the next heartbeat reads it
+     * again: the guests' net_failover (asked of QEMU), the VF representors and the OVS bonds' active members (read by
+     * the provisioner). Otherwise each migration step's report would write them differently and the heartbeat back.
+     */
+    static void keepWhatOnlyTheHeartbeatReads(VmInventoryStatus last, VmInventoryStatus observed) {
+        java.util.Map<String, io.sriovlm.api.v1alpha1.GuestFailover> failover = new java.util.HashMap<>();
+        last.vms.stream().filter(v -> v.guestFailover != null).forEach(v -> failover.put(v.name, v.guestFailover));
+        observed.vms.forEach(v -> v.guestFailover = failover.get(v.name));
+        java.util.Map<String, String> representors = new java.util.HashMap<>();
+        last.vfs.stream().filter(v -> v.representor != null).forEach(v -> representors.put(v.pciAddress, v.representor));
+        observed.vfs.forEach(v -> v.representor = representors.getOrDefault(v.pciAddress, v.representor));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        observed.bonds.forEach(b -> seen.add(b.name));
+        last.bonds.stream().filter(b -> !seen.contains(b.name)).forEach(observed.bonds::add);
     }
 
     /**
