@@ -114,19 +114,11 @@ class InjectionSandboxTest {
         for (String hostile : List.of("qemu+ext:///system?command=/bin/sh", "qemu+ssh://hv2/system?netcat=/tmp/x",
                 "qemu+tls://hv2/system?no_verify=1", "qemu+tls://hv2/system;reboot", "test:///default",
                 "qemu+tls://$(reboot)/system")) {
-            // the agent's heartbeat writes the same status: a 409 is a lost race, retried on the newer object
-            KubernetesClientException refused = null;
-            for (int attempt = 0; attempt < 20 && (refused == null || refused.getCode() == 409); attempt++) {
-                HypervisorNic nic = world.client().resources(HypervisorNic.class).withName("hv2-ens2").get();
-                nic.getStatus().migrationUri = hostile;
-                try {
-                    world.client().resource(nic).updateStatus();
-                    refused = null;
-                    break;
-                } catch (KubernetesClientException e) {
-                    refused = e;
-                }
-            }
+            KubernetesClientException refused = SandboxFixture.refusalOf(
+                    () -> world.client().resources(HypervisorNic.class).withName("hv2-ens2").get(), nic -> {
+                        nic.getStatus().migrationUri = hostile;
+                        world.client().resource(nic).updateStatus();
+                    });
             assertThat(refused).as(hostile).isNotNull();
             assertThat(refused.getCode()).as(hostile).isEqualTo(422);
             assertThat(refused.getMessage()).as(hostile).contains("migrationUri");

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
 import static io.sriovlm.sandbox.SandboxFixture.create;
 import static io.sriovlm.sandbox.SandboxFixture.pool;
+import static io.sriovlm.sandbox.SandboxFixture.refusalOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -276,19 +277,18 @@ class MigrationControlPlaneIT {
     @Order(10)
     void theAgentOfOneNodeCannotWriteAnotherNodesNicStatus() {
         try (KubernetesClient hv2Agent = world.api().agentKubeconfig("hv2").client()) {
-            // Its own node's NIC: allowed (what its reporter does every heartbeat).
-            HypervisorNic own = hv2Agent.resources(HypervisorNic.class).withName("hv2-ens2").get();
-            hv2Agent.resource(own).updateStatus();
+            // Its own node's NIC: allowed (what its reporter does when the host's setup changes).
+            assertThat(refusalOf(() -> hv2Agent.resources(HypervisorNic.class).withName("hv2-ens2").get(),
+                    own -> hv2Agent.resource(own).updateStatus())).isNull();
 
-            HypervisorNic other = hv2Agent.resources(HypervisorNic.class).withName("hv1-ens2").get();
-            other.getStatus().lastSyncError = "forged by the agent of hv2";
-            assertThatThrownBy(() -> hv2Agent.resource(other).updateStatus())
-                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+            assertThat(refusalOf(() -> hv2Agent.resources(HypervisorNic.class).withName("hv1-ens2").get(), other -> {
+                other.getStatus().lastSyncError = "forged by the agent of hv2";
+                hv2Agent.resource(other).updateStatus();
+            })).isInstanceOfSatisfying(KubernetesClientException.class, e -> {
                         assertThat(e.getCode()).isEqualTo(403);
                         assertThat(e.getMessage()).contains("ValidatingAdmissionPolicy 'sriovlm-agent-own-node'")
-                                .contains("agent of node hv2 may not write the status of the HypervisorNic of another"
-                                        + " node");
-                    });
+                        .contains("agent of node hv2 may not write the status of the HypervisorNic of another node");
+            });
         }
         assertThat(client.resources(HypervisorNic.class).withName("hv1-ens2").get().getStatus().lastSyncError)
                 .isNotEqualTo("forged by the agent of hv2");
@@ -296,8 +296,8 @@ class MigrationControlPlaneIT {
         theAgentOfOneNodeWritesOnlyItsOwnVmInventory();
         // A token of the agents' ServiceAccount that names no node (not bound to an agent pod): the policy's message.
         try (KubernetesClient unbound = world.api().unboundAgentKubeconfig().client()) {
-            HypervisorNic own = unbound.resources(HypervisorNic.class).withName("hv2-ens2").get();
-            assertThatThrownBy(() -> unbound.resource(own).updateStatus())
+            assertThat(refusalOf(() -> unbound.resources(HypervisorNic.class).withName("hv2-ens2").get(),
+                    own -> unbound.resource(own).updateStatus()))
                     .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
                         assertThat(e.getCode()).isEqualTo(403);
                         assertThat(e.getMessage()).contains("the agent's token names no node");
@@ -309,18 +309,19 @@ class MigrationControlPlaneIT {
     private void theAgentOfOneNodeWritesOnlyItsOwnVmInventory() {
         try (KubernetesClient hv2Agent = world.api().agentKubeconfig("hv2").client()) {
             // Its own node's inventory: allowed (what its reporter does when a VM moves).
-            VmInventory own = hv2Agent.resources(VmInventory.class).withName("hv2-ens2").get();
-            assertThat(own.getSpec().nodeName).isEqualTo("hv2");
-            hv2Agent.resource(own).updateStatus();
+            assertThat(hv2Agent.resources(VmInventory.class).withName("hv2-ens2").get().getSpec().nodeName)
+                    .isEqualTo("hv2");
+            assertThat(refusalOf(() -> hv2Agent.resources(VmInventory.class).withName("hv2-ens2").get(),
+                    own -> hv2Agent.resource(own).updateStatus())).isNull();
 
-            VmInventory other = hv2Agent.resources(VmInventory.class).withName("hv1-ens2").get();
-            other.getStatus().vms.clear();
-            assertThatThrownBy(() -> hv2Agent.resource(other).updateStatus())
-                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
-                        assertThat(e.getCode()).isEqualTo(403);
-                        assertThat(e.getMessage()).contains("ValidatingAdmissionPolicy 'sriovlm-agent-own-node'")
-                                .contains("agent of node hv2 may only write the VmInventory of its own node");
-                    });
+            assertThat(refusalOf(() -> hv2Agent.resources(VmInventory.class).withName("hv1-ens2").get(), other -> {
+                other.getStatus().vms.clear();
+                hv2Agent.resource(other).updateStatus();
+            })).isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                assertThat(e.getCode()).isEqualTo(403);
+                assertThat(e.getMessage()).contains("ValidatingAdmissionPolicy 'sriovlm-agent-own-node'")
+                        .contains("agent of node hv2 may only write the VmInventory of its own node");
+            });
             // Nor create one for another node, which that node's agent would then report into.
             VmInventory forged = new VmInventory();
             forged.getMetadata().setName("hv9-ens2");
@@ -379,19 +380,17 @@ class MigrationControlPlaneIT {
         }
         try (KubernetesClient hv2Agent = world.api().agentKubeconfig("hv2").client()) {
             // Its own node's Lease: allowed (what its reporter does at each quiet heartbeat).
-            Lease own = hv2Agent.leases().inNamespace(namespace).withName(HeartbeatLeases.nameFor("hv2")).get();
-            hv2Agent.resource(own).update();
+            assertThat(refusalOf(() -> hv2Agent.leases().inNamespace(namespace)
+                    .withName(HeartbeatLeases.nameFor("hv2")).get(), own -> hv2Agent.resource(own).update())).isNull();
             for (String other : List.of(HeartbeatLeases.nameFor("hv1"), Sandbox.LEASE)) {
-                Lease lease = client.leases().inNamespace(namespace).withName(other).get();
-                assertThat(lease).as(other).isNotNull();
-                lease.getSpec().setHolderIdentity("hv2");
-                assertThatThrownBy(() -> hv2Agent.resource(lease).update()).as(other)
-                        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
-                            assertThat(e.getCode()).isEqualTo(403);
-                            assertThat(e.getMessage()).contains("ValidatingAdmissionPolicy 'sriovlm-agent-own-node'")
-                                    .contains("agent of node hv2 may only write its own heartbeat Lease"
-                                            + " sriovlm-agent-hv2");
-                        });
+                assertThat(refusalOf(() -> client.leases().inNamespace(namespace).withName(other).get(), lease -> {
+                    lease.getSpec().setHolderIdentity("hv2");
+                    hv2Agent.resource(lease).update();
+                })).as(other).isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+                    assertThat(e.getCode()).isEqualTo(403);
+                    assertThat(e.getMessage()).contains("ValidatingAdmissionPolicy 'sriovlm-agent-own-node'")
+                            .contains("agent of node hv2 may only write its own heartbeat Lease sriovlm-agent-hv2");
+                });
             }
             // Nor may it create a heartbeat for a node that is not its own.
             Lease forged = new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder().withNewMetadata()

@@ -1,6 +1,7 @@
 package io.sriovlm.sandbox;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
@@ -12,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import static org.awaitility.Awaitility.await;
 
@@ -42,6 +45,24 @@ final class SandboxFixture {
         SriovMigration m = Sandbox.migration(name, vm, target);
         customize.accept(m.getSpec());
         return client.resource(m).create();
+    }
+
+    /**
+     * Reads an object, changes and writes it as {@code write} does; returns the API server's refusal, or null when the
+     * write went through. The agents write the same objects (statuses, heartbeat Leases) every heartbeat: a 409 is a
+     * lost race, not a refusal, so the write is retried on the newer object.
+     */
+    static <T> KubernetesClientException refusalOf(Supplier<T> read, Consumer<T> write) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                write.accept(read.get());
+                return null;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) {
+                    return e;
+                }
+            }
+        }
     }
 
     /** The migrations a node's evacuation created (in the operator's namespace). */
