@@ -221,7 +221,7 @@ class FaultMatrixSandboxTest {
             assertThat(FaultMatrix.expected(fault, phase)).as(fault + " at " + phase + ": " + m.getStatus().message)
                     .contains(outcome);
             if (outcome != Succeeded) {
-                assertThat(m.getStatus().failureReason).as("the status says why").isIn(
+                assertThat(m.getStatus().failureReason).as("the status says why: " + m.getStatus().message).isIn(
                         FaultMatrix.reasons(fault, phase).toArray());
                 assertThat(m.getStatus().message).isNotBlank();
             } else if (m.getStatus().failureReason != null) {

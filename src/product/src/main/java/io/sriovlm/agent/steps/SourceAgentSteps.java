@@ -118,18 +118,22 @@ public final class SourceAgentSteps {
 
     public Outcome step(SriovMigration m) {
         MigrationPhase phase = m.getStatus().phase;
-        if ((phase == MigrationPhase.SwitchingToStandby || phase == MigrationPhase.RollingBack)
-                && nicSpec.get().isEmpty()) {
-            // A just-started agent may run a step before its HypervisorNic informer has synced: that is not the
-            // host failing. Look again; the phase deadline bounds the wait.
+        // The steps that find the VM's bond read the HypervisorNic once: a stopping agent's informer empties
+        // between two reads.
+        boolean findsBond = phase == MigrationPhase.SwitchingToStandby || phase == MigrationPhase.Migrating
+                || phase == MigrationPhase.RollingBack;
+        Optional<HypervisorNicSpec> spec = findsBond ? nicSpec.get() : Optional.empty();
+        if (findsBond && spec.isEmpty()) {
+            // A just-started agent may run a step before its HypervisorNic informer has synced, a stopping one after
+            // it stopped: that is not the host failing. Look again; the phase deadline bounds the wait.
             return Outcome.recheckAfter(SOON);
         }
         try {
-            return switch (m.getStatus().phase) {
+            return switch (phase) {
                 case TargetReady -> startWhenLaneFree(m);
-                case SwitchingToStandby -> switchToStandby(m);
-                case Migrating -> migrate(m);
-                case RollingBack -> rollBack(m);
+                case SwitchingToStandby -> switchToStandby(m, spec.get());
+                case Migrating -> migrate(m, spec.get());
+                case RollingBack -> rollBack(m, spec.get());
                 case Pending -> dryRunReachability(m);
                 default -> Outcome.nothing();
             };
@@ -265,7 +269,7 @@ public final class SourceAgentSteps {
         return Outcome.write(Transition.to(MigrationPhase.SwitchingToStandby, Reasons.OUTBOUND_LANE_FREE, message));
     }
 
-    Outcome switchToStandby(SriovMigration m) throws HypervisorException, HostNetworkException {
+    Outcome switchToStandby(SriovMigration m, HypervisorNicSpec spec) throws HypervisorException, HostNetworkException {
         String vm = m.getSpec().vmName;
         Optional<DomainSnapshot> domain = hypervisor.domain(vm).filter(DomainSnapshot::isRunning);
         if (domain.isEmpty()) {
@@ -302,7 +306,7 @@ public final class SourceAgentSteps {
                 return refused.get();
             }
         }
-        BondSpec bond = bondFor(teaming.standbyDevice());
+        BondSpec bond = bondFor(spec, teaming.standbyDevice());
         if (m.getSpec().linkPolicy() == StandbyLinkPolicy.UpDuringMigration && !teaming.standbyLinkUp()) {
             // The standby link must carry traffic before the VF leaves.
             hypervisor.updateDevice(vm, TeamingXml.withLinkState(teaming.standbyXml(), true));
@@ -349,7 +353,7 @@ public final class SourceAgentSteps {
         }));
     }
 
-    Outcome migrate(SriovMigration m) throws HypervisorException {
+    Outcome migrate(SriovMigration m, HypervisorNicSpec spec) throws HypervisorException {
         String uid = m.getMetadata().getUid();
         String vm = m.getSpec().vmName;
         Optional<MigrationJobs.Job> job = jobs.get(uid);
@@ -400,7 +404,7 @@ public final class SourceAgentSteps {
             if (teaming.primaryAttached()) {
                 BondSpec bond;
                 try {
-                    bond = bondFor(teaming.standbyDevice());
+                    bond = bondFor(spec, teaming.standbyDevice());
                 } catch (HostNetworkException e) {
                     return Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.BOND_SWITCH_FAILED,
                             e.getMessage() + "; the migration did not start"));
@@ -493,7 +497,7 @@ public final class SourceAgentSteps {
                         s.observedGeneration, clock.instant())));
     }
 
-    Outcome rollBack(SriovMigration m) throws HypervisorException, HostNetworkException {
+    Outcome rollBack(SriovMigration m, HypervisorNicSpec spec) throws HypervisorException, HostNetworkException {
         String uid = m.getMetadata().getUid();
         String vm = m.getSpec().vmName;
         automatic.remove(vm);
@@ -532,7 +536,7 @@ public final class SourceAgentSteps {
         Instant attachedAt = clock.instant();
         String standbyDevice = teaming.standbyDevice() != null ? teaming.standbyDevice()
                 : wanted == null ? null : wanted.standbyDevice;
-        BondSpec bond = bondFor(standbyDevice);
+        BondSpec bond = bondFor(spec, standbyDevice);
         String slave = m.getStatus().sourceVf != null ? bond.vfRepresentor : bond.sfRepresentor;
         Instant switched = network.setActiveSlave(bond.name, slave);
         if (reattached) {
@@ -617,9 +621,7 @@ public final class SourceAgentSteps {
                 clock.instant())), Duration.ofSeconds(1));
     }
 
-    private BondSpec bondFor(String standbyDevice) throws HostNetworkException {
-        HypervisorNicSpec spec = nicSpec.get().orElseThrow(() -> new HostNetworkException(
-                "no HypervisorNic for node " + config.nodeName() + " is visible to its agent"));
+    private BondSpec bondFor(HypervisorNicSpec spec, String standbyDevice) throws HostNetworkException {
         return HostObservation.bondFor(spec, standbyDevice).orElseThrow(() -> new HostNetworkException(
                 "HypervisorNic of " + config.nodeName() + " has no bond for SF netdev " + standbyDevice
                         + "; add it to spec.bonds"));

@@ -107,16 +107,17 @@ public final class TargetAgentSteps {
 
     public Outcome step(SriovMigration m) {
         MigrationPhase phase = m.getStatus().phase;
-        if ((phase == MigrationPhase.Preparing || phase == MigrationPhase.RestoringFastPath) && nicSpec.get().isEmpty()) {
-            // A just-started agent may run a step before its HypervisorNic informer has synced: that is not the
-            // host failing. Look again; the phase deadline bounds the wait.
+        if (phase != MigrationPhase.Preparing && phase != MigrationPhase.RestoringFastPath) {
+            return Outcome.nothing();
+        }
+        // Read once per step: a stopping agent's informer empties between two reads.
+        Optional<HypervisorNicSpec> spec = nicSpec.get();
+        if (spec.isEmpty()) {
+            // A just-started agent may run a step before its HypervisorNic informer has synced, a stopping one after
+            // it stopped: that is not the host failing. Look again; the phase deadline bounds the wait.
             return Outcome.recheckAfter(SOON);
         }
-        return switch (phase) {
-            case Preparing -> prepare(m);
-            case RestoringFastPath -> restoreFastPath(m);
-            default -> Outcome.nothing();
-        };
+        return phase == MigrationPhase.Preparing ? prepare(m, spec.get()) : restoreFastPath(m, spec.get());
     }
 
     /**
@@ -135,12 +136,10 @@ public final class TargetAgentSteps {
         attachAttempts.remove(uid);
     }
 
-    Outcome prepare(SriovMigration m) {
+    Outcome prepare(SriovMigration m, HypervisorNicSpec spec) {
         String standbyDevice = m.getStatus().teaming == null ? null : m.getStatus().teaming.standbyDevice;
         String vf = m.getStatus().targetVf;
         try {
-            HypervisorNicSpec spec = nicSpec.get().orElseThrow(() -> new HostNetworkException(
-                    "no HypervisorNic for node " + config.nodeName() + " is visible to its agent"));
             if (SourceAgentSteps.vfState(m)) {
                 requireFreeVf(spec, vf);
                 return prepared(m, config.nodeName() + " ready: VF " + vf + " free to receive the VF state of "
@@ -161,6 +160,12 @@ public final class TargetAgentSteps {
             return prepared(m, config.nodeName() + " ready: SF netdev " + standbyDevice + ", bond " + bond.name
                     + " on SF representor " + bond.sfRepresentor + ", VF " + vf + " free");
         } catch (HostNetworkException e) {
+            if (SourceAgentSteps.interrupted(e)) {
+                // The agent is shutting down (its step thread interrupted): the host did not fail. Decide nothing;
+                // the next agent re-runs the step.
+                Thread.currentThread().interrupt();
+                return Outcome.recheckAfter(SOON);
+            }
             String message = "target " + config.nodeName() + " is not ready for " + m.getSpec().vmName + ": "
                     + e.getMessage() + "; nothing was changed";
             return Outcome.write(Transition.failure(MigrationPhase.Failed, Reasons.TARGET_NOT_PREPARED, message).with(s ->
@@ -196,7 +201,7 @@ public final class TargetAgentSteps {
                         s.observedGeneration, clock.instant())));
     }
 
-    Outcome restoreFastPath(SriovMigration m) {
+    Outcome restoreFastPath(SriovMigration m, HypervisorNicSpec spec) {
         String vm = m.getSpec().vmName;
         String uid = m.getMetadata().getUid();
         try {
@@ -217,8 +222,6 @@ public final class TargetAgentSteps {
                         TeamingXml.userAlias(wanted.primaryAlias), wanted.primaryVlan));
                 attachedAt = clock.instant();
             }
-            HypervisorNicSpec spec = nicSpec.get().orElseThrow(() -> new HostNetworkException(
-                    "no HypervisorNic for node " + config.nodeName() + " is visible to its agent"));
             BondSpec bond = HostObservation.bondFor(spec, wanted.standbyDevice).orElseThrow(() ->
                     new HostNetworkException("no bond for SF netdev " + wanted.standbyDevice + " on " + config.nodeName()));
             ExpectedPlug plug = expectedPlugs.get(vm);

@@ -308,6 +308,25 @@ class StepRerunSandboxTest {
         assertThat(vfAttachedOn(hv1)).as("nothing was done on the source").isTrue();
     }
 
+    /** The informers of a stopping agent empty mid-step: a step reads its HypervisorNic once and decides on that. */
+    @Test
+    void aStepWhoseAgentStopsWhileItRunsDecidesOnWhatItRead() {
+        TargetAgentSteps stoppingTarget = new TargetAgentSteps(hv2, new SysfsHostNetwork(sys2.root()),
+                visibleOnce(), AgentConfig.defaults("hv2", SimulatedFabric.uriOf("hv2")), Clock.systemUTC(), () -> { });
+        assertThat(transitionOf(stoppingTarget.step(migration(MigrationPhase.Preparing))).to())
+                .as("prepared, not Failed/TargetNotPrepared").isEqualTo(MigrationPhase.SwitchingToStandby);
+        SourceAgentSteps stoppingSource = new SourceAgentSteps(hv1, new SysfsHostNetwork(sys1.root()), visibleOnce(),
+                new MigrationJobs(), AgentConfig.defaults("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(),
+                m -> { }, () -> { }, uid -> false);
+        assertThat(transitionOf(stoppingSource.step(migration(MigrationPhase.SwitchingToStandby))).to())
+                .as("switched, not RollingBack/BondSwitchFailed").isEqualTo(MigrationPhase.Migrating);
+    }
+
+    private java.util.function.Supplier<Optional<HypervisorNicSpec>> visibleOnce() {
+        java.util.concurrent.atomic.AtomicBoolean read = new java.util.concurrent.atomic.AtomicBoolean();
+        return () -> read.getAndSet(true) ? Optional.empty() : Optional.of(spec);
+    }
+
     /** vm-01 switched to standby and its libvirt job started by {@code jobs}'s agent, then moved to RollingBack. */
     private SriovMigration rollingBackDuringTheCopy(MigrationJobs jobs, String cause) {
         SriovMigration switched = written(migration(MigrationPhase.SwitchingToStandby),
