@@ -1,7 +1,10 @@
 package io.sriovlm.sandbox;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
+import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
+import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.sandbox.api.ApiFaults;
@@ -17,6 +20,7 @@ import java.util.function.Consumer;
 import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
 import static io.sriovlm.sandbox.SandboxFixture.create;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Sandbox tier: what a migration writes of its two nodes' reports. A VM moving changes what runs on the source and
@@ -60,5 +64,52 @@ class VmInventorySandboxTest {
         assertThat(target.getStatus().vfs).anyMatch(vf -> "vm-01".equals(vf.attachedTo));
         assertThat(target.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getName()).isEqualTo("hv2-" + Sandbox.PF));
+    }
+
+    /**
+     * An agent whose VmInventory the API server refuses (a Helm upgrade that did not apply crds/, or an older
+     * ClusterRole) reports no VMs: it says so in AgentReady, which turns its NIC NotReady, and in a Warning Event,
+     * each naming what to apply; allowed again, it reports and the NIC is Ready.
+     */
+    @Test
+    void anAgentRefusedItsVmInventorySaysWhatToApplyAndRecoversOnceAllowed() {
+        KubernetesClient client = world.client();
+        ApiFaults faults = world.sandbox().api().faults();
+        String nic = "hv1-" + Sandbox.PF;
+        List<ApiFaults.Rule> forbidden = List.of(ApiFaults.Rule.probability("get", "vminventories", "", 403, 1),
+                ApiFaults.Rule.probability("create", "vminventories", "", 403, 1));
+        forbidden.forEach(faults::add);
+        try {
+            // A new agent: it has not read its inventory yet (the old one kept what it last wrote).
+            world.sandbox().restartAgent("hv1");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                var conditions = client.resources(HypervisorNic.class).withName(nic).get().getStatus().conditions;
+                assertThat(conditions).anySatisfy(c -> {
+                    assertThat(c.getType()).isEqualTo(ConditionTypes.AGENT_READY);
+                    assertThat(c.getStatus()).isEqualTo("False");
+                    assertThat(c.getReason()).isEqualTo(Reasons.INVENTORY_NOT_WRITABLE);
+                    assertThat(c.getMessage()).contains("agent of hv1", "VmInventory " + nic,
+                            "crds/vminventories.sriovlm.io.yaml", "update on vminventories/status");
+                });
+                assertThat(conditions).anySatisfy(c -> {
+                    assertThat(c.getType()).isEqualTo(ConditionTypes.READY);
+                    assertThat(c.getStatus()).isEqualTo("False");
+                    assertThat(c.getMessage()).contains("crds/vminventories.sriovlm.io.yaml");
+                });
+            });
+            assertThat(client.v1().events().inAnyNamespace().list().getItems()).anySatisfy(e -> {
+                assertThat(e.getInvolvedObject().getName()).isEqualTo(nic);
+                assertThat(e.getType()).isEqualTo("Warning");
+                assertThat(e.getReason()).isEqualTo(Reasons.INVENTORY_NOT_WRITABLE);
+            });
+        } finally {
+            forbidden.forEach(faults::remove);
+        }
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                client.resources(HypervisorNic.class).withName(nic).get().getStatus().conditions)
+                .anySatisfy(c -> {
+                    assertThat(c.getType()).isEqualTo(ConditionTypes.READY);
+                    assertThat(c.getStatus()).isEqualTo("True");
+                }));
     }
 }

@@ -18,12 +18,14 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.sriovlm.agent.hostnet.NicProvisioner;
+import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.api.v1alpha1.VmInventoryStatus;
+import io.sriovlm.common.Conditions;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.common.InformerCaches;
 import io.sriovlm.common.Timestamps;
@@ -62,7 +64,8 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
      */
     private final java.util.Map<String, VmInventory> inventories = new java.util.concurrent.ConcurrentHashMap<>();
     /** The last failure to create or read the VmInventory, logged once rather than at every heartbeat. */
-    private String lastInventoryError;
+    /** Why the VmInventory cannot be read, created or written (said in AgentReady at each heartbeat); null when it can. */
+    private volatile String inventoryProblem;
     private IndexedResourceCache<HypervisorNic> nics;
     private final NicProvisioner provisioner;
     private final Supplier<List<String>> migrationsInFlight;
@@ -258,19 +261,32 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
                 read = inventoryWriter.create(VmInventory.of(nic))
                         .orElseGet(() -> client.resources(VmInventory.class).withName(name).get());
             }
-            lastInventoryError = null;
             if (read != null) {
+                inventoryProblem = null;
                 inventories.put(name, read);
             }
             return Optional.ofNullable(read);
         } catch (KubernetesClientException e) {
-            if (!String.valueOf(e.getMessage()).equals(lastInventoryError)) {
-                LOG.warnf("VmInventory %s can be neither read nor created, so this node's VMs are not reported: %s",
-                        name, e.getMessage());
-            }
-            lastInventoryError = String.valueOf(e.getMessage());
+            inventoryRefused(nic, "can neither read nor create VmInventory " + name + " (" + e.getMessage()
+                    + "): apply crds/vminventories.sriovlm.io.yaml and the agent ClusterRole of this release (get and"
+                    + " create on vminventories, update on vminventories/status)");
             return Optional.empty();
         }
+    }
+
+    /**
+     * The API server refuses the agent its VmInventory: this node then reports no VMs and no VF, so no VM moves to
+     * or from it. Said in AgentReady at each heartbeat (the operator turns the NIC NotReady with this message), in a
+     * Warning Event and the log once per distinct refusal.
+     */
+    private void inventoryRefused(HypervisorNic nic, String what) {
+        String problem = "the agent of " + config.nodeName() + " " + what
+                + "; until then no VM moves to or from this node";
+        if (!problem.equals(inventoryProblem)) {
+            LOG.warn(problem);
+            events.record(nic, EventRecorder.WARNING, Reasons.INVENTORY_NOT_WRITABLE, problem);
+        }
+        inventoryProblem = problem;
     }
 
     private synchronized WriteResult report(HypervisorNic nic) {
@@ -311,8 +327,14 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         HypervisorNicStatus status = observed.nic();
         status.migrationUri = config.migrationUri();
         status.observedGeneration = nic.getMetadata().getGeneration();
+        VmInventory inventory = inventoryOf(nic, false).orElse(null);
+        String problem = inventoryProblem;
+        if (problem != null) {
+            Conditions.set(status.conditions, ConditionTypes.AGENT_READY, false, Reasons.INVENTORY_NOT_WRITABLE,
+                    problem, null, clock.instant());
+        }
         // A conflict: someone else (the operator's Ready) wrote first; the next heartbeat reports again.
-        return publish(nic, status, inventoryOf(nic, false).orElse(null), observed.inventory(), "heartbeat");
+        return publish(nic, status, inventory, observed.inventory(), "heartbeat");
     }
 
     /**
@@ -345,9 +367,7 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
                 result = writer.report(nic, nicStatus).isPresent() ? WriteResult.WRITTEN : WriteResult.CONFLICT;
             }
             if (runningNew) {
-                Optional<VmInventory> written = inventoryWriter.report(inventory, running);
-                written.ifPresentOrElse(i -> inventories.put(i.getMetadata().getName(), i),
-                        () -> inventories.remove(inventory.getMetadata().getName()));
+                Optional<VmInventory> written = writeInventory(nic, inventory, running);
                 result = result == WriteResult.CONFLICT ? result
                         : written.isPresent() ? WriteResult.WRITTEN : WriteResult.CONFLICT;
             }
@@ -355,6 +375,26 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         } catch (KubernetesClientException e) {
             LOG.debugf("%s of %s not written: %s", what, nic.getMetadata().getName(), e.getMessage());
             return WriteResult.FAILED;
+        }
+    }
+
+    /** @return the written inventory, or empty on a conflict (read it again) */
+    private Optional<VmInventory> writeInventory(HypervisorNic nic, VmInventory inventory, VmInventoryStatus running) {
+        String name = inventory.getMetadata().getName();
+        try {
+            Optional<VmInventory> written = inventoryWriter.report(inventory, running);
+            written.ifPresentOrElse(i -> {
+                inventoryProblem = null;
+                inventories.put(name, i);
+            }, () -> inventories.remove(name));
+            return written;
+        } catch (KubernetesClientException e) {
+            inventories.remove(name);
+            if (e.getCode() == 403) {
+                inventoryRefused(nic, "may not write the status of VmInventory " + name + " (" + e.getMessage()
+                        + "): apply the agent ClusterRole of this release (update on vminventories/status)");
+            }
+            throw e;
         }
     }
 }

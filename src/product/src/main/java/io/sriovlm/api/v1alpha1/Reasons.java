@@ -83,6 +83,8 @@ public final class Reasons {
     // --- HypervisorNic: AgentReady (agent)
     public static final String HOST_READY = "HostReady";
     public static final String PROVISIONING_FAILED = "ProvisioningFailed";
+    /** The agent can neither read, create nor write its node's VmInventory (its CRD or RBAC rules missing). */
+    public static final String INVENTORY_NOT_WRITABLE = "InventoryNotWritable";
     // --- HypervisorNic: Provisioned, ChangeRefused, Drifted (agent)
     public static final String INVALID_SPEC = "InvalidSpec";
     public static final String PF_NOT_FOUND = "PfNotFound";

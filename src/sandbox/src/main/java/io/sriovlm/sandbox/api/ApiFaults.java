@@ -198,6 +198,7 @@ public final class ApiFaults {
                         + ": the object has been modified; please apply your changes to the latest version and try"
                         + " again (injected by the sandbox)");
                 case 410 -> new Injected(410, "Expired", "too old resource version (injected by the sandbox)");
+                case 403 -> new Injected(403, "Forbidden", what + " is forbidden (injected by the sandbox)");
                 case 429 -> new Injected(429, "TooManyRequests", "the server has received too many requests"
                         + " (injected by the sandbox)");
                 default -> new Injected(a.rule.code(), a.rule.code() == 500 ? "InternalError" : "ServiceUnavailable",
