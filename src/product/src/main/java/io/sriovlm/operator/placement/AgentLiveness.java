@@ -7,6 +7,7 @@ import io.sriovlm.common.Timestamps;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * When each node's agent last vouched for what it reports of its host, in its HypervisorNic status and its
@@ -96,6 +97,31 @@ public record AgentLiveness(Instant now, Duration staleAfter, Renewals leaseRene
         Renewal renewal = nic == null || nic.getSpec() == null ? null : leaseRenewals.of(nic.getSpec().nodeName);
         Instant lease = renewal == null || !renewal.vouchesFor(status, running) ? null : renewal.renewTime();
         return latest(latest(status, running), lease);
+    }
+
+    /**
+     * A renewal of {@code nic}'s Lease later than its statuses that does not count, because it vouches for statuses
+     * newer than the operator holds (their watch events have not arrived): said when the node turns stale, since it
+     * tells a lagging watch from a silent agent. Empty when there is none.
+     */
+    public Optional<String> uncountedRenewal(HypervisorNic nic) {
+        if (nic == null || nic.getSpec() == null) {
+            return Optional.empty();
+        }
+        Renewal renewal = leaseRenewals.of(nic.getSpec().nodeName);
+        VmInventory inventory = inventories.of(nic);
+        Instant status = nic.getStatus() == null ? null : Timestamps.parse(nic.getStatus().heartbeatTime);
+        Instant running = inventory == null || inventory.getStatus() == null ? null
+                : Timestamps.parse(inventory.getStatus().heartbeatTime);
+        if (renewal == null || renewal.renewTime() == null || renewal.vouchesFor(status, running)) {
+            return Optional.empty();
+        }
+        return Optional.of("its Lease was renewed at " + Timestamps.format(renewal.renewTime())
+                + " for a HypervisorNic status of " + Timestamps.format(renewal.vouchesFor()) + " and a VmInventory of "
+                + Timestamps.format(renewal.vouchesForInventory()) + ", but the operator holds "
+                + (status == null ? "no status" : Timestamps.format(status)) + " and "
+                + (inventory == null ? "no VmInventory" : running == null ? "no inventory status"
+                        : Timestamps.format(running)));
     }
 
     private static Instant latest(Instant a, Instant b) {

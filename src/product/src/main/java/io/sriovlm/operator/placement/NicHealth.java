@@ -40,7 +40,8 @@ public final class NicHealth {
         if (liveness.stale(heartbeat)) {
             return Optional.of("the node agent on " + name + " last reported at " + Timestamps.format(heartbeat)
                     + " (more than " + liveness.staleAfter().toSeconds() + "s ago, by its HypervisorNic status and its"
-                    + " Lease " + HeartbeatLeases.nameFor(name) + "); check the sriovlm-agent pod on that node");
+                    + " Lease " + HeartbeatLeases.nameFor(name) + ")" + liveness.uncountedRenewal(nic).map(r -> "; " + r)
+                            .orElse("") + "; check the sriovlm-agent pod on that node");
         }
         if (!Conditions.isTrue(nic.getStatus().conditions, ConditionTypes.AGENT_READY)) {
             String why = Conditions.find(nic.getStatus().conditions, ConditionTypes.AGENT_READY).map(c -> c.getMessage())

@@ -54,6 +54,22 @@ class NicHealthTest {
         assertThat(olderAgent.lastReport(nic)).isEqualTo(Objects.NOW.plusSeconds(35));
     }
 
+    /** A renewal for a status the operator has not received yet does not count, and the message says so. */
+    @Test
+    void aRenewalForAStatusNotYetReceivedIsNamedInTheStaleMessage() {
+        var nic = Objects.nic("hv2", Map.of()); // reported NOW - 1 s
+        AgentLiveness ahead = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
+                renewed("hv2", Objects.NOW.plusSeconds(35), Objects.NOW.plusSeconds(20)), Objects::running);
+        assertThat(NicHealth.problem(nic, Objects.node("hv2"), ahead)).hasValueSatisfying(p -> assertThat(p)
+                .contains("the node agent on hv2 last reported at")
+                .contains("its Lease was renewed at " + io.sriovlm.common.Timestamps.format(Objects.NOW.plusSeconds(35))
+                        + " for a HypervisorNic status of " + io.sriovlm.common.Timestamps.format(Objects.NOW.plusSeconds(20)))
+                .contains("but the operator holds " + io.sriovlm.common.Timestamps.format(Objects.NOW.minusSeconds(1))));
+        AgentLiveness counted = new AgentLiveness(Objects.NOW.plusSeconds(40), Duration.ofSeconds(30),
+                renewed("hv2", Objects.NOW.plusSeconds(5), Objects.NOW.minusSeconds(1)), Objects::running);
+        assertThat(counted.uncountedRenewal(nic)).isEmpty();
+    }
+
     /** {@code node}'s Lease renewed at {@code at}, vouching for the status of heartbeatTime {@code vouchesFor}. */
     private static AgentLiveness.Renewals renewed(String node, Instant at, Instant vouchesFor) {
         return AgentLiveness.Renewals.of(Map.of(node, new AgentLiveness.Renewal(at, vouchesFor, null)));
