@@ -1,5 +1,6 @@
 package io.sriovlm.operator.reconciler;
 
+import org.jboss.logging.Logger;
 import io.sriovlm.api.v1alpha1.Reasons;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.fabric8.kubernetes.api.model.Node;
@@ -39,6 +40,7 @@ import java.util.stream.Stream;
  * whether its node exists, and labels it with its node so the agent there can select it with an equality selector.
  */
 public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
+    private static final Logger LOG = Logger.getLogger(HypervisorNicReconciler.class);
     /** Index of the NIC cache: a NIC's spec.nodeName. */
     private static final String BY_NODE = "node";
 
@@ -128,6 +130,7 @@ public class HypervisorNicReconciler implements Reconciler<HypervisorNic> {
                 return UpdateControl.<HypervisorNic>noUpdate().rescheduleAfter(Duration.ofMillis(200));
             }
             if (problem.isPresent()) {
+                LOG.warnf("HypervisorNic %s not Ready (%s): %s", nic.getMetadata().getName(), reason, message);
                 events.warning(nic, reason, message);
             }
         }
