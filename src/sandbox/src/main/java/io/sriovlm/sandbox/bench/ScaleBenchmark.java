@@ -164,6 +164,17 @@ public final class ScaleBenchmark {
             out.printf("fleet: %d nodes x %d VFs, %d VMs, %s agents' heartbeat %d s, on the %s (started in %.0f s)%n",
                     s.nodes(), s.vfsPerNode(), idle.size(), s.fullAgents() ? "full" : "light", heartbeat.toSeconds(),
                     sandbox.api().describe(), (System.nanoTime() - startedAt) / 1e9);
+            // The operator starts on a fleet that runs, as when it restarts or is upgraded: every agent has made its
+            // first report (a NIC status of tens of KiB, its VmInventory) and renewed its Lease since. Started into
+            // the fleet's first reports, the operator's cold start and those writes queued on the API server and on
+            // the fleet's shared reconcile threads, and nodes that had reported missed heartbeats for 30 s and more
+            // (docs/benchmarks.md, "What turned nodes stale at the cold start").
+            long fleetStartedAt = System.nanoTime();
+            if (!awaitFleetHeartbeating(sandbox.client(), s.nodes(), progress)) {
+                return 1;
+            }
+            out.printf("every agent reported and renewed its Lease %.0f s after the fleet started%n",
+                    (System.nanoTime() - fleetStartedAt) / 1e9);
             sandbox.api().faults().onWrite(writes::record);
             Path kubeconfig = runDir.resolve("operator.kubeconfig");
             sandbox.api().writeOperatorKubeconfig(kubeconfig);
@@ -444,6 +455,32 @@ public final class ScaleBenchmark {
     }
 
     /** The VFs the pool counts now; 0 while it cannot be read (a fleet starting up can keep the server busy). */
+    /**
+     * Waits until every node's agent has a heartbeat Lease, which it creates at its first heartbeat that found its
+     * reports current (so after its first report landed); false when the count stops growing for {@link #STALL}.
+     */
+    private static boolean awaitFleetHeartbeating(KubernetesClient client, int nodes, PrintStream progress)
+            throws InterruptedException {
+        long counted = -1;
+        Instant lastGrowth = Instant.now();
+        while (true) {
+            long now = client.leases().inNamespace(Sandbox.OPERATOR_NAMESPACE)
+                    .withLabel(io.sriovlm.api.v1alpha1.Labels.NODE).list().getItems().size();
+            if (now >= nodes) {
+                return true;
+            }
+            if (now > counted) {
+                counted = now;
+                lastGrowth = Instant.now();
+            }
+            if (Instant.now().isAfter(lastGrowth.plus(STALL))) {
+                progress.println(counted + " of " + nodes + " agents have a heartbeat Lease, and no more came");
+                return false;
+            }
+            Thread.sleep(1000);
+        }
+    }
+
     private static long pooledVfs(KubernetesClient client) {
         VfPool pool;
         try {
