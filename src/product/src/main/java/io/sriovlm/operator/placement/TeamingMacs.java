@@ -6,10 +6,10 @@ import io.sriovlm.api.v1alpha1.VmInventoryStatus.VmStatus;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -33,22 +33,30 @@ public final class TeamingMacs {
 
     /** Every MAC (lower case) that two or more VMs use, with their holders sorted by VM then node. */
     public static Map<String, List<Holder>> duplicates(Collection<VmInventory> inventories) {
-        Map<String, List<Holder>> byMac = new TreeMap<>();
+        // Every VM of the fleet at each pool recount (9,600 at 300 nodes): hashed, with a list only for a MAC seen
+        // twice. A sorted map of every MAC cost a tenth of the operator's CPU during migrations at 300 nodes.
+        Map<String, Holder> first = new HashMap<>();
+        Map<String, List<Holder>> seenAgain = new HashMap<>();
         for (VmInventory inventory : inventories) {
             if (inventory.getStatus() == null || inventory.getSpec() == null) {
                 continue;
             }
             for (VmStatus vm : inventory.getStatus().vms) {
-                if (vm.teaming != null && vm.teaming.mac != null && vm.name != null) {
-                    byMac.computeIfAbsent(vm.teaming.mac.toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                            .add(new Holder(vm.name, inventory.getSpec().nodeName));
+                if (vm.teaming == null || vm.teaming.mac == null || vm.name == null) {
+                    continue;
+                }
+                String mac = vm.teaming.mac.toLowerCase(Locale.ROOT);
+                Holder holder = new Holder(vm.name, inventory.getSpec().nodeName);
+                Holder earlier = first.putIfAbsent(mac, holder);
+                if (earlier != null) {
+                    seenAgain.computeIfAbsent(mac, k -> new ArrayList<>(List.of(earlier))).add(holder);
                 }
             }
         }
         Map<String, List<Holder>> shared = new TreeMap<>();
-        byMac.forEach((mac, holders) -> {
-            Set<String> vms = holders.stream().map(Holder::vm).collect(Collectors.toSet());
-            if (vms.size() > 1) {
+        seenAgain.forEach((mac, holders) -> {
+            // One VM reported by its source and its target during its migration is one holder.
+            if (holders.stream().map(Holder::vm).distinct().count() > 1) {
                 shared.put(mac, holders.stream().sorted(Comparator.comparing(Holder::vm).thenComparing(Holder::node))
                         .toList());
             }

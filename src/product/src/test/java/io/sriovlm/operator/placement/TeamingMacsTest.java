@@ -34,6 +34,18 @@ class TeamingMacsTest {
     }
 
     @Test
+    void aDuplicateListsEveryHolderSortedAndAMovingVmOnBothItsNodes() {
+        HypervisorNic hv1 = Objects.nic("hv1", Map.of("vm-07", 0, "vm-02", 1));
+        HypervisorNic hv2 = Objects.nic("hv2", Map.of("vm-01", 0));
+        HypervisorNic hv3 = Objects.nic("hv3", Map.of("vm-01", 0));
+        var duplicates = TeamingMacs.duplicates(List.of(Objects.running(hv3), Objects.running(hv1),
+                Objects.running(hv2)));
+        assertThat(duplicates).containsOnlyKeys("52:54:00:00:00:00");
+        assertThat(duplicates.get("52:54:00:00:00:00")).containsExactly(new TeamingMacs.Holder("vm-01", "hv2"),
+                new TeamingMacs.Holder("vm-01", "hv3"), new TeamingMacs.Holder("vm-07", "hv1"));
+    }
+
+    @Test
     void macsCompareWithoutCase() {
         HypervisorNic hv1 = Objects.nic("hv1", Map.of("vm-01", 0));
         HypervisorNic hv2 = Objects.nic("hv2", Map.of("vm-07", 0));
