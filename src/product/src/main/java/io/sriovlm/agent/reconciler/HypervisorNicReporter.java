@@ -63,7 +63,6 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
      * so no watch is needed to know them (as {@link HeartbeatLease} knows its Lease); a conflict means read again.
      */
     private final java.util.Map<String, VmInventory> inventories = new java.util.concurrent.ConcurrentHashMap<>();
-    /** The last failure to create or read the VmInventory, logged once rather than at every heartbeat. */
     /** Why the VmInventory cannot be read, created or written (said in AgentReady at each heartbeat); null when it can. */
     private volatile String inventoryProblem;
     private IndexedResourceCache<HypervisorNic> nics;

@@ -119,10 +119,11 @@ public final class SourceAgentSteps {
     public Outcome step(SriovMigration m) {
         MigrationPhase phase = m.getStatus().phase;
         // The steps that find the VM's bond read the HypervisorNic once: a stopping agent's informer empties
-        // between two reads.
-        boolean findsBond = phase == MigrationPhase.SwitchingToStandby || phase == MigrationPhase.Migrating
-                || phase == MigrationPhase.RollingBack;
-        Optional<HypervisorNicSpec> spec = findsBond ? nicSpec.get() : Optional.empty();
+        // between two reads. Migrating needs it only to start a job with automatic handoff: a copy under way goes on
+        // without it.
+        boolean findsBond = phase == MigrationPhase.SwitchingToStandby || phase == MigrationPhase.RollingBack;
+        Optional<HypervisorNicSpec> spec = findsBond || phase == MigrationPhase.Migrating ? nicSpec.get()
+                : Optional.empty();
         if (findsBond && spec.isEmpty()) {
             // A just-started agent may run a step before its HypervisorNic informer has synced, a stopping one after
             // it stopped: that is not the host failing. Look again; the phase deadline bounds the wait.
@@ -132,7 +133,7 @@ public final class SourceAgentSteps {
             return switch (phase) {
                 case TargetReady -> startWhenLaneFree(m);
                 case SwitchingToStandby -> switchToStandby(m, spec.get());
-                case Migrating -> migrate(m, spec.get());
+                case Migrating -> migrate(m, spec);
                 case RollingBack -> rollBack(m, spec.get());
                 case Pending -> dryRunReachability(m);
                 default -> Outcome.nothing();
@@ -353,7 +354,7 @@ public final class SourceAgentSteps {
         }));
     }
 
-    Outcome migrate(SriovMigration m, HypervisorNicSpec spec) throws HypervisorException {
+    Outcome migrate(SriovMigration m, Optional<HypervisorNicSpec> spec) throws HypervisorException {
         String uid = m.getMetadata().getUid();
         String vm = m.getSpec().vmName;
         Optional<MigrationJobs.Job> job = jobs.get(uid);
@@ -402,9 +403,13 @@ public final class SourceAgentSteps {
             TeamingReport teaming = TeamingXml.inspect(domain.get().xml());
             destinationXml = TeamingXml.withPrimaryPciAddress(domain.get().xml(), m.getStatus().targetVf);
             if (teaming.primaryAttached()) {
+                if (spec.isEmpty()) {
+                    // Not synced yet, or stopping: nothing has started; the phase deadline bounds the wait.
+                    return Outcome.recheckAfter(SOON);
+                }
                 BondSpec bond;
                 try {
-                    bond = bondFor(spec, teaming.standbyDevice());
+                    bond = bondFor(spec.get(), teaming.standbyDevice());
                 } catch (HostNetworkException e) {
                     return Outcome.write(Transition.failure(MigrationPhase.RollingBack, Reasons.BOND_SWITCH_FAILED,
                             e.getMessage() + "; the migration did not start"));

@@ -322,6 +322,20 @@ class StepRerunSandboxTest {
                 .as("switched, not RollingBack/BondSwitchFailed").isEqualTo(MigrationPhase.Migrating);
     }
 
+    /** Migrating reads the NIC only to start a job with automatic handoff: a copy under way ends without it. */
+    @Test
+    void aCopyUnderWayEndsWhileTheAgentSeesNoNic() {
+        MigrationJobs jobs = new MigrationJobs();
+        SriovMigration migrating = written(migration(MigrationPhase.SwitchingToStandby),
+                source(jobs).step(migration(MigrationPhase.SwitchingToStandby)));
+        source(jobs).step(migrating); // starts the libvirt job
+        SourceAgentSteps blind = new SourceAgentSteps(hv1, new SysfsHostNetwork(sys1.root()), Optional::empty, jobs,
+                AgentConfig.defaults("hv1", SimulatedFabric.uriOf("hv1")), Clock.systemUTC(), m -> { }, () -> { },
+                uid -> false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> blind.step(migrating).transition()
+                .map(t -> t.to() == MigrationPhase.RestoringFastPath).orElse(false));
+    }
+
     private java.util.function.Supplier<Optional<HypervisorNicSpec>> visibleOnce() {
         java.util.concurrent.atomic.AtomicBoolean read = new java.util.concurrent.atomic.AtomicBoolean();
         return () -> read.getAndSet(true) ? Optional.empty() : Optional.of(spec);
