@@ -456,7 +456,6 @@ public final class ScaleBenchmark {
         return count;
     }
 
-    /** The VFs the pool counts now; 0 while it cannot be read (a fleet starting up can keep the server busy). */
     /** Gives each NIC the label {@code sriovlm.io/node} the operator sets from its spec (HypervisorNicReconciler). */
     private static void labelNicsForTheirAgents(KubernetesClient client) {
         for (var nic : client.resources(io.sriovlm.api.v1alpha1.HypervisorNic.class).list().getItems()) {
@@ -494,6 +493,7 @@ public final class ScaleBenchmark {
         }
     }
 
+    /** The VFs the pool counts now; 0 while it cannot be read (a fleet starting up can keep the server busy). */
     private static long pooledVfs(KubernetesClient client) {
         VfPool pool;
         try {
