@@ -112,4 +112,40 @@ class VmInventorySandboxTest {
                     assertThat(c.getStatus()).isEqualTo("True");
                 }));
     }
+
+    /** Refused the write of its inventory's status (an older ClusterRole), an agent says so until a write lands. */
+    @Test
+    void anAgentRefusedTheWriteOfItsVmInventorySaysSoUntilAWriteLands() {
+        KubernetesClient client = world.client();
+        ApiFaults faults = world.sandbox().api().faults();
+        String nic = "hv2-" + Sandbox.PF;
+        // The stored inventory misses a VM, so the agent must write it (read fresh at its restart below).
+        VmInventory stored = client.resources(VmInventory.class).withName(nic).get();
+        stored.getStatus().vms.clear();
+        client.resource(stored).updateStatus();
+        ApiFaults.Rule forbidden = ApiFaults.Rule.probability("update", "vminventories", "status", 403, 1);
+        faults.add(forbidden);
+        try {
+            world.sandbox().restartAgent("hv2");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                    client.resources(HypervisorNic.class).withName(nic).get().getStatus().conditions)
+                    .anySatisfy(c -> {
+                        assertThat(c.getType()).isEqualTo(ConditionTypes.AGENT_READY);
+                        assertThat(c.getStatus()).isEqualTo("False");
+                        assertThat(c.getReason()).isEqualTo(Reasons.INVENTORY_NOT_WRITABLE);
+                        assertThat(c.getMessage()).contains("may not write the status of VmInventory " + nic,
+                                "update on vminventories/status");
+                    }));
+        } finally {
+            faults.remove(forbidden);
+        }
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(client.resources(VmInventory.class).withName(nic).get().getStatus().vms).isNotEmpty();
+            assertThat(client.resources(HypervisorNic.class).withName(nic).get().getStatus().conditions)
+                    .anySatisfy(c -> {
+                        assertThat(c.getType()).isEqualTo(ConditionTypes.AGENT_READY);
+                        assertThat(c.getStatus()).isEqualTo("True");
+                    });
+        });
+    }
 }

@@ -63,8 +63,15 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
      * so no watch is needed to know them (as {@link HeartbeatLease} knows its Lease); a conflict means read again.
      */
     private final java.util.Map<String, VmInventory> inventories = new java.util.concurrent.ConcurrentHashMap<>();
-    /** Why the VmInventory cannot be read, created or written (said in AgentReady at each heartbeat); null when it can. */
-    private volatile String inventoryProblem;
+    /**
+     * Why the API server refused the agent its VmInventory at the last read or create, and at the last status write:
+     * said in AgentReady at each heartbeat; each cleared only by a read, or a write, that landed (a read that works
+     * says nothing of the write).
+     */
+    private volatile String readRefused;
+    private volatile String writeRefused;
+    /** The refusal last logged and recorded as an Event, so that a lasting one is said once. */
+    private volatile String announced;
     private IndexedResourceCache<HypervisorNic> nics;
     private final NicProvisioner provisioner;
     private final Supplier<List<String>> migrationsInFlight;
@@ -261,12 +268,12 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
                         .orElseGet(() -> client.resources(VmInventory.class).withName(name).get());
             }
             if (read != null) {
-                inventoryProblem = null;
+                readRefused = null;
                 inventories.put(name, read);
             }
             return Optional.ofNullable(read);
         } catch (KubernetesClientException e) {
-            inventoryRefused(nic, "can neither read nor create VmInventory " + name + " (" + e.getMessage()
+            readRefused = refusal(nic, "can neither read nor create VmInventory " + name + " (" + e.getMessage()
                     + "): apply crds/vminventories.sriovlm.io.yaml and the agent ClusterRole of this release (get and"
                     + " create on vminventories, update on vminventories/status)");
             return Optional.empty();
@@ -274,18 +281,19 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
     }
 
     /**
-     * The API server refuses the agent its VmInventory: this node then reports no VMs and no VF, so no VM moves to
-     * or from it. Said in AgentReady at each heartbeat (the operator turns the NIC NotReady with this message), in a
-     * Warning Event and the log once per distinct refusal.
+     * The API server refuses the agent its VmInventory: this node then reports no VMs and no VF, or stale ones, so
+     * no VM moves to or from it. Said in AgentReady at each heartbeat (the operator turns the NIC NotReady with this
+     * message), in a Warning Event and the log once per distinct refusal.
      */
-    private void inventoryRefused(HypervisorNic nic, String what) {
+    private String refusal(HypervisorNic nic, String what) {
         String problem = "the agent of " + config.nodeName() + " " + what
                 + "; until then no VM moves to or from this node";
-        if (!problem.equals(inventoryProblem)) {
+        if (!problem.equals(announced)) {
             LOG.warn(problem);
             events.record(nic, EventRecorder.WARNING, Reasons.INVENTORY_NOT_WRITABLE, problem);
+            announced = problem;
         }
-        inventoryProblem = problem;
+        return problem;
     }
 
     private synchronized WriteResult report(HypervisorNic nic) {
@@ -327,8 +335,10 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         status.migrationUri = config.migrationUri();
         status.observedGeneration = nic.getMetadata().getGeneration();
         VmInventory inventory = inventoryOf(nic, false).orElse(null);
-        String problem = inventoryProblem;
-        if (problem != null) {
+        String problem = readRefused != null ? readRefused : writeRefused;
+        if (problem == null) {
+            announced = null;
+        } else {
             Conditions.set(status.conditions, ConditionTypes.AGENT_READY, false, Reasons.INVENTORY_NOT_WRITABLE,
                     problem, null, clock.instant());
         }
@@ -383,14 +393,14 @@ public class HypervisorNicReporter implements Reconciler<HypervisorNic> {
         try {
             Optional<VmInventory> written = inventoryWriter.report(inventory, running);
             written.ifPresentOrElse(i -> {
-                inventoryProblem = null;
+                writeRefused = null;
                 inventories.put(name, i);
             }, () -> inventories.remove(name));
             return written;
         } catch (KubernetesClientException e) {
             inventories.remove(name);
             if (e.getCode() == 403) {
-                inventoryRefused(nic, "may not write the status of VmInventory " + name + " (" + e.getMessage()
+                writeRefused = refusal(nic, "may not write the status of VmInventory " + name + " (" + e.getMessage()
                         + "): apply the agent ClusterRole of this release (update on vminventories/status)");
             }
             throw e;
