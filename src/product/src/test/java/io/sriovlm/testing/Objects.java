@@ -154,7 +154,8 @@ public final class Objects {
                 .filter(io.sriovlm.operator.phases.ClusterView::isActive)
                 .map(io.sriovlm.operator.placement.VfLedger.LiveMigration::of).toList());
         return new io.sriovlm.operator.phases.ClusterView(nics, inventories, nodes, pools, ledger, migrations, config, NOW,
-                io.sriovlm.operator.placement.AgentLiveness.Renewals.NONE);
+                io.sriovlm.operator.placement.AgentLiveness.Renewals.NONE,
+                io.sriovlm.operator.placement.ReportedVms.of(inventories.values()));
     }
 
     /** A claim of VF {@code index} of {@code node} by migration {@code migrationUid} for {@code vm}, in pool-a. */

@@ -199,8 +199,7 @@ public final class DryRunHandler {
         List<Check> out = new ArrayList<>();
         // Source: the domain runs on exactly one Ready node and no other migration moves it.
         String source = null;
-        List<String> nodesWithVm = view.nicsByNode().keySet().stream().sorted()
-                .filter(node -> view.vmOn(node, vm).isPresent()).toList();
+        List<String> nodesWithVm = view.nodesReporting(vm);
         Optional<SriovMigration> earlier = PendingHandler.earlierActiveMigrationOf(m, view);
         if (earlier.isPresent()) {
             out.add(Check.no(ConditionTypes.PREFLIGHT_SOURCE, Reasons.ALREADY_MIGRATING, "VM " + vm
@@ -251,7 +250,7 @@ public final class DryRunHandler {
         // Teaming XML and MAC, as the source agent read them from the live domain XML; the MAC no other VM's.
         boolean teamingOk = false;
         Optional<String> sharedMac = vmStatus == null || vmStatus.teaming == null ? Optional.empty()
-                : TeamingMacs.refusal(vm, source, vmStatus.teaming.mac, view.inventoriesByNode());
+                : TeamingMacs.refusal(vm, source, vmStatus.teaming.mac, view.inventoriesUsingMac(vmStatus.teaming.mac));
         if (vmStatus == null) {
             out.add(Check.unknown(ConditionTypes.PREFLIGHT_TEAMING, Reasons.PREFLIGHT_SKIPPED, "no source: not checked"));
         } else if (vfState) {

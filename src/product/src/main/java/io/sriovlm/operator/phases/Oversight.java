@@ -86,8 +86,7 @@ public final class Oversight {
             // HypervisorNic informer yet, or a NIC being replaced. Not seeing the VM there is no evidence it is gone.
             return Optional.empty();
         }
-        boolean reported = view.nicsByNode().keySet().stream().anyMatch(node -> view.vmOn(node, vm).isPresent());
-        if (reported) {
+        if (!view.nodesReporting(vm).isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(PendingHandler.fail(view, Reasons.VM_NOT_FOUND, "VM " + vm + " is no longer reported on "

@@ -47,8 +47,7 @@ public final class PendingHandler {
             return Decision.of(fail(view, Reasons.ALREADY_MIGRATING, "VM " + vm + " is already being moved by SriovMigration " + other
                     + "; wait for it to finish (or cancel it), then create a new SriovMigration"));
         }
-        List<String> nodesWithVm = view.nicsByNode().keySet().stream().sorted()
-                .filter(node -> view.vmOn(node, vm).isPresent()).toList();
+        List<String> nodesWithVm = view.nodesReporting(vm);
         String source;
         if (spec.sourceNode != null) {
             if (!view.nicsByNode().containsKey(spec.sourceNode)) {
@@ -98,8 +97,8 @@ public final class PendingHandler {
                             + " hosts that support VF-state migration").orElse("")));
         }
         if (!vfState) {
-            Optional<String> sameMac = TeamingMacs.refusal(vm, source, vmStatus.teaming == null ? null
-                    : vmStatus.teaming.mac, view.inventoriesByNode());
+            String mac = vmStatus.teaming == null ? null : vmStatus.teaming.mac;
+            Optional<String> sameMac = TeamingMacs.refusal(vm, source, mac, view.inventoriesUsingMac(mac));
             if (sameMac.isPresent()) {
                 return Decision.of(fail(view, Reasons.DUPLICATE_MAC, sameMac.get()));
             }

@@ -64,12 +64,16 @@ public final class TeamingMacs {
         return shared;
     }
 
-    /** The other VMs that use {@code vm}'s teaming MAC {@code mac}; empty when it is its own. */
+    /**
+     * The other VMs that use {@code vm}'s teaming MAC {@code mac}; empty when it is its own.
+     *
+     * @param inventoriesByNode where to look, by node: every inventory, or those that report the MAC
+     *                          ({@code ClusterView#inventoriesUsingMac}, what an admission passes)
+     */
     public static List<Holder> sharing(String vm, String mac, Map<String, VmInventory> inventoriesByNode) {
         if (mac == null) {
             return List.of();
         }
-        // One scan for one MAC: this runs in every admission decision.
         List<Holder> others = new ArrayList<>();
         inventoriesByNode.forEach((node, inventory) -> {
             if (inventory.getStatus() != null) {

@@ -16,6 +16,7 @@ import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.common.InformerCaches;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.placement.AgentLiveness;
+import io.sriovlm.operator.placement.ReportedVms;
 
 import io.sriovlm.status.HypervisorNicStatusWriter;
 import io.sriovlm.status.VmInventoryStatusWriter;
@@ -133,6 +134,21 @@ final class ClusterCaches<P extends HasMetadata> {
         Map<String, VmInventory> byNode = new java.util.HashMap<>();
         nicsByNode.forEach((node, nic) -> inventoryOf(nic).ifPresent(inventory -> byNode.put(node, inventory)));
         return byNode;
+    }
+
+    /** Which inventories report a VM or a teaming MAC, from the informer's indexes. */
+    ReportedVms reportedVms() {
+        return new ReportedVms() {
+            @Override
+            public java.util.Collection<VmInventory> reporting(String vm) {
+                return inventories.byIndex(ReportedVms.BY_VM, vm);
+            }
+
+            @Override
+            public java.util.Collection<VmInventory> usingMac(String mac) {
+                return inventories.byIndex(ReportedVms.BY_TEAMING_MAC, mac.toLowerCase(java.util.Locale.ROOT));
+            }
+        };
     }
 
     java.util.Optional<VmInventory> inventoryOf(HypervisorNic nic) {

@@ -19,6 +19,7 @@ import io.sriovlm.common.InterningItemStore;
 import org.jboss.logging.Logger;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,6 +44,7 @@ final class SharedInformer<R extends HasMetadata> {
     private final Class<R> type;
     private final String name;
     private final Function<KubernetesClient, Informable<R>> watched;
+    private final Map<String, Function<R, List<String>>> indexers;
     private final List<View<R, ?>> views = new CopyOnWriteArrayList<>();
     private volatile SharedIndexInformer<R> informer; // written under this
     private int started; // views started, guarded by this
@@ -52,9 +54,19 @@ final class SharedInformer<R extends HasMetadata> {
      * @param watched what to watch, given the operator's client
      */
     SharedInformer(Class<R> type, String name, Function<KubernetesClient, Informable<R>> watched) {
+        this(type, name, watched, Map.of());
+    }
+
+    /**
+     * @param indexers indexes the informer keeps up to date with each change, so that a decision looks up what it
+     *                 needs instead of walking the cache ({@link View#byIndex})
+     */
+    SharedInformer(Class<R> type, String name, Function<KubernetesClient, Informable<R>> watched,
+            Map<String, Function<R, List<String>>> indexers) {
         this.type = type;
         this.name = name;
         this.watched = watched;
+        this.indexers = Map.copyOf(indexers);
     }
 
     /**
@@ -80,6 +92,9 @@ final class SharedInformer<R extends HasMetadata> {
         ConfigurationService configuration = view.configuration;
         SharedIndexInformer<R> created = watched.apply(view.client).runnableInformer(0);
         created.itemStore(InterningItemStore.of(type));
+        if (!indexers.isEmpty()) {
+            created.addIndexers(indexers);
+        }
         created.addEventHandler(new Dispatcher());
         configuration.getInformerStoppedHandler().ifPresent(handler -> created.stopped()
                 .handle((ignored, e) -> {
@@ -235,6 +250,12 @@ final class SharedInformer<R extends HasMetadata> {
         @Override
         public Stream<ResourceID> keys() {
             return list().map(ResourceID::fromResource);
+        }
+
+        /** The objects whose {@code index} holds {@code key}; none while the informer is not running. */
+        List<R> byIndex(String index, String key) {
+            var informer = shared.informer;
+            return informer == null ? List.of() : informer.getIndexer().byIndex(index, key);
         }
 
         @Override

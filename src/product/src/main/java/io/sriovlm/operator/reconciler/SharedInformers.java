@@ -7,6 +7,7 @@ import io.sriovlm.api.v1alpha1.Labels;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfPool;
 import io.sriovlm.api.v1alpha1.VmInventory;
+import io.sriovlm.operator.placement.ReportedVms;
 
 /**
  * The informers the operator's controllers share, beside the one on each controller's own primaries: one watch per
@@ -16,7 +17,7 @@ public final class SharedInformers {
     final SharedInformer<HypervisorNic> nics = new SharedInformer<>(HypervisorNic.class, "HypervisorNic",
             client -> client.resources(HypervisorNic.class));
     final SharedInformer<VmInventory> inventories = new SharedInformer<>(VmInventory.class, "VmInventory",
-            client -> client.resources(VmInventory.class));
+            client -> client.resources(VmInventory.class), ReportedVms.INDEXERS);
     final SharedInformer<Node> nodes = new SharedInformer<>(Node.class, "Node", client -> client.nodes());
     final SharedInformer<VfPool> pools = new SharedInformer<>(VfPool.class, "VfPool",
             client -> client.resources(VfPool.class));

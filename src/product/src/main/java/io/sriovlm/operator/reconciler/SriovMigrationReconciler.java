@@ -48,6 +48,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The operator's migration controller: observe (informer caches, with this operator's own writes) → decide (the pure
@@ -62,6 +63,11 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     private static final Duration ADMISSION_WAIT = Duration.ofMillis(50);
     /** Index of the migrations cache: a migration's spec.vmName. */
     private static final String BY_VM = "vm";
+    /**
+     * Index of the migrations cache holding the unfinished ones under one key: the decisions read only those, and
+     * the finished ones a cluster keeps (up to historyPerVm per VM) would otherwise be walked by each of them.
+     */
+    private static final String UNFINISHED = "unfinished";
 
     private final OperatorConfig config;
     private final MigrationStatusWriter writer;
@@ -96,13 +102,14 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         migrations = context.getPrimaryCache();
         migrations.addIndexer(BY_VM, m -> m.getSpec() == null || m.getSpec().vmName == null ? List.of()
                 : List.of(m.getSpec().vmName));
+        migrations.addIndexer(UNFINISHED, m -> ClusterView.isActive(m) ? List.of(UNFINISHED) : List.of());
         // A change of a node, a pool or a NIC's or VmInventory's report (not its heartbeat alone), or a released VF
         // claim, can unblock the migrations that wait in Pending or Scheduling, and an inventory without the VM ends
         // one in Preparing or TargetReady (Oversight.vmVanished).
         // A migration waiting only for a concurrency slot is not among them: a slot frees with a migration's own
         // phase change, which wakes it (SlotWakeups). Waking it on every NIC heartbeat of every node instead cost one
         // admission decision per waiting migration per report, to find the same full slots.
-        caches = new ClusterCaches<>(informers, context, (HasMetadata ignored) -> migrations.list()
+        caches = new ClusterCaches<>(informers, context, (HasMetadata ignored) -> unfinished()
                 .filter(m -> m.getStatus() == null || m.getStatus().phase == null
                         || (m.getStatus().phase == MigrationPhase.Pending && !SlotWakeups.waitsForSlot(m))
                         || m.getStatus().phase == MigrationPhase.Scheduling
@@ -117,7 +124,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     public UpdateControl<SriovMigration> reconcile(SriovMigration cached, Context<SriovMigration> context) {
         SriovMigration m = writer.freshest(cached);
         metrics.observe(m);
-        wakeups.wakeIfSlotFreedBy(m, writer.freshest(migrations.list()));
+        wakeups.wakeIfSlotFreedBy(m, writer.freshest(unfinished()));
         try {
             return reconcile(m, false);
         } catch (KubernetesClientException e) {
@@ -366,7 +373,7 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
 
     /** The cluster as this operator knows it: its informers' caches, with its own writes they have not shown yet. */
     private ClusterView view() {
-        List<SriovMigration> all = assumptions.migrations(writer.freshest(migrations.list())).toList();
+        List<SriovMigration> all = assumptions.migrations(writer.freshest(unfinished())).toList();
         Map<String, HypervisorNic> nics = caches.nicsByNode();
         Map<String, VmInventory> inventories = caches.inventoriesByNode(nics);
         Map<String, Node> nodes = caches.nodesByName();
@@ -374,11 +381,16 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
                 all.stream().filter(ClusterView::isActive).map(VfLedger.LiveMigration::of).toList());
         Instant now = clock.instant();
         ClusterView view = new ClusterView(nics, inventories, nodes, caches.poolList(), ledger, all, config, now,
-                caches.leaseRenewals());
+                caches.leaseRenewals(), caches.reportedVms());
         if (!caches.running() || !InformerCaches.stillRunning(migrations)) {
             throw new ClusterCaches.CachesStopped();
         }
         return view;
+    }
+
+    /** The migrations not finished as the informer last saw them. */
+    private Stream<SriovMigration> unfinished() {
+        return migrations.byIndex(UNFINISHED, UNFINISHED).stream();
     }
 
     private java.util.Collection<VfClaim> claimsInView() {
