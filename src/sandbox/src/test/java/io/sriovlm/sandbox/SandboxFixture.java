@@ -72,6 +72,14 @@ final class SandboxFixture {
     }
 
     /** The migration's phase, null before the operator accepted it. */
+    /** The Warning Events on the objects named {@code name} with {@code reason}, in any namespace. */
+    static List<io.fabric8.kubernetes.api.model.Event> warnings(KubernetesClient client, String name, String reason) {
+        return client.v1().events().inAnyNamespace().list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())
+                        && reason.equals(e.getReason()))
+                .toList();
+    }
+
     static MigrationPhase phase(SriovMigration m) {
         return m.getStatus() == null ? null : m.getStatus().phase;
     }

@@ -97,11 +97,7 @@ class VmInventorySandboxTest {
                     assertThat(c.getMessage()).contains("crds/vminventories.sriovlm.io.yaml");
                 });
             });
-            assertThat(client.v1().events().inAnyNamespace().list().getItems()).anySatisfy(e -> {
-                assertThat(e.getInvolvedObject().getName()).isEqualTo(nic);
-                assertThat(e.getType()).isEqualTo("Warning");
-                assertThat(e.getReason()).isEqualTo(Reasons.INVENTORY_NOT_WRITABLE);
-            });
+            assertThat(SandboxFixture.warnings(client, nic, Reasons.INVENTORY_NOT_WRITABLE)).isNotEmpty();
         } finally {
             forbidden.forEach(faults::remove);
         }
