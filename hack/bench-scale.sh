@@ -32,4 +32,7 @@ for a in "$@"; do
 done
 . hack/lib/sandbox-jar.sh
 control_plane_args "$api"
+# The fleet's own pauses, beside the operator's GC log and the control plane's logs the run keeps in target/bench.
+mkdir -p target/bench
+SANDBOX_JAVA_OPTS+=("-Xlog:gc:file=target/bench/scale-fleet-gc.log")
 sandbox_jar WARN --scale-bench "$NODES" "$VFS" "$MIGRATIONS" --workdir target/bench "${args[@]}"

@@ -22,6 +22,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -192,11 +193,45 @@ public final class ScaleBenchmark {
                 }
             }
         } finally {
+            keepLogs(runDir, workDir, progress);
             try (var paths = Files.walk(runDir)) {
                 paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException e) {
                 progress.println("could not remove " + runDir + ": " + e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Copies what explains a run out of its folder before the folder goes: the control plane's logs (etcd's slow
+     * applies, the API server's traces of slow requests) to {@code scale-control-plane-logs/} and the operator's GC log,
+     * replacing an earlier run's.
+     */
+    private static void keepLogs(Path runDir, Path workDir, PrintStream progress) {
+        Path kept = workDir.resolve("scale-control-plane-logs");
+        try {
+            if (Files.isDirectory(kept)) {
+                try (var old = Files.list(kept)) {
+                    for (Path p : old.toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+            Path logs = runDir.resolve("control-plane").resolve("logs");
+            if (Files.isDirectory(logs)) {
+                Files.createDirectories(kept);
+                try (var files = Files.list(logs)) {
+                    for (Path p : files.toList()) {
+                        Files.copy(p, kept.resolve(p.getFileName()));
+                    }
+                }
+            }
+            Path gc = runDir.resolve("operator-gc.log");
+            if (Files.exists(gc)) {
+                Files.copy(gc, workDir.resolve("scale-operator-gc.log"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            progress.println("could not keep the run's logs in " + workDir + ": " + e.getMessage());
         }
     }
 
