@@ -10,6 +10,7 @@ import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.SriovMigrationSpec;
 import io.sriovlm.common.Conditions;
+import io.sriovlm.common.Listing;
 import io.sriovlm.api.v1alpha1.ConditionTypes;
 import io.sriovlm.api.v1alpha1.MigrationTransport;
 import io.sriovlm.api.v1alpha1.Reasons;
@@ -64,7 +65,7 @@ public final class PendingHandler {
             source = spec.sourceNode;
         } else if (nodesWithVm.isEmpty()) {
             return Decision.of(fail(view, Reasons.VM_NOT_FOUND, "VM " + vm + " is not running on any node with a HypervisorNic (checked "
-                    + String.join(", ", view.nicsByNode().keySet().stream().sorted().toList())
+                    + Listing.firstFew(view.nicsByNode().keySet().stream().sorted().toList(), ", ", "node(s)")
                     + "); fix spec.vmName or start the VM"));
         } else if (nodesWithVm.size() > 1) {
             return Decision.of(fail(view, Reasons.VM_ON_SEVERAL_NODES, "VM " + vm + " is reported on " + String.join(" and ", nodesWithVm)

@@ -42,12 +42,17 @@ public interface ReportedVms {
         return names;
     }
 
-    /** The teaming MACs of the VMs {@code inventory} reports, in lower case. */
+    /** The form a MAC is indexed and compared in: libvirt and guests print MACs in either case. */
+    static String macKey(String mac) {
+        return mac.toLowerCase(Locale.ROOT);
+    }
+
+    /** The teaming MACs of the VMs {@code inventory} reports, as {@link #macKey}. */
     static List<String> teamingMacs(VmInventory inventory) {
         List<String> macs = new ArrayList<>();
         for (VmStatus vm : vmsOf(inventory)) {
             if (vm.teaming != null && vm.teaming.mac != null) {
-                macs.add(vm.teaming.mac.toLowerCase(Locale.ROOT));
+                macs.add(macKey(vm.teaming.mac));
             }
         }
         return macs;
@@ -73,7 +78,7 @@ public interface ReportedVms {
 
             @Override
             public Collection<VmInventory> usingMac(String mac) {
-                return byMac.getOrDefault(mac.toLowerCase(Locale.ROOT), List.of());
+                return byMac.getOrDefault(macKey(mac), List.of());
             }
         };
     }

@@ -6,6 +6,7 @@ import io.sriovlm.api.v1alpha1.HypervisorNic;
 import io.sriovlm.api.v1alpha1.HypervisorNicSpec.BondSpec;
 import io.sriovlm.api.v1alpha1.HypervisorNicStatus;
 import io.sriovlm.api.v1alpha1.VmInventoryStatus.VfStatus;
+import io.sriovlm.common.Listing;
 import io.sriovlm.common.VfStateSupport;
 import io.sriovlm.api.v1alpha1.VfPool;
 
@@ -70,8 +71,6 @@ public final class TargetSelector {
     public record Refusal(String reason, String message, boolean retryable) implements Result {
     }
 
-    static final int MAX_LISTED_REJECTIONS = 5;
-
     private TargetSelector() {
     }
 
@@ -90,7 +89,7 @@ public final class TargetSelector {
             if (!request.nics().containsKey(request.requestedTarget())) {
                 return new Refusal(io.sriovlm.api.v1alpha1.Reasons.TARGET_NOT_FOUND, "spec.targetNode "
                         + request.requestedTarget() + " has no HypervisorNic (known nodes: "
-                        + String.join(", ", candidates) + "); fix spec.targetNode", false);
+                        + Listing.firstFew(candidates, ", ", "node(s)") + "); fix spec.targetNode", false);
             }
             candidates = List.of(request.requestedTarget());
         }
@@ -157,11 +156,7 @@ public final class TargetSelector {
      * of a hundred kilobytes into the migration's status, again whenever one of them changes.
      */
     static String summary(List<String> rejections) {
-        if (rejections.size() <= MAX_LISTED_REJECTIONS) {
-            return String.join("; ", rejections);
-        }
-        return String.join("; ", rejections.subList(0, MAX_LISTED_REJECTIONS)) + "; and "
-                + (rejections.size() - MAX_LISTED_REJECTIONS) + " more node(s) rejected";
+        return Listing.firstFew(rejections, "; ", "node(s) rejected");
     }
 
     private record Evaluation(Choice choice, String problem, boolean retryable, boolean poolExhausted,

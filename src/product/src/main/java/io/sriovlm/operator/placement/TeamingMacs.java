@@ -8,7 +8,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -45,7 +44,7 @@ public final class TeamingMacs {
                 if (vm.teaming == null || vm.teaming.mac == null || vm.name == null) {
                     continue;
                 }
-                String mac = vm.teaming.mac.toLowerCase(Locale.ROOT);
+                String mac = ReportedVms.macKey(vm.teaming.mac);
                 Holder holder = new Holder(vm.name, inventory.getSpec().nodeName);
                 Holder earlier = first.putIfAbsent(mac, holder);
                 if (earlier != null) {

@@ -146,7 +146,7 @@ final class ClusterCaches<P extends HasMetadata> {
 
             @Override
             public java.util.Collection<VmInventory> usingMac(String mac) {
-                return inventories.byIndex(ReportedVms.BY_TEAMING_MAC, mac.toLowerCase(java.util.Locale.ROOT));
+                return inventories.byIndex(ReportedVms.BY_TEAMING_MAC, ReportedVms.macKey(mac));
             }
         };
     }

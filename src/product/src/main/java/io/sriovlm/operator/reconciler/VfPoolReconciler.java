@@ -23,6 +23,7 @@ import io.sriovlm.api.v1alpha1.VmInventory;
 import io.sriovlm.common.Conditions;
 import io.sriovlm.common.EventRecorder;
 import io.sriovlm.common.InformerCaches;
+import io.sriovlm.common.Listing;
 import io.sriovlm.operator.phases.ClusterView;
 import io.sriovlm.operator.placement.PoolMembership;
 import io.sriovlm.operator.placement.TeamingMacs;
@@ -261,15 +262,9 @@ public class VfPoolReconciler implements Reconciler<VfPool> {
     }
 
     /** The first few findings and how many more: a condition message stays small whatever the fleet's size. */
-    static String listed(List<String> findings, String what) {
-        if (findings.size() <= MAX_LISTED) {
-            return String.join("; ", findings);
-        }
-        return String.join("; ", findings.subList(0, MAX_LISTED)) + "; and " + (findings.size() - MAX_LISTED)
-                + " more " + what;
+    private static String listed(List<String> findings, String what) {
+        return Listing.firstFew(findings, "; ", what);
     }
-
-    private static final int MAX_LISTED = 5;
 
     private static boolean sameCounts(VfPoolStatus before, VfPoolStatus after) {
         return before != null && Objects.equals(before.nodeCount, after.nodeCount)

@@ -250,6 +250,18 @@ class PendingHandlerTest {
     }
 
     @Test
+    void onABigFleetTheNodesCheckedAreNamedFirstFewThenCounted() {
+        for (int n = 3; n <= 1000; n++) {
+            String node = String.format("hv%04d", n);
+            nics.put(node, nic(node, Map.of()));
+            nodes.put(node, node(node));
+        }
+        SriovMigrationStatus status = decideAndApply(migration("m1", "vm-77", MigrationPhase.Pending));
+        assertThat(status.failureReason).isEqualTo(Reasons.VM_NOT_FOUND);
+        assertThat(status.message).contains("and 995 more node(s)").hasSizeLessThan(300);
+    }
+
+    @Test
     void aWrongSourceNodeSaysWhereTheVmRuns() {
         SriovMigration m = migration("m1", "vm-03", MigrationPhase.Pending);
         m.getSpec().sourceNode = "hv1";
