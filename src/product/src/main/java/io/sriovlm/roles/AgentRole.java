@@ -79,7 +79,7 @@ public final class AgentRole {
         HypervisorNicReporter reporter = new HypervisorNicReporter(client, config, host, clock, provisioner,
                 () -> migrationsInFlight(client, config.nodeName(), source, targetRef[0]),
                 new FastPathGuard(host),
-                () -> vmsMoving(client, config.nodeName()));
+                () -> vmsMoving(client, config.nodeName(), source, targetRef[0]));
         var nicSpec = (java.util.function.Supplier<Optional<io.sriovlm.api.v1alpha1.HypervisorNicSpec>>)
                 () -> reporter.currentNic().map(HypervisorNic::getSpec);
 
@@ -105,23 +105,24 @@ public final class AgentRole {
         return operator;
     }
 
-    /**
-     * Migrations not yet finished whose source or target is this node, as namespace/name: from the two migration
-     * controllers' informers (which select exactly these labels) once both run, else listed from the API. The
-     * reporter asks at every heartbeat; two LISTs each time loaded the API server for an answer the caches hold.
-     */
+    /** Migrations not yet finished whose source or target is this node, as namespace/name. */
     static List<String> migrationsInFlight(KubernetesClient client, String node, MigrationSourceReconciler source,
             MigrationTargetReconciler target) {
-        var fromSource = source.cached();
-        var fromTarget = target == null ? Optional.<java.util.stream.Stream<SriovMigration>>empty() : target.cached();
-        if (fromSource.isEmpty() || fromTarget.isEmpty()) {
-            return migrationsInFlight(client, node);
+        List<SriovMigration> unfinished = unfinishedHere(client, node, source, target);
+        if (unfinished == null) {
+            // Not knowing is treated as "some may be": the provisioner then changes nothing this time.
+            return List.of("(unknown: cannot list SriovMigrations)");
         }
-        TreeSet<String> names = new TreeSet<>();
-        java.util.stream.Stream.concat(fromSource.get(), fromTarget.get())
-                .filter(m -> m.getStatus() == null || m.getStatus().phase == null || !m.getStatus().phase.isTerminal())
-                .forEach(m -> names.add(m.getMetadata().getNamespace() + "/" + m.getMetadata().getName()));
-        return List.copyOf(names);
+        return unfinished.stream().map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName())
+                .collect(Collectors.toCollection(TreeSet::new)).stream().toList();
+    }
+
+    /** VMs with an unfinished migration from or to this node; null when that cannot be known now. */
+    static Set<String> vmsMoving(KubernetesClient client, String node, MigrationSourceReconciler source,
+            MigrationTargetReconciler target) {
+        List<SriovMigration> unfinished = unfinishedHere(client, node, source, target);
+        return unfinished == null ? null
+                : unfinished.stream().map(m -> m.getSpec().vmName).collect(Collectors.toSet());
     }
 
     /**
@@ -144,26 +145,26 @@ public final class AgentRole {
         return Optional.of(held);
     }
 
-    /** Migrations not yet finished whose source or target is this node, as namespace/name. */
-    static List<String> migrationsInFlight(KubernetesClient client, String node) {
-        List<SriovMigration> unfinished = unfinishedMigrations(client, node);
-        if (unfinished == null) {
-            // Not knowing is treated as "some may be": the provisioner then changes nothing this time.
-            return List.of("(unknown: cannot list SriovMigrations)");
+    /**
+     * The unfinished migrations whose source or target is this node, null when they cannot be known now: from the two
+     * migration controllers' informers (which select exactly these labels) once both run, else listed from the API.
+     * The caches are enough for callers that act on the answer (the fast-path guard leaves a moving VM alone): a
+     * migration changes a VM of this node only through a step of these controllers, run on these caches, so one they
+     * do not show yet has touched nothing here. The LISTs were costly: the NIC reporter asked at every heartbeat and
+     * the guard whenever a VM was off its VF, and each LIST reads every migration the cluster keeps (the API server
+     * filters labels after reading), 12 MB at 2,700 kept; at 300 nodes they stalled the API server
+     * (docs/benchmarks.md, "The API server's stall").
+     */
+    static List<SriovMigration> unfinishedHere(KubernetesClient client, String node, MigrationSourceReconciler source,
+            MigrationTargetReconciler target) {
+        var fromSource = source.cached();
+        var fromTarget = target == null ? Optional.<java.util.stream.Stream<SriovMigration>>empty() : target.cached();
+        if (fromSource.isPresent() && fromTarget.isPresent()) {
+            return java.util.stream.Stream.concat(fromSource.get(), fromTarget.get())
+                    .filter(m -> m.getStatus() == null || m.getStatus().phase == null
+                            || !m.getStatus().phase.isTerminal())
+                    .toList();
         }
-        return unfinished.stream().map(m -> m.getMetadata().getNamespace() + "/" + m.getMetadata().getName())
-                .collect(Collectors.toCollection(TreeSet::new)).stream().toList();
-    }
-
-    /** VMs with an unfinished migration from or to this node; null when that cannot be known now. */
-    static Set<String> vmsMoving(KubernetesClient client, String node) {
-        List<SriovMigration> unfinished = unfinishedMigrations(client, node);
-        return unfinished == null ? null
-                : unfinished.stream().map(m -> m.getSpec().vmName).collect(Collectors.toSet());
-    }
-
-    /** Read from the API, not a cache: callers act on the answer and must not miss a migration just created. */
-    private static List<SriovMigration> unfinishedMigrations(KubernetesClient client, String node) {
         List<SriovMigration> unfinished = new ArrayList<>();
         try {
             for (String label : List.of(Labels.SOURCE_NODE, Labels.TARGET_NODE)) {
