@@ -16,6 +16,7 @@ import io.sriovlm.common.EventRecorder;
 import io.sriovlm.common.InterningItemStore;
 import io.sriovlm.metrics.MigrationMetrics;
 import io.sriovlm.status.MigrationStatusWriter;
+import io.sriovlm.operator.reconciler.ApiTrouble;
 import io.sriovlm.operator.reconciler.EvacuationReconciler;
 import io.sriovlm.operator.reconciler.HypervisorNicReconciler;
 import io.sriovlm.operator.reconciler.MigrationHistory;
@@ -59,7 +60,7 @@ public final class OperatorRole {
         MigrationMetrics metrics = new MigrationMetrics(meters);
         SharedInformers informers = new SharedInformers(config.agentLeaseNamespace());
         operator.register(new SriovMigrationReconciler(config, informers, writer, claims,
-                new MigrationHistory(client, config.history(), metrics), metrics, clock),
+                new MigrationHistory(client, config.history(), metrics), metrics, new ApiTrouble(client, clock), clock),
                 o -> o.withName("sriovmigration").withFinalizer(Finalizers.ROLLBACK).withGenerationAware(false)
                         .withItemStore(InterningItemStore.of(SriovMigration.class)).watchingAllNamespaces());
         operator.register(new VfPoolReconciler(client, informers, new VfPoolStatusWriter(client), claims, events,

@@ -248,6 +248,11 @@ public final class Sandbox implements AutoCloseable {
         return fabric;
     }
 
+    /** The settings the operator runs with (those of the next start, after {@link #restartOperator}). */
+    public OperatorConfig operatorConfig() {
+        return options.operatorConfig();
+    }
+
     /** Stops and starts a node's agent, as a crash and a DaemonSet restart would. */
     public void restartAgent(String node) {
         stopAgent(node);

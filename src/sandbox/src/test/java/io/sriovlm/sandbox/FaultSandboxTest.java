@@ -7,11 +7,16 @@ import io.sriovlm.api.v1alpha1.MigrationOptions;
 import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.Reasons;
+import io.sriovlm.sandbox.api.ApiFaults;
+import io.sriovlm.sandbox.faults.PhaseTrigger;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import static io.sriovlm.sandbox.SandboxFixture.awaitPhase;
 import static io.sriovlm.sandbox.SandboxFixture.awaitTerminal;
@@ -115,6 +120,44 @@ class FaultSandboxTest {
         assertThat(m.getStatus().phase).isEqualTo(MigrationPhase.RolledBack);
         assertThat(world.sandbox().host("hv1").domain("vm-01")).isPresent();
         assertThat(world.sandbox().sysfs("hv1").activeSlave("bond0")).isIn("ens2_0", "en6s0f0pf0sf0");
+    }
+
+    @Test
+    void aVfAttachedDuringAnApiOutageIsNotReportedLostByTheDeadline() throws Exception {
+        // From the write into RestoringFastPath the API server answers every request with 503 for 5 s, past the 2 s
+        // step deadline. hv2's agent attaches the VF meanwhile and cannot say so, then stays silent 4 s more (as an
+        // agent whose requests time out after 10 s would). The operator's own writes fail too: that tells it of the
+        // outage, and it holds the deadline until the agents could report. Failing instead would call a VM on its VF
+        // "on its standby path" and release a VF it holds.
+        ApiFaults.Rule outage = ApiFaults.Rule.probability(null, null, null, 503, 1.0);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        try (PhaseTrigger trigger = PhaseTrigger.on(world.sandbox(), "default", "m", MigrationPhase.RestoringFastPath,
+                () -> {
+                    world.sandbox().api().faults().add(outage);
+                    timer.schedule(() -> world.sandbox().stopAgent("hv2"), 1, TimeUnit.SECONDS);
+                    timer.schedule(() -> world.sandbox().api().faults().remove(outage), 5, TimeUnit.SECONDS);
+                    timer.schedule(() -> world.sandbox().resumeAgent("hv2"), 9, TimeUnit.SECONDS);
+                })) {
+            create(world.client(), "m", "vm-01", "hv2", spec -> {
+                spec.options = new MigrationOptions();
+                spec.options.stepTimeoutSeconds = 2;
+            });
+            assertThat(trigger.awaitFired(30, TimeUnit.SECONDS)).isTrue();
+            SriovMigration m = awaitTerminal(world.client(), "m", Duration.ofSeconds(40));
+            assertThat(m.getStatus().phase).as(m.getStatus().message).isEqualTo(MigrationPhase.Succeeded);
+            assertThat(world.sandbox().api().faults().injected()).as("the outage answered requests").isPositive();
+            var domain = world.sandbox().host("hv2").domain("vm-01").orElseThrow();
+            assertThat(TeamingXml.inspect(domain.xml()).primaryPciAddress()).isEqualTo(m.getStatus().targetVf);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                var entry = Ledgers.find(world.client(), "hv2", m.getStatus().targetVf).orElseThrow();
+                assertThat(entry.state()).isEqualTo(VfLedger.State.Allocated);
+                assertThat(entry.vm()).isEqualTo("vm-01");
+            });
+        } finally {
+            timer.shutdownNow();
+            world.sandbox().api().faults().remove(outage);
+            world.sandbox().resumeAgent("hv2");
+        }
     }
 
     @Test

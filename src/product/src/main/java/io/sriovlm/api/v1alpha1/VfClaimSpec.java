@@ -22,7 +22,7 @@ public class VfClaimSpec {
     public String migration;
     @JsonPropertyDescription("UID of that migration, so a re-created migration of the same name never inherits the claim.")
     public String migrationUid;
-    @JsonPropertyDescription("Reserved while the migration runs; HandedOver once it succeeded, until the node's inventory shows the VF attached.")
+    @JsonPropertyDescription("Reserved while the migration runs; HandedOver once it succeeded (or ran out of time attaching the VF), until the node's inventory tells whether the VF is attached.")
     public State state;
     @JsonPropertyDescription("When the claim entered its state.")
     public String since;

@@ -23,9 +23,12 @@ public final class Oversight {
     }
 
     /**
-     * @param deleting true when the object is being deleted (the finalizer path)
+     * @param deleting           true when the object is being deleted (the finalizer path)
+     * @param deadlinesJudgedFrom null, or the instant before which a passed deadline waits: shortly after the operator
+     *                           last could not reach the API server, when agents may not have reported yet what they
+     *                           did during the outage
      */
-    public static Outcome decide(SriovMigration m, boolean deleting, Instant now) {
+    public static Outcome decide(SriovMigration m, boolean deleting, Instant now, Instant deadlinesJudgedFrom) {
         MigrationPhase phase = m.getStatus().phase;
         boolean stop = deleting || m.getSpec().cancelRequested();
         String stopReason = deleting ? Reasons.DELETED : Reasons.CANCELLED;
@@ -58,6 +61,9 @@ public final class Oversight {
         if (now.isBefore(deadline)) {
             return Outcome.recheckAfter(Duration.between(now, deadline).plusMillis(50));
         }
+        if (deadlinesJudgedFrom != null && now.isBefore(deadlinesJudgedFrom)) {
+            return Outcome.recheckAfter(Duration.between(now, deadlinesJudgedFrom).plusMillis(50));
+        }
         String late = phase + " did not finish by its deadline " + m.getStatus().phaseDeadline;
         return switch (phase) {
             case Preparing, TargetReady, SwitchingToStandby, Migrating -> Outcome.write(Transition.failure(MigrationPhase.RollingBack,
@@ -70,6 +76,12 @@ public final class Oversight {
                                     s.observedGeneration, now)));
             default -> Outcome.nothing();
         };
+    }
+
+    /** Whether {@code outcome} ends a phase for its deadline (not for a cancel or a deletion). */
+    public static boolean judgesADeadline(Outcome outcome) {
+        return outcome.transition().map(t -> Reasons.DEADLINE_EXCEEDED.equals(t.reason())
+                || Reasons.FAST_PATH_NOT_RESTORED.equals(t.reason())).orElse(false);
     }
 
     /**

@@ -206,6 +206,17 @@ public final class VfLedger {
         return new Entry(node, vf.pciAddress, vf.index, State.Free, null, null);
     }
 
+    /**
+     * Whether a finished migration leaves its target VF to the VM: after a success, and after a deadline ended
+     * RestoringFastPath, when the target agent may have attached it just before or just after (an agent that attached
+     * it during an API outage says so only after). Then the claim stays until the node's inventory tells.
+     */
+    public static boolean handsOverItsVf(SriovMigration m) {
+        var status = m.getStatus();
+        return status != null && (status.phase == MigrationPhase.Succeeded || (status.phase == MigrationPhase.Failed
+                && io.sriovlm.api.v1alpha1.Reasons.FAST_PATH_NOT_RESTORED.equals(status.failureReason)));
+    }
+
     /** What becomes of a claim: it stays, its VF is handed to the VM, or it goes (and why). */
     public sealed interface Fate permits Keep, HandOver, Release {
     }
@@ -246,7 +257,7 @@ public final class VfLedger {
             return new Release("migration " + claim.migration + " is gone", true);
         }
         MigrationPhase phase = holder.getStatus() == null ? null : holder.getStatus().phase;
-        if (phase == MigrationPhase.Succeeded) {
+        if (handsOverItsVf(holder)) {
             return new HandOver();
         }
         if (phase != null && phase.isTerminal()) {

@@ -59,6 +59,12 @@ import java.util.stream.Stream;
 public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cleaner<SriovMigration> {
     private static final Logger LOG = Logger.getLogger(SriovMigrationReconciler.class);
     private static final Duration CONFLICT_RETRY = Duration.ofMillis(200);
+    /**
+     * When the API server did not answer: look again this much later, however long the outage lasts. JOSDK's own
+     * retry gives up after five attempts (about half a minute), and then nothing wakes a migration whose agent is
+     * silent, such as one whose deadline passed during the outage.
+     */
+    private static final Duration UNAVAILABLE_RETRY = Duration.ofSeconds(2);
     /** How long a reconcile waits for the admission lock before it frees its thread and looks again. */
     private static final Duration ADMISSION_WAIT = Duration.ofMillis(50);
     /** Index of the migrations cache: a migration's spec.vmName. */
@@ -84,15 +90,17 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
     private ClusterCaches<SriovMigration> caches;
     private IndexerResourceCache<SriovMigration> migrations;
     private final SharedInformers informers;
+    private final ApiTrouble apiTrouble;
 
     public SriovMigrationReconciler(OperatorConfig config, SharedInformers informers, MigrationStatusWriter writer,
-            VfClaims claims, MigrationHistory history, MigrationMetrics metrics, Clock clock) {
+            VfClaims claims, MigrationHistory history, MigrationMetrics metrics, ApiTrouble apiTrouble, Clock clock) {
         this.config = config;
         this.informers = informers;
         this.writer = writer;
         this.claims = claims;
         this.history = history;
         this.metrics = metrics;
+        this.apiTrouble = apiTrouble;
         this.clock = clock;
         this.startedAt = clock.instant();
     }
@@ -131,6 +139,17 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
             if (e.getCode() == 409) {
                 return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(CONFLICT_RETRY);
             }
+            boolean ongoing = apiTrouble.within(config.heartbeatStaleAfter());
+            if (apiTrouble.record(e)) {
+                if (ongoing) {
+                    LOG.debugf("%s: the API server did not answer: %s", m.getMetadata().getName(), e.getMessage());
+                } else {
+                    LOG.warnf("The API server did not answer a write for %s (%s): retrying every %s; phase deadlines"
+                            + " wait until %s after its last failure", m.getMetadata().getName(), e.getMessage(),
+                            UNAVAILABLE_RETRY, config.heartbeatStaleAfter());
+                }
+                return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(UNAVAILABLE_RETRY);
+            }
             throw e;
         } catch (ClusterCaches.CachesStopped e) {
             LOG.debugf("%s: %s", m.getMetadata().getName(), e.getMessage());
@@ -153,6 +172,9 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
         try {
             reconcile(m, true);
         } catch (KubernetesClientException | ClusterCaches.CachesStopped e) {
+            if (e instanceof KubernetesClientException failed) {
+                apiTrouble.record(failed);
+            }
             LOG.debugf("cleanup of %s: %s", m.getMetadata().getName(), e.getMessage());
         }
         // Keep the finalizer until the source agent has rolled back (or the target agent finished).
@@ -172,7 +194,12 @@ public class SriovMigrationReconciler implements Reconciler<SriovMigration>, Cle
             recordOnce(m);
             return deleting ? UpdateControl.noUpdate() : pruneHistory(m);
         }
-        Outcome oversight = Oversight.decide(m, deleting, clock.instant());
+        Outcome oversight = Oversight.decide(m, deleting, clock.instant(),
+                apiTrouble.deadlinesJudgedFrom(config.heartbeatStaleAfter()));
+        if (Oversight.judgesADeadline(oversight) && !apiTrouble.answersPromptly(m)) {
+            // The outage may go on: Oversight holds the deadline from now on (decision 030).
+            return UpdateControl.<SriovMigration>noUpdate().rescheduleAfter(UNAVAILABLE_RETRY);
+        }
         if (oversight.transition().isEmpty() && (phase == MigrationPhase.Pending || phase == MigrationPhase.Scheduling)) {
             return admit(m);
         }

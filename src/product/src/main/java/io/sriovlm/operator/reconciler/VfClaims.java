@@ -3,12 +3,12 @@ package io.sriovlm.operator.reconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.sriovlm.api.v1alpha1.MigrationPhase;
 import io.sriovlm.api.v1alpha1.SriovMigration;
 import io.sriovlm.api.v1alpha1.VfClaim;
 import io.sriovlm.api.v1alpha1.VfClaimSpec;
 import io.sriovlm.common.Timestamps;
 import io.sriovlm.operator.placement.TargetSelector.Choice;
+import io.sriovlm.operator.placement.VfLedger;
 import io.sriovlm.status.StatusWriter;
 import org.jboss.logging.Logger;
 
@@ -122,18 +122,18 @@ public final class VfClaims {
     }
 
     /**
-     * Ends the migration's reservations: after a success the VF is handed to the VM (the claim stays until the
-     * node's inventory shows the attach), otherwise the claim goes. Idempotent.
+     * Ends the migration's reservations: when the VF may be the VM's ({@link VfLedger#handsOverItsVf}) it is handed
+     * over (the claim stays until the node's inventory tells), otherwise the claim goes. Idempotent.
      *
      * @param claims the claims in view ({@link #view})
      */
     public void release(SriovMigration m, Collection<VfClaim> claims) {
         String uid = m.getMetadata().getUid();
-        boolean succeeded = m.getStatus() != null && m.getStatus().phase == MigrationPhase.Succeeded;
+        boolean handOver = VfLedger.handsOverItsVf(m);
         List<VfClaim> held = claims.stream().filter(c -> uid.equals(c.getSpec().migrationUid)
                 && c.getSpec().state == VfClaimSpec.State.Reserved).toList();
         for (VfClaim claim : held) {
-            if (succeeded) {
+            if (handOver) {
                 handOver(claim);
             } else {
                 delete(claim, "migration " + claim.getSpec().migration + " ended");

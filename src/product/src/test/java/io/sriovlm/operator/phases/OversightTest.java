@@ -23,7 +23,7 @@ class OversightTest {
     @ParameterizedTest
     @EnumSource(value = MigrationPhase.class, names = { "Pending", "Scheduling", "Preparing", "TargetReady" })
     void cancelBeforeTheSourceIsTouchedEndsCancelled(MigrationPhase phase) {
-        var t = Oversight.decide(cancelled(phase), false, NOW).transition().orElseThrow();
+        var t = Oversight.decide(cancelled(phase), false, NOW, null).transition().orElseThrow();
         assertThat(t.to()).isEqualTo(MigrationPhase.Cancelled);
         assertThat(t.reason()).isEqualTo(Reasons.CANCELLED);
     }
@@ -31,9 +31,9 @@ class OversightTest {
     @ParameterizedTest
     @EnumSource(value = MigrationPhase.class, names = { "SwitchingToStandby", "Migrating" })
     void cancelOrDeletionAfterTheSourceIsTouchedRollsBack(MigrationPhase phase) {
-        assertThat(Oversight.decide(cancelled(phase), false, NOW).transition().orElseThrow().to())
+        assertThat(Oversight.decide(cancelled(phase), false, NOW, null).transition().orElseThrow().to())
                 .isEqualTo(MigrationPhase.RollingBack);
-        var deleted = Oversight.decide(migration("m", "vm-01", phase), true, NOW).transition().orElseThrow();
+        var deleted = Oversight.decide(migration("m", "vm-01", phase), true, NOW, null).transition().orElseThrow();
         assertThat(deleted.to()).isEqualTo(MigrationPhase.RollingBack);
         assertThat(deleted.reason()).isEqualTo(Reasons.DELETED);
     }
@@ -41,11 +41,11 @@ class OversightTest {
     @Test
     void cancelWhileRestoringTheFastPathIsTooLateAndSaidOnce() {
         SriovMigration m = cancelled(MigrationPhase.RestoringFastPath);
-        var t = Oversight.decide(m, false, NOW).transition().orElseThrow();
+        var t = Oversight.decide(m, false, NOW, null).transition().orElseThrow();
         assertThat(t.to()).isEqualTo(MigrationPhase.RestoringFastPath);
         assertThat(t.reason()).isEqualTo(Reasons.CANCEL_TOO_LATE);
         var after = t.applyTo(m, NOW);
-        assertThat(Oversight.decide(after, false, NOW).transition()).isEmpty();
+        assertThat(Oversight.decide(after, false, NOW, null).transition()).isEmpty();
     }
 
     @Test
@@ -56,7 +56,7 @@ class OversightTest {
                 .isEqualTo(java.time.Duration.ofSeconds(m.getSpec().optionsOrDefaults().migrationTimeoutSeconds()
                         + 2L * m.getSpec().optionsOrDefaults().stepTimeoutSecondsOrDefault()));
         m.getStatus().phaseDeadline = Timestamps.format(NOW.minusMillis(1));
-        var t = Oversight.decide(m, false, NOW).transition().orElseThrow();
+        var t = Oversight.decide(m, false, NOW, null).transition().orElseThrow();
         assertThat(t.to()).as("the source agent makes sure the VM is on its VF").isEqualTo(MigrationPhase.RollingBack);
         assertThat(t.reason()).isEqualTo(Reasons.DEADLINE_EXCEEDED);
     }
@@ -65,23 +65,45 @@ class OversightTest {
     void anExpiredDeadlineRollsBackBeforeTheMoveAndFailsToStandbyAfterIt() {
         SriovMigration migrating = migration("m", "vm-01", MigrationPhase.Migrating);
         migrating.getStatus().phaseDeadline = Timestamps.format(NOW.minusMillis(1));
-        var t = Oversight.decide(migrating, false, NOW).transition().orElseThrow();
+        var t = Oversight.decide(migrating, false, NOW, null).transition().orElseThrow();
         assertThat(t.to()).isEqualTo(MigrationPhase.RollingBack);
         assertThat(t.reason()).isEqualTo(Reasons.DEADLINE_EXCEEDED);
 
         SriovMigration restoring = migration("m", "vm-01", MigrationPhase.RestoringFastPath);
         restoring.getStatus().phaseDeadline = Timestamps.format(NOW.minusMillis(1));
         restoring.getStatus().targetNode = "hv2";
-        var failed = Oversight.decide(restoring, false, NOW).transition().orElseThrow();
+        var failed = Oversight.decide(restoring, false, NOW, null).transition().orElseThrow();
         assertThat(failed.to()).isEqualTo(MigrationPhase.Failed);
         assertThat(failed.message()).contains("standby path");
+    }
+
+    @Test
+    void aDeadlinePassedDuringAnApiOutageWaitsUntilTheAgentsCouldReport() {
+        // The target agent attached the VF during the outage and could not say so: failing the migration now would
+        // report a VM without its VF that has it.
+        SriovMigration restoring = migration("m", "vm-01", MigrationPhase.RestoringFastPath);
+        restoring.getStatus().phaseDeadline = Timestamps.format(NOW.minusSeconds(20));
+        restoring.getStatus().targetNode = "hv2";
+        var held = Oversight.decide(restoring, false, NOW, NOW.plusSeconds(25));
+        assertThat(held.transition()).isEmpty();
+        assertThat(held.recheckAfter().orElseThrow()).isBetween(java.time.Duration.ofSeconds(25),
+                java.time.Duration.ofSeconds(26));
+        assertThat(Oversight.decide(restoring, false, NOW, NOW).transition().orElseThrow().to())
+                .as("once the agents had their time").isEqualTo(MigrationPhase.Failed);
+    }
+
+    @Test
+    void aCancelIsNotHeldByAnApiOutage() {
+        SriovMigration m = cancelled(MigrationPhase.Migrating);
+        assertThat(Oversight.decide(m, false, NOW, NOW.plusSeconds(30)).transition().orElseThrow().to())
+                .isEqualTo(MigrationPhase.RollingBack);
     }
 
     @Test
     void beforeTheDeadlineItLooksAgainWhenItExpires() {
         SriovMigration m = migration("m", "vm-01", MigrationPhase.Preparing);
         m.getStatus().phaseDeadline = Timestamps.format(NOW.plusSeconds(10));
-        var decision = Oversight.decide(m, false, NOW);
+        var decision = Oversight.decide(m, false, NOW, null);
         assertThat(decision.transition()).isEmpty();
         assertThat(decision.recheckAfter().orElseThrow()).isBetween(java.time.Duration.ofSeconds(10),
                 java.time.Duration.ofSeconds(11));

@@ -133,6 +133,15 @@ class VfLedgerTest {
                 nodes.get("hv2"), vms)).isInstanceOf(VfLedger.HandOver.class);
         assertThat(VfLedger.fateOf(claim, migration("m1", "vm-01", MigrationPhase.RolledBack), nics.get("hv2"), reported(nics.get("hv2")),
                 nodes.get("hv2"), vms)).isEqualTo(new VfLedger.Release("migration default/uid-1 ended RolledBack", false));
+        // Out of time attaching the VF: the agent may have attached it anyway; the node's inventory will tell.
+        var outOfTime = migration("m1", "vm-01", MigrationPhase.Failed);
+        outOfTime.getStatus().failureReason = io.sriovlm.api.v1alpha1.Reasons.FAST_PATH_NOT_RESTORED;
+        assertThat(VfLedger.fateOf(claim, outOfTime, nics.get("hv2"), reported(nics.get("hv2")), nodes.get("hv2"), vms))
+                .isInstanceOf(VfLedger.HandOver.class);
+        var notPrepared = migration("m1", "vm-01", MigrationPhase.Failed);
+        notPrepared.getStatus().failureReason = io.sriovlm.api.v1alpha1.Reasons.TARGET_NOT_PREPARED;
+        assertThat(VfLedger.fateOf(claim, notPrepared, nics.get("hv2"), reported(nics.get("hv2")), nodes.get("hv2"),
+                vms)).isInstanceOf(VfLedger.Release.class);
         // Not in view: released only once the API confirms the migration is gone (holderGone).
         assertThat(VfLedger.fateOf(claim, null, nics.get("hv2"), reported(nics.get("hv2")), nodes.get("hv2"), vms))
                 .isEqualTo(new VfLedger.Release("migration default/uid-1 is gone", true));

@@ -92,6 +92,8 @@ public final class ApiFaults {
     private final List<Watches> watches = new CopyOnWriteArrayList<>();
     private Random random = new Random(0);
     private int injected;
+    /** When an injected answer last said the API server was unavailable (429, 5xx); null before any. */
+    private java.time.Instant lastUnavailable;
 
     /** Seeds the draws of probability rules. */
     public synchronized void seed(long seed) {
@@ -110,6 +112,14 @@ public final class ApiFaults {
     /** Removes every rule. */
     public synchronized void clear() {
         rules.clear();
+    }
+
+    /**
+     * When an injected answer last said the API server was unavailable (429 or a 5xx, what the operator counts as an
+     * outage and holds deadlines after, docs/decisions/030); null before any.
+     */
+    public synchronized java.time.Instant lastUnavailable() {
+        return lastUnavailable;
     }
 
     /** How many requests were answered with an injected error so far. */
@@ -191,6 +201,9 @@ public final class ApiFaults {
                 a.left--;
             }
             injected++;
+            if (io.sriovlm.operator.reconciler.ApiTrouble.unavailable(a.rule.code())) {
+                lastUnavailable = java.time.Instant.now();
+            }
             String what = r.verb() + " " + r.resource() + (r.subresource() == null ? "" : "/" + r.subresource())
                     + (r.name() == null ? "" : " " + r.name());
             return switch (a.rule.code()) {
